@@ -1,0 +1,1 @@
+//! Sources: bring each input of a `Plan` onto the host filesystem.

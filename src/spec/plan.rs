@@ -1,0 +1,99 @@
+//! The resolved form of a job: what the rest of bolinho runs.
+//!
+//! A `Plan` is produced either from a job document (`spec::parse_job`) or from the flags of
+//! `bolinho run MODULE` (`cli`), and is the only thing fetch, link and run look at. It holds no
+//! raw YAML and no optional-with-default fields: every default has already been applied.
+
+use std::path::PathBuf;
+
+use serde::Serialize;
+
+/// A job ready to fetch and run.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Plan {
+    /// The job's name (`Name`, else the job file's stem, else the module's file stem).
+    pub name: String,
+    /// Whether the plan came from a job document (results directory, BACALHAU_* variables) or
+    /// from `bolinho run MODULE` (wasmtime-style: the guest sees exactly what the flags say).
+    pub origin: Origin,
+    /// Every source the job names: the entry module, import modules and data inputs.
+    pub inputs: Vec<Input>,
+    /// Index into `inputs` of the entry module.
+    pub entry_module: usize,
+    /// Indices into `inputs` of the import modules, in the order the job lists them.
+    pub import_modules: Vec<usize>,
+    /// The exported function to call; `_start` unless the job says otherwise.
+    pub entrypoint: String,
+    /// `argv[1..]`; `argv[0]` is the entry module's file name, added by the runner.
+    pub args: Vec<String>,
+    /// The guest's environment, sorted by name, system variables included.
+    pub env: Vec<EnvVar>,
+    /// Each `ResultPaths` entry: an empty writable directory at `path`, saved as `name`.
+    pub outputs: Vec<Output>,
+    /// Whether the guest gets a preopened `/` even with no mounts (always, for jobs).
+    pub preopen_root: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Origin {
+    Job,
+    Module,
+}
+
+/// One source and where the guest sees it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Input {
+    pub source: Source,
+    /// The absolute guest path it is mounted at, or `None` when the guest does not see it
+    /// (the entry module of `bolinho run MODULE`).
+    pub target: Option<String>,
+    /// The job's `Alias`, or the NAME of `--import NAME=PATH`.
+    pub alias: Option<String>,
+    /// Where this input was declared, for error messages (`Tasks[0].InputSources[1]`).
+    pub field: String,
+}
+
+/// Where the bytes of an input come from.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "type", rename_all = "camelCase")]
+pub enum Source {
+    /// A host file or directory; a relative path was resolved against the job file's directory.
+    Local { path: PathBuf, read_write: bool, create_as: CreateAs },
+    /// An RFC 2397 `data:` URL.
+    Inline { url: String },
+    /// A source type recognised but not supported yet (`s3`, `urlDownload`, `ipfs`).
+    Unsupported { kind: String },
+}
+
+/// What to create when a local `ReadWrite` source does not exist.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub enum CreateAs {
+    NoCreate,
+    Dir,
+    File,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct EnvVar {
+    pub name: String,
+    pub value: EnvValue,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub enum EnvValue {
+    /// The value as written.
+    Literal(String),
+    /// `env:NAME`: the host's variable NAME, given only if the user passed `--allow-env NAME`.
+    FromHost(String),
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Output {
+    /// The directory name in the results directory.
+    pub name: String,
+    /// The absolute guest path the guest writes to.
+    pub path: String,
+}
