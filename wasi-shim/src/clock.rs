@@ -1,0 +1,133 @@
+//! Clocks the guest can read, injected through the builder.
+//!
+//! Owns: the `Clock` trait, the preview1 clock ids, the host clock and a fixed clock for
+//! deterministic runs and tests. Must not touch guest memory; `funcs/clock.rs` does that.
+
+use std::time::{Instant, SystemTime, UNIX_EPOCH};
+
+/// A preview1 `$clockid`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ClockId {
+    /// Wall-clock time, nanoseconds since the Unix epoch.
+    Realtime,
+    /// A clock that never goes backwards, nanoseconds from an arbitrary origin.
+    Monotonic,
+    /// CPU time of the process.
+    ProcessCputime,
+    /// CPU time of the thread.
+    ThreadCputime,
+}
+
+impl ClockId {
+    /// The id with this preview1 number (`realtime` = 0 .. `thread_cputime_id` = 3).
+    pub fn from_raw(n: u32) -> Option<ClockId> {
+        match n {
+            0 => Some(ClockId::Realtime),
+            1 => Some(ClockId::Monotonic),
+            2 => Some(ClockId::ProcessCputime),
+            3 => Some(ClockId::ThreadCputime),
+            _ => None,
+        }
+    }
+}
+
+/// A source of time. `None` means this clock is not offered (the guest sees `ENOTSUP`).
+pub trait Clock {
+    /// The current time of clock `id` in nanoseconds.
+    fn now(&self, id: ClockId) -> Option<u64>;
+    /// The resolution of clock `id` in nanoseconds.
+    fn resolution(&self, id: ClockId) -> Option<u64>;
+}
+
+/// The host's clocks: realtime from `SystemTime`, monotonic from an `Instant` taken when the
+/// clock was made (so a guest sees small monotonic values, as wazero does). CPU-time clocks
+/// are not offered.
+#[derive(Debug, Clone, Copy)]
+pub struct HostClock {
+    start: Instant,
+}
+
+impl HostClock {
+    /// A host clock whose monotonic origin is now.
+    pub fn new() -> Self {
+        HostClock {
+            start: Instant::now(),
+        }
+    }
+}
+
+impl Default for HostClock {
+    fn default() -> Self {
+        HostClock::new()
+    }
+}
+
+impl Clock for HostClock {
+    fn now(&self, id: ClockId) -> Option<u64> {
+        match id {
+            ClockId::Realtime => {
+                let since = SystemTime::now().duration_since(UNIX_EPOCH).ok()?;
+                u64::try_from(since.as_nanos()).ok()
+            }
+            ClockId::Monotonic => u64::try_from(self.start.elapsed().as_nanos()).ok(),
+            ClockId::ProcessCputime | ClockId::ThreadCputime => None,
+        }
+    }
+
+    fn resolution(&self, id: ClockId) -> Option<u64> {
+        // The values wazero reports: microsecond wall clock, nanosecond monotonic clock.
+        match id {
+            ClockId::Realtime => Some(1_000),
+            ClockId::Monotonic => Some(1),
+            ClockId::ProcessCputime | ClockId::ThreadCputime => None,
+        }
+    }
+}
+
+/// A clock frozen at fixed values, for deterministic jobs and tests: realtime and
+/// monotonic always read `realtime_ns` and `monotonic_ns`, with a 1 ns resolution.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FixedClock {
+    /// What `Realtime` reads.
+    pub realtime_ns: u64,
+    /// What `Monotonic` reads.
+    pub monotonic_ns: u64,
+}
+
+impl Clock for FixedClock {
+    fn now(&self, id: ClockId) -> Option<u64> {
+        match id {
+            ClockId::Realtime => Some(self.realtime_ns),
+            ClockId::Monotonic => Some(self.monotonic_ns),
+            ClockId::ProcessCputime | ClockId::ThreadCputime => None,
+        }
+    }
+
+    fn resolution(&self, id: ClockId) -> Option<u64> {
+        self.now(id).map(|_| 1)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn clock_ids_use_preview1_numbers() {
+        assert_eq!(ClockId::from_raw(0), Some(ClockId::Realtime));
+        assert_eq!(ClockId::from_raw(1), Some(ClockId::Monotonic));
+        assert_eq!(ClockId::from_raw(2), Some(ClockId::ProcessCputime));
+        assert_eq!(ClockId::from_raw(3), Some(ClockId::ThreadCputime));
+        assert_eq!(ClockId::from_raw(4), None);
+    }
+
+    #[test]
+    fn host_clock_is_after_2020_and_monotonic_never_goes_back() {
+        let c = HostClock::new();
+        assert!(c.now(ClockId::Realtime).unwrap() > 1_577_836_800_000_000_000);
+        let a = c.now(ClockId::Monotonic).unwrap();
+        let b = c.now(ClockId::Monotonic).unwrap();
+        assert!(b >= a);
+        assert_eq!(c.now(ClockId::ProcessCputime), None);
+    }
+}

@@ -1,0 +1,211 @@
+//! The open-file table: what each guest file descriptor refers to.
+//!
+//! Owns: fd numbering (the lowest free number is reused, as POSIX `open` does, so runs are
+//! deterministic) and the per-fd state (`fdflags`, read/write mode, the readdir snapshot).
+//! Must not resolve paths or touch guest memory.
+
+use crate::errno::Errno;
+use crate::fs::DirEntry;
+use std::fs::File;
+use std::io::{Read, Write};
+
+/// At most this many fds may be open at once (`EMFILE` beyond).
+pub const MAX_FDS: usize = 4096;
+
+/// `$fdflags` bits (preview1).
+pub mod fdflags {
+    /// Append mode: each write goes to the end of the file.
+    pub const APPEND: u16 = 1 << 0;
+    /// Write according to synchronized I/O data integrity completion.
+    pub const DSYNC: u16 = 1 << 1;
+    /// Non-blocking mode.
+    pub const NONBLOCK: u16 = 1 << 2;
+    /// Synchronized read I/O.
+    pub const RSYNC: u16 = 1 << 3;
+    /// Write according to synchronized I/O file integrity completion.
+    pub const SYNC: u16 = 1 << 4;
+    /// Every defined bit.
+    pub const ALL: u16 = APPEND | DSYNC | NONBLOCK | RSYNC | SYNC;
+}
+
+/// An open regular file.
+pub struct OpenFile {
+    /// The host file.
+    pub file: File,
+    /// Opened with read access.
+    pub readable: bool,
+    /// Opened with write access.
+    pub writable: bool,
+}
+
+/// An open directory (a host directory or a virtual one).
+pub struct OpenDir {
+    /// Its canonical guest path.
+    pub guest: Vec<String>,
+    /// The name `fd_prestat_dir_name` reports, for preopens only.
+    pub preopen: Option<String>,
+    /// The listing taken by `fd_readdir` at cookie 0, so later cookies index a stable list.
+    pub listing: Option<Vec<DirEntry>>,
+}
+
+/// What an fd refers to.
+pub enum Object {
+    /// A guest input stream (stdin).
+    Reader(Box<dyn Read>),
+    /// A guest output stream (stdout, stderr).
+    Writer(Box<dyn Write>),
+    /// A regular file.
+    File(OpenFile),
+    /// A directory.
+    Dir(OpenDir),
+}
+
+/// One table slot.
+pub struct Entry {
+    /// The `$fdflags` last set; `APPEND` is honoured on files, the rest are recorded only.
+    pub flags: u16,
+    /// The object.
+    pub object: Object,
+}
+
+impl Entry {
+    /// An entry with no flags.
+    pub fn new(object: Object) -> Self {
+        Entry { flags: 0, object }
+    }
+}
+
+/// The table.
+#[derive(Default)]
+pub struct FdTable {
+    slots: Vec<Option<Entry>>,
+}
+
+impl FdTable {
+    /// An empty table.
+    pub fn new() -> Self {
+        FdTable::default()
+    }
+
+    /// Stores `entry` under the lowest free fd.
+    pub fn insert(&mut self, entry: Entry) -> Result<u32, Errno> {
+        if let Some(i) = self.slots.iter().position(Option::is_none) {
+            self.slots[i] = Some(entry);
+            return Ok(i as u32);
+        }
+        if self.slots.len() >= MAX_FDS {
+            return Err(Errno::Mfile);
+        }
+        self.slots.push(Some(entry));
+        Ok((self.slots.len() - 1) as u32)
+    }
+
+    /// The entry for `fd`, or `EBADF`.
+    pub fn get(&mut self, fd: u32) -> Result<&mut Entry, Errno> {
+        self.slots
+            .get_mut(fd as usize)
+            .and_then(Option::as_mut)
+            .ok_or(Errno::Badf)
+    }
+
+    /// The directory behind `fd`: `EBADF` if none, `ENOTDIR` if it is not a directory.
+    pub fn dir(&mut self, fd: u32) -> Result<&mut OpenDir, Errno> {
+        match &mut self.get(fd)?.object {
+            Object::Dir(d) => Ok(d),
+            _ => Err(Errno::Notdir),
+        }
+    }
+
+    /// Removes `fd`, returning its entry, or `EBADF`.
+    pub fn remove(&mut self, fd: u32) -> Result<Entry, Errno> {
+        let slot = self.slots.get_mut(fd as usize).ok_or(Errno::Badf)?;
+        let entry = slot.take().ok_or(Errno::Badf)?;
+        while matches!(self.slots.last(), Some(None)) {
+            self.slots.pop();
+        }
+        Ok(entry)
+    }
+
+    /// Moves the entry of `from` to `to`, returning what `to` held. Both must be open
+    /// (`EBADF`), as preview1 `fd_renumber` requires.
+    pub fn renumber(&mut self, from: u32, to: u32) -> Result<Option<Entry>, Errno> {
+        self.get(from)?;
+        self.get(to)?;
+        if from == to {
+            return Ok(None);
+        }
+        let entry = self.remove(from)?;
+        Ok(self.slots[to as usize].replace(entry))
+    }
+
+    /// Every open entry, in fd order.
+    pub fn entries_mut(&mut self) -> impl Iterator<Item = &mut Entry> {
+        self.slots.iter_mut().flatten()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn dir() -> Entry {
+        Entry::new(Object::Dir(OpenDir {
+            guest: vec![],
+            preopen: None,
+            listing: None,
+        }))
+    }
+
+    #[test]
+    fn lowest_free_fd_is_reused() {
+        let mut t = FdTable::new();
+        for want in 0..5 {
+            assert_eq!(t.insert(dir()), Ok(want));
+        }
+        t.remove(3).unwrap();
+        t.remove(1).unwrap();
+        assert_eq!(t.insert(dir()), Ok(1));
+        assert_eq!(t.insert(dir()), Ok(3));
+        assert_eq!(t.insert(dir()), Ok(5));
+    }
+
+    #[test]
+    fn unknown_fds_are_ebadf() {
+        let mut t = FdTable::new();
+        assert_eq!(t.get(0).err(), Some(Errno::Badf));
+        assert_eq!(t.remove(0).err(), Some(Errno::Badf));
+        t.insert(Entry::new(Object::Writer(Box::new(std::io::sink()))))
+            .unwrap();
+        assert_eq!(t.dir(0).err(), Some(Errno::Notdir));
+        t.remove(0).unwrap();
+        assert_eq!(t.remove(0).err(), Some(Errno::Badf));
+        assert_eq!(t.dir(7).err(), Some(Errno::Badf));
+    }
+
+    #[test]
+    fn renumber_moves_and_replaces() {
+        let mut t = FdTable::new();
+        for _ in 0..3 {
+            t.insert(dir()).unwrap();
+        }
+        t.get(0).unwrap().flags = 7;
+        assert!(t.renumber(0, 2).unwrap().is_some());
+        assert_eq!(t.get(2).unwrap().flags, 7);
+        assert_eq!(t.get(0).err(), Some(Errno::Badf));
+        assert!(t.renumber(1, 1).unwrap().is_none());
+        assert_eq!(t.renumber(0, 1).err(), Some(Errno::Badf));
+        assert_eq!(t.renumber(1, 5).err(), Some(Errno::Badf));
+        // Removing the last slot may shrink the table; the move must still land.
+        assert!(t.renumber(2, 1).unwrap().is_some());
+        assert_eq!(t.get(1).unwrap().flags, 7);
+    }
+
+    #[test]
+    fn table_is_bounded() {
+        let mut t = FdTable::new();
+        for _ in 0..MAX_FDS {
+            t.insert(dir()).unwrap();
+        }
+        assert_eq!(t.insert(dir()), Err(Errno::Mfile));
+    }
+}

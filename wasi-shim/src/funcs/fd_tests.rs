@@ -1,0 +1,423 @@
+//! Tests of `fd.rs`: exact bytes written into `?`-filled memory, and every errno.
+
+use super::*;
+use crate::fdtable::{Entry, OpenFile};
+use crate::funcs::test_support::{World, world};
+use crate::testutil::marked;
+use crate::{Access, WasiCtxBuilder};
+
+/// Opens `rel` under the read-write mount straight into the table.
+fn open(w: &mut World, rel: &str, readable: bool, writable: bool) -> u32 {
+    let file = std::fs::OpenOptions::new()
+        .read(readable)
+        .write(writable)
+        .open(w.rw.path().join(rel))
+        .unwrap();
+    let f = OpenFile {
+        file,
+        readable,
+        writable,
+    };
+    w.ctx.fds.insert(Entry::new(Object::File(f))).unwrap()
+}
+
+/// Writes an iovec array at `at`.
+fn iovs(mem: &mut GuestMemory<'_>, at: u32, bufs: &[(u32, u32)]) {
+    for (i, (p, l)) in bufs.iter().enumerate() {
+        mem.write_u32(at + 8 * i as u32, *p).unwrap();
+        mem.write_u32(at + 8 * i as u32 + 4, *l).unwrap();
+    }
+}
+
+#[test]
+fn fd_write_writes_every_iovec_to_stdout() {
+    let mut w = world();
+    let mut buf = marked(128);
+    let mut mem = GuestMemory::new(&mut buf);
+    mem.write_bytes(100, b"hello ").unwrap();
+    mem.write_bytes(110, b"world").unwrap();
+    iovs(&mut mem, 16, &[(100, 6), (110, 5)]);
+    fd_write(&mut w.ctx, &mut mem, 1, 16, 2, 8).unwrap();
+    assert_eq!(w.stdout.bytes(), b"hello world");
+    assert_eq!(&buf[7..13], b"?\x0b\0\0\0?");
+}
+
+#[test]
+fn fd_write_errnos() {
+    let mut w = world();
+    let ro = open(&mut w, "hello.txt", true, false);
+    let mut buf = marked(64);
+    let mut mem = GuestMemory::new(&mut buf);
+    iovs(&mut mem, 16, &[(40, 4)]);
+    for fd in [0, 3, 9, ro] {
+        assert_eq!(
+            fd_write(&mut w.ctx, &mut mem, fd, 16, 1, 8),
+            Err(Errno::Badf),
+            "fd {fd}"
+        );
+    }
+    assert_eq!(
+        fd_write(&mut w.ctx, &mut mem, 1, 16, 1, 61),
+        Err(Errno::Fault)
+    );
+    assert_eq!(
+        fd_write(&mut w.ctx, &mut mem, 1, 60, 1, 8),
+        Err(Errno::Fault)
+    );
+    iovs(&mut mem, 16, &[(62, 4)]);
+    assert_eq!(
+        fd_write(&mut w.ctx, &mut mem, 1, 16, 1, 8),
+        Err(Errno::Fault)
+    );
+    assert_eq!(w.stdout.bytes(), b"");
+    assert_eq!(&buf[0..16], &marked(16)[..]);
+    assert_eq!(w.rw.read("hello.txt"), b"hello world");
+}
+
+#[test]
+fn fd_read_fills_iovecs_in_order_and_stops_at_a_short_read() {
+    let mut w = world();
+    let fd = open(&mut w, "hello.txt", true, false);
+    let mut buf = marked(128);
+    let mut mem = GuestMemory::new(&mut buf);
+    iovs(&mut mem, 16, &[(40, 5), (50, 20), (80, 4)]);
+    fd_read(&mut w.ctx, &mut mem, fd, 16, 3, 8).unwrap();
+    assert_eq!(&buf[8..13], b"\x0b\0\0\0?");
+    assert_eq!(&buf[40..46], b"hello?");
+    assert_eq!(&buf[49..57], b"? world?");
+    assert_eq!(&buf[80..84], b"????");
+}
+
+#[test]
+fn fd_read_from_stdin() {
+    let mut ctx = WasiCtxBuilder::new()
+        .stdin(Box::new(&b"abc"[..]))
+        .build()
+        .unwrap();
+    let mut buf = marked(32);
+    let mut mem = GuestMemory::new(&mut buf);
+    iovs(&mut mem, 0, &[(20, 8)]);
+    fd_read(&mut ctx, &mut mem, 0, 0, 1, 12).unwrap();
+    assert_eq!(&buf[12..28], b"\x03\0\0\0????abc?????");
+}
+
+#[test]
+fn fd_read_errnos() {
+    let mut w = world();
+    let wo = open(&mut w, "hello.txt", false, true);
+    let mut buf = marked(64);
+    let mut mem = GuestMemory::new(&mut buf);
+    iovs(&mut mem, 16, &[(40, 4)]);
+    for (fd, want) in [
+        (1, Errno::Badf),
+        (9, Errno::Badf),
+        (wo, Errno::Badf),
+        (3, Errno::Isdir),
+    ] {
+        assert_eq!(
+            fd_read(&mut w.ctx, &mut mem, fd, 16, 1, 8),
+            Err(want),
+            "fd {fd}"
+        );
+    }
+    assert_eq!(
+        fd_read(&mut w.ctx, &mut mem, 0, 16, 1, 62),
+        Err(Errno::Fault)
+    );
+    assert_eq!(
+        fd_read(&mut w.ctx, &mut mem, 0, 16, u32::MAX, 8),
+        Err(Errno::Fault)
+    );
+    assert_eq!(&buf[0..16], &marked(16)[..]);
+}
+
+#[test]
+fn pread_and_pwrite_use_the_offset_and_keep_the_position() {
+    let mut w = world();
+    let fd = open(&mut w, "hello.txt", true, true);
+    let mut buf = marked(128);
+    let mut mem = GuestMemory::new(&mut buf);
+    iovs(&mut mem, 16, &[(40, 10)]);
+    fd_pread(&mut w.ctx, &mut mem, fd, 16, 1, 6, 8).unwrap();
+    assert_eq!(&buf[8..13], b"\x05\0\0\0?");
+    assert_eq!(&buf[39..51], b"?world??????");
+    let mut mem = GuestMemory::new(&mut buf);
+    mem.write_bytes(60, b"HELLO").unwrap();
+    iovs(&mut mem, 16, &[(60, 5)]);
+    fd_pwrite(&mut w.ctx, &mut mem, fd, 16, 1, 0, 8).unwrap();
+    assert_eq!(mem.read_u32(8), Ok(5));
+    fd_tell(&mut w.ctx, &mut mem, fd, 24).unwrap();
+    assert_eq!(mem.read_u64(24), Ok(0));
+    assert_eq!(w.rw.read("hello.txt"), b"HELLO world");
+}
+
+#[test]
+fn pread_and_pwrite_errnos() {
+    let mut w = world();
+    let ro = open(&mut w, "hello.txt", true, false);
+    let wo = open(&mut w, "hello.txt", false, true);
+    let mut buf = marked(64);
+    let mut mem = GuestMemory::new(&mut buf);
+    iovs(&mut mem, 16, &[(40, 4)]);
+    for (fd, want) in [
+        (0, Errno::Spipe),
+        (1, Errno::Spipe),
+        (3, Errno::Badf),
+        (9, Errno::Badf),
+    ] {
+        assert_eq!(fd_pread(&mut w.ctx, &mut mem, fd, 16, 1, 0, 8), Err(want));
+        assert_eq!(fd_pwrite(&mut w.ctx, &mut mem, fd, 16, 1, 0, 8), Err(want));
+    }
+    assert_eq!(
+        fd_pread(&mut w.ctx, &mut mem, wo, 16, 1, 0, 8),
+        Err(Errno::Badf)
+    );
+    assert_eq!(
+        fd_pwrite(&mut w.ctx, &mut mem, ro, 16, 1, 0, 8),
+        Err(Errno::Badf)
+    );
+    assert_eq!(
+        fd_pread(&mut w.ctx, &mut mem, ro, 16, 1, 0, 61),
+        Err(Errno::Fault)
+    );
+    assert_eq!(
+        fd_pwrite(&mut w.ctx, &mut mem, wo, 60, 1, 0, 8),
+        Err(Errno::Fault)
+    );
+    assert_eq!(&buf[0..16], &marked(16)[..]);
+    assert_eq!(w.rw.read("hello.txt"), b"hello world");
+}
+
+#[test]
+fn fd_seek_and_fd_tell() {
+    let mut w = world();
+    let fd = open(&mut w, "hello.txt", true, false);
+    let mut buf = marked(20);
+    let mut mem = GuestMemory::new(&mut buf);
+    fd_seek(&mut w.ctx, &mut mem, fd, 6, 0, 1).unwrap();
+    assert_eq!(mem.read_u64(1), Ok(6));
+    fd_seek(&mut w.ctx, &mut mem, fd, -1, 1, 1).unwrap();
+    assert_eq!(mem.read_u64(1), Ok(5));
+    fd_seek(&mut w.ctx, &mut mem, fd, -2, 2, 1).unwrap();
+    fd_tell(&mut w.ctx, &mut mem, fd, 10).unwrap();
+    assert_eq!(&buf, b"?\x09\0\0\0\0\0\0\0?\x09\0\0\0\0\0\0\0??");
+}
+
+#[test]
+fn fd_seek_and_fd_tell_errnos() {
+    let mut w = world();
+    let fd = open(&mut w, "hello.txt", true, false);
+    let mut buf = marked(16);
+    let mut mem = GuestMemory::new(&mut buf);
+    assert_eq!(
+        fd_seek(&mut w.ctx, &mut mem, fd, 0, 3, 0),
+        Err(Errno::Inval)
+    );
+    assert_eq!(
+        fd_seek(&mut w.ctx, &mut mem, fd, -1, 0, 0),
+        Err(Errno::Inval)
+    );
+    assert_eq!(
+        fd_seek(&mut w.ctx, &mut mem, fd, -1, 1, 0),
+        Err(Errno::Inval)
+    );
+    assert_eq!(fd_seek(&mut w.ctx, &mut mem, 1, 0, 0, 0), Err(Errno::Spipe));
+    assert_eq!(fd_seek(&mut w.ctx, &mut mem, 3, 0, 0, 0), Err(Errno::Badf));
+    assert_eq!(fd_seek(&mut w.ctx, &mut mem, 9, 0, 0, 0), Err(Errno::Badf));
+    assert_eq!(
+        fd_seek(&mut w.ctx, &mut mem, fd, 0, 0, 9),
+        Err(Errno::Fault)
+    );
+    assert_eq!(fd_tell(&mut w.ctx, &mut mem, 0, 0), Err(Errno::Spipe));
+    assert_eq!(fd_tell(&mut w.ctx, &mut mem, 3, 0), Err(Errno::Badf));
+    assert_eq!(fd_tell(&mut w.ctx, &mut mem, 9, 0), Err(Errno::Badf));
+    assert_eq!(fd_tell(&mut w.ctx, &mut mem, fd, 9), Err(Errno::Fault));
+    assert_eq!(buf, marked(16));
+}
+
+#[test]
+fn fd_close_frees_the_lowest_number() {
+    let mut w = world();
+    let fd = open(&mut w, "hello.txt", true, false);
+    assert_eq!(fd, 4);
+    assert_eq!(fd_close(&mut w.ctx, 3), Ok(()));
+    assert_eq!(fd_close(&mut w.ctx, 3), Err(Errno::Badf));
+    assert_eq!(fd_close(&mut w.ctx, 1), Ok(()));
+    assert_eq!(open(&mut w, "hello.txt", true, false), 1);
+    assert_eq!(fd_close(&mut w.ctx, 99), Err(Errno::Badf));
+}
+
+#[test]
+fn fd_fdstat_get_layouts() {
+    let mut w = world();
+    let ro = open(&mut w, "hello.txt", true, false);
+    let mut buf = marked(30);
+    let mut mem = GuestMemory::new(&mut buf);
+    fd_fdstat_get(&mut w.ctx, &mut mem, 1, 1).unwrap();
+    let mut want = marked(30);
+    want[1..25].copy_from_slice(&[0; 24]);
+    want[9..17].copy_from_slice(&rights::OUTPUT_STREAM.to_le_bytes());
+    assert_eq!(buf, want);
+
+    let mut mem = GuestMemory::new(&mut buf);
+    fd_fdstat_get(&mut w.ctx, &mut mem, 3, 1).unwrap();
+    assert_eq!(mem.read_u8(1), Ok(FileType::Directory as u8));
+    assert_eq!(mem.read_u64(9), Ok(rights::dir(true)));
+    assert_eq!(mem.read_u64(17), Ok(rights::DIR_INHERITING));
+
+    fd_fdstat_get(&mut w.ctx, &mut mem, ro, 1).unwrap();
+    assert_eq!(mem.read_u8(1), Ok(FileType::RegularFile as u8));
+    assert_eq!(mem.read_u64(9).unwrap() & rights::FD_WRITE, 0);
+    assert_ne!(mem.read_u64(9).unwrap() & rights::FD_READ, 0);
+    assert_eq!(mem.read_u64(17), Ok(0));
+}
+
+#[test]
+fn fd_fdstat_get_restricts_read_only_directories() {
+    let tmp = crate::testutil::TempDir::new();
+    let mut ctx = WasiCtxBuilder::new()
+        .mount("/", tmp.path(), Access::ReadOnly)
+        .build()
+        .unwrap();
+    let mut buf = marked(24);
+    let mut mem = GuestMemory::new(&mut buf);
+    fd_fdstat_get(&mut ctx, &mut mem, 3, 0).unwrap();
+    assert_eq!(mem.read_u64(8), Ok(rights::dir(false)));
+}
+
+#[test]
+fn fd_fdstat_get_errnos() {
+    let mut w = world();
+    let mut buf = marked(30);
+    let mut mem = GuestMemory::new(&mut buf);
+    assert_eq!(fd_fdstat_get(&mut w.ctx, &mut mem, 9, 0), Err(Errno::Badf));
+    assert_eq!(fd_fdstat_get(&mut w.ctx, &mut mem, 1, 7), Err(Errno::Fault));
+    assert_eq!(buf, marked(30));
+}
+
+#[test]
+fn append_flag_sends_writes_to_the_end() {
+    let mut w = world();
+    let fd = open(&mut w, "hello.txt", true, true);
+    fd_fdstat_set_flags(&mut w.ctx, fd, u32::from(fdflags::APPEND)).unwrap();
+    let mut buf = marked(64);
+    let mut mem = GuestMemory::new(&mut buf);
+    mem.write_bytes(40, b"!").unwrap();
+    iovs(&mut mem, 16, &[(40, 1)]);
+    fd_write(&mut w.ctx, &mut mem, fd, 16, 1, 8).unwrap();
+    assert_eq!(w.rw.read("hello.txt"), b"hello world!");
+    fd_fdstat_get(&mut w.ctx, &mut mem, fd, 24).unwrap();
+    assert_eq!(mem.read_u16(26), Ok(fdflags::APPEND));
+}
+
+#[test]
+fn fd_fdstat_set_flags_errnos() {
+    let mut w = world();
+    assert_eq!(
+        fd_fdstat_set_flags(&mut w.ctx, 1, 1 << 5),
+        Err(Errno::Inval)
+    );
+    assert_eq!(
+        fd_fdstat_set_flags(&mut w.ctx, 1, 1 << 16),
+        Err(Errno::Inval)
+    );
+    assert_eq!(fd_fdstat_set_flags(&mut w.ctx, 9, 0), Err(Errno::Badf));
+    assert_eq!(
+        fd_fdstat_set_flags(&mut w.ctx, 1, u32::from(fdflags::NONBLOCK)),
+        Ok(())
+    );
+}
+
+#[test]
+fn fd_filestat_get_of_a_file() {
+    let mut w = world();
+    let fd = open(&mut w, "hello.txt", true, false);
+    let mut buf = marked(66);
+    let mut mem = GuestMemory::new(&mut buf);
+    fd_filestat_get(&mut w.ctx, &mut mem, fd, 1).unwrap();
+    let meta = std::fs::metadata(w.rw.path().join("hello.txt")).unwrap();
+    let st = crate::fs::host::filestat(&meta);
+    assert_eq!(mem.read_u64(1 + 8), Ok(st.ino));
+    assert_eq!(
+        &buf[17..25],
+        &[FileType::RegularFile as u8, 0, 0, 0, 0, 0, 0, 0]
+    );
+    let mem = GuestMemory::new(&mut buf);
+    assert_eq!(mem.read_u64(1 + 32), Ok(11));
+    assert_eq!(mem.read_u64(1 + 48), Ok(st.mtim));
+    assert_eq!((buf[0], buf[65]), (b'?', b'?'));
+}
+
+#[test]
+fn fd_filestat_get_of_directories_and_streams() {
+    let data = crate::testutil::TempDir::new();
+    let mut ctx = WasiCtxBuilder::new()
+        .mount("/inputs", data.path(), Access::ReadOnly)
+        .build()
+        .unwrap();
+    let mut buf = marked(64);
+    let mut mem = GuestMemory::new(&mut buf);
+    fd_filestat_get(&mut ctx, &mut mem, 3, 0).unwrap();
+    let mut want = [0u8; 64];
+    want[16] = FileType::Directory as u8;
+    want[24] = 1;
+    assert_eq!(buf, want);
+    let mut mem = GuestMemory::new(&mut buf);
+    fd_filestat_get(&mut ctx, &mut mem, 1, 0).unwrap();
+    assert_eq!(buf, [0u8; 64]);
+}
+
+#[test]
+fn fd_filestat_get_errnos() {
+    let mut w = world();
+    let mut buf = marked(64);
+    let mut mem = GuestMemory::new(&mut buf);
+    assert_eq!(
+        fd_filestat_get(&mut w.ctx, &mut mem, 9, 0),
+        Err(Errno::Badf)
+    );
+    assert_eq!(
+        fd_filestat_get(&mut w.ctx, &mut mem, 3, 1),
+        Err(Errno::Fault)
+    );
+    assert_eq!(buf, marked(64));
+}
+
+#[test]
+fn sync_advise_and_set_size() {
+    let mut w = world();
+    let rw = open(&mut w, "hello.txt", true, true);
+    let ro = open(&mut w, "hello.txt", true, false);
+    for data_only in [false, true] {
+        assert_eq!(fd_sync(&mut w.ctx, rw, data_only), Ok(()));
+        assert_eq!(fd_sync(&mut w.ctx, 3, data_only), Ok(()));
+        assert_eq!(fd_sync(&mut w.ctx, 1, data_only), Err(Errno::Inval));
+        assert_eq!(fd_sync(&mut w.ctx, 9, data_only), Err(Errno::Badf));
+    }
+    assert_eq!(fd_advise(&mut w.ctx, rw, 0, 4, 5), Ok(()));
+    assert_eq!(fd_advise(&mut w.ctx, rw, 0, 4, 6), Err(Errno::Inval));
+    assert_eq!(fd_advise(&mut w.ctx, 1, 0, 4, 0), Err(Errno::Spipe));
+    assert_eq!(fd_advise(&mut w.ctx, 3, 0, 4, 0), Err(Errno::Badf));
+    assert_eq!(fd_filestat_set_size(&mut w.ctx, rw, 5), Ok(()));
+    assert_eq!(w.rw.read("hello.txt"), b"hello");
+    assert_eq!(fd_filestat_set_size(&mut w.ctx, ro, 0), Err(Errno::Badf));
+    assert_eq!(fd_filestat_set_size(&mut w.ctx, 1, 0), Err(Errno::Spipe));
+    assert_eq!(fd_filestat_set_size(&mut w.ctx, 3, 0), Err(Errno::Badf));
+    assert_eq!(fd_filestat_set_size(&mut w.ctx, 9, 0), Err(Errno::Badf));
+    assert_eq!(w.rw.read("hello.txt"), b"hello");
+}
+
+#[test]
+fn fd_renumber_replaces_the_target() {
+    let mut w = world();
+    let fd = open(&mut w, "hello.txt", true, false);
+    assert_eq!(fd_renumber(&mut w.ctx, fd, 0), Ok(()));
+    let mut buf = marked(64);
+    let mut mem = GuestMemory::new(&mut buf);
+    iovs(&mut mem, 16, &[(40, 5)]);
+    fd_read(&mut w.ctx, &mut mem, 0, 16, 1, 8).unwrap();
+    assert_eq!(&buf[40..46], b"hello?");
+    assert_eq!(fd_renumber(&mut w.ctx, fd, 0), Err(Errno::Badf));
+    assert_eq!(fd_renumber(&mut w.ctx, 0, 9), Err(Errno::Badf));
+    assert_eq!(fd_renumber(&mut w.ctx, 1, 1), Ok(()));
+}

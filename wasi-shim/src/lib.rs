@@ -1,0 +1,37 @@
+//! WASI preview1 (`wasi_snapshot_preview1`) for the wasmi interpreter, written by hand.
+//!
+//! This crate owns the guest's view of the world through WASI: arguments, environment,
+//! stdio, clocks, randomness and a sandboxed filesystem composed from host mounts, with
+//! every one of the 46 preview1 functions registered (those not implemented yet answer
+//! `ENOSYS`; see [`FUNCTIONS`]). It knows nothing of jobs, YAML, S3 or result files: the
+//! root crate fills a [`WasiCtxBuilder`], calls [`add_to_linker`], runs the guest, and
+//! reads a `proc_exit` status back with `wasmi::Error::i32_exit_status`.
+//!
+//! Layout: `table` (the one list of functions), `linker` (the only code touching wasmi),
+//! `funcs/` (one plain function per call, tested without an engine), `memory`
+//! (bounds-checked guest memory), `fdtable`, `fs/` (mounts, path resolution, host and
+//! read-only operations), `errno`, `rights`, `clock`, `random`, `ctx`.
+
+#![warn(missing_docs)]
+
+mod clock;
+mod ctx;
+mod errno;
+mod fdtable;
+mod fs;
+mod funcs;
+mod linker;
+mod memory;
+mod random;
+mod rights;
+mod table;
+#[cfg(test)]
+mod testutil;
+
+pub use clock::{Clock, ClockId, FixedClock, HostClock};
+pub use ctx::{BuildError, WasiCtx, WasiCtxBuilder};
+pub use errno::Errno;
+pub use fs::Access;
+pub use linker::add_to_linker;
+pub use random::{OsRandom, RandomSource, SeededRandom};
+pub use table::{FUNCTIONS, FuncSpec, MODULE};
