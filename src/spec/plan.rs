@@ -18,10 +18,12 @@ pub struct Plan {
     pub origin: Origin,
     /// Every source the job names: the entry module, import modules and data inputs.
     pub inputs: Vec<Input>,
-    /// Index into `inputs` of the entry module.
-    pub entry_module: usize,
-    /// Indices into `inputs` of the import modules, in the order the job lists them.
-    pub import_modules: Vec<usize>,
+    /// Where the entry module is. For jobs this is always a guest path: the current form's
+    /// `EntryModule` string (a Target, or a file below a Target), or for the legacy form the
+    /// Target given to the module's InputSource (`/wasm/entry.wasm` unless it has one).
+    pub entry_module: ModuleLocation,
+    /// The import modules, in the order the job lists them.
+    pub import_modules: Vec<ImportModule>,
     /// The exported function to call; `_start` unless the job says otherwise.
     pub entrypoint: String,
     /// `argv[1..]`; `argv[0]` is the entry module's file name, added by the runner.
@@ -41,14 +43,33 @@ pub enum Origin {
     Module,
 }
 
+/// Where a module's bytes are found.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub enum ModuleLocation {
+    /// An absolute, normalised guest path at or below some input's Target: a `.wasm` file, or a
+    /// directory holding exactly one `.wasm` file. Validated to lie under an input's Target.
+    Guest(String),
+    /// A host file not mounted in the guest (`bolinho run MODULE`, `--import NAME=PATH`).
+    Host(PathBuf),
+}
+
+/// An import module and the extra name it may be linked under.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ImportModule {
+    pub location: ModuleLocation,
+    /// The Alias of the input whose Target is exactly this module's guest path, or the NAME of
+    /// `--import NAME=PATH`. The linker also matches the Target and the file name.
+    pub alias: Option<String>,
+}
+
 /// One source and where the guest sees it.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Input {
     pub source: Source,
-    /// The absolute guest path it is mounted at, or `None` when the guest does not see it
-    /// (the entry module of `bolinho run MODULE`).
-    pub target: Option<String>,
-    /// The job's `Alias`, or the NAME of `--import NAME=PATH`.
+    /// The absolute, normalised guest path it is mounted at.
+    pub target: String,
+    /// The job's `Alias`.
     pub alias: Option<String>,
     /// Where this input was declared, for error messages (`Tasks[0].InputSources[1]`).
     pub field: String,
@@ -59,7 +80,11 @@ pub struct Input {
 #[serde(tag = "type", rename_all = "camelCase")]
 pub enum Source {
     /// A host file or directory; a relative path was resolved against the job file's directory.
-    Local { path: PathBuf, read_write: bool, create_as: CreateAs },
+    Local {
+        path: PathBuf,
+        read_write: bool,
+        create_as: CreateAs,
+    },
     /// An RFC 2397 `data:` URL.
     Inline { url: String },
     /// A source type recognised but not supported yet (`s3`, `urlDownload`, `ipfs`).

@@ -1,0 +1,440 @@
+//! InputSources (`{Source: {Type, Params}, Alias, Target}`) and guest paths (compat §3).
+//!
+//! Owns the one rule for guest paths (`guest_path`) and the registry that keeps Targets,
+//! ResultPaths and Aliases unique. Local paths are resolved against the job file's directory
+//! but never looked at: existence is checked by `fetch`, when the job runs.
+
+use std::path::{Component, Path, PathBuf};
+
+use super::SpecError;
+use super::plan::{CreateAs, Input, Source};
+use super::reader::{Ctx, Field, MapReader, join};
+
+/// The source types of Bacalhau's storage providers that a job may name, in the order an error
+/// lists them. `localDirectory` is Bacalhau's deprecated name for `local`.
+const SOURCE_TYPES: [&str; 6] = [
+    "local",
+    "localDirectory",
+    "inline",
+    "urlDownload",
+    "s3",
+    "ipfs",
+];
+
+/// `inputs` -> `/inputs`, `/a/./b/` -> `/a/b`. A Target is where a mount appears in the guest's
+/// single preopened `/`, so it must name a directory below `/` and cannot climb out with `..`
+/// (rejected rather than resolved: a Target written with `..` is a mistake, not a shortcut).
+pub(crate) fn guest_path(raw: &str) -> Result<String, String> {
+    let invalid = |why: &str| Err(format!("invalid path `{raw}`: {why}"));
+    if raw.contains('\0') {
+        return invalid("it contains a NUL byte");
+    }
+    let mut parts = Vec::new();
+    for part in raw.split('/') {
+        match part {
+            "" | "." => {}
+            ".." => return invalid("`..` is not allowed"),
+            part => parts.push(part),
+        }
+    }
+    if parts.is_empty() {
+        return invalid("it must name a directory below `/`");
+    }
+    Ok(format!("/{}", parts.join("/")))
+}
+
+/// Every input so far, and every guest path and alias claimed, with the field that claimed it.
+#[derive(Default)]
+pub(crate) struct Inputs {
+    pub list: Vec<Input>,
+    paths: Vec<(String, String)>,
+    aliases: Vec<(String, String)>,
+}
+
+impl Inputs {
+    /// Adds an input, refusing a Target or an Alias already taken; `lines` locate them.
+    pub fn add(&mut self, input: Input, lines: SourceLines, ctx: &Ctx) -> Result<(), SpecError> {
+        let target_field = join(&input.field, "Target");
+        self.claim_path(
+            &input.target,
+            &target_field,
+            &input.field,
+            lines.target,
+            ctx,
+        )?;
+        if let Some(alias) = &input.alias {
+            if let Some((_, owner)) = self.aliases.iter().find(|(a, _)| a == alias) {
+                let message = format!("alias `{alias}` is already used by {owner}");
+                return Err(ctx.error(lines.alias, &join(&input.field, "Alias"), message));
+            }
+            self.aliases.push((alias.clone(), input.field.clone()));
+        }
+        self.list.push(input);
+        Ok(())
+    }
+
+    /// Claims a guest path for `owner` (an input or a ResultPaths entry): no two mounts may
+    /// share one, since the second would hide the first.
+    pub fn claim_path(
+        &mut self,
+        path: &str,
+        field: &str,
+        owner: &str,
+        line: Option<u32>,
+        ctx: &Ctx,
+    ) -> Result<(), SpecError> {
+        if let Some((_, first)) = self.paths.iter().find(|(p, _)| p == path) {
+            return Err(ctx.error(line, field, format!("`{path}` is already used by {first}")));
+        }
+        self.paths.push((path.to_string(), owner.to_string()));
+        Ok(())
+    }
+
+    /// The input mounted exactly at `path`.
+    pub fn at(&self, path: &str) -> Option<&Input> {
+        self.list.iter().find(|i| i.target == path)
+    }
+
+    /// Whether `path` is an input's target or lies below one.
+    pub fn covers(&self, path: &str) -> bool {
+        self.list.iter().any(|i| {
+            path.strip_prefix(i.target.as_str())
+                .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
+        })
+    }
+
+    pub fn targets(&self) -> Vec<&str> {
+        self.list.iter().map(|i| i.target.as_str()).collect()
+    }
+}
+
+/// Lines of the keys an `Inputs::add` error can point at.
+pub(crate) struct SourceLines {
+    target: Option<u32>,
+    alias: Option<u32>,
+}
+
+/// Reads one InputSource. `default_target` is the target a legacy module gets when it has
+/// none (Bacalhau's `wasm_legacy.go`); without one, `Target` is required.
+pub(crate) fn read_input(
+    field: &Field,
+    default_target: Option<&str>,
+    ctx: &mut Ctx,
+) -> Result<(Input, SourceLines), SpecError> {
+    let mut m = field.map(ctx)?;
+    let source = read_source(&m.require("Source", ctx)?, ctx)?;
+    let (target, target_line) = match (m.get("Target"), default_target) {
+        (Some(f), _) => {
+            let raw = f.string(ctx)?;
+            (
+                guest_path(&raw).map_err(|message| f.error(ctx, message))?,
+                f.line,
+            )
+        }
+        (None, Some(default)) => (default.to_string(), field.line),
+        (None, None) => return Err(ctx.error(m.line(), &join(&field.path, "Target"), "required")),
+    };
+    let alias = match m.get("Alias") {
+        Some(f) => Some((f.string(ctx)?, f.line)),
+        None => None,
+    };
+    let alias = alias.filter(|(a, _)| !a.is_empty());
+    let lines = SourceLines {
+        target: target_line,
+        alias: alias.as_ref().and_then(|(_, l)| *l),
+    };
+    m.finish(ctx)?;
+    let input = Input {
+        source,
+        target,
+        alias: alias.map(|(a, _)| a),
+        field: field.path.clone(),
+    };
+    Ok((input, lines))
+}
+
+fn read_source(field: &Field, ctx: &mut Ctx) -> Result<Source, SpecError> {
+    let mut m = field.map(ctx)?;
+    let type_field = m.require("Type", ctx)?;
+    let written = type_field.string(ctx)?;
+    let Some(kind) = SOURCE_TYPES
+        .iter()
+        .find(|t| t.eq_ignore_ascii_case(&written))
+    else {
+        let known = SOURCE_TYPES.join(", ");
+        return Err(type_field.error(
+            ctx,
+            format!("unknown source type `{written}`: expected one of {known}"),
+        ));
+    };
+    let params = m.get("Params");
+    let mut p = match &params {
+        Some(f) => Some(f.map(ctx)?),
+        None => None,
+    };
+    let params_path = join(&field.path, "Params");
+    let source = match *kind {
+        "local" | "localDirectory" => read_local(p.as_mut(), &params_path, m.line(), ctx)?,
+        "inline" => {
+            let url = require_param(p.as_mut(), "URL", &params_path, m.line(), ctx)?;
+            let text = url.string(ctx)?;
+            if !text
+                .get(..5)
+                .is_some_and(|scheme| scheme.eq_ignore_ascii_case("data:"))
+            {
+                return Err(url.error(ctx, "expected an RFC 2397 `data:` URL"));
+            }
+            Source::Inline { url: text }
+        }
+        other => {
+            // Checked now so that the job is known to be well-formed when fetch says "not
+            // supported yet"; the values themselves are fetch's business.
+            let (required, known): (&str, &[&str]) = match other {
+                "urlDownload" => ("URL", &[]),
+                "s3" => (
+                    "Bucket",
+                    &[
+                        "Key",
+                        "Filter",
+                        "Region",
+                        "Endpoint",
+                        "VersionID",
+                        "ChecksumSHA256",
+                    ],
+                ),
+                _ => ("CID", &[]),
+            };
+            require_param(p.as_mut(), required, &params_path, m.line(), ctx)?.string(ctx)?;
+            if let Some(p) = p.as_mut() {
+                p.accept(known);
+            }
+            Source::Unsupported {
+                kind: other.to_string(),
+            }
+        }
+    };
+    if let Some(p) = p {
+        p.finish(ctx)?;
+    }
+    m.finish(ctx)?;
+    Ok(source)
+}
+
+fn require_param<'n>(
+    params: Option<&mut MapReader<'n>>,
+    key: &str,
+    params_path: &str,
+    source_line: Option<u32>,
+    ctx: &Ctx,
+) -> Result<Field<'n>, SpecError> {
+    match params {
+        Some(p) => p.require(key, ctx),
+        None => Err(ctx.error(source_line, &format!("{params_path}.{key}"), "required")),
+    }
+}
+
+fn read_local(
+    params: Option<&mut MapReader>,
+    params_path: &str,
+    line: Option<u32>,
+    ctx: &Ctx,
+) -> Result<Source, SpecError> {
+    let Some(p) = params else {
+        return Err(ctx.error(line, &format!("{params_path}.SourcePath"), "required"));
+    };
+    // Bacalhau's field is `SourcePath`; its own WASM documentation writes `Path`.
+    let path_field = match (p.get("SourcePath"), p.get("Path")) {
+        (Some(_), Some(path)) => {
+            return Err(path.error(ctx, "set `SourcePath` or `Path`, not both"));
+        }
+        (Some(f), None) | (None, Some(f)) => f,
+        (None, None) => {
+            return Err(ctx.error(p.line(), &format!("{params_path}.SourcePath"), "required"));
+        }
+    };
+    let written = path_field.string(ctx)?;
+    if written.is_empty() {
+        return Err(path_field.error(ctx, "required"));
+    }
+    let read_write = match p.get("ReadWrite") {
+        // Bacalhau's decoder also takes the strings "true" and "false" here.
+        Some(f) => match f.string(ctx).as_deref() {
+            Ok("true") => true,
+            Ok("false") => false,
+            _ => f.bool(ctx)?,
+        },
+        None => false,
+    };
+    let create_as = match p.get("CreateAs") {
+        Some(f) => match f.string(ctx)?.to_ascii_lowercase().as_str() {
+            "" | "nocreate" => CreateAs::NoCreate,
+            "dir" => CreateAs::Dir,
+            "file" => CreateAs::File,
+            _ => return Err(f.error(ctx, "expected one of dir, file, noCreate")),
+        },
+        None => CreateAs::NoCreate,
+    };
+    Ok(Source::Local {
+        path: resolve(ctx.base_dir(), &written),
+        read_write,
+        create_as,
+    })
+}
+
+/// A relative path is relative to the job file, so a job directory can be moved as a whole.
+fn resolve(base: &Path, written: &str) -> PathBuf {
+    let path = Path::new(written);
+    let joined = if path.is_absolute() {
+        path.to_path_buf()
+    } else {
+        base.join(path)
+    };
+    let cleaned: PathBuf = joined
+        .components()
+        .filter(|c| !matches!(c, Component::CurDir))
+        .collect();
+    if cleaned.as_os_str().is_empty() {
+        PathBuf::from(".")
+    } else {
+        cleaned
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::tree::parse;
+    use super::*;
+
+    #[test]
+    fn guest_paths_are_normalised_or_rejected() {
+        let ok = |raw: &str| guest_path(raw).unwrap();
+        assert_eq!(ok("/inputs"), "/inputs");
+        assert_eq!(ok("inputs"), "/inputs");
+        assert_eq!(ok("/a/./b//c/"), "/a/b/c");
+        assert_eq!(ok("./app/main.wasm"), "/app/main.wasm");
+        let err = |raw: &str| guest_path(raw).unwrap_err();
+        assert_eq!(
+            err("/a/../b"),
+            "invalid path `/a/../b`: `..` is not allowed"
+        );
+        assert_eq!(err(".."), "invalid path `..`: `..` is not allowed");
+        assert_eq!(
+            err("/"),
+            "invalid path `/`: it must name a directory below `/`"
+        );
+        assert_eq!(
+            err(""),
+            "invalid path ``: it must name a directory below `/`"
+        );
+        assert_eq!(
+            err("/./"),
+            "invalid path `/./`: it must name a directory below `/`"
+        );
+        assert_eq!(err("/a\0"), "invalid path `/a\0`: it contains a NUL byte");
+    }
+
+    #[test]
+    fn relative_local_paths_resolve_against_the_job_file() {
+        let base = Path::new("/jobs/hello");
+        assert_eq!(resolve(base, "./app"), Path::new("/jobs/hello/app"));
+        assert_eq!(
+            resolve(base, "../shared/x.wasm"),
+            Path::new("/jobs/hello/../shared/x.wasm")
+        );
+        assert_eq!(resolve(base, "/abs/./x"), Path::new("/abs/x"));
+        assert_eq!(resolve(Path::new(""), "./app"), Path::new("app"));
+        assert_eq!(resolve(Path::new(""), "."), Path::new("."));
+    }
+
+    fn source(yaml: &str) -> Result<Source, String> {
+        let node = parse(yaml).unwrap();
+        let mut ctx = Ctx::new(Path::new("/j/job.yaml"), true);
+        read_source(&Field::root(&node), &mut ctx).map_err(|e| e.to_string())
+    }
+
+    #[test]
+    fn source_types_and_their_params() {
+        assert_eq!(
+            source(
+                "Type: LocalDirectory\nParams: {Path: data, ReadWrite: \"true\", CreateAs: DIR}"
+            ),
+            Ok(Source::Local {
+                path: "/j/data".into(),
+                read_write: true,
+                create_as: CreateAs::Dir
+            })
+        );
+        assert_eq!(
+            source("Type: local\nParams: {SourcePath: /x}"),
+            Ok(Source::Local {
+                path: "/x".into(),
+                read_write: false,
+                create_as: CreateAs::NoCreate
+            })
+        );
+        assert_eq!(
+            source("Type: inline\nParams: {URL: \"DATA:,hi\"}"),
+            Ok(Source::Inline {
+                url: "DATA:,hi".into()
+            })
+        );
+        assert_eq!(
+            source("Type: S3\nParams: {Bucket: b, Key: k, Region: r}"),
+            Ok(Source::Unsupported { kind: "s3".into() })
+        );
+        assert_eq!(
+            source("Type: urldownload\nParams: {URL: \"https://x\"}"),
+            Ok(Source::Unsupported {
+                kind: "urlDownload".into()
+            })
+        );
+        assert_eq!(
+            source("Type: ipfs\nParams: {CID: Qm}"),
+            Ok(Source::Unsupported {
+                kind: "ipfs".into()
+            })
+        );
+    }
+
+    #[test]
+    fn bad_sources_name_the_field() {
+        let err = |yaml: &str| source(yaml).unwrap_err();
+        assert_eq!(
+            err("Type: docker\n"),
+            "/j/job.yaml:1: Type: unknown source type `docker`: expected one of local, localDirectory, inline, urlDownload, s3, ipfs"
+        );
+        assert_eq!(
+            err("Type: local\n"),
+            "/j/job.yaml:1: Params.SourcePath: required"
+        );
+        assert_eq!(
+            err("Type: local\nParams:\n  ReadWrite: true\n"),
+            "/j/job.yaml:2: Params.SourcePath: required"
+        );
+        assert_eq!(
+            err("Type: local\nParams: {Path: a, SourcePath: b}"),
+            "/j/job.yaml:2: Params.Path: set `SourcePath` or `Path`, not both"
+        );
+        assert_eq!(
+            err("Type: local\nParams:\n  Path: a\n  ReadWrite: yes\n"),
+            "/j/job.yaml:4: Params.ReadWrite: expected true or false, found a string"
+        );
+        assert_eq!(
+            err("Type: local\nParams:\n  Path: a\n  CreateAs: folder\n"),
+            "/j/job.yaml:4: Params.CreateAs: expected one of dir, file, noCreate"
+        );
+        assert_eq!(
+            err("Type: inline\nParams:\n  URL: http://x\n"),
+            "/j/job.yaml:3: Params.URL: expected an RFC 2397 `data:` URL"
+        );
+        assert_eq!(
+            err("Type: s3\nParams: {Key: k}\n"),
+            "/j/job.yaml:2: Params.Bucket: required"
+        );
+        assert_eq!(err("Type: ipfs\n"), "/j/job.yaml:1: Params.CID: required");
+        assert_eq!(
+            err("Type: local\nParams:\n  Path: a\n  Mode: rw\n"),
+            "/j/job.yaml:4: Params.Mode: unknown key"
+        );
+    }
+}

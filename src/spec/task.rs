@@ -1,0 +1,326 @@
+//! One Task (compat §1.2): its inputs, engine, outputs and environment, read in the order that
+//! lets each part check the ones before it (modules name InputSources; ResultPaths must not
+//! reuse their targets).
+//!
+//! `Publisher`, `Resources`, `Network`, `Timeouts` and `Meta` are checked for shape and known
+//! keys only; what they ask for is applied elsewhere, or not yet.
+
+use super::SpecError;
+use super::engine;
+use super::env::user_env;
+use super::plan::{EnvVar, ImportModule, Input, ModuleLocation, Output};
+use super::reader::{Ctx, Field};
+use super::source::{Inputs, guest_path, read_input};
+
+/// A Task, validated; `job` adds what depends on the whole document.
+pub(crate) struct Task {
+    pub name: Option<String>,
+    pub inputs: Vec<Input>,
+    pub entry_module: ModuleLocation,
+    pub import_modules: Vec<ImportModule>,
+    pub entrypoint: String,
+    pub args: Vec<String>,
+    /// The user's variables, unsorted, without the system ones.
+    pub env: Vec<EnvVar>,
+    pub outputs: Vec<Output>,
+}
+
+/// The names of result files bolinho writes beside the output directories (compat §8).
+const RESULT_FILES: [&str; 3] = ["stdout", "stderr", "exitCode"];
+
+const PUBLISHERS: [&str; 4] = ["local", "s3", "ipfs", "noop"];
+const NETWORKS: [&str; 6] = ["None", "Host", "Full", "HTTP", "Bridge", "Default"];
+
+/// Reads a Task map; `field` is `Tasks[0]` in a job, the root in a task document.
+pub(crate) fn read(field: &Field, ctx: &mut Ctx) -> Result<Task, SpecError> {
+    let mut m = field.map(ctx)?;
+    let name = match m.get("Name") {
+        Some(f) => Some(f.string(ctx)?).filter(|n| !n.is_empty()),
+        None => None,
+    };
+    let mut inputs = Inputs::default();
+    if let Some(list) = m.get("InputSources") {
+        for item in list.list(ctx)? {
+            let (input, lines) = read_input(&item, None, ctx)?;
+            inputs.add(input, lines, ctx)?;
+        }
+    }
+    let engine_field = m.require("Engine", ctx)?;
+    let mut e = engine_field.map(ctx)?;
+    let wasm = engine::read(&mut e, &mut inputs, ctx)?;
+    e.finish(ctx)?;
+    let outputs = match m.get("ResultPaths") {
+        Some(f) => result_paths(&f, &mut inputs, ctx)?,
+        None => Vec::new(),
+    };
+    let env = user_env(m.get("Env").as_ref(), wasm.env.as_ref(), ctx)?;
+    if let Some(f) = m.get("Publisher") {
+        publisher(&f, ctx)?;
+    }
+    if let Some(f) = m.get("Resources") {
+        let mut r = f.map(ctx)?;
+        for key in ["CPU", "Memory", "Disk", "GPU"] {
+            // Quantities are strings in Bacalhau (`512Mb`); `CPU: 0.5` is what people write.
+            if let Some(value) = r.get(key) {
+                value.text(ctx)?;
+            }
+        }
+        r.finish(ctx)?;
+    }
+    if let Some(f) = m.get("Network") {
+        network(&f, ctx)?;
+    }
+    if let Some(f) = m.get("Timeouts") {
+        let mut t = f.map(ctx)?;
+        for key in ["ExecutionTimeout", "QueueTimeout", "TotalTimeout"] {
+            if let Some(value) = t.get(key) {
+                value.u64(ctx)?;
+            }
+        }
+        t.finish(ctx)?;
+    }
+    if let Some(f) = m.get("Meta") {
+        string_map(&f, ctx)?;
+    }
+    m.finish(ctx)?;
+    Ok(Task {
+        name,
+        inputs: inputs.list,
+        entry_module: wasm.entry_module,
+        import_modules: wasm.import_modules,
+        entrypoint: wasm.entrypoint,
+        args: wasm.args,
+        env,
+        outputs,
+    })
+}
+
+/// `ResultPaths: [{Name, Path}]`. Each becomes an empty writable directory at `Path`, saved in
+/// the results directory as `Name`, so a Name must be a plain file name that does not collide
+/// with another, or with a result file, on a case-insensitive filesystem either.
+fn result_paths(
+    field: &Field,
+    inputs: &mut Inputs,
+    ctx: &mut Ctx,
+) -> Result<Vec<Output>, SpecError> {
+    let mut outputs: Vec<(Output, String)> = Vec::new();
+    for item in field.list(ctx)? {
+        let mut m = item.map(ctx)?;
+        let name_field = m.require("Name", ctx)?;
+        let name = name_field.string(ctx)?;
+        let bad_name = |why: &str| name_field.error(ctx, format!("invalid name `{name}`: {why}"));
+        if name.is_empty() {
+            return Err(name_field.error(ctx, "required"));
+        }
+        if name == "." || name == ".." || name.contains(['/', '\\', '\0']) {
+            return Err(bad_name("it must be a plain directory name"));
+        }
+        if RESULT_FILES.iter().any(|f| f.eq_ignore_ascii_case(&name)) {
+            return Err(bad_name(
+                "stdout, stderr and exitCode are the names of result files",
+            ));
+        }
+        if let Some((_, first)) = outputs
+            .iter()
+            .find(|(o, _)| o.name.eq_ignore_ascii_case(&name))
+        {
+            return Err(bad_name(&format!("already used by {first}")));
+        }
+        let path_field = m.require("Path", ctx)?;
+        let path = guest_path(&path_field.string(ctx)?)
+            .map_err(|message| path_field.error(ctx, message))?;
+        inputs.claim_path(&path, &path_field.path, &item.path, path_field.line, ctx)?;
+        m.finish(ctx)?;
+        outputs.push((Output { name, path }, item.path.clone()));
+    }
+    Ok(outputs.into_iter().map(|(output, _)| output).collect())
+}
+
+fn publisher(field: &Field, ctx: &mut Ctx) -> Result<(), SpecError> {
+    let mut m = field.map(ctx)?;
+    if let Some(type_field) = m.get("Type") {
+        let written = type_field.string(ctx)?;
+        if !written.is_empty() && !PUBLISHERS.iter().any(|p| p.eq_ignore_ascii_case(&written)) {
+            let known = PUBLISHERS.join(", ");
+            return Err(type_field.error(
+                ctx,
+                format!("unknown publisher type `{written}`: expected one of {known}"),
+            ));
+        }
+    }
+    if let Some(params) = m.get("Params") {
+        // Its keys belong to the publisher, which does not run locally: not checked, not warned.
+        params.map(ctx)?;
+    }
+    m.finish(ctx)
+}
+
+fn network(field: &Field, ctx: &mut Ctx) -> Result<(), SpecError> {
+    let mut m = field.map(ctx)?;
+    if let Some(type_field) = m.get("Type") {
+        let written = type_field.string(ctx)?;
+        if !NETWORKS.iter().any(|n| n.eq_ignore_ascii_case(&written)) {
+            let known = NETWORKS.join(", ");
+            return Err(type_field.error(
+                ctx,
+                format!("unknown network type `{written}`: expected one of {known}"),
+            ));
+        }
+    }
+    if let Some(domains) = m.get("Domains") {
+        for domain in domains.list(ctx)? {
+            domain.string(ctx)?;
+        }
+    }
+    if let Some(ports) = m.get("Ports") {
+        ports.list(ctx)?;
+    }
+    m.finish(ctx)
+}
+
+/// `Meta` and `Labels`: string to string.
+pub(crate) fn string_map(field: &Field, ctx: &Ctx) -> Result<(), SpecError> {
+    for (_, value) in field.entries(ctx)? {
+        value.string(ctx)?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+
+    use super::super::tree::parse;
+    use super::*;
+
+    const ENGINE: &str = "Engine: {Type: wasm, Params: {EntryModule: /app}}\nInputSources:\n  - {Target: /app, Source: {Type: local, Params: {Path: app}}}\n";
+
+    fn task(extra: &str, strict: bool) -> (Result<Task, String>, Vec<String>) {
+        let node = parse(&format!("{ENGINE}{extra}")).unwrap();
+        let mut ctx = Ctx::new(Path::new("job.yaml"), strict);
+        let field = Field {
+            node: &node,
+            path: "Tasks[0]".into(),
+            line: node.line,
+        };
+        let result = read(&field, &mut ctx).map_err(|e| e.to_string());
+        (result, ctx.into_warnings())
+    }
+
+    fn err(extra: &str) -> String {
+        task(extra, true).0.err().unwrap()
+    }
+
+    #[test]
+    fn result_paths_become_outputs() {
+        let (t, _) = task(
+            "ResultPaths:\n  - {Name: outputs, Path: outputs}\n  - {Name: logs, Path: /var/log/}\n",
+            true,
+        );
+        let outputs = t.unwrap().outputs;
+        assert_eq!(
+            outputs,
+            [
+                Output {
+                    name: "outputs".into(),
+                    path: "/outputs".into()
+                },
+                Output {
+                    name: "logs".into(),
+                    path: "/var/log".into()
+                },
+            ]
+        );
+    }
+
+    #[test]
+    fn result_path_errors() {
+        assert_eq!(
+            err("ResultPaths:\n  - {Name: a, Path: /app}\n"),
+            "job.yaml:5: Tasks[0].ResultPaths[0].Path: `/app` is already used by Tasks[0].InputSources[0]"
+        );
+        assert_eq!(
+            err("ResultPaths:\n  - {Name: a, Path: /o}\n  - {Name: b, Path: o/}\n"),
+            "job.yaml:6: Tasks[0].ResultPaths[1].Path: `/o` is already used by Tasks[0].ResultPaths[0]"
+        );
+        assert_eq!(
+            err("ResultPaths:\n  - {Name: a, Path: /o}\n  - {Name: A, Path: /p}\n"),
+            "job.yaml:6: Tasks[0].ResultPaths[1].Name: invalid name `A`: already used by Tasks[0].ResultPaths[0]"
+        );
+        assert_eq!(
+            err("ResultPaths:\n  - {Name: stdout, Path: /o}\n"),
+            "job.yaml:5: Tasks[0].ResultPaths[0].Name: invalid name `stdout`: stdout, stderr and exitCode are the names of result files"
+        );
+        assert_eq!(
+            err("ResultPaths:\n  - {Name: exitcode, Path: /o}\n"),
+            "job.yaml:5: Tasks[0].ResultPaths[0].Name: invalid name `exitcode`: stdout, stderr and exitCode are the names of result files"
+        );
+        assert_eq!(
+            err("ResultPaths:\n  - {Name: a/b, Path: /o}\n"),
+            "job.yaml:5: Tasks[0].ResultPaths[0].Name: invalid name `a/b`: it must be a plain directory name"
+        );
+        assert_eq!(
+            err("ResultPaths:\n  - {Name: .., Path: /o}\n"),
+            "job.yaml:5: Tasks[0].ResultPaths[0].Name: invalid name `..`: it must be a plain directory name"
+        );
+        assert_eq!(
+            err("ResultPaths:\n  - {Name: \"\", Path: /o}\n"),
+            "job.yaml:5: Tasks[0].ResultPaths[0].Name: required"
+        );
+        assert_eq!(
+            err("ResultPaths:\n  - {Name: a}\n"),
+            "job.yaml:5: Tasks[0].ResultPaths[0].Path: required"
+        );
+        assert_eq!(
+            err("ResultPaths:\n  - {Name: a, Path: /}\n"),
+            "job.yaml:5: Tasks[0].ResultPaths[0].Path: invalid path `/`: it must name a directory below `/`"
+        );
+    }
+
+    #[test]
+    fn lenient_blocks_check_shape_and_keys() {
+        let ok = "Publisher: {Type: S3, Params: {Bucket: b, Anything: 1}}\nResources: {CPU: 0.5, Memory: 512Mb}\nNetwork: {Type: http, Domains: [a.com]}\nTimeouts: {ExecutionTimeout: 30}\nMeta: {a: b}\n";
+        let (t, warnings) = task(ok, true);
+        assert!(t.is_ok(), "{t:?}", t = t.err());
+        assert!(warnings.is_empty());
+        assert_eq!(
+            err("Publisher: {Type: ftp}\n"),
+            "job.yaml:4: Tasks[0].Publisher.Type: unknown publisher type `ftp`: expected one of local, s3, ipfs, noop"
+        );
+        assert_eq!(
+            err("Network: {Type: wifi}\n"),
+            "job.yaml:4: Tasks[0].Network.Type: unknown network type `wifi`: expected one of None, Host, Full, HTTP, Bridge, Default"
+        );
+        assert_eq!(
+            err("Timeouts: {ExecutionTimeout: -1}\n"),
+            "job.yaml:4: Tasks[0].Timeouts.ExecutionTimeout: expected a non-negative integer, found -1"
+        );
+        assert_eq!(
+            err("Resources: {Memroy: 1}\n"),
+            "job.yaml:4: Tasks[0].Resources.Memroy: unknown key"
+        );
+        assert_eq!(
+            err("Meta: {a: [1]}\n"),
+            "job.yaml:4: Tasks[0].Meta.a: expected a string, found a list"
+        );
+        assert_eq!(
+            err("Resources: [1]\n"),
+            "job.yaml:4: Tasks[0].Resources: expected a map, found a list"
+        );
+    }
+
+    #[test]
+    fn engine_is_required() {
+        let node = parse("Name: x\n").unwrap();
+        let mut ctx = Ctx::new(Path::new("job.yaml"), false);
+        let field = Field {
+            node: &node,
+            path: "Tasks[0]".into(),
+            line: Some(3),
+        };
+        assert_eq!(
+            read(&field, &mut ctx).err().unwrap().to_string(),
+            "job.yaml:3: Tasks[0].Engine: required"
+        );
+    }
+}
