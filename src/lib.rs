@@ -1,8 +1,19 @@
 //! bolinho: runs Bacalhau-style WebAssembly jobs on the wasmi interpreter.
 //!
 //! Data flows one way: `cli` -> `spec` (parse, validate, normalise to a `Plan`) -> `fetch` ->
-//! `link` -> `run` -> `results`. Each stage adds context to its errors and knows nothing of the
-//! stages after it.
+//! `link` -> `run` -> `results`. `pipeline` wires those steps for one run; `commands` is what
+//! each subcommand does with them. Each stage adds context to its errors and knows nothing of
+//! the stages after it.
 
+pub mod cli;
+pub mod commands;
+pub mod describe;
+pub mod error;
+pub mod exit;
 pub mod fetch;
+pub mod link;
+pub mod pipeline;
+pub mod results;
+pub mod run;
 pub mod spec;
+pub mod tee;

@@ -1,0 +1,97 @@
+//! The command line, as argh structs and nothing else.
+
+use std::path::PathBuf;
+
+use argh::FromArgs;
+
+#[derive(FromArgs, Debug)]
+#[argh(
+    description = "bolinho runs Bacalhau-style WebAssembly jobs, anywhere, on the wasmi interpreter.",
+    example = "Run a Bacalhau job file; results go to a new bolinho-results/<job>-<n>:\n  $ {command_name} run job.yaml\n\
+Run a module with a directory and an environment variable:\n  $ {command_name} run --dir data::/data --env LANG=C app.wasm -- --input /data/x.csv\n\
+Check a job without running it:\n  $ {command_name} validate job.yaml\n\
+List a module's imports and exports:\n  $ {command_name} inspect app.wasm",
+    note = "Exit codes: the guest's own code passes through; 2 usage, 121 invalid job, 122 fetch failed, 123 load or link failed, 125 results not written, 134 trap."
+)]
+pub struct Cli {
+    /// print the version and exit
+    #[argh(switch)]
+    pub version: bool,
+    #[argh(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(FromArgs, Debug)]
+#[argh(subcommand)]
+pub enum Command {
+    Run(RunArgs),
+    Validate(ValidateArgs),
+    Inspect(InspectArgs),
+}
+
+#[derive(FromArgs, Debug)]
+#[argh(
+    subcommand,
+    name = "run",
+    description = "run a job file (YAML or JSON) or a module (.wasm or .wat)",
+    example = "$ {command_name} job.yaml --results out\n$ {command_name} app.wasm --dir .::/ --env K=V -- arg1 arg2",
+    note = "A job's results (stdout, stderr, exitCode, one folder per ResultPaths entry) go to --results, or else to a new directory under ./bolinho-results. --dir, --env, --entrypoint, --import and arguments after -- apply to module runs."
+)]
+pub struct RunArgs {
+    /// the job file or module to run
+    #[argh(positional)]
+    pub file: PathBuf,
+    /// arguments for the module (after --), argv[1..]
+    #[argh(positional)]
+    pub args: Vec<String>,
+    /// where to write results; must not exist or be an empty directory
+    #[argh(option)]
+    pub results: Option<PathBuf>,
+    /// mount a host directory or file in the guest, HOST::GUEST (or HOST), read-write (module runs)
+    #[argh(option)]
+    pub dir: Vec<String>,
+    /// set a guest environment variable, KEY=VALUE, or KEY to pass the host's value (module runs)
+    #[argh(option)]
+    pub env: Vec<String>,
+    /// the exported function to call (module runs; default _start)
+    #[argh(option)]
+    pub entrypoint: Option<String>,
+    /// link an import module, NAME=PATH, for imports from module NAME (module runs)
+    #[argh(option)]
+    pub import: Vec<String>,
+    /// let a job's `env:NAME` values read the host variable NAME
+    #[argh(option)]
+    pub allow_env: Vec<String>,
+    /// treat unknown keys in the job file as errors, not warnings
+    #[argh(switch)]
+    pub strict: bool,
+}
+
+#[derive(FromArgs, Debug)]
+#[argh(
+    subcommand,
+    name = "validate",
+    description = "parse and validate a job file and print the plan bolinho would run",
+    example = "$ {command_name} job.yaml"
+)]
+pub struct ValidateArgs {
+    /// the job file
+    #[argh(positional)]
+    pub file: PathBuf,
+    /// treat unknown keys as errors, not warnings
+    #[argh(switch)]
+    pub strict: bool,
+}
+
+#[derive(FromArgs, Debug)]
+#[argh(
+    subcommand,
+    name = "inspect",
+    description = "list a module's imports, exports and memories, and the imports bolinho cannot provide",
+    example = "$ {command_name} app.wasm"
+)]
+pub struct InspectArgs {
+    /// the module (.wasm or .wat)
+    #[argh(positional)]
+    pub file: PathBuf,
+}

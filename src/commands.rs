@@ -1,0 +1,207 @@
+//! The three commands: `run`, `validate` and `inspect`. Each turns its arguments into a plan or
+//! a module and hands it to the pipeline; what it prints is its only job.
+
+use std::fs;
+use std::path::Path;
+
+use wasmi::{ExternType, Module};
+
+use crate::cli::{Cli, Command, InspectArgs, RunArgs, ValidateArgs};
+use crate::describe;
+use crate::error::Error;
+use crate::pipeline::{self, RunOptions};
+use crate::run::Outcome;
+use crate::spec::flags::{ModuleFlags, module_plan};
+use crate::spec::{self, ParseOptions, Plan};
+
+/// The version `--version` prints: bolinho's and the engine's.
+pub const VERSION: &str = concat!("bolinho ", env!("CARGO_PKG_VERSION"), " (wasmi 2)");
+
+/// Runs a parsed command line and returns the process exit code.
+pub fn dispatch(cli: Cli) -> Result<u8, Error> {
+    match cli.command {
+        _ if cli.version => {
+            println!("{VERSION}");
+            Ok(0)
+        }
+        None => Err(Error::Usage(
+            "no command given; try `bolinho --help`".into(),
+        )),
+        Some(Command::Run(args)) => run(args),
+        Some(Command::Validate(args)) => validate(args),
+        Some(Command::Inspect(args)) => inspect(args),
+    }
+}
+
+fn run(args: RunArgs) -> Result<u8, Error> {
+    let contents = read(&args.file)?;
+    let plan = if is_module(&args.file, &contents) {
+        module_plan(&ModuleFlags {
+            module: &args.file,
+            args: &args.args,
+            dirs: &args.dir,
+            envs: &args.env,
+            entrypoint: args.entrypoint.as_deref(),
+            imports: &args.import,
+        })
+        .map_err(Error::Usage)?
+    } else {
+        let module_only = [
+            (!args.args.is_empty(), "arguments after --"),
+            (!args.dir.is_empty(), "--dir"),
+            (!args.env.is_empty(), "--env"),
+            (args.entrypoint.is_some(), "--entrypoint"),
+            (!args.import.is_empty(), "--import"),
+        ];
+        if let Some((_, flag)) = module_only.iter().find(|(given, _)| *given) {
+            return Err(Error::Usage(format!(
+                "{flag} applies to module runs; a job file sets its own (Parameters, InputSources, Env, Entrypoint, ImportModules)"
+            )));
+        }
+        parse_job(&args.file, &contents, args.strict)?
+    };
+    let options = RunOptions {
+        results: args.results,
+        allow_env: args.allow_env,
+    };
+    let report = pipeline::run(&plan, &options)?;
+    if let Some(path) = &report.results {
+        eprintln!("bolinho: results in {}", path.display());
+    }
+    match report.outcome {
+        Outcome::Exited(status) => Ok(crate::exit::guest_code(status)),
+        Outcome::Trapped(trap) => {
+            eprintln!("bolinho: error: the guest trapped: {trap}");
+            Ok(crate::exit::Failure::Trap.code())
+        }
+    }
+}
+
+fn validate(args: ValidateArgs) -> Result<u8, Error> {
+    let contents = read(&args.file)?;
+    let plan = parse_job(&args.file, &contents, args.strict)?;
+    let yaml = serde_saphyr::to_string(&plan).expect("a Plan always serialises");
+    print!("{yaml}");
+    Ok(0)
+}
+
+fn inspect(args: InspectArgs) -> Result<u8, Error> {
+    let contents = read(&args.file)?;
+    let label = args.file.display().to_string();
+    let module = Module::new(&crate::run::engine(), &contents).map_err(|cause| {
+        Error::Link(crate::link::LinkError::Load {
+            label: label.clone(),
+            cause,
+        })
+    })?;
+    print!("{}", describe_module(&label, &module));
+    Ok(0)
+}
+
+/// The text `inspect` prints.
+pub fn describe_module(label: &str, module: &Module) -> String {
+    let mut out = format!("module {label}\n");
+    let mut missing = Vec::new();
+    out.push_str("imports:\n");
+    for import in module.imports() {
+        let ty = describe::extern_type(import.ty());
+        out.push_str(&format!("  {}::{}: {ty}\n", import.module(), import.name()));
+        if import.module() == wasi_shim::MODULE {
+            let known = wasi_shim::FUNCTIONS
+                .iter()
+                .find(|f| f.name == import.name());
+            match (known, import.ty()) {
+                (None, _) => missing.push(format!(
+                    "{}::{}: not a WASI preview1 function",
+                    import.module(),
+                    import.name()
+                )),
+                (Some(f), ExternType::Func(t)) if t == &f.func_type() => {}
+                (Some(f), _) => missing.push(format!(
+                    "{}::{}: WASI defines it as func {}",
+                    import.module(),
+                    import.name(),
+                    describe::func_type(&f.func_type())
+                )),
+            }
+        }
+    }
+    let others: std::collections::BTreeSet<&str> = module
+        .imports()
+        .map(|i| i.module())
+        .filter(|m| *m != wasi_shim::MODULE)
+        .collect();
+    out.push_str("exports:\n");
+    for export in module.exports() {
+        out.push_str(&format!(
+            "  {}: {}\n",
+            export.name(),
+            describe::extern_type(export.ty())
+        ));
+    }
+    out.push_str("memories:\n");
+    for import in module
+        .imports()
+        .filter(|i| matches!(i.ty(), ExternType::Memory(_)))
+    {
+        out.push_str(&format!(
+            "  imported {}::{}: {}\n",
+            import.module(),
+            import.name(),
+            describe::extern_type(import.ty())
+        ));
+    }
+    for export in module
+        .exports()
+        .filter(|e| matches!(e.ty(), ExternType::Memory(_)))
+    {
+        out.push_str(&format!(
+            "  exported {}: {}\n",
+            export.name(),
+            describe::extern_type(export.ty())
+        ));
+    }
+    for name in others {
+        out.push_str(&format!("needs import module `{name}` (an ImportModules entry, --import {name}=PATH, or the file /{name} in the guest)\n"));
+    }
+    if missing.is_empty() {
+        out.push_str("bolinho provides every WASI import\n");
+    } else {
+        out.push_str("bolinho cannot provide:\n");
+        for m in missing {
+            out.push_str(&format!("  {m}\n"));
+        }
+    }
+    out
+}
+
+fn read(path: &Path) -> Result<Vec<u8>, Error> {
+    fs::read(path).map_err(|cause| Error::Read {
+        path: path.display().to_string(),
+        cause,
+    })
+}
+
+/// A module is a wasm binary (by its magic number) or WAT text (by extension, or by starting
+/// with `(`); anything else is taken for a job document.
+fn is_module(path: &Path, contents: &[u8]) -> bool {
+    let text_start = contents.iter().find(|b| !b.is_ascii_whitespace());
+    contents.starts_with(b"\0asm")
+        || path.extension().is_some_and(|e| e == "wat")
+        || text_start == Some(&b'(')
+}
+
+fn parse_job(path: &Path, contents: &[u8], strict: bool) -> Result<Plan, Error> {
+    let text = std::str::from_utf8(contents).map_err(|e| Error::Read {
+        path: path.display().to_string(),
+        cause: std::io::Error::new(
+            std::io::ErrorKind::InvalidData,
+            format!("not UTF-8 text ({e})"),
+        ),
+    })?;
+    let parsed = spec::parse_job(text, path, &ParseOptions { strict })?;
+    for warning in &parsed.warnings {
+        eprintln!("bolinho: warning: {warning}");
+    }
+    Ok(parsed.plan)
+}

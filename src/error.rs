@@ -1,0 +1,79 @@
+//! The error a command ends with, and the exit code each kind maps to.
+
+use std::fmt;
+
+use crate::exit::Failure;
+use crate::fetch::FetchError;
+use crate::link::LinkError;
+use crate::results::ResultsError;
+use crate::spec::SpecError;
+
+#[derive(Debug)]
+pub enum Error {
+    /// A flag or argument the command cannot use.
+    Usage(String),
+    /// The file named on the command line could not be read.
+    Read {
+        path: String,
+        cause: std::io::Error,
+    },
+    /// The job file is not a valid job.
+    Spec(SpecError),
+    /// The job asks for something the command line did not allow (`env:NAME` without
+    /// `--allow-env NAME`), or its mounts cannot be composed.
+    Setup(String),
+    Fetch(FetchError),
+    Link(LinkError),
+    Results(ResultsError),
+    /// The engine failed while instantiating (not the guest's doing).
+    Instantiate(wasmi::Error),
+}
+
+impl Error {
+    pub fn failure(&self) -> Failure {
+        match self {
+            Error::Usage(_) => Failure::Usage,
+            Error::Read { .. } | Error::Spec(_) | Error::Setup(_) => Failure::InvalidJob,
+            Error::Fetch(_) => Failure::Fetch,
+            Error::Link(_) | Error::Instantiate(_) => Failure::Link,
+            Error::Results(_) => Failure::Results,
+        }
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Error::Usage(message) | Error::Setup(message) => f.write_str(message),
+            Error::Read { path, cause } => write!(f, "failed to read {path}: {cause}"),
+            Error::Spec(e) => write!(f, "invalid job: {e}"),
+            Error::Fetch(e) => e.fmt(f),
+            Error::Link(e) => e.fmt(f),
+            Error::Results(e) => e.fmt(f),
+            Error::Instantiate(e) => write!(f, "failed to instantiate the module: {e}"),
+        }
+    }
+}
+
+impl std::error::Error for Error {}
+
+impl From<SpecError> for Error {
+    fn from(e: SpecError) -> Self {
+        Error::Spec(e)
+    }
+}
+impl From<FetchError> for Error {
+    fn from(e: FetchError) -> Self {
+        Error::Fetch(e)
+    }
+}
+impl From<LinkError> for Error {
+    fn from(e: LinkError) -> Self {
+        Error::Link(e)
+    }
+}
+impl From<ResultsError> for Error {
+    fn from(e: ResultsError) -> Self {
+        Error::Results(e)
+    }
+}

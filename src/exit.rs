@@ -1,0 +1,114 @@
+//! The one table of bolinho's exit codes.
+//!
+//! A guest's own exit code passes through unchanged (`proc_exit(n)` exits with `n`, a normal return
+//! of the entrypoint with 0). bolinho's own failures use codes a shell user can tell apart from the
+//! usual small guest codes; the README shows this same table, and a test keeps the two in step.
+
+/// Why bolinho itself failed, as opposed to the guest choosing an exit code.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Failure {
+    /// The command line was wrong: an unknown flag, a missing argument, a malformed `--dir`.
+    Usage,
+    /// The job file could not be read, parsed or validated.
+    InvalidJob,
+    /// An input or module could not be fetched.
+    Fetch,
+    /// A module failed to load or link, or the entrypoint is missing or of the wrong type.
+    Link,
+    /// The results directory could not be created or written.
+    Results,
+    /// The guest trapped (`unreachable`, out-of-bounds access, stack overflow, ...).
+    Trap,
+}
+
+/// Every failure with its code and the sentence the README prints beside it.
+pub const TABLE: &[(Failure, u8, &str)] = &[
+    (
+        Failure::Usage,
+        2,
+        "the command line is wrong (unknown flag, missing argument)",
+    ),
+    (
+        Failure::InvalidJob,
+        121,
+        "the job file could not be read, parsed or validated",
+    ),
+    (
+        Failure::Fetch,
+        122,
+        "an input or module could not be fetched",
+    ),
+    (
+        Failure::Link,
+        123,
+        "a module failed to load or link, or the entrypoint is missing or not `() -> ()`",
+    ),
+    (
+        Failure::Results,
+        125,
+        "the results directory could not be created or written",
+    ),
+    (
+        Failure::Trap,
+        134,
+        "the guest trapped; its output so far is kept",
+    ),
+];
+
+impl Failure {
+    /// The process exit code for this failure.
+    pub fn code(self) -> u8 {
+        TABLE
+            .iter()
+            .find(|(failure, _, _)| *failure == self)
+            .map(|(_, code, _)| *code)
+            .expect("every Failure has a row in TABLE")
+    }
+}
+
+/// The process exit code for a guest's exit status: the low 8 bits, as a POSIX shell sees it.
+/// The results directory's `exitCode` file keeps the full value.
+pub fn guest_code(status: i32) -> u8 {
+    (status & 0xff) as u8
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_are_distinct_and_every_failure_has_one() {
+        let all = [
+            Failure::Usage,
+            Failure::InvalidJob,
+            Failure::Fetch,
+            Failure::Link,
+            Failure::Results,
+            Failure::Trap,
+        ];
+        assert_eq!(all.len(), TABLE.len());
+        let mut codes: Vec<u8> = all.iter().map(|f| f.code()).collect();
+        codes.sort();
+        codes.dedup();
+        assert_eq!(codes.len(), TABLE.len());
+    }
+
+    #[test]
+    fn guest_codes_pass_through_modulo_256() {
+        assert_eq!(guest_code(0), 0);
+        assert_eq!(guest_code(7), 7);
+        assert_eq!(guest_code(255), 255);
+        assert_eq!(guest_code(256), 0);
+        assert_eq!(guest_code(-1), 255);
+    }
+
+    /// The README's exit-code table must say exactly what this table says.
+    #[test]
+    fn readme_lists_every_row() {
+        let readme = include_str!("../README.md");
+        for (_, code, meaning) in TABLE {
+            let row = format!("| {code} | {meaning} |");
+            assert!(readme.contains(&row), "README.md lacks the row `{row}`");
+        }
+    }
+}

@@ -1,0 +1,457 @@
+//! Resolves every import of the entry module, recursively, before anything runs.
+//!
+//! An import's module name is resolved (shared/spec/bacalhau-compat.md §5) to: the WASI shim for
+//! `wasi_snapshot_preview1`; else a module already resolved under that name; else the first
+//! declared import module whose Alias, Target (with or without its leading `/`) or file name
+//! (with or without `.wasm`) equals it; else the name taken as a path in the guest filesystem.
+//! Each resolved import is checked against what its provider exports. Every failure is collected,
+//! so the user sees all unresolved imports in one error rather than one per attempt.
+//!
+//! Nothing here executes guest code: `Linked::instantiate` does that, and `run` classifies traps.
+
+use std::collections::HashMap;
+use std::fmt;
+
+use wasmi::{Engine, ExternType, Func, FuncType, Linker, Module, Store};
+
+use crate::describe;
+use crate::run::Host;
+
+/// A module's bytes and the names it may be linked under.
+pub struct ModuleBytes {
+    /// How messages name it: a guest path, or a host path for `bolinho run MODULE`.
+    pub label: String,
+    /// Names the linker matches import module names against.
+    pub names: Vec<String>,
+    pub bytes: Vec<u8>,
+}
+
+/// Where the linker looks up modules named by guest path (§5's last rule).
+pub trait GuestFiles {
+    fn read(&self, guest_path: &str) -> Option<Vec<u8>>;
+}
+
+#[derive(Debug)]
+pub enum LinkError {
+    /// A module failed to parse or validate.
+    Load { label: String, cause: wasmi::Error },
+    /// Imports nobody provides, or provided with another type.
+    Unresolved {
+        label: String,
+        imports: Vec<Unresolved>,
+    },
+    /// Import modules that import each other.
+    Cycle(Vec<String>),
+    /// The entrypoint is missing or not `() -> ()`.
+    Entrypoint {
+        label: String,
+        name: String,
+        problem: String,
+        exports: Vec<String>,
+    },
+}
+
+/// One import that cannot be satisfied.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Unresolved {
+    /// The module that declares the import.
+    pub importer: String,
+    pub module: String,
+    pub name: String,
+    /// `func (i32) -> ()`, `memory 1.. pages`, ...
+    pub ty: String,
+    pub reason: String,
+}
+
+impl fmt::Display for LinkError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            LinkError::Load { label, cause } => write!(f, "failed to load module {label}: {cause}"),
+            LinkError::Unresolved { label, imports } => {
+                let count = imports.len();
+                let s = if count == 1 { "" } else { "s" };
+                write!(f, "failed to link {label}: {count} unresolved import{s}:")?;
+                for u in imports {
+                    write!(
+                        f,
+                        "\n  {} imports {}::{} ({}): {}",
+                        u.importer, u.module, u.name, u.ty, u.reason
+                    )?;
+                }
+                Ok(())
+            }
+            LinkError::Cycle(chain) => write!(
+                f,
+                "failed to link: import modules form a cycle: {}",
+                chain.join(" -> ")
+            ),
+            LinkError::Entrypoint {
+                label,
+                name,
+                problem,
+                exports,
+            } => {
+                write!(
+                    f,
+                    "failed to find entrypoint `{name}` in {label}: {problem}"
+                )?;
+                if exports.is_empty() {
+                    write!(f, "; the module exports no functions")
+                } else {
+                    write!(f, "; exported functions:")?;
+                    exports.iter().try_for_each(|e| write!(f, "\n  {e}"))
+                }
+            }
+        }
+    }
+}
+
+impl std::error::Error for LinkError {}
+
+/// A resolved module graph, ready to instantiate: dependencies before dependants, entry last.
+pub struct Linked {
+    /// Modules in instantiation order, each with the names it is registered under.
+    order: Vec<(Module, Vec<String>)>,
+    entry: Module,
+    entrypoint: String,
+}
+
+struct Node {
+    label: String,
+    module: Module,
+    /// The module names this node's imports resolve to, with the node providing each.
+    deps: Vec<usize>,
+    /// The names other modules import it by.
+    linked_as: Vec<String>,
+}
+
+/// Loads the entry module and resolves its imports against `declared` import modules and the
+/// guest filesystem. Checks the entrypoint too, so that no error waits until after start-up.
+pub fn resolve(
+    engine: &Engine,
+    entry: ModuleBytes,
+    declared: Vec<ModuleBytes>,
+    files: &dyn GuestFiles,
+    entrypoint: &str,
+) -> Result<Linked, LinkError> {
+    let load = |m: &ModuleBytes| {
+        Module::new(engine, &m.bytes).map_err(|cause| LinkError::Load {
+            label: m.label.clone(),
+            cause,
+        })
+    };
+    let mut nodes = vec![Node {
+        label: entry.label.clone(),
+        module: load(&entry)?,
+        deps: vec![],
+        linked_as: vec![],
+    }];
+    check_entrypoint(&nodes[0], entrypoint)?;
+    let mut declared: Vec<Option<ModuleBytes>> = declared.into_iter().map(Some).collect();
+    let mut by_name: HashMap<String, usize> = HashMap::new();
+    let mut unresolved = Vec::new();
+    let mut next = 0;
+    while next < nodes.len() {
+        let imports: Vec<(String, String, ExternType)> = nodes[next]
+            .module
+            .imports()
+            .map(|i| (i.module().to_string(), i.name().to_string(), i.ty().clone()))
+            .collect();
+        for (module, name, ty) in imports {
+            let importer = nodes[next].label.clone();
+            let miss = |reason: String| Unresolved {
+                importer: importer.clone(),
+                module: module.clone(),
+                name: name.clone(),
+                ty: describe::extern_type(&ty),
+                reason,
+            };
+            if module == wasi_shim::MODULE {
+                if let Err(reason) = check_wasi(&name, &ty) {
+                    unresolved.push(miss(reason));
+                }
+                continue;
+            }
+            let provider = match by_name.get(&module) {
+                Some(&index) => Some(index),
+                None => {
+                    let found = find_declared(&mut declared, &module)
+                        .or_else(|| find_in_guest(files, &module));
+                    match found {
+                        Some(bytes) => {
+                            let node = Node {
+                                label: bytes.label.clone(),
+                                module: load(&bytes)?,
+                                deps: vec![],
+                                linked_as: vec![],
+                            };
+                            nodes.push(node);
+                            Some(nodes.len() - 1)
+                        }
+                        None => None,
+                    }
+                }
+            };
+            let Some(provider) = provider else {
+                unresolved.push(miss(format!(
+                    "no import module is named `{module}`, and no file /{} exists",
+                    module.trim_start_matches('/')
+                )));
+                continue;
+            };
+            if by_name.insert(module.clone(), provider).is_none() {
+                nodes[provider].linked_as.push(module.clone());
+            }
+            if !nodes[next].deps.contains(&provider) {
+                nodes[next].deps.push(provider);
+            }
+            if let Err(reason) = check_export(&nodes[provider], &name, &ty) {
+                unresolved.push(miss(reason));
+            }
+        }
+        next += 1;
+    }
+    if !unresolved.is_empty() {
+        return Err(LinkError::Unresolved {
+            label: entry.label,
+            imports: unresolved,
+        });
+    }
+    let order = instantiation_order(&nodes)?;
+    let mut nodes: Vec<Option<Node>> = nodes.into_iter().map(Some).collect();
+    let entry_node = nodes[0].take().expect("entry is node 0");
+    let order = order.into_iter().filter(|&i| i != 0).map(|i| {
+        let node = nodes[i].take().expect("each node is instantiated once");
+        (node.module, node.linked_as)
+    });
+    Ok(Linked {
+        order: order.collect(),
+        entry: entry_node.module,
+        entrypoint: entrypoint.to_string(),
+    })
+}
+
+impl Linked {
+    /// Instantiates the import modules (running their start functions and a reactor's
+    /// `_initialize`), then the entry module, and returns the entrypoint. Errors here are the
+    /// guest's doing (a trap or `proc_exit` during start-up), or a limit hit while instantiating.
+    pub fn instantiate(
+        self,
+        store: &mut Store<Host>,
+        linker: &mut Linker<Host>,
+    ) -> Result<Func, wasmi::Error> {
+        for (module, names) in self.order {
+            let instance = linker.instantiate_and_start(&mut *store, &module)?;
+            if let Some(init) = instance
+                .get_typed_func::<(), ()>(&mut *store, "_initialize")
+                .ok()
+            {
+                init.call(&mut *store, ())?;
+            }
+            for name in names {
+                linker.instance(&mut *store, &name, instance)?;
+            }
+        }
+        let instance = linker.instantiate_and_start(&mut *store, &self.entry)?;
+        Ok(instance
+            .get_func(&*store, &self.entrypoint)
+            .expect("entrypoint checked by resolve"))
+    }
+}
+
+fn check_entrypoint(entry: &Node, name: &str) -> Result<(), LinkError> {
+    let problem = match entry.module.get_export(name) {
+        Some(ExternType::Func(ty)) if ty.params().is_empty() && ty.results().is_empty() => {
+            return Ok(());
+        }
+        Some(ExternType::Func(ty)) => {
+            format!("it has type {}, not () -> ()", describe::func_type(&ty))
+        }
+        Some(other) => format!("it is a {}, not a function", describe::kind(&other)),
+        None => "no such export".to_string(),
+    };
+    let exports = entry
+        .module
+        .exports()
+        .filter_map(|e| match e.ty() {
+            ExternType::Func(ty) => Some(format!("{} {}", e.name(), describe::func_type(ty))),
+            _ => None,
+        })
+        .collect();
+    Err(LinkError::Entrypoint {
+        label: entry.label.clone(),
+        name: name.to_string(),
+        problem,
+        exports,
+    })
+}
+
+fn check_wasi(name: &str, ty: &ExternType) -> Result<(), String> {
+    let Some(spec) = wasi_shim::FUNCTIONS.iter().find(|f| f.name == name) else {
+        return Err(format!("`{name}` is not a WASI preview1 function"));
+    };
+    let expected = spec.func_type();
+    match ty {
+        ExternType::Func(actual) if same_func_type(actual, &expected) => Ok(()),
+        _ => Err(format!(
+            "WASI defines it as func {}",
+            describe::func_type(&expected)
+        )),
+    }
+}
+
+fn same_func_type(a: &FuncType, b: &FuncType) -> bool {
+    a.params() == b.params() && a.results() == b.results()
+}
+
+/// Checks that `provider` exports `name` with a type that satisfies the import `wanted`.
+fn check_export(provider: &Node, name: &str, wanted: &ExternType) -> Result<(), String> {
+    let Some(have) = provider.module.get_export(name) else {
+        return Err(format!("{} exports no `{name}`", provider.label));
+    };
+    let fits = match (wanted, &have) {
+        (ExternType::Func(w), ExternType::Func(h)) => same_func_type(w, h),
+        (ExternType::Global(w), ExternType::Global(h)) => {
+            w.content() == h.content() && w.mutability() == h.mutability()
+        }
+        (ExternType::Memory(w), ExternType::Memory(h)) => {
+            w.is_64() == h.is_64() && limits_fit(w.minimum(), w.maximum(), h.minimum(), h.maximum())
+        }
+        (ExternType::Table(w), ExternType::Table(h)) => {
+            w.element() == h.element()
+                && limits_fit(w.minimum(), w.maximum(), h.minimum(), h.maximum())
+        }
+        _ => false,
+    };
+    if fits {
+        Ok(())
+    } else {
+        Err(format!(
+            "{} exports it as {}",
+            provider.label,
+            describe::extern_type(&have)
+        ))
+    }
+}
+
+/// Import limits are satisfied by an export at least as large, and bounded at least as tightly.
+fn limits_fit(want_min: u64, want_max: Option<u64>, have_min: u64, have_max: Option<u64>) -> bool {
+    have_min >= want_min
+        && match (want_max, have_max) {
+            (None, _) => true,
+            (Some(w), Some(h)) => h <= w,
+            (Some(_), None) => false,
+        }
+}
+
+fn find_declared(declared: &mut [Option<ModuleBytes>], module: &str) -> Option<ModuleBytes> {
+    let slot = declared.iter_mut().find(|m| {
+        m.as_ref()
+            .is_some_and(|m| m.names.iter().any(|n| n == module))
+    })?;
+    slot.take()
+}
+
+fn find_in_guest(files: &dyn GuestFiles, module: &str) -> Option<ModuleBytes> {
+    let path = format!("/{}", module.trim_start_matches('/'));
+    let bytes = files.read(&path)?;
+    Some(ModuleBytes {
+        label: path,
+        names: vec![module.to_string()],
+        bytes,
+    })
+}
+
+/// Depth-first post-order from the entry: every module after the modules it imports from.
+fn instantiation_order(nodes: &[Node]) -> Result<Vec<usize>, LinkError> {
+    #[derive(Clone, Copy, PartialEq)]
+    enum Mark {
+        New,
+        Visiting,
+        Done,
+    }
+    fn visit(
+        i: usize,
+        nodes: &[Node],
+        marks: &mut [Mark],
+        path: &mut Vec<usize>,
+        out: &mut Vec<usize>,
+    ) -> Result<(), LinkError> {
+        match marks[i] {
+            Mark::Done => return Ok(()),
+            Mark::Visiting => {
+                let start = path.iter().position(|&p| p == i).unwrap_or(0);
+                let mut chain: Vec<String> = path[start..]
+                    .iter()
+                    .map(|&p| nodes[p].label.clone())
+                    .collect();
+                chain.push(nodes[i].label.clone());
+                return Err(LinkError::Cycle(chain));
+            }
+            Mark::New => {}
+        }
+        marks[i] = Mark::Visiting;
+        path.push(i);
+        for &dep in &nodes[i].deps {
+            visit(dep, nodes, marks, path, out)?;
+        }
+        path.pop();
+        marks[i] = Mark::Done;
+        out.push(i);
+        Ok(())
+    }
+    let mut marks = vec![Mark::New; nodes.len()];
+    let mut out = Vec::with_capacity(nodes.len());
+    visit(0, nodes, &mut marks, &mut Vec::new(), &mut out)?;
+    Ok(out)
+}
+
+/// The names a declared import module answers to: its alias, its guest path with and without
+/// the leading `/`, and its file name with and without `.wasm` (§5).
+pub fn names_for(alias: Option<&str>, paths: &[&str]) -> Vec<String> {
+    let mut names: Vec<String> = alias.into_iter().map(str::to_string).collect();
+    for path in paths {
+        let trimmed = path.trim_start_matches('/');
+        let file = trimmed.rsplit('/').next().unwrap_or(trimmed);
+        for name in [
+            *path,
+            trimmed,
+            file,
+            file.strip_suffix(".wasm").unwrap_or(file),
+        ] {
+            if !name.is_empty() && !names.iter().any(|n| n == name) {
+                names.push(name.to_string());
+            }
+        }
+    }
+    names
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_cover_alias_target_and_file_name() {
+        assert_eq!(
+            names_for(Some("lib"), &["/app/textlib.wasm"]),
+            [
+                "lib",
+                "/app/textlib.wasm",
+                "app/textlib.wasm",
+                "textlib.wasm",
+                "textlib"
+            ]
+        );
+        assert_eq!(names_for(None, &["/m"]), ["/m", "m"]);
+    }
+
+    #[test]
+    fn limits_fit_like_the_spec_says() {
+        assert!(limits_fit(1, None, 2, None));
+        assert!(!limits_fit(3, None, 2, None));
+        assert!(limits_fit(1, Some(10), 1, Some(5)));
+        assert!(!limits_fit(1, Some(10), 1, None));
+        assert!(!limits_fit(1, Some(4), 1, Some(5)));
+    }
+}

@@ -1,0 +1,283 @@
+//! A run wired in named steps: environment, results directory, fetch, guest filesystem, link,
+//! run, results. Each step adds what it was doing to its errors.
+
+use std::fs;
+use std::io;
+use std::path::PathBuf;
+
+use wasi_shim::{Access, WasiCtx, WasiCtxBuilder};
+
+use crate::error::Error;
+use crate::fetch::{self, FetchError, Fetched, Kind, Workspace};
+use crate::link::{self, GuestFiles, ModuleBytes};
+use crate::results::ResultsDir;
+use crate::run::{self, Outcome};
+use crate::spec::{EnvValue, Input, ModuleLocation, Origin, Plan};
+use crate::tee::Tee;
+
+/// What the command line adds to a plan.
+#[derive(Debug, Default, Clone)]
+pub struct RunOptions {
+    /// `--results DIR`.
+    pub results: Option<PathBuf>,
+    /// `--allow-env NAME`: host variables an `env:NAME` value may read.
+    pub allow_env: Vec<String>,
+}
+
+/// How a run ended, and where its results are.
+#[derive(Debug)]
+pub struct Report {
+    pub outcome: Outcome,
+    pub results: Option<PathBuf>,
+}
+
+pub fn run(plan: &Plan, options: &RunOptions) -> Result<Report, Error> {
+    let env = resolve_env(plan, &options.allow_env)?;
+    // Jobs always save results; a bare module run only when asked to.
+    let results = match (plan.origin, &options.results) {
+        (Origin::Job, requested) => Some(ResultsDir::create(requested.as_deref(), &plan.name)?),
+        (Origin::Module, Some(dir)) => Some(ResultsDir::create(Some(dir), &plan.name)?),
+        (Origin::Module, None) => None,
+    };
+    let scratch = Scratch::create()?;
+    let workspace = Workspace::new(scratch.0.clone());
+    let fetched = plan
+        .inputs
+        .iter()
+        .enumerate()
+        .map(|(index, input)| fetch::fetch(input, index, &workspace))
+        .collect::<Result<Vec<_>, _>>()?;
+
+    let entry = load_module(&plan.entry_module, None, plan, &fetched)?;
+    let imports = plan
+        .import_modules
+        .iter()
+        .map(|m| load_module(&m.location, m.alias.as_deref(), plan, &fetched))
+        .collect::<Result<Vec<_>, _>>()?;
+
+    let wasi = guest_context(plan, &entry.label, &env, &fetched, results.as_ref())?;
+    let engine = run::engine();
+    let linked = link::resolve(&engine, entry, imports, &wasi, &plan.entrypoint)?;
+    let mut store = run::new_store(&engine, wasi);
+    let mut linker = wasmi::Linker::new(&engine);
+    wasi_shim::add_to_linker(&mut linker, |host: &mut run::Host| &mut host.wasi)
+        .map_err(Error::Instantiate)?;
+
+    let outcome = match linked.instantiate(&mut store, &mut linker) {
+        Ok(entrypoint) => run::call(&mut store, entrypoint),
+        Err(error) => run::classify(error),
+    }
+    .map_err(Error::Instantiate)?;
+
+    let mut wasi = store.into_data().wasi;
+    let flushed = wasi.flush();
+    drop(wasi);
+    let results = match results {
+        Some(results) => {
+            let path = results.path().to_path_buf();
+            flushed.map_err(|cause| crate::results::ResultsError {
+                path,
+                action: "write",
+                cause,
+            })?;
+            Some(results.finish(exit_status(&outcome))?)
+        }
+        None => None,
+    };
+    Ok(Report { outcome, results })
+}
+
+/// The number recorded in `exitCode`: the guest's status, or bolinho's trap code.
+pub fn exit_status(outcome: &Outcome) -> i32 {
+    match outcome {
+        Outcome::Exited(status) => *status,
+        Outcome::Trapped(_) => crate::exit::Failure::Trap.code().into(),
+    }
+}
+
+/// Step 1: the environment, with `env:NAME` values read from the host only where allowed.
+fn resolve_env(plan: &Plan, allowed: &[String]) -> Result<Vec<(String, String)>, Error> {
+    plan.env
+        .iter()
+        .map(|var| match &var.value {
+            EnvValue::Literal(value) => Ok((var.name.clone(), value.clone())),
+            EnvValue::FromHost(host) if allowed.iter().any(|a| a == host) => match std::env::var(host) {
+                Ok(value) => Ok((var.name.clone(), value)),
+                Err(_) => Err(Error::Setup(format!(
+                    "environment variable {}: the host has no variable {host} (from `env:{host}`)",
+                    var.name
+                ))),
+            },
+            EnvValue::FromHost(host) => Err(Error::Setup(format!(
+                "environment variable {}: `env:{host}` reads the host's {host}; pass --allow-env {host} to allow it",
+                var.name
+            ))),
+        })
+        .collect()
+}
+
+/// Step 3: the bytes of a module and the names it answers to.
+fn load_module(
+    location: &ModuleLocation,
+    alias: Option<&str>,
+    plan: &Plan,
+    fetched: &[Fetched],
+) -> Result<ModuleBytes, Error> {
+    let (label, path, input) = match location {
+        ModuleLocation::Host(path) => (path.display().to_string(), path.clone(), None),
+        ModuleLocation::Guest(guest) => {
+            let (index, host) = host_path(guest, plan, fetched).ok_or_else(|| {
+                Error::Setup(format!("module {guest} is not below any input's Target"))
+            })?;
+            (guest.clone(), host, Some(&plan.inputs[index]))
+        }
+    };
+    let fetch_error = |message: String| {
+        let field = input.map_or_else(|| label.clone(), |i| i.field.clone());
+        Error::Fetch(FetchError {
+            input: field,
+            source: format!("module {label}"),
+            message,
+        })
+    };
+    let file = if path.is_dir() {
+        let dir = Fetched {
+            path: path.clone(),
+            kind: Kind::Dir,
+            writable: false,
+        };
+        let owner = input.cloned().unwrap_or_else(|| Input {
+            source: crate::spec::Source::Unsupported {
+                kind: "host".into(),
+            },
+            target: label.clone(),
+            alias: None,
+            field: label.clone(),
+        });
+        fetch::module_file(&owner, &dir)?
+    } else {
+        path
+    };
+    let bytes = fs::read(&file)
+        .map_err(|e| fetch_error(format!("failed to read {}: {e}", file.display())))?;
+    let file_name = file
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let mut paths = vec![label.as_str()];
+    if let Some(input) = input {
+        paths.push(input.target.as_str());
+    }
+    paths.push(&file_name);
+    let names = link::names_for(alias, &paths);
+    Ok(ModuleBytes {
+        label,
+        names,
+        bytes,
+    })
+}
+
+/// The host path of a guest path below an input's Target (the deepest such Target).
+fn host_path(guest: &str, plan: &Plan, fetched: &[Fetched]) -> Option<(usize, PathBuf)> {
+    let below = |target: &str| -> Option<String> {
+        let rest = guest.strip_prefix(target.trim_end_matches('/'))?;
+        (rest.is_empty() || rest.starts_with('/')).then(|| rest.trim_start_matches('/').to_string())
+    };
+    let (index, rest) = plan
+        .inputs
+        .iter()
+        .enumerate()
+        .filter_map(|(i, input)| below(&input.target).map(|rest| (i, rest)))
+        .max_by_key(|(i, _)| plan.inputs[*i].target.len())?;
+    let mut path = fetched[index].path.clone();
+    for component in rest.split('/').filter(|c| !c.is_empty()) {
+        path.push(component);
+    }
+    Some((index, path))
+}
+
+/// Step 4: the guest's view: argv, environment, stdio and the mounts composing `/`.
+fn guest_context(
+    plan: &Plan,
+    entry_label: &str,
+    env: &[(String, String)],
+    fetched: &[Fetched],
+    results: Option<&ResultsDir>,
+) -> Result<WasiCtx, Error> {
+    let argv0 = entry_label.rsplit('/').next().unwrap_or(entry_label);
+    let mut builder = WasiCtxBuilder::new().arg(argv0);
+    for arg in &plan.args {
+        builder = builder.arg(arg.as_str());
+    }
+    for (name, value) in env {
+        builder = builder.env(name.as_str(), value.as_str());
+    }
+    for (input, fetched) in plan.inputs.iter().zip(fetched) {
+        let access = if fetched.writable {
+            Access::ReadWrite
+        } else {
+            Access::ReadOnly
+        };
+        builder = builder.mount(&input.target, fetched.path.clone(), access);
+    }
+    let (stdout, stderr) = match results {
+        Some(results) => (
+            Some(results.create_file("stdout")?),
+            Some(results.create_file("stderr")?),
+        ),
+        None => (None, None),
+    };
+    for output in &plan.outputs {
+        let Some(results) = results else { break };
+        builder = builder.mount(
+            &output.path,
+            results.create_output_dir(&output.name)?,
+            Access::ReadWrite,
+        );
+    }
+    builder = builder
+        .stdout(Box::new(Tee::new(io::stdout(), stdout)))
+        .stderr(Box::new(Tee::new(io::stderr(), stderr)))
+        .preopen_root(plan.preopen_root);
+    if plan.origin == Origin::Module {
+        builder = builder.stdin(Box::new(io::stdin()));
+    }
+    builder
+        .build()
+        .map_err(|e| Error::Setup(format!("failed to build the guest filesystem: {e}")))
+}
+
+impl GuestFiles for WasiCtx {
+    fn read(&self, guest_path: &str) -> Option<Vec<u8>> {
+        self.read_file(guest_path).ok()
+    }
+}
+
+/// A scratch directory for materialised sources, removed when the run ends however it ends.
+struct Scratch(PathBuf);
+
+impl Scratch {
+    fn create() -> Result<Scratch, Error> {
+        let base = std::env::temp_dir();
+        for n in 0u32.. {
+            let path = base.join(format!("bolinho-{}-{n}", std::process::id()));
+            match fs::create_dir(&path) {
+                Ok(()) => return Ok(Scratch(path)),
+                Err(e) if e.kind() == io::ErrorKind::AlreadyExists => continue,
+                Err(e) => {
+                    return Err(Error::Setup(format!(
+                        "failed to create a scratch directory in {}: {e}",
+                        base.display()
+                    )));
+                }
+            }
+        }
+        unreachable!("u32 scratch names exhausted")
+    }
+}
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        let _ = fs::remove_dir_all(&self.0);
+    }
+}

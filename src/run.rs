@@ -1,0 +1,74 @@
+//! The engine, the store and the call of the entrypoint; turns how the guest ended into an
+//! `Outcome`.
+
+use wasi_shim::WasiCtx;
+use wasmi::{Config, Engine, Func, Store, TrapCode};
+
+/// What the store holds: the WASI context host functions reach through `Caller::data_mut`.
+pub struct Host {
+    pub wasi: WasiCtx,
+}
+
+/// How a guest ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Outcome {
+    /// `proc_exit(n)`, or 0 when the entrypoint returned normally.
+    Exited(i32),
+    /// The guest trapped; the text names the trap.
+    Trapped(String),
+}
+
+/// The engine every run uses. wasmi's `deterministic` feature (set in Cargo.toml) makes NaN bits
+/// canonical, so floating-point results are identical on every machine.
+pub fn engine() -> Engine {
+    Engine::new(&Config::default())
+}
+
+pub fn new_store(engine: &Engine, wasi: WasiCtx) -> Store<Host> {
+    Store::new(engine, Host { wasi })
+}
+
+/// Calls the entrypoint (checked by `link` to be `() -> ()`).
+pub fn call(store: &mut Store<Host>, entrypoint: Func) -> Result<Outcome, wasmi::Error> {
+    match entrypoint.call(&mut *store, &[], &mut []) {
+        Ok(()) => Ok(Outcome::Exited(0)),
+        Err(error) => classify(error),
+    }
+}
+
+/// Sorts an error from guest execution into an exit, a trap, or a failure of bolinho's own
+/// (returned as the error).
+pub fn classify(error: wasmi::Error) -> Result<Outcome, wasmi::Error> {
+    if let Some(status) = error.i32_exit_status() {
+        return Ok(Outcome::Exited(status));
+    }
+    if let Some(code) = error.as_trap_code() {
+        return Ok(Outcome::Trapped(trap_name(code).to_string()));
+    }
+    match error.kind() {
+        // A host function's own error (a guest without a memory export calling fd_write, say)
+        // is the guest's fault: report it as a trap with its text.
+        wasmi::errors::ErrorKind::Host(_) | wasmi::errors::ErrorKind::Message(_) => {
+            Ok(Outcome::Trapped(error.to_string()))
+        }
+        _ => Err(error),
+    }
+}
+
+/// A short name for each trap, the words a programmer would search for.
+pub fn trap_name(code: TrapCode) -> &'static str {
+    match code {
+        TrapCode::UnreachableCodeReached => "unreachable instruction executed",
+        TrapCode::MemoryOutOfBounds => "out of bounds memory access",
+        TrapCode::TableOutOfBounds => "out of bounds table access",
+        TrapCode::IndirectCallToNull => "indirect call to a null table entry",
+        TrapCode::IntegerDivisionByZero => "integer division by zero",
+        TrapCode::IntegerOverflow => "integer overflow",
+        TrapCode::BadConversionToInteger => "invalid conversion to integer",
+        TrapCode::StackOverflow => "stack overflow",
+        TrapCode::BadSignature => "indirect call type mismatch",
+        TrapCode::OutOfFuel => "out of fuel",
+        TrapCode::GrowthOperationLimited => "growth operation limited",
+        TrapCode::OutOfSystemMemory => "out of system memory",
+    }
+}
