@@ -1,1 +1,333 @@
 //! Sources: bring each input of a `Plan` onto the host filesystem.
+//!
+//! `fetch` turns one `Input` into a host path (a file or a directory) that the WASI layer mounts
+//! at the input's target. There is one file per source type (`local`, `inline`); this file only
+//! dispatches on `Source`, so adding a source type is adding a file and a match arm. Everything a
+//! source materialises (inline payloads, expanded archives) is written inside the `Workspace`;
+//! the only writes outside it are the ones a job asks for explicitly (a local `ReadWrite` source
+//! with `CreateAs`). This layer never decides what the guest may do with a path: read-only is
+//! reported in `Fetched::writable` and enforced by the WASI layer.
+
+mod data_url;
+mod inline;
+mod local;
+mod tarball;
+#[cfg(test)]
+mod test_util;
+
+use std::fmt;
+use std::fs;
+use std::io;
+use std::path::{Path, PathBuf};
+
+use crate::spec::plan::{Input, Source};
+
+/// A scratch directory for materialised sources.
+///
+/// The runner creates it (empty) before fetching and removes it after the run; sources only
+/// create entries named after the input's index inside it, so inputs never collide.
+#[derive(Debug, Clone)]
+pub struct Workspace {
+    dir: PathBuf,
+}
+
+impl Workspace {
+    /// `dir` must exist and be empty.
+    pub fn new(dir: PathBuf) -> Workspace {
+        Workspace { dir }
+    }
+
+    /// The workspace directory.
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    /// Where the input at `index` is materialised.
+    fn slot(&self, index: usize, kind: &str) -> PathBuf {
+        self.dir.join(format!("{kind}-{index}"))
+    }
+}
+
+/// Whether a fetched source is a single file or a directory tree.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    File,
+    Dir,
+}
+
+/// A source on the host filesystem, ready to mount.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Fetched {
+    /// The host path (canonical for local sources).
+    pub path: PathBuf,
+    pub kind: Kind,
+    /// Whether the guest may write to it (a local source with `ReadWrite`).
+    pub writable: bool,
+}
+
+/// A source that could not be brought onto the host.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FetchError {
+    /// The input's `field`, e.g. `Tasks[0].InputSources[1]`.
+    pub input: String,
+    /// What the source is, e.g. `local path /data/x` or `inline data URL`.
+    pub source: String,
+    /// What went wrong, lower-case.
+    pub message: String,
+}
+
+impl FetchError {
+    fn new(input: &Input, message: String) -> FetchError {
+        FetchError {
+            input: input.field.clone(),
+            source: describe(&input.source),
+            message,
+        }
+    }
+}
+
+impl fmt::Display for FetchError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "failed to fetch {} ({}): {}",
+            self.input, self.source, self.message
+        )
+    }
+}
+
+impl std::error::Error for FetchError {}
+
+/// Brings `input` (the `index`-th input of the plan) onto the host.
+pub fn fetch(input: &Input, index: usize, ws: &Workspace) -> Result<Fetched, FetchError> {
+    let fetched = match &input.source {
+        Source::Local {
+            path,
+            read_write,
+            create_as,
+        } => local::fetch(path, *read_write, *create_as),
+        Source::Inline { url } => inline::fetch(url, &ws.slot(index, "inline")),
+        Source::Unsupported { kind } => Err(format!("source type `{kind}` is not supported yet")),
+    };
+    fetched.map_err(|message| FetchError::new(input, message))
+}
+
+/// The module file of a fetched module source.
+///
+/// A source that is a directory (an expanded archive, a local directory) resolves to the single
+/// `*.wasm` file directly inside it (bacalhau-compat.md §3); none or several is an error naming
+/// the directory, listing the candidates when there are several.
+pub fn module_file(input: &Input, fetched: &Fetched) -> Result<PathBuf, FetchError> {
+    match fetched.kind {
+        Kind::File => Ok(fetched.path.clone()),
+        Kind::Dir => single_wasm(&fetched.path).map_err(|message| FetchError::new(input, message)),
+    }
+}
+
+fn single_wasm(dir: &Path) -> Result<PathBuf, String> {
+    let read = |e: io::Error| {
+        format!(
+            "failed to read directory {}: {}",
+            dir.display(),
+            io_message(&e)
+        )
+    };
+    let mut names = Vec::new();
+    for entry in fs::read_dir(dir).map_err(read)? {
+        let entry = entry.map_err(read)?;
+        let name = entry.file_name();
+        // `metadata` follows a symlink: a link to a module counts as a module.
+        let is_file = fs::metadata(entry.path()).is_ok_and(|m| m.is_file());
+        if is_file
+            && Path::new(&name)
+                .extension()
+                .is_some_and(|ext| ext == "wasm")
+        {
+            names.push(name.to_string_lossy().into_owned());
+        }
+    }
+    names.sort();
+    match names.as_slice() {
+        [one] => Ok(dir.join(one)),
+        [] => Err(format!(
+            "directory {} holds no `*.wasm` file",
+            dir.display()
+        )),
+        several => Err(format!(
+            "directory {} holds {} `*.wasm` files ({}); it must hold exactly one",
+            dir.display(),
+            several.len(),
+            several.join(", ")
+        )),
+    }
+}
+
+/// How a source is named in errors.
+fn describe(source: &Source) -> String {
+    match source {
+        Source::Local { path, .. } => format!("local path {}", path.display()),
+        Source::Inline { .. } => "inline data URL".to_string(),
+        Source::Unsupported { kind } => format!("{kind} source"),
+    }
+}
+
+/// An I/O error as a lower-case message without the `(os error N)` suffix.
+fn io_message(e: &io::Error) -> String {
+    match e.kind() {
+        io::ErrorKind::NotFound => return "no such file or directory".to_string(),
+        io::ErrorKind::PermissionDenied => return "permission denied".to_string(),
+        io::ErrorKind::AlreadyExists => return "file exists".to_string(),
+        io::ErrorKind::NotADirectory => return "not a directory".to_string(),
+        _ => {}
+    }
+    let text = e.to_string();
+    let text = text.split(" (os error").next().unwrap_or_default();
+    let mut chars = text.chars();
+    match chars.next() {
+        Some(first) => first.to_lowercase().chain(chars).collect(),
+        None => "unknown i/o error".to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::test_util::TempDir;
+    use super::*;
+    use crate::spec::plan::CreateAs;
+
+    fn input(source: Source) -> Input {
+        Input {
+            source,
+            target: "/x".into(),
+            alias: None,
+            field: "Tasks[0].InputSources[1]".into(),
+        }
+    }
+
+    #[test]
+    fn unsupported_source_names_its_type() {
+        let tmp = TempDir::new();
+        let ws = Workspace::new(tmp.path().to_path_buf());
+        let err = fetch(&input(Source::Unsupported { kind: "s3".into() }), 1, &ws).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "failed to fetch Tasks[0].InputSources[1] (s3 source): source type `s3` is not supported yet"
+        );
+    }
+
+    #[test]
+    fn error_display_names_input_and_source() {
+        let tmp = TempDir::new();
+        let ws = Workspace::new(tmp.path().to_path_buf());
+        let missing = tmp.path().join("missing");
+        let source = Source::Local {
+            path: missing.clone(),
+            read_write: false,
+            create_as: CreateAs::NoCreate,
+        };
+        let err = fetch(&input(source), 0, &ws).unwrap_err();
+        assert_eq!(err.input, "Tasks[0].InputSources[1]");
+        assert_eq!(err.source, format!("local path {}", missing.display()));
+        assert_eq!(
+            err.to_string(),
+            format!(
+                "failed to fetch Tasks[0].InputSources[1] (local path {}): no such file or directory",
+                missing.display()
+            )
+        );
+    }
+
+    #[test]
+    fn dispatches_inline_into_the_workspace() {
+        let tmp = TempDir::new();
+        let ws = Workspace::new(tmp.path().to_path_buf());
+        let fetched = fetch(
+            &input(Source::Inline {
+                url: "data:,hi".into(),
+            }),
+            3,
+            &ws,
+        )
+        .unwrap();
+        assert_eq!(
+            fetched,
+            Fetched {
+                path: tmp.path().join("inline-3"),
+                kind: Kind::File,
+                writable: false
+            }
+        );
+        assert_eq!(fs::read(&fetched.path).unwrap(), b"hi");
+    }
+
+    fn module_in(files: &[&str]) -> (TempDir, Result<PathBuf, FetchError>) {
+        let tmp = TempDir::new();
+        for name in files {
+            tmp.write(name, b"\0asm");
+        }
+        let fetched = Fetched {
+            path: tmp.path().to_path_buf(),
+            kind: Kind::Dir,
+            writable: false,
+        };
+        let src = input(Source::Inline {
+            url: "data:application/gzip;base64,".into(),
+        });
+        let result = module_file(&src, &fetched);
+        (tmp, result)
+    }
+
+    #[test]
+    fn module_file_of_a_file_is_the_file() {
+        let fetched = Fetched {
+            path: PathBuf::from("/m/a.wasm"),
+            kind: Kind::File,
+            writable: false,
+        };
+        let src = input(Source::Inline {
+            url: "data:,".into(),
+        });
+        assert_eq!(
+            module_file(&src, &fetched).unwrap(),
+            PathBuf::from("/m/a.wasm")
+        );
+    }
+
+    #[test]
+    fn module_file_of_a_directory_is_its_single_wasm() {
+        let (tmp, result) = module_in(&["main.wasm", "README", "sub/other.wasm"]);
+        assert_eq!(result.unwrap(), tmp.path().join("main.wasm"));
+    }
+
+    #[test]
+    fn module_file_of_a_directory_without_wasm_is_an_error() {
+        let (tmp, result) = module_in(&["README", "sub/nested.wasm"]);
+        assert_eq!(
+            result.unwrap_err().to_string(),
+            format!(
+                "failed to fetch Tasks[0].InputSources[1] (inline data URL): directory {} holds no `*.wasm` file",
+                tmp.path().display()
+            )
+        );
+    }
+
+    #[test]
+    fn module_file_of_a_directory_with_several_lists_them() {
+        let (tmp, result) = module_in(&["b.wasm", "a.wasm"]);
+        assert_eq!(
+            result.unwrap_err().message,
+            format!(
+                "directory {} holds 2 `*.wasm` files (a.wasm, b.wasm); it must hold exactly one",
+                tmp.path().display()
+            )
+        );
+    }
+
+    #[test]
+    fn io_messages_are_lower_case_without_os_error() {
+        let e = io::Error::from_raw_os_error(2);
+        assert_eq!(io_message(&e), "no such file or directory");
+        let e = io::Error::other("Something Broke");
+        assert_eq!(io_message(&e), "something Broke");
+    }
+}
