@@ -65,16 +65,17 @@ fn run(args: RunArgs) -> Result<u8, Error> {
         allow_env: args.allow_env,
     };
     let report = pipeline::run(&plan, &options)?;
+    let code = match &report.outcome {
+        Outcome::Exited(status) => crate::exit::guest_code(*status),
+        Outcome::Trapped(trap) => {
+            eprintln!("bolinho: error: the guest trapped: {trap}");
+            crate::exit::Failure::Trap.code()
+        }
+    };
     if let Some(path) = &report.results {
         eprintln!("bolinho: results in {}", path.display());
     }
-    match report.outcome {
-        Outcome::Exited(status) => Ok(crate::exit::guest_code(status)),
-        Outcome::Trapped(trap) => {
-            eprintln!("bolinho: error: the guest trapped: {trap}");
-            Ok(crate::exit::Failure::Trap.code())
-        }
-    }
+    Ok(code)
 }
 
 fn validate(args: ValidateArgs) -> Result<u8, Error> {

@@ -242,10 +242,7 @@ impl Linked {
     ) -> Result<Func, wasmi::Error> {
         for (module, names) in self.order {
             let instance = linker.instantiate_and_start(&mut *store, &module)?;
-            if let Some(init) = instance
-                .get_typed_func::<(), ()>(&mut *store, "_initialize")
-                .ok()
-            {
+            if let Ok(init) = instance.get_typed_func::<(), ()>(&mut *store, "_initialize") {
                 init.call(&mut *store, ())?;
             }
             for name in names {

@@ -12,7 +12,7 @@ use crate::fetch::{self, FetchError, Fetched, Kind, Workspace};
 use crate::link::{self, GuestFiles, ModuleBytes};
 use crate::results::ResultsDir;
 use crate::run::{self, Outcome};
-use crate::spec::{EnvValue, Input, ModuleLocation, Origin, Plan};
+use crate::spec::{EnvValue, ModuleLocation, Origin, Plan, Source};
 use crate::tee::Tee;
 
 /// What the command line adds to a plan.
@@ -48,14 +48,14 @@ pub fn run(plan: &Plan, options: &RunOptions) -> Result<Report, Error> {
         .map(|(index, input)| fetch::fetch(input, index, &workspace))
         .collect::<Result<Vec<_>, _>>()?;
 
-    let entry = load_module(&plan.entry_module, None, plan, &fetched)?;
+    let (entry, argv0) = load_module(&plan.entry_module, None, plan, &fetched)?;
     let imports = plan
         .import_modules
         .iter()
-        .map(|m| load_module(&m.location, m.alias.as_deref(), plan, &fetched))
+        .map(|m| load_module(&m.location, m.alias.as_deref(), plan, &fetched).map(|(m, _)| m))
         .collect::<Result<Vec<_>, _>>()?;
 
-    let wasi = guest_context(plan, &entry.label, &env, &fetched, results.as_ref())?;
+    let wasi = guest_context(plan, &argv0, &env, &fetched, results.as_ref())?;
     let engine = run::engine();
     let linked = link::resolve(&engine, entry, imports, &wasi, &plan.entrypoint)?;
     let mut store = run::new_store(&engine, wasi);
@@ -116,65 +116,62 @@ fn resolve_env(plan: &Plan, allowed: &[String]) -> Result<Vec<(String, String)>,
         .collect()
 }
 
-/// Step 3: the bytes of a module and the names it answers to.
+/// Step 3: the bytes of a module, the names it answers to, and its file name for `argv[0]`:
+/// the host file's name for host and local sources (the name the user gave it), else the name
+/// the guest sees it by (an inline or downloaded module has no better one).
 fn load_module(
     location: &ModuleLocation,
     alias: Option<&str>,
     plan: &Plan,
     fetched: &[Fetched],
-) -> Result<ModuleBytes, Error> {
-    let (label, path, input) = match location {
+) -> Result<(ModuleBytes, String), Error> {
+    let (label, file, input) = match location {
         ModuleLocation::Host(path) => (path.display().to_string(), path.clone(), None),
         ModuleLocation::Guest(guest) => {
             let (index, host) = host_path(guest, plan, fetched).ok_or_else(|| {
                 Error::Setup(format!("module {guest} is not below any input's Target"))
             })?;
-            (guest.clone(), host, Some(&plan.inputs[index]))
+            let input = &plan.inputs[index];
+            let file = if host.is_dir() {
+                let dir = Fetched {
+                    path: host,
+                    kind: Kind::Dir,
+                    writable: false,
+                };
+                fetch::module_file(input, &dir)?
+            } else {
+                host
+            };
+            (guest.clone(), file, Some(input))
         }
     };
-    let fetch_error = |message: String| {
-        let field = input.map_or_else(|| label.clone(), |i| i.field.clone());
+    let bytes = fs::read(&file).map_err(|e| {
         Error::Fetch(FetchError {
-            input: field,
+            input: input.map_or_else(|| label.clone(), |i| i.field.clone()),
             source: format!("module {label}"),
-            message,
+            message: format!("failed to read {}: {e}", file.display()),
         })
-    };
-    let file = if path.is_dir() {
-        let dir = Fetched {
-            path: path.clone(),
-            kind: Kind::Dir,
-            writable: false,
-        };
-        let owner = input.cloned().unwrap_or_else(|| Input {
-            source: crate::spec::Source::Unsupported {
-                kind: "host".into(),
-            },
-            target: label.clone(),
-            alias: None,
-            field: label.clone(),
-        });
-        fetch::module_file(&owner, &dir)?
-    } else {
-        path
-    };
-    let bytes = fs::read(&file)
-        .map_err(|e| fetch_error(format!("failed to read {}: {e}", file.display())))?;
+    })?;
     let file_name = file
         .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let mut paths = vec![label.as_str()];
-    if let Some(input) = input {
-        paths.push(input.target.as_str());
-    }
-    paths.push(&file_name);
+        .map_or(String::new(), |n| n.to_string_lossy().into_owned());
+    let mut paths = vec![label.as_str(), file_name.as_str()];
+    paths.extend(input.map(|i| i.target.as_str()));
     let names = link::names_for(alias, &paths);
-    Ok(ModuleBytes {
-        label,
-        names,
-        bytes,
-    })
+    let local = input.is_none_or(|i| matches!(i.source, Source::Local { .. }));
+    let argv0 = if local || file_name.ends_with(".wasm") && !label.ends_with(".wasm") {
+        file_name
+    } else {
+        label.rsplit('/').next().unwrap_or(&label).to_string()
+    };
+    Ok((
+        ModuleBytes {
+            label,
+            names,
+            bytes,
+        },
+        argv0,
+    ))
 }
 
 /// The host path of a guest path below an input's Target (the deepest such Target).
@@ -199,12 +196,11 @@ fn host_path(guest: &str, plan: &Plan, fetched: &[Fetched]) -> Option<(usize, Pa
 /// Step 4: the guest's view: argv, environment, stdio and the mounts composing `/`.
 fn guest_context(
     plan: &Plan,
-    entry_label: &str,
+    argv0: &str,
     env: &[(String, String)],
     fetched: &[Fetched],
     results: Option<&ResultsDir>,
 ) -> Result<WasiCtx, Error> {
-    let argv0 = entry_label.rsplit('/').next().unwrap_or(entry_label);
     let mut builder = WasiCtxBuilder::new().arg(argv0);
     for arg in &plan.args {
         builder = builder.arg(arg.as_str());

@@ -96,12 +96,13 @@ fn shape(entries: &[Entry]) -> Option<Shape> {
     // `Some(false)` is an `Engine:` with nothing under it.
     let engine = find("Engine").map(|e| e.value.value != Value::Null);
     let params = find("Params").is_some();
-    // `Count` or `ID` without `Tasks` is a job that lacks its tasks, not an unknown shape.
-    let job_only = entries.iter().any(|e| {
+    // With neither `Engine` nor `Params`, any job key (`Name`, `Count`, `ID`) makes it a job
+    // that lacks its tasks, so a misspelt `Tasks` is reported as the unknown key it is.
+    let job_keys = entries.iter().any(|e| {
         let is = |keys: &[&str]| keys.iter().any(|k| k.eq_ignore_ascii_case(&e.key));
-        (is(&JOB_KEYS) || is(&SERVER_KEYS)) && !is(&["Name", "Meta"])
+        is(&JOB_KEYS) || is(&SERVER_KEYS)
     });
-    if find("Tasks").is_some() || (engine.is_none() && !params && job_only) {
+    if find("Tasks").is_some() || (engine.is_none() && !params && job_keys) {
         Some(Shape::Job)
     } else if engine == Some(true) || (engine.is_some() && !params) {
         Some(Shape::Task)

@@ -4,7 +4,7 @@
 //! numbers, then `job`, `task`, `engine`, `source` and `env` read that tree through `reader`
 //! (which tracks field paths and unknown keys) and build the `Plan`. Nothing here touches the
 //! filesystem or the network: whether a local path exists is for `fetch` to say.
-//! The rules are those of `docs/bacalhau-compat.md`; where we differ from Bacalhau on purpose,
+//! The rules are those of `shared/spec/bacalhau-compat.md`; where we differ from Bacalhau on purpose,
 //! the code says why.
 
 use std::fmt;

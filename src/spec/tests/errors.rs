@@ -4,7 +4,7 @@ use super::*;
 
 #[test]
 fn document_errors_name_their_line() {
-    let cases: [(&str, &str); 14] = [
+    let cases = [
         ("Engine:\n", "job.yaml:1: Engine: required"),
         ("Engine:\nParams: {}\n", "job.yaml:1: Type: required"),
         ("", "job.yaml: the document is empty"),
@@ -18,9 +18,11 @@ fn document_errors_name_their_line() {
             "job.yaml:1: expected a job, a task or an engine block (a map), found a list",
         ),
         (
-            "Name: x\n",
+            "Nmae: x\n",
             "job.yaml:1: not a job: expected `Tasks` (a job), `Engine` (a task) or `Type` and `Params` (an engine block)",
         ),
+        ("Name: x\n", "job.yaml:1: Tasks: required"),
+        ("Name: x\nTaks: []\n", "job.yaml:2: Taks: unknown key"),
         ("Name: x\nCount: 2\n", "job.yaml:1: Tasks: required"),
         (
             "Name: x\nID: j-1\nTasks: []\n",

@@ -1,0 +1,9 @@
+//! Integration tests of the `bolinho` binary: one test binary, small helpers in `support`.
+
+mod cli;
+mod examples;
+mod jobs;
+mod linking;
+mod modules;
+mod results;
+mod support;

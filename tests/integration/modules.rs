@@ -1,0 +1,180 @@
+//! `bolinho run MODULE`: exit codes, traps, entrypoints, wasmtime-style flags.
+
+use crate::support::{TempDir, bolinho, testdata};
+
+fn traps() -> String {
+    testdata("wat/traps.wat").display().to_string()
+}
+
+#[test]
+fn a_normal_return_exits_zero() {
+    let dir = TempDir::new("return");
+    let out = bolinho(dir.path(), &["run", &traps()]);
+    assert_eq!(
+        (out.code, out.stdout.as_str(), out.stderr.as_str()),
+        (0, "before\n", "")
+    );
+}
+
+#[test]
+fn proc_exit_codes_pass_through() {
+    let dir = TempDir::new("exit");
+    let module = testdata("wat/exit_code.wat").display().to_string();
+    for (entrypoint, code) in [
+        ("exit_0", 0),
+        ("exit_3", 3),
+        ("exit_255", 255),
+        ("exit_256", 0),
+        ("_start", 42),
+    ] {
+        let out = bolinho(dir.path(), &["run", &module, "--entrypoint", entrypoint]);
+        assert_eq!(out.code, code, "{entrypoint}: {}", out.stderr);
+        assert_eq!(out.stderr, "");
+    }
+}
+
+#[test]
+fn each_trap_is_named_and_keeps_earlier_output() {
+    let dir = TempDir::new("traps");
+    for (entrypoint, name) in [
+        ("unreachable", "unreachable instruction executed"),
+        ("divide_by_zero", "integer division by zero"),
+        ("out_of_bounds", "out of bounds memory access"),
+        ("stack_overflow", "stack overflow"),
+    ] {
+        let out = bolinho(dir.path(), &["run", &traps(), "--entrypoint", entrypoint]);
+        assert_eq!(out.code, 134, "{entrypoint}");
+        assert_eq!(out.stdout, "before\n", "{entrypoint}");
+        assert_eq!(
+            out.stderr,
+            format!("bolinho: error: the guest trapped: {name}\n")
+        );
+    }
+}
+
+#[test]
+fn a_bad_entrypoint_lists_the_exported_functions() {
+    let dir = TempDir::new("entrypoint");
+    let exports = "exported functions:\n  _start () -> ()\n  divide_by_zero () -> ()\n  \
+        not_void () -> i32\n  out_of_bounds () -> ()\n  stack_overflow () -> ()\n  unreachable () -> ()\n";
+    for (entrypoint, problem) in [
+        ("main", "no such export"),
+        ("not_void", "it has type () -> i32, not () -> ()"),
+        ("not_a_function", "it is a global, not a function"),
+        ("memory", "it is a memory, not a function"),
+    ] {
+        let out = bolinho(dir.path(), &["run", &traps(), "--entrypoint", entrypoint]);
+        assert_eq!(out.code, 123);
+        assert_eq!(out.stdout, "");
+        assert_eq!(
+            out.stderr,
+            format!(
+                "bolinho: error: failed to find entrypoint `{entrypoint}` in {}: {problem}; {exports}",
+                traps()
+            )
+        );
+    }
+}
+
+#[test]
+fn hello_world_in_c() {
+    let dir = TempDir::new("hello");
+    let out = bolinho(
+        dir.path(),
+        &["run", &testdata("wasm/hello.wasm").display().to_string()],
+    );
+    assert_eq!(
+        (out.code, out.stdout.as_str(), out.stderr.as_str()),
+        (0, "hello, world\n", "")
+    );
+}
+
+#[test]
+fn args_and_env_are_exactly_the_flags() {
+    let dir = TempDir::new("env");
+    let module = testdata("wasm/env.wasm").display().to_string();
+    let out = bolinho(
+        dir.path(),
+        &[
+            "run", &module, "--env", "B=2", "--env", "A=1", "--", "x", "--y",
+        ],
+    );
+    assert_eq!(out.stderr, "");
+    assert_eq!(
+        out.stdout,
+        "argc=3\nargv[0]=env.wasm\nargv[1]=x\nargv[2]=--y\nB=2\nA=1\n"
+    );
+    assert_eq!(out.code, 0);
+}
+
+#[test]
+fn dir_mounts_a_host_directory_anywhere() {
+    let dir = TempDir::new("dir");
+    dir.write("host/data/a.txt", "alpha\n");
+    dir.write("host/b.txt", "beta\n");
+    let module = testdata("wasm/cat.wasm").display().to_string();
+    let out = bolinho(
+        dir.path(),
+        &[
+            "run",
+            &module,
+            "--dir",
+            "host::/mnt",
+            "--",
+            "/mnt/data/a.txt",
+            "mnt/b.txt",
+        ],
+    );
+    assert_eq!(
+        (out.code, out.stdout.as_str(), out.stderr.as_str()),
+        (0, "alpha\nbeta\n", "")
+    );
+    let out = bolinho(
+        dir.path(),
+        &["run", &module, "--dir", "host::/", "--", "/data/a.txt"],
+    );
+    assert_eq!((out.code, out.stdout.as_str()), (0, "alpha\n"));
+}
+
+#[test]
+fn guests_cannot_read_outside_their_mounts() {
+    let dir = TempDir::new("escape");
+    dir.write("secret.txt", "secret\n");
+    dir.write("host/a.txt", "a\n");
+    let module = testdata("wasm/cat.wasm").display().to_string();
+    let out = bolinho(
+        dir.path(),
+        &[
+            "run",
+            &module,
+            "--dir",
+            "host::/mnt",
+            "--",
+            "/mnt/../secret.txt",
+            "/etc/passwd",
+        ],
+    );
+    assert_eq!(out.code, 1);
+    assert_eq!(out.stdout, "");
+    assert!(
+        out.stderr.starts_with("cat: /mnt/../secret.txt: "),
+        "{}",
+        out.stderr
+    );
+}
+
+#[test]
+fn a_module_that_does_not_validate_is_a_load_error() {
+    let dir = TempDir::new("invalid");
+    let path = dir.write("bad.wasm", b"\0asm\x01\0\0\0\x01");
+    let out = bolinho(dir.path(), &["run", &path.display().to_string()]);
+    assert_eq!(out.code, 123);
+    assert!(
+        out.stderr.starts_with(&format!(
+            "bolinho: error: failed to load module {}: ",
+            path.display()
+        )),
+        "{}",
+        out.stderr
+    );
+}

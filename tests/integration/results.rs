@@ -1,0 +1,69 @@
+//! Where results go: `--results`, the default directory, and what a failed run leaves.
+
+use crate::support::{TempDir, bolinho, testdata, tree};
+
+fn hello_job() -> String {
+    testdata("jobs/single-task-json/job.json")
+        .display()
+        .to_string()
+}
+
+#[test]
+fn default_results_directories_never_overwrite_each_other() {
+    let dir = TempDir::new("default-results");
+    for n in 1..=2 {
+        let out = bolinho(dir.path(), &["run", &hello_job()]);
+        assert_eq!(out.code, 0, "{}", out.stderr);
+        assert_eq!(out.stdout, "hello, world\n");
+        assert_eq!(
+            out.stderr,
+            format!("bolinho: results in bolinho-results/hello-{n}\n")
+        );
+    }
+    assert_eq!(
+        tree(&dir.join("bolinho-results")),
+        "hello-1/\nhello-1/exitCode: 0\nhello-1/stderr: \nhello-1/stdout: hello, world\n\
+         \nhello-2/\nhello-2/exitCode: 0\nhello-2/stderr: \nhello-2/stdout: hello, world\n"
+    );
+}
+
+#[test]
+fn a_non_empty_results_directory_is_refused() {
+    let dir = TempDir::new("busy-results");
+    dir.write("out/keep.txt", "mine");
+    let out = bolinho(dir.path(), &["run", &hello_job(), "--results", "out"]);
+    assert_eq!(out.code, 125);
+    assert_eq!(out.stdout, "");
+    assert_eq!(
+        out.stderr,
+        "bolinho: error: failed to use out: it exists and is not an empty directory\n"
+    );
+    assert_eq!(tree(&dir.join("out")), "keep.txt: mine");
+}
+
+#[test]
+fn module_only_flags_are_refused_for_jobs() {
+    let dir = TempDir::new("job-flags");
+    let out = bolinho(dir.path(), &["run", &hello_job(), "--env", "A=1"]);
+    assert_eq!(out.code, 2);
+    assert_eq!(
+        out.stderr,
+        "bolinho: error: --env applies to module runs; a job file sets its own \
+         (Parameters, InputSources, Env, Entrypoint, ImportModules)\n"
+    );
+}
+
+#[test]
+fn a_module_run_saves_results_only_when_asked() {
+    let dir = TempDir::new("module-results");
+    let module = testdata("wasm/hello.wasm").display().to_string();
+    let out = bolinho(dir.path(), &["run", &module]);
+    assert_eq!((out.code, out.stderr.as_str()), (0, ""));
+    assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
+    let out = bolinho(dir.path(), &["run", &module, "--results", "r"]);
+    assert_eq!(out.stderr, "bolinho: results in r\n");
+    assert_eq!(
+        tree(&dir.join("r")),
+        "exitCode: 0\nstderr: \nstdout: hello, world\n"
+    );
+}

@@ -1,0 +1,105 @@
+//! Small helpers every integration test uses: the binary, scratch directories, result trees.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+/// The repository root, for testdata paths.
+pub fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+pub fn testdata(path: &str) -> PathBuf {
+    root().join("testdata").join(path)
+}
+
+/// A directory removed when the test ends.
+pub struct TempDir(pub PathBuf);
+
+impl TempDir {
+    pub fn new(name: &str) -> TempDir {
+        static COUNTER: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+        let n = COUNTER.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let path =
+            std::env::temp_dir().join(format!("bolinho-it-{name}-{}-{n}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&path);
+        std::fs::create_dir_all(&path).unwrap();
+        TempDir(path)
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.0
+    }
+
+    pub fn join(&self, path: &str) -> PathBuf {
+        self.0.join(path)
+    }
+
+    /// Writes a file (creating parents) and returns its path.
+    pub fn write(&self, path: &str, contents: impl AsRef<[u8]>) -> PathBuf {
+        let full = self.0.join(path);
+        std::fs::create_dir_all(full.parent().unwrap()).unwrap();
+        std::fs::write(&full, contents).unwrap();
+        full
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+/// What a run of the binary did.
+#[derive(Debug)]
+pub struct Output {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+/// Runs `bolinho ARGS` in `cwd` with empty stdin, and `BOLINHO_TEST_HOST_VAR` set for the
+/// tests of `env:NAME`.
+pub fn bolinho(cwd: &Path, args: &[&str]) -> Output {
+    let out = Command::new(env!("CARGO_BIN_EXE_bolinho"))
+        .args(args)
+        .current_dir(cwd)
+        .env("BOLINHO_TEST_HOST_VAR", "from the host")
+        .stdin(Stdio::null())
+        .output()
+        .expect("the bolinho binary runs");
+    Output {
+        code: out
+            .status
+            .code()
+            .expect("bolinho exits with a code, not a signal"),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}
+
+/// The files below `dir` with their contents, as sorted `path: contents` lines; directories
+/// end in `/`. Compares whole result trees in one assertion.
+pub fn tree(dir: &Path) -> String {
+    fn walk(base: &Path, dir: &Path, out: &mut Vec<String>) {
+        let mut entries: Vec<_> = std::fs::read_dir(dir)
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .collect();
+        entries.sort();
+        for path in entries {
+            let rel = path.strip_prefix(base).unwrap().display().to_string();
+            if path.is_dir() {
+                out.push(format!("{rel}/"));
+                walk(base, &path, out);
+            } else {
+                out.push(format!(
+                    "{rel}: {}",
+                    String::from_utf8_lossy(&std::fs::read(&path).unwrap())
+                ));
+            }
+        }
+    }
+    let mut out = Vec::new();
+    walk(dir, dir, &mut out);
+    out.join("\n")
+}
