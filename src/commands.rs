@@ -4,10 +4,9 @@
 use std::fs;
 use std::path::Path;
 
-use wasmi::{ExternType, Module};
+use wasmi::Module;
 
 use crate::cli::{Cli, Command, InspectArgs, RunArgs, ValidateArgs};
-use crate::describe;
 use crate::error::Error;
 use crate::pipeline::{self, RunOptions};
 use crate::run::Outcome;
@@ -95,85 +94,8 @@ fn inspect(args: InspectArgs) -> Result<u8, Error> {
             cause,
         })
     })?;
-    print!("{}", describe_module(&label, &module));
+    print!("{}", crate::inspect::report(&label, &module));
     Ok(0)
-}
-
-/// The text `inspect` prints.
-pub fn describe_module(label: &str, module: &Module) -> String {
-    let mut out = format!("module {label}\n");
-    let mut missing = Vec::new();
-    out.push_str("imports:\n");
-    for import in module.imports() {
-        let ty = describe::extern_type(import.ty());
-        out.push_str(&format!("  {}::{}: {ty}\n", import.module(), import.name()));
-        if import.module() == wasi_shim::MODULE {
-            let known = wasi_shim::FUNCTIONS
-                .iter()
-                .find(|f| f.name == import.name());
-            match (known, import.ty()) {
-                (None, _) => missing.push(format!(
-                    "{}::{}: not a WASI preview1 function",
-                    import.module(),
-                    import.name()
-                )),
-                (Some(f), ExternType::Func(t)) if t == &f.func_type() => {}
-                (Some(f), _) => missing.push(format!(
-                    "{}::{}: WASI defines it as func {}",
-                    import.module(),
-                    import.name(),
-                    describe::func_type(&f.func_type())
-                )),
-            }
-        }
-    }
-    let others: std::collections::BTreeSet<&str> = module
-        .imports()
-        .map(|i| i.module())
-        .filter(|m| *m != wasi_shim::MODULE)
-        .collect();
-    out.push_str("exports:\n");
-    for export in module.exports() {
-        out.push_str(&format!(
-            "  {}: {}\n",
-            export.name(),
-            describe::extern_type(export.ty())
-        ));
-    }
-    out.push_str("memories:\n");
-    for import in module
-        .imports()
-        .filter(|i| matches!(i.ty(), ExternType::Memory(_)))
-    {
-        out.push_str(&format!(
-            "  imported {}::{}: {}\n",
-            import.module(),
-            import.name(),
-            describe::extern_type(import.ty())
-        ));
-    }
-    for export in module
-        .exports()
-        .filter(|e| matches!(e.ty(), ExternType::Memory(_)))
-    {
-        out.push_str(&format!(
-            "  exported {}: {}\n",
-            export.name(),
-            describe::extern_type(export.ty())
-        ));
-    }
-    for name in others {
-        out.push_str(&format!("needs import module `{name}` (an ImportModules entry, --import {name}=PATH, or the file /{name} in the guest)\n"));
-    }
-    if missing.is_empty() {
-        out.push_str("bolinho provides every WASI import\n");
-    } else {
-        out.push_str("bolinho cannot provide:\n");
-        for m in missing {
-            out.push_str(&format!("  {m}\n"));
-        }
-    }
-    out
 }
 
 fn read(path: &Path) -> Result<Vec<u8>, Error> {

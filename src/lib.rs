@@ -11,6 +11,7 @@ pub mod describe;
 pub mod error;
 pub mod exit;
 pub mod fetch;
+pub mod inspect;
 pub mod link;
 pub mod pipeline;
 pub mod results;

@@ -283,8 +283,9 @@ fn check_entrypoint(entry: &Node, name: &str) -> Result<(), LinkError> {
     })
 }
 
-fn check_wasi(name: &str, ty: &ExternType) -> Result<(), String> {
-    let Some(spec) = wasi_shim::FUNCTIONS.iter().find(|f| f.name == name) else {
+/// Whether the WASI layer provides `name` with the type `ty`; the error says why not.
+pub fn check_wasi(name: &str, ty: &ExternType) -> Result<(), String> {
+    let Some(spec) = wasi_shim::FuncSpec::find(name) else {
         return Err(format!("`{name}` is not a WASI preview1 function"));
     };
     let expected = spec.func_type();
