@@ -10,6 +10,7 @@ use serde::Serialize;
 
 /// A job ready to fetch and run.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct Plan {
     /// The job's name (`Name`, else the job file's stem, else the module's file stem).
     pub name: String,
@@ -60,6 +61,7 @@ pub struct ImportModule {
     pub location: ModuleLocation,
     /// The Alias of the input whose Target is exactly this module's guest path, or the NAME of
     /// `--import NAME=PATH`. The linker also matches the Target and the file name.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub alias: Option<String>,
 }
 
@@ -70,6 +72,7 @@ pub struct Input {
     /// The absolute, normalised guest path it is mounted at.
     pub target: String,
     /// The job's `Alias`.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub alias: Option<String>,
     /// Where this input was declared, for error messages (`Tasks[0].InputSources[1]`).
     pub field: String,
@@ -77,7 +80,11 @@ pub struct Input {
 
 /// Where the bytes of an input come from.
 #[derive(Debug, Clone, PartialEq, Serialize)]
-#[serde(tag = "type", rename_all = "camelCase")]
+#[serde(
+    tag = "type",
+    rename_all = "camelCase",
+    rename_all_fields = "camelCase"
+)]
 pub enum Source {
     /// A host file or directory; a relative path was resolved against the job file's directory.
     Local {
@@ -106,8 +113,8 @@ pub struct EnvVar {
     pub value: EnvValue,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
-#[serde(rename_all = "camelCase")]
+/// Serialised as the job file writes it: the value, or `env:NAME`.
+#[derive(Debug, Clone, PartialEq)]
 pub enum EnvValue {
     /// The value as written.
     Literal(String),
@@ -121,4 +128,13 @@ pub struct Output {
     pub name: String,
     /// The absolute guest path the guest writes to.
     pub path: String,
+}
+
+impl Serialize for EnvValue {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self {
+            EnvValue::Literal(value) => serializer.serialize_str(value),
+            EnvValue::FromHost(name) => serializer.serialize_str(&format!("env:{name}")),
+        }
+    }
 }
