@@ -8,7 +8,7 @@ use std::path::PathBuf;
 use wasi_shim::{Access, WasiCtx, WasiCtxBuilder};
 
 use crate::error::Error;
-use crate::fetch::{self, FetchError, Fetched, Kind, Workspace};
+use crate::fetch::{self, FetchError, Fetched, Workspace};
 use crate::link::{self, GuestFiles, ModuleBytes};
 use crate::results::ResultsDir;
 use crate::run::{self, Outcome};
@@ -133,12 +133,7 @@ fn load_module(
             })?;
             let input = &plan.inputs[index];
             let file = if host.is_dir() {
-                let dir = Fetched {
-                    path: host,
-                    kind: Kind::Dir,
-                    writable: false,
-                };
-                fetch::module_file(input, &dir)?
+                fetch::module_in_dir(input, guest, &host)?
             } else {
                 host
             };

@@ -112,25 +112,16 @@ pub fn fetch(input: &Input, index: usize, ws: &Workspace) -> Result<Fetched, Fet
     fetched.map_err(|message| FetchError::new(input, message))
 }
 
-/// The module file of a fetched module source.
-///
-/// A source that is a directory (an expanded archive, a local directory) resolves to the single
-/// `*.wasm` file directly inside it (bacalhau-compat.md §3); none or several is an error naming
-/// the directory, listing the candidates when there are several.
-pub fn module_file(input: &Input, fetched: &Fetched) -> Result<PathBuf, FetchError> {
-    match fetched.kind {
-        Kind::File => Ok(fetched.path.clone()),
-        Kind::Dir => single_wasm(&fetched.path).map_err(|message| FetchError::new(input, message)),
-    }
-}
-
-fn single_wasm(dir: &Path) -> Result<PathBuf, String> {
+/// The module inside a module directory (an expanded archive, a local directory): the single
+/// `*.wasm` file directly inside `dir` (bacalhau-compat.md §3). None or several is an error
+/// naming the directory as the guest sees it, `guest`, and listing the candidates.
+pub fn module_in_dir(input: &Input, guest: &str, dir: &Path) -> Result<PathBuf, FetchError> {
+    let error = |message: String| FetchError::new(input, message);
     let read = |e: io::Error| {
-        format!(
-            "failed to read directory {}: {}",
-            dir.display(),
+        error(format!(
+            "failed to read module directory {guest}: {}",
             io_message(&e)
-        )
+        ))
     };
     let mut names = Vec::new();
     for entry in fs::read_dir(dir).map_err(read)? {
@@ -149,16 +140,14 @@ fn single_wasm(dir: &Path) -> Result<PathBuf, String> {
     names.sort();
     match names.as_slice() {
         [one] => Ok(dir.join(one)),
-        [] => Err(format!(
-            "directory {} holds no `*.wasm` file",
-            dir.display()
-        )),
-        several => Err(format!(
-            "directory {} holds {} `*.wasm` files ({}); it must hold exactly one",
-            dir.display(),
+        [] => Err(error(format!(
+            "module directory {guest} holds no `*.wasm` file"
+        ))),
+        several => Err(error(format!(
+            "module directory {guest} holds {} `*.wasm` files ({}); it must hold exactly one",
             several.len(),
             several.join(", ")
-        )),
+        ))),
     }
 }
 
@@ -265,61 +254,34 @@ mod tests {
         for name in files {
             tmp.write(name, b"\0asm");
         }
-        let fetched = Fetched {
-            path: tmp.path().to_path_buf(),
-            kind: Kind::Dir,
-            writable: false,
-        };
         let src = input(Source::Inline {
             url: "data:application/gzip;base64,".into(),
         });
-        let result = module_file(&src, &fetched);
+        let result = module_in_dir(&src, "/app", tmp.path());
         (tmp, result)
     }
 
     #[test]
-    fn module_file_of_a_file_is_the_file() {
-        let fetched = Fetched {
-            path: PathBuf::from("/m/a.wasm"),
-            kind: Kind::File,
-            writable: false,
-        };
-        let src = input(Source::Inline {
-            url: "data:,".into(),
-        });
-        assert_eq!(
-            module_file(&src, &fetched).unwrap(),
-            PathBuf::from("/m/a.wasm")
-        );
-    }
-
-    #[test]
-    fn module_file_of_a_directory_is_its_single_wasm() {
+    fn a_module_directory_resolves_to_its_single_wasm() {
         let (tmp, result) = module_in(&["main.wasm", "README", "sub/other.wasm"]);
         assert_eq!(result.unwrap(), tmp.path().join("main.wasm"));
     }
 
     #[test]
-    fn module_file_of_a_directory_without_wasm_is_an_error() {
-        let (tmp, result) = module_in(&["README", "sub/nested.wasm"]);
+    fn a_module_directory_without_wasm_is_an_error() {
+        let (_tmp, result) = module_in(&["README", "sub/nested.wasm"]);
         assert_eq!(
             result.unwrap_err().to_string(),
-            format!(
-                "failed to fetch Tasks[0].InputSources[1] (inline data URL): directory {} holds no `*.wasm` file",
-                tmp.path().display()
-            )
+            "failed to fetch Tasks[0].InputSources[1] (inline data URL): module directory /app holds no `*.wasm` file"
         );
     }
 
     #[test]
-    fn module_file_of_a_directory_with_several_lists_them() {
-        let (tmp, result) = module_in(&["b.wasm", "a.wasm"]);
+    fn a_module_directory_with_several_lists_them() {
+        let (_tmp, result) = module_in(&["b.wasm", "a.wasm"]);
         assert_eq!(
             result.unwrap_err().message,
-            format!(
-                "directory {} holds 2 `*.wasm` files (a.wasm, b.wasm); it must hold exactly one",
-                tmp.path().display()
-            )
+            "module directory /app holds 2 `*.wasm` files (a.wasm, b.wasm); it must hold exactly one"
         );
     }
 
