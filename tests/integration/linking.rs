@@ -36,10 +36,11 @@ fn every_unresolved_import_is_listed_before_running() {
     assert_eq!(
         out.stderr,
         format!(
-            "bolinho: error: failed to link {e}: 4 unresolved imports:\n  \
+            "bolinho: error: failed to link {e}: 5 unresolved imports:\n  \
              {e} imports memlib::greet (func (i32) -> i32): {missing}\n  \
              {e} imports wasi_snapshot_preview1::fd_writ (func (i32, i32, i32, i32) -> i32): \
              `fd_writ` is not a WASI preview1 function\n  \
+             {e} imports memlib::table (table 1.. funcref): {missing}\n  \
              {e} imports memlib::memory (memory 1.. pages): {missing}\n  \
              {e} imports memlib::calls (global mut i32): {missing}\n"
         )
@@ -49,7 +50,7 @@ fn every_unresolved_import_is_listed_before_running() {
 #[test]
 fn a_provider_with_the_wrong_types_is_reported() {
     let dir = TempDir::new("mismatch");
-    let lib = dir.write("lib.wat", r#"(module (memory (export "memory") 1) (func (export "greet")) (global (export "calls") i32 (i32.const 0)))"#);
+    let lib = dir.write("lib.wat", r#"(module (memory (export "memory") 1) (func (export "greet")) (global (export "calls") i32 (i32.const 0)) (table (export "table") 2 externref))"#);
     let entry = testdata("wat/uses_memlib.wat").display().to_string();
     let out = bolinho(
         dir.path(),
@@ -65,8 +66,9 @@ fn a_provider_with_the_wrong_types_is_reported() {
     assert_eq!(
         out.stderr,
         format!(
-            "bolinho: error: failed to link {entry}: 2 unresolved imports:\n  \
+            "bolinho: error: failed to link {entry}: 3 unresolved imports:\n  \
              {entry} imports memlib::greet (func (i32) -> i32): {l} exports it as func () -> ()\n  \
+             {entry} imports memlib::table (table 1.. funcref): {l} exports it as table 2.. externref\n  \
              {entry} imports memlib::calls (global mut i32): {l} exports it as global i32\n"
         )
     );

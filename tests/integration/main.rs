@@ -2,6 +2,7 @@
 
 mod cli;
 mod examples;
+mod inspect;
 mod jobs;
 mod linking;
 mod modules;
