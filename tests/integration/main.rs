@@ -3,6 +3,7 @@
 mod cli;
 mod examples;
 mod inspect;
+mod interrupt;
 mod jobs;
 mod linking;
 mod modules;
