@@ -97,19 +97,22 @@ pub fn exit_status(outcome: &Outcome) -> i32 {
 
 /// Step 1: the environment, with `env:NAME` values read from the host only where allowed.
 fn resolve_env(plan: &Plan, allowed: &[String]) -> Result<Vec<(String, String)>, Error> {
+    // `--env NAME` on a module run is itself the user's permission to pass NAME through.
+    let may_read = |host: &str| plan.origin == Origin::Module || allowed.iter().any(|a| a == host);
     plan.env
         .iter()
         .map(|var| match &var.value {
             EnvValue::Literal(value) => Ok((var.name.clone(), value.clone())),
-            EnvValue::FromHost(host) if allowed.iter().any(|a| a == host) => match std::env::var(host) {
+            EnvValue::FromHost(host) if may_read(host) => match std::env::var(host) {
                 Ok(value) => Ok((var.name.clone(), value)),
                 Err(_) => Err(Error::Setup(format!(
-                    "environment variable {}: the host has no variable {host} (from `env:{host}`)",
+                    "environment variable {}: the host has no variable {host} to pass on",
                     var.name
                 ))),
             },
             EnvValue::FromHost(host) => Err(Error::Setup(format!(
-                "environment variable {}: `env:{host}` reads the host's {host}; pass --allow-env {host} to allow it",
+                "environment variable {}: `env:{host}` reads the host's {host}; \
+                 pass --allow-env {host} to allow it",
                 var.name
             ))),
         })
