@@ -73,6 +73,10 @@ fn readme_names_every_unimplemented_wasi_function() {
     let bullet = limits.split("\n- ").find(|b| b.contains("ENOSYS")).unwrap();
     for f in wasi_shim::FUNCTIONS.iter() {
         let named = bullet.contains(&format!("`{}`", f.name));
-        assert_eq!(named, !f.implemented, "README's Limits and wasi-shim disagree about {}", f.name);
+        assert_eq!(
+            named, !f.implemented,
+            "README's Limits and wasi-shim disagree about {}",
+            f.name
+        );
     }
 }

@@ -7,5 +7,6 @@ mod interrupt;
 mod jobs;
 mod linking;
 mod modules;
+mod mounts;
 mod results;
 mod support;
