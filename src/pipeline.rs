@@ -10,7 +10,7 @@ use wasi_shim::{Access, WasiCtx, WasiCtxBuilder};
 use crate::error::Error;
 use crate::fetch::{self, FetchError, Fetched, Workspace};
 use crate::link::{self, GuestFiles, ModuleBytes};
-use crate::results::ResultsDir;
+use crate::results::{ResultsDir, ResultsError};
 use crate::run::{self, Outcome};
 use crate::spec::{EnvValue, ModuleLocation, Origin, Plan, Source};
 use crate::tee::Tee;
@@ -31,6 +31,7 @@ pub struct Report {
     pub results: Option<PathBuf>,
 }
 
+/// Runs a plan: every step before the guest starts fails cleanly, leaving no results behind.
 pub fn run(plan: &Plan, options: &RunOptions) -> Result<Report, Error> {
     let env = resolve_env(plan, &options.allow_env)?;
     // Jobs always save results; a bare module run only when asked to.
@@ -69,13 +70,12 @@ pub fn run(plan: &Plan, options: &RunOptions) -> Result<Report, Error> {
     }
     .map_err(Error::Instantiate)?;
 
-    let mut wasi = store.into_data().wasi;
-    let flushed = wasi.flush();
-    drop(wasi);
+    // Dropping the context closes every file the guest left open, before the rename.
+    let flushed = store.into_data().wasi.flush();
     let results = match results {
         Some(results) => {
             let path = results.path().to_path_buf();
-            flushed.map_err(|cause| crate::results::ResultsError {
+            flushed.map_err(|cause| ResultsError {
                 path,
                 action: "write",
                 cause,
@@ -88,7 +88,7 @@ pub fn run(plan: &Plan, options: &RunOptions) -> Result<Report, Error> {
 }
 
 /// The number recorded in `exitCode`: the guest's status, or bolinho's trap code.
-pub fn exit_status(outcome: &Outcome) -> i32 {
+fn exit_status(outcome: &Outcome) -> i32 {
     match outcome {
         Outcome::Exited(status) => *status,
         Outcome::Trapped(_) => crate::exit::Failure::Trap.code().into(),
