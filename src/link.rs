@@ -119,10 +119,87 @@ pub struct Linked {
 struct Node {
     label: String,
     module: Module,
-    /// The module names this node's imports resolve to, with the node providing each.
+    /// The nodes this node imports from.
     deps: Vec<usize>,
-    /// The names other modules import it by.
+    /// The module names other modules import it by.
     linked_as: Vec<String>,
+}
+
+/// Where module names lead: each source of modules is loaded at most once, so two names for the
+/// same module (its Alias and its Target, say) share one instance, as they would in Bacalhau.
+struct Resolver<'a> {
+    engine: &'a Engine,
+    files: &'a dyn GuestFiles,
+    nodes: Vec<Node>,
+    /// Declared import modules, with the node each became once some import named it.
+    declared: Vec<(ModuleBytes, Option<usize>)>,
+    /// Module names already resolved, and guest paths already loaded, to their node.
+    by_name: HashMap<String, usize>,
+    by_path: HashMap<String, usize>,
+}
+
+fn compile(engine: &Engine, bytes: &ModuleBytes) -> Result<Node, LinkError> {
+    let module = Module::new(engine, &bytes.bytes).map_err(|cause| LinkError::Load {
+        label: bytes.label.clone(),
+        cause,
+    })?;
+    Ok(Node {
+        label: bytes.label.clone(),
+        module,
+        deps: vec![],
+        linked_as: vec![],
+    })
+}
+
+impl Resolver<'_> {
+    fn push(&mut self, node: Node) -> usize {
+        self.nodes.push(node);
+        self.nodes.len() - 1
+    }
+
+    /// The node providing module `name`, loading it on first use; `None` when nothing does.
+    fn provider(&mut self, name: &str) -> Result<Option<usize>, LinkError> {
+        if let Some(&node) = self.by_name.get(name) {
+            return Ok(Some(node));
+        }
+        let node = if let Some(i) = self
+            .declared
+            .iter()
+            .position(|(m, _)| m.names.iter().any(|n| n == name))
+        {
+            match self.declared[i].1 {
+                Some(node) => node,
+                None => {
+                    let node = compile(self.engine, &self.declared[i].0)?;
+                    let node = self.push(node);
+                    self.declared[i].1 = Some(node);
+                    node
+                }
+            }
+        } else {
+            let path = format!("/{}", name.trim_start_matches('/'));
+            match self.by_path.get(&path) {
+                Some(&node) => node,
+                None => {
+                    let Some(bytes) = self.files.read(&path) else {
+                        return Ok(None);
+                    };
+                    let bytes = ModuleBytes {
+                        label: path.clone(),
+                        names: vec![],
+                        bytes,
+                    };
+                    let node = compile(self.engine, &bytes)?;
+                    let node = self.push(node);
+                    self.by_path.insert(path, node);
+                    node
+                }
+            }
+        };
+        self.by_name.insert(name.to_string(), node);
+        self.nodes[node].linked_as.push(name.to_string());
+        Ok(Some(node))
+    }
 }
 
 /// Loads the entry module and resolves its imports against `declared` import modules and the
@@ -134,79 +211,53 @@ pub fn resolve(
     files: &dyn GuestFiles,
     entrypoint: &str,
 ) -> Result<Linked, LinkError> {
-    let load = |m: &ModuleBytes| {
-        Module::new(engine, &m.bytes).map_err(|cause| LinkError::Load {
-            label: m.label.clone(),
-            cause,
-        })
+    let mut r = Resolver {
+        engine,
+        files,
+        nodes: Vec::new(),
+        declared: declared.into_iter().map(|m| (m, None)).collect(),
+        by_name: HashMap::new(),
+        by_path: HashMap::new(),
     };
-    let mut nodes = vec![Node {
-        label: entry.label.clone(),
-        module: load(&entry)?,
-        deps: vec![],
-        linked_as: vec![],
-    }];
-    check_entrypoint(&nodes[0], entrypoint)?;
-    let mut declared: Vec<Option<ModuleBytes>> = declared.into_iter().map(Some).collect();
-    let mut by_name: HashMap<String, usize> = HashMap::new();
+    let entry_node = compile(engine, &entry)?;
+    r.push(entry_node);
+    check_entrypoint(&r.nodes[0], entrypoint)?;
     let mut unresolved = Vec::new();
+    // Nodes are appended as imports name them; each is visited once, in order.
     let mut next = 0;
-    while next < nodes.len() {
-        let imports: Vec<(String, String, ExternType)> = nodes[next]
+    while next < r.nodes.len() {
+        let importer = r.nodes[next].label.clone();
+        let imports: Vec<(String, String, ExternType)> = r.nodes[next]
             .module
             .imports()
             .map(|i| (i.module().to_string(), i.name().to_string(), i.ty().clone()))
             .collect();
         for (module, name, ty) in imports {
-            let importer = nodes[next].label.clone();
-            let miss = |reason: String| Unresolved {
-                importer: importer.clone(),
-                module: module.clone(),
-                name: name.clone(),
-                ty: describe::extern_type(&ty),
-                reason,
-            };
-            if module == wasi_shim::MODULE {
-                if let Err(reason) = check_wasi(&name, &ty) {
-                    unresolved.push(miss(reason));
-                }
-                continue;
-            }
-            let provider = match by_name.get(&module) {
-                Some(&index) => Some(index),
-                None => {
-                    let found = find_declared(&mut declared, &module)
-                        .or_else(|| find_in_guest(files, &module));
-                    match found {
-                        Some(bytes) => {
-                            let node = Node {
-                                label: bytes.label.clone(),
-                                module: load(&bytes)?,
-                                deps: vec![],
-                                linked_as: vec![],
-                            };
-                            nodes.push(node);
-                            Some(nodes.len() - 1)
+            let check = if module == wasi_shim::MODULE {
+                check_wasi(&name, &ty)
+            } else {
+                match r.provider(&module)? {
+                    Some(provider) => {
+                        if !r.nodes[next].deps.contains(&provider) {
+                            r.nodes[next].deps.push(provider);
                         }
-                        None => None,
+                        check_export(&r.nodes[provider], &name, &ty)
                     }
+                    None => Err(format!(
+                        "no import module is named `{module}`, and no file /{} exists",
+                        module.trim_start_matches('/')
+                    )),
                 }
             };
-            let Some(provider) = provider else {
-                unresolved.push(miss(format!(
-                    "no import module is named `{module}`, and no file /{} exists",
-                    module.trim_start_matches('/')
-                )));
-                continue;
-            };
-            if by_name.insert(module.clone(), provider).is_none() {
-                nodes[provider].linked_as.push(module.clone());
-            }
-            if !nodes[next].deps.contains(&provider) {
-                nodes[next].deps.push(provider);
-            }
-            if let Err(reason) = check_export(&nodes[provider], &name, &ty) {
-                unresolved.push(miss(reason));
+            if let Err(reason) = check {
+                let ty = describe::extern_type(&ty);
+                unresolved.push(Unresolved {
+                    importer: importer.clone(),
+                    module,
+                    name,
+                    ty,
+                    reason,
+                });
             }
         }
         next += 1;
@@ -217,8 +268,8 @@ pub fn resolve(
             imports: unresolved,
         });
     }
-    let order = instantiation_order(&nodes)?;
-    let mut nodes: Vec<Option<Node>> = nodes.into_iter().map(Some).collect();
+    let order = instantiation_order(&r.nodes)?;
+    let mut nodes: Vec<Option<Node>> = r.nodes.into_iter().map(Some).collect();
     let entry_node = nodes[0].take().expect("entry is node 0");
     let order = order.into_iter().filter(|&i| i != 0).map(|i| {
         let node = nodes[i].take().expect("each node is instantiated once");
@@ -340,24 +391,6 @@ fn limits_fit(want_min: u64, want_max: Option<u64>, have_min: u64, have_max: Opt
             (Some(w), Some(h)) => h <= w,
             (Some(_), None) => false,
         }
-}
-
-fn find_declared(declared: &mut [Option<ModuleBytes>], module: &str) -> Option<ModuleBytes> {
-    let slot = declared.iter_mut().find(|m| {
-        m.as_ref()
-            .is_some_and(|m| m.names.iter().any(|n| n == module))
-    })?;
-    slot.take()
-}
-
-fn find_in_guest(files: &dyn GuestFiles, module: &str) -> Option<ModuleBytes> {
-    let path = format!("/{}", module.trim_start_matches('/'));
-    let bytes = files.read(&path)?;
-    Some(ModuleBytes {
-        label: path,
-        names: vec![module.to_string()],
-        bytes,
-    })
 }
 
 /// Depth-first post-order from the entry: every module after the modules it imports from.

@@ -111,3 +111,26 @@ fn import_modules_may_import_each_other_but_not_in_a_cycle() {
         )
     );
 }
+
+#[test]
+fn two_names_for_one_import_module_share_one_instance() {
+    // greet (through the alias) counts calls in a global that the entry reads through the file
+    // name: with two instances the count would read 0 and the entry would trap.
+    let dir = TempDir::new("one-instance");
+    let entry = dir.write(
+        "entry.wat",
+        uses_memlib("memlib").replace(
+            r#"(import "memlib" "calls""#,
+            r#"(import "memlib.wat" "calls""#,
+        ),
+    );
+    let lib = format!("memlib={}", testdata("wat/memlib.wat").display());
+    let out = bolinho(
+        dir.path(),
+        &["run", &entry.display().to_string(), "--import", &lib],
+    );
+    assert_eq!(
+        (out.code, out.stdout.as_str(), out.stderr.as_str()),
+        (0, "hello from memlib\n", "")
+    );
+}
