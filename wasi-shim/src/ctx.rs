@@ -10,9 +10,10 @@ use crate::errno::Errno;
 use crate::fdtable::{Entry, FdTable, Object, OpenDir};
 use crate::fs::mounts::{Mount, Mounts, parse_guest_path};
 use crate::fs::resolve::resolve;
-use crate::fs::{Access, Node};
+use crate::fs::{Access, Node, OpenOptions, ops};
 use crate::random::{OsRandom, RandomSource};
 use std::fmt;
+use std::fs::File;
 use std::io::{self, Read, Write};
 use std::path::PathBuf;
 
@@ -201,14 +202,11 @@ impl WasiCtxBuilder {
             if mounts.iter().any(|m| m.guest == components) {
                 return Err(BuildError::DuplicateGuestPath { guest, host });
             }
-            if let Err(cause) = std::fs::metadata(&host) {
-                return Err(BuildError::MissingHostPath { guest, host, cause });
+            // The host path is looked up here, once; from now on the mount is an open fd.
+            match Mount::open(components, &host, access) {
+                Ok(m) => mounts.push(m),
+                Err(cause) => return Err(BuildError::MissingHostPath { guest, host, cause }),
             }
-            mounts.push(Mount {
-                guest: components,
-                host,
-                access,
-            });
         }
         let mounts = Mounts::new(mounts);
 
@@ -225,6 +223,7 @@ impl WasiCtxBuilder {
         if self.preopen_root || !mounts.is_empty() {
             let root = OpenDir {
                 guest: Vec::new(),
+                loc: mounts.root(),
                 preopen: Some("/".to_string()),
                 listing: None,
             };
@@ -272,9 +271,17 @@ impl WasiCtx {
         if rel.is_empty() {
             return Err(Errno::Isdir);
         }
-        let r = resolve(&self.mounts, &[], rel, true)?;
-        match (r.node, r.host) {
-            (Node::File, Some(host)) => Ok(std::fs::read(host)?),
+        let r = resolve(&self.mounts, &[], &self.mounts.root(), rel, true)?;
+        match (&r.node, r.at()) {
+            (Node::File, Some((dir, name))) => {
+                let read = OpenOptions {
+                    read: true,
+                    ..OpenOptions::default()
+                };
+                let mut data = Vec::new();
+                File::from(ops(r.access).open(dir, name, &read)?).read_to_end(&mut data)?;
+                Ok(data)
+            }
             (Node::Missing, _) => Err(Errno::Noent),
             (Node::Dir, _) => Err(Errno::Isdir),
             _ => Err(Errno::Inval),

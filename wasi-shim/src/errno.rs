@@ -1,9 +1,10 @@
 //! The preview1 `errno` enum and the one mapping from host I/O errors to it.
 //!
 //! Owns: the exact preview1 numbers (the order of `$errno` in `typenames.witx`, checked by a
-//! test against the vendored copy) and `From<std::io::Error>`. Nothing else in the crate may
-//! turn an `io::Error` into a number: every host failure funnels through [`Errno::from`], so
-//! a surprising errno has exactly one place to be fixed.
+//! test against the vendored copy), `From<rustix::io::Errno>` (the host's number, name for
+//! name) and `From<std::io::Error>`. Nothing else in the crate may turn a host error into a
+//! number: every host failure funnels through [`Errno::from`], so a surprising errno has
+//! exactly one place to be fixed.
 
 use std::fmt;
 use std::io;
@@ -282,9 +283,12 @@ impl fmt::Display for Errno {
 impl std::error::Error for Errno {}
 
 impl From<io::Error> for Errno {
-    /// OS error -> `io::ErrorKind` -> preview1 number. The kind is portable; the raw OS
-    /// number is only consulted for the few conditions std has no stable kind for.
+    /// An OS error goes through the exact table of [`From<rustix::io::Errno>`]; an error
+    /// made by Rust code (no OS number) is mapped by its portable `io::ErrorKind`.
     fn from(err: io::Error) -> Errno {
+        if let Some(raw) = err.raw_os_error() {
+            return Errno::from(rustix::io::Errno::from_raw_os_error(raw));
+        }
         use io::ErrorKind as K;
         match err.kind() {
             K::NotFound => Errno::Noent,
@@ -324,22 +328,99 @@ impl From<io::Error> for Errno {
             K::HostUnreachable => Errno::Hostunreach,
             K::NetworkUnreachable => Errno::Netunreach,
             K::NetworkDown => Errno::Netdown,
-            _ => raw_os_errno(&err).unwrap_or(Errno::Io),
+            _ => Errno::Io,
         }
     }
 }
 
-/// The conditions std reports only as `Other`/`Uncategorized` (ELOOP is unstable as
-/// `FilesystemLoop`). Linux numbering; other hosts fall back to `EIO`.
-fn raw_os_errno(err: &io::Error) -> Option<Errno> {
-    if !cfg!(target_os = "linux") {
-        return None;
-    }
-    match err.raw_os_error()? {
-        40 => Some(Errno::Loop),
-        36 => Some(Errno::Nametoolong),
-        1 => Some(Errno::Perm),
-        _ => None,
+impl From<rustix::io::Errno> for Errno {
+    /// Host errno -> preview1 errno, number for number (the names are the same; the host's
+    /// numbers differ between Linux and macOS, rustix's constants do not). `EOPNOTSUPP`
+    /// and `EWOULDBLOCK` share a number with `ENOTSUP` and `EAGAIN` on Linux.
+    fn from(e: rustix::io::Errno) -> Errno {
+        use rustix::io::Errno as H;
+        const TABLE: &[(H, Errno)] = &[
+            (H::TOOBIG, Errno::TooBig),
+            (H::ACCESS, Errno::Acces),
+            (H::ADDRINUSE, Errno::Addrinuse),
+            (H::ADDRNOTAVAIL, Errno::Addrnotavail),
+            (H::AFNOSUPPORT, Errno::Afnosupport),
+            (H::AGAIN, Errno::Again),
+            (H::ALREADY, Errno::Already),
+            (H::BADF, Errno::Badf),
+            (H::BADMSG, Errno::Badmsg),
+            (H::BUSY, Errno::Busy),
+            (H::CANCELED, Errno::Canceled),
+            (H::CHILD, Errno::Child),
+            (H::CONNABORTED, Errno::Connaborted),
+            (H::CONNREFUSED, Errno::Connrefused),
+            (H::CONNRESET, Errno::Connreset),
+            (H::DEADLK, Errno::Deadlk),
+            (H::DESTADDRREQ, Errno::Destaddrreq),
+            (H::DOM, Errno::Dom),
+            (H::DQUOT, Errno::Dquot),
+            (H::EXIST, Errno::Exist),
+            (H::FAULT, Errno::Fault),
+            (H::FBIG, Errno::Fbig),
+            (H::HOSTUNREACH, Errno::Hostunreach),
+            (H::IDRM, Errno::Idrm),
+            (H::ILSEQ, Errno::Ilseq),
+            (H::INPROGRESS, Errno::Inprogress),
+            (H::INTR, Errno::Intr),
+            (H::INVAL, Errno::Inval),
+            (H::IO, Errno::Io),
+            (H::ISCONN, Errno::Isconn),
+            (H::ISDIR, Errno::Isdir),
+            (H::LOOP, Errno::Loop),
+            (H::MFILE, Errno::Mfile),
+            (H::MLINK, Errno::Mlink),
+            (H::MSGSIZE, Errno::Msgsize),
+            (H::MULTIHOP, Errno::Multihop),
+            (H::NAMETOOLONG, Errno::Nametoolong),
+            (H::NETDOWN, Errno::Netdown),
+            (H::NETRESET, Errno::Netreset),
+            (H::NETUNREACH, Errno::Netunreach),
+            (H::NFILE, Errno::Nfile),
+            (H::NOBUFS, Errno::Nobufs),
+            (H::NODEV, Errno::Nodev),
+            (H::NOENT, Errno::Noent),
+            (H::NOEXEC, Errno::Noexec),
+            (H::NOLCK, Errno::Nolck),
+            (H::NOLINK, Errno::Nolink),
+            (H::NOMEM, Errno::Nomem),
+            (H::NOMSG, Errno::Nomsg),
+            (H::NOPROTOOPT, Errno::Noprotoopt),
+            (H::NOSPC, Errno::Nospc),
+            (H::NOSYS, Errno::Nosys),
+            (H::NOTCONN, Errno::Notconn),
+            (H::NOTDIR, Errno::Notdir),
+            (H::NOTEMPTY, Errno::Notempty),
+            (H::NOTRECOVERABLE, Errno::Notrecoverable),
+            (H::NOTSOCK, Errno::Notsock),
+            (H::NOTSUP, Errno::Notsup),
+            (H::OPNOTSUPP, Errno::Notsup),
+            (H::NOTTY, Errno::Notty),
+            (H::NXIO, Errno::Nxio),
+            (H::OVERFLOW, Errno::Overflow),
+            (H::OWNERDEAD, Errno::Ownerdead),
+            (H::PERM, Errno::Perm),
+            (H::PIPE, Errno::Pipe),
+            (H::PROTO, Errno::Proto),
+            (H::PROTONOSUPPORT, Errno::Protonosupport),
+            (H::PROTOTYPE, Errno::Prototype),
+            (H::RANGE, Errno::Range),
+            (H::ROFS, Errno::Rofs),
+            (H::SPIPE, Errno::Spipe),
+            (H::SRCH, Errno::Srch),
+            (H::STALE, Errno::Stale),
+            (H::TIMEDOUT, Errno::Timedout),
+            (H::TXTBSY, Errno::Txtbsy),
+            (H::XDEV, Errno::Xdev),
+        ];
+        TABLE
+            .iter()
+            .find(|(h, _)| *h == e)
+            .map_or(Errno::Io, |(_, ours)| *ours)
     }
 }
 
@@ -383,10 +464,22 @@ mod tests {
         }
     }
 
-    #[cfg(target_os = "linux")]
     #[test]
-    fn eloop_maps_from_the_raw_os_error() {
-        assert_eq!(Errno::from(io::Error::from_raw_os_error(40)), Errno::Loop);
+    fn host_errnos_map_by_name() {
+        use rustix::io::Errno as H;
+        for (host, want) in [
+            (H::LOOP, Errno::Loop),
+            (H::PERM, Errno::Perm),
+            (H::ACCESS, Errno::Acces),
+            (H::XDEV, Errno::Xdev),
+            (H::NOTEMPTY, Errno::Notempty),
+            (H::NAMETOOLONG, Errno::Nametoolong),
+            (H::OPNOTSUPP, Errno::Notsup),
+        ] {
+            assert_eq!(Errno::from(host), want, "{host:?}");
+            let io = io::Error::from_raw_os_error(host.raw_os_error());
+            assert_eq!(Errno::from(io), want, "io::Error of {host:?}");
+        }
     }
 
     #[test]

@@ -1,11 +1,14 @@
 //! The open-file table: what each guest file descriptor refers to.
 //!
 //! Owns: fd numbering (the lowest free number is reused, as POSIX `open` does, so runs are
-//! deterministic) and the per-fd state (`fdflags`, read/write mode, the readdir snapshot).
-//! Must not resolve paths or touch guest memory.
+//! deterministic) and the per-fd state (`fdflags`, rights, read/write mode, the directory
+//! fd a path walk starts from, the readdir snapshot). Must not resolve paths or touch guest
+//! memory.
 
 use crate::errno::Errno;
-use crate::fs::DirEntry;
+use crate::fs::mounts::DirLoc;
+use crate::fs::{Access, DirEntry};
+use crate::rights;
 use std::fs::File;
 use std::io::{Read, Write};
 
@@ -40,8 +43,10 @@ pub struct OpenFile {
 
 /// An open directory (a host directory or a virtual one).
 pub struct OpenDir {
-    /// Its canonical guest path.
+    /// Its canonical guest path when it was opened (for mount points below it and `..`).
     pub guest: Vec<String>,
+    /// The host directory fd every path walk from this fd starts at, or virtual.
+    pub loc: DirLoc,
     /// The name `fd_prestat_dir_name` reports, for preopens only.
     pub preopen: Option<String>,
     /// The listing taken by `fd_readdir` at cookie 0, so later cookies index a stable list.
@@ -62,16 +67,53 @@ pub enum Object {
 
 /// One table slot.
 pub struct Entry {
-    /// The `$fdflags` last set; `APPEND` is honoured on files, the rest are recorded only.
+    /// The `$fdflags`: `APPEND` is emulated on files, the `*SYNC` bits were given to the
+    /// host at open, `NONBLOCK` is recorded only (regular files never block).
     pub flags: u16,
+    /// The `$rights` this fd has (enforced: see `rights`).
+    pub rights_base: u64,
+    /// The `$rights` fds opened through this one may have.
+    pub rights_inheriting: u64,
+    /// The access of the mount the object is on: mutations through the fd that do not need
+    /// write mode (`fd_filestat_set_times`) go through `fs::ops` of it.
+    pub access: Access,
     /// The object.
     pub object: Object,
 }
 
 impl Entry {
-    /// An entry with no flags.
+    /// An entry with no flags and every right its kind of object can use.
     pub fn new(object: Object) -> Self {
-        Entry { flags: 0, object }
+        let (base, inheriting) = match &object {
+            Object::Reader(_) => (rights::INPUT_STREAM, 0),
+            Object::Writer(_) => (rights::OUTPUT_STREAM, 0),
+            Object::File(f) => (rights::file(f.readable, f.writable), 0),
+            Object::Dir(_) => (rights::DIR, rights::DIR_INHERITING),
+        };
+        Entry::with_rights(object, base, inheriting)
+    }
+
+    /// An entry with no flags and these rights. Its access is what the object proves
+    /// (a file open for writing is on a writable mount), else read-only; `path_open` sets
+    /// the mount's own.
+    pub fn with_rights(object: Object, base: u64, inheriting: u64) -> Self {
+        let access = match &object {
+            Object::File(f) if f.writable => Access::ReadWrite,
+            Object::Reader(_) | Object::Writer(_) => Access::ReadWrite,
+            Object::File(_) | Object::Dir(_) => Access::ReadOnly,
+        };
+        Entry {
+            flags: 0,
+            rights_base: base,
+            rights_inheriting: inheriting,
+            access,
+            object,
+        }
+    }
+
+    /// `ENOTCAPABLE` unless this fd holds every right in `need`.
+    pub fn require(&self, need: u64) -> Result<(), Errno> {
+        rights::require(self.rights_base, need)
     }
 }
 
@@ -151,6 +193,7 @@ mod tests {
     fn dir() -> Entry {
         Entry::new(Object::Dir(OpenDir {
             guest: vec![],
+            loc: DirLoc::Virtual,
             preopen: None,
             listing: None,
         }))
@@ -198,6 +241,20 @@ mod tests {
         // Removing the last slot may shrink the table; the move must still land.
         assert!(t.renumber(2, 1).unwrap().is_some());
         assert_eq!(t.get(1).unwrap().flags, 7);
+    }
+
+    #[test]
+    fn rights_are_required_bit_for_bit() {
+        let e = Entry::with_rights(Object::Writer(Box::new(std::io::sink())), 0b110, 0);
+        assert_eq!(e.require(0b010), Ok(()));
+        assert_eq!(e.require(0b110), Ok(()));
+        assert_eq!(e.require(0), Ok(()));
+        assert_eq!(e.require(0b011), Err(Errno::Notcapable));
+        let d = dir();
+        assert_eq!(
+            (d.rights_base, d.rights_inheriting),
+            (rights::DIR, rights::DIR_INHERITING)
+        );
     }
 
     #[test]

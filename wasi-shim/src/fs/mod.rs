@@ -1,8 +1,17 @@
-//! The guest's filesystem: one namespace composed from host mounts.
+//! The guest's filesystem: one namespace composed from host mounts, reached race-free.
 //!
 //! Owns: the mount table ([`mounts`]), the single path-resolution function ([`resolve`]),
-//! host file operations ([`host`]) and the read-only policy ([`readonly`]). Knows nothing
-//! of guest memory or file descriptors; `funcs/` translate between those and this module.
+//! host operations on directory fds ([`host`]) and the read-only policy ([`readonly`]).
+//! Knows nothing of guest memory or file descriptors; `funcs/` translate between those and
+//! this module.
+//!
+//! The sandbox rests on one rule: no host path string is ever handed to the kernel after
+//! the context is built. Each mount root is held open as a directory fd; a guest path is
+//! walked one component at a time with `openat(dirfd, name, O_NOFOLLOW | O_DIRECTORY)`,
+//! symlinks are read with `readlinkat` and resolved by our own walk inside the guest
+//! namespace, and every operation is a `*at` call on the directory fd the walk produced and
+//! a single final component, never following a symlink. docs/RATIONALE.md ("Why is the
+//! sandbox race-free?") gives the argument.
 //!
 //! Layering (after wazero's `sysfs`): every mutation of the host goes through an [`FsOps`]
 //! chosen by [`ops`] from the mount's [`Access`], so a read-only mount cannot be written by
@@ -13,9 +22,12 @@ pub mod mounts;
 pub mod readonly;
 pub mod resolve;
 
+#[cfg(test)]
+mod attack_tests;
+
 use crate::errno::Errno;
 use std::fs::File;
-use std::path::Path;
+use std::os::fd::{BorrowedFd, OwnedFd};
 
 /// How the guest may use a mount.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -102,7 +114,8 @@ pub struct DirEntry {
     pub ino: u64,
 }
 
-/// How `path_open` wants a host file opened.
+/// How `path_open` wants a host file opened. The host call always adds `O_NOFOLLOW` and
+/// `O_CLOEXEC`: a final symlink is never followed by the kernel.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct OpenOptions {
     /// Open for reading.
@@ -115,6 +128,14 @@ pub struct OpenOptions {
     pub create_new: bool,
     /// Truncate to zero length (`O_TRUNC`).
     pub truncate: bool,
+    /// Fail unless it is a directory (`O_DIRECTORY`).
+    pub directory: bool,
+    /// Synchronized I/O data integrity (`O_DSYNC`).
+    pub dsync: bool,
+    /// Synchronized read I/O (`O_RSYNC`, where the host has it).
+    pub rsync: bool,
+    /// Synchronized I/O file integrity (`O_SYNC`).
+    pub sync: bool,
 }
 
 impl OpenOptions {
@@ -124,17 +145,62 @@ impl OpenOptions {
     }
 }
 
-/// Host operations a mount offers. The read-write implementation is [`host::HostFs`]; the
-/// read-only wrapper [`readonly::ReadOnly`] refuses every mutation.
+/// A new timestamp for `set_times` (`$fstflags` decoded).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SetTime {
+    /// Leave it as it is.
+    Omit,
+    /// The host's current time (only when the injected clock offers no realtime).
+    Now,
+    /// This many nanoseconds since the epoch.
+    At(u64),
+}
+
+/// Host operations a mount offers, each on a directory fd and one final component (or on
+/// an open fd). The read-write implementation is [`host::HostFs`]; the read-only wrapper
+/// [`readonly::ReadOnly`] refuses every mutation.
 pub trait FsOps: Sync {
-    /// Opens (and maybe creates) a regular file.
-    fn open(&self, path: &Path, opts: &OpenOptions) -> Result<File, Errno>;
+    /// Opens (and maybe creates) `name` in `dir`, never following a final symlink.
+    fn open(&self, dir: BorrowedFd<'_>, name: &str, opts: &OpenOptions) -> Result<OwnedFd, Errno>;
     /// Creates one directory.
-    fn create_dir(&self, path: &Path) -> Result<(), Errno>;
+    fn create_dir(&self, dir: BorrowedFd<'_>, name: &str) -> Result<(), Errno>;
     /// Removes a non-directory.
-    fn remove_file(&self, path: &Path) -> Result<(), Errno>;
+    fn remove_file(&self, dir: BorrowedFd<'_>, name: &str) -> Result<(), Errno>;
     /// Removes an empty directory.
-    fn remove_dir(&self, path: &Path) -> Result<(), Errno>;
+    fn remove_dir(&self, dir: BorrowedFd<'_>, name: &str) -> Result<(), Errno>;
+    /// Renames `from` in `from_dir` to `to` in `to_dir` (both on this mount).
+    fn rename(
+        &self,
+        from_dir: BorrowedFd<'_>,
+        from: &str,
+        to_dir: BorrowedFd<'_>,
+        to: &str,
+    ) -> Result<(), Errno>;
+    /// Makes `to` in `to_dir` a hard link to `from` in `from_dir` (not following `from`).
+    fn link(
+        &self,
+        from_dir: BorrowedFd<'_>,
+        from: &str,
+        to_dir: BorrowedFd<'_>,
+        to: &str,
+    ) -> Result<(), Errno>;
+    /// Creates a symlink `name` in `dir` whose text is `target`.
+    fn symlink(&self, target: &str, dir: BorrowedFd<'_>, name: &str) -> Result<(), Errno>;
+    /// Sets the times of `name` in `dir` (of a symlink itself, not its target; `.` is
+    /// `dir` itself).
+    fn set_times(
+        &self,
+        dir: BorrowedFd<'_>,
+        name: &str,
+        atim: SetTime,
+        mtim: SetTime,
+    ) -> Result<(), Errno>;
+    /// Sets the times of an open file.
+    fn set_times_fd(&self, fd: BorrowedFd<'_>, atim: SetTime, mtim: SetTime) -> Result<(), Errno>;
+    /// Truncates or extends an open file.
+    fn set_size(&self, file: &File, size: u64) -> Result<(), Errno>;
+    /// Makes sure an open file is at least `end` bytes long.
+    fn allocate(&self, file: &File, end: u64) -> Result<(), Errno>;
 }
 
 static READ_WRITE: host::HostFs = host::HostFs;

@@ -1,47 +1,112 @@
 //! The mount table: one guest namespace composed from host files and directories.
 //!
-//! Owns: which host path (and access) backs a guest path, which guest directories are
-//! virtual (parents of mount points with no host directory behind them), and the merged
-//! listing of a directory. Must not interpret `.`, `..` or symlinks: guest paths reaching
-//! this module are canonical component lists produced by `resolve`, and host paths are
-//! built only by joining such validated single components onto a mount's host path.
+//! Owns: the composition rules (what the child `name` of a guest directory is: a mount
+//! root, a virtual parent of mount points, or an ordinary host entry) and the merged
+//! listing of a directory. Holds each mount open: a directory mount as the fd of its root,
+//! a file mount as the fd of its host parent directory and the file's name, all opened once
+//! at build time. Must not interpret `.`, `..` or symlinks (that is `resolve`'s walk) and
+//! never builds a host path.
 //!
 //! Composition rules: the innermost (longest-prefix) mount wins; a parent of a mount point
 //! is always a directory, merged with the host directory of the mount beneath it if there
-//! is one; "/" always exists.
+//! is one there (a real directory, not a symlink); "/" always exists.
 
-use super::{Access, DirEntry, FileType, Filestat, Node, host};
+use super::{Access, DirEntry, FileType, Filestat, host};
 use crate::errno::Errno;
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::os::fd::{AsFd, OwnedFd};
+use std::path::Path;
+use std::sync::Arc;
+
+/// What backs a mount.
+#[derive(Debug, Clone)]
+pub enum MountRoot {
+    /// A host directory, held open.
+    Dir(Arc<OwnedFd>),
+    /// A host file: its (canonical) parent directory held open, and its name there.
+    File {
+        /// The parent directory.
+        parent: Arc<OwnedFd>,
+        /// The file's name in it.
+        name: String,
+    },
+}
 
 /// One mount: a guest path backed by a host file or directory.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone)]
 pub struct Mount {
     /// The guest path as components (`[]` is "/").
     pub guest: Vec<String>,
-    /// The host file or directory.
-    pub host: PathBuf,
+    /// The host object, held open.
+    pub root: MountRoot,
     /// Whether the guest may write.
     pub access: Access,
 }
 
-/// The composed namespace.
-#[derive(Debug, Clone, Default)]
-pub struct Mounts {
-    list: Vec<Mount>,
+impl Mount {
+    /// Opens the host side of a mount. The host path is looked up here, once, following
+    /// symlinks (the operator chose it); a file's path is made canonical first so that
+    /// its parent directory can be held.
+    pub fn open(guest: Vec<String>, host: &Path, access: Access) -> std::io::Result<Mount> {
+        let root = if std::fs::metadata(host)?.is_dir() {
+            MountRoot::Dir(Arc::new(host::open_root(host)?))
+        } else {
+            let real = std::fs::canonicalize(host)?;
+            let invalid = || std::io::Error::from(std::io::ErrorKind::InvalidData);
+            let name = real
+                .file_name()
+                .and_then(|n| n.to_str())
+                .ok_or_else(invalid)?;
+            let parent = real.parent().ok_or_else(invalid)?;
+            MountRoot::File {
+                parent: Arc::new(host::open_root(parent)?),
+                name: name.to_string(),
+            }
+        };
+        Ok(Mount {
+            guest,
+            root,
+            access,
+        })
+    }
 }
 
-/// Where a guest path lives on the host.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct HostLoc {
-    /// The host path (which may not exist yet, e.g. before `O_CREAT`).
-    pub path: PathBuf,
-    /// The access of the mount it is in.
-    pub access: Access,
+/// Where a directory of the namespace lives on the host.
+#[derive(Debug, Clone)]
+pub enum DirLoc {
+    /// A virtual directory: nothing in it but mount points (and parents of mount points).
+    Virtual,
+    /// A host directory, and the mount it belongs to.
+    Host {
+        /// The directory, held open.
+        fd: Arc<OwnedFd>,
+        /// Index of its mount in the table.
+        mount: usize,
+    },
 }
 
-/// Whether `c` is a single component safe to join onto a host path.
+/// What the child of a directory is, by the composition rules alone (the host entry of an
+/// ordinary child is looked at by the walk, not here).
+#[derive(Debug)]
+pub enum Child {
+    /// The root of directory mount `.0`.
+    MountDir(usize),
+    /// File mount `.0`.
+    MountFile(usize),
+    /// A parent of mount points: the host directory there, or virtual.
+    Parent(DirLoc),
+    /// An ordinary entry of this host directory.
+    Host {
+        /// The directory the entry is in.
+        dir: Arc<OwnedFd>,
+        /// Its mount.
+        mount: usize,
+    },
+    /// Nothing can be here: the parent is virtual and this is no mount point.
+    Nothing,
+}
+
+/// Whether `c` is a single component safe to hand to a `*at` call.
 pub fn valid_component(c: &str) -> bool {
     !c.is_empty() && c != "." && c != ".." && !c.contains(['/', '\0'])
 }
@@ -56,13 +121,10 @@ pub fn parse_guest_path(path: &str) -> Option<Vec<String>> {
         .collect()
 }
 
-fn join(base: &Path, rest: &[String]) -> PathBuf {
-    let mut p = base.to_path_buf();
-    for c in rest {
-        debug_assert!(valid_component(c), "unvalidated component {c:?}");
-        p.push(c);
-    }
-    p
+/// The composed namespace.
+#[derive(Debug, Clone, Default)]
+pub struct Mounts {
+    list: Vec<Mount>,
 }
 
 impl Mounts {
@@ -76,13 +138,18 @@ impl Mounts {
         self.list.is_empty()
     }
 
-    /// The innermost mount containing `guest`, and the rest of the path below it.
-    fn innermost<'a>(&self, guest: &'a [String]) -> Option<(&Mount, &'a [String])> {
-        self.list
-            .iter()
-            .filter(|m| guest.starts_with(&m.guest))
-            .max_by_key(|m| m.guest.len())
-            .map(|m| (m, &guest[m.guest.len()..]))
+    /// The access of mount `i`; virtual places (`None`) are read-only.
+    pub fn access(&self, mount: Option<usize>) -> Access {
+        mount.map_or(Access::ReadOnly, |i| self.list[i].access)
+    }
+
+    /// Mount `i`.
+    pub fn get(&self, i: usize) -> &Mount {
+        &self.list[i]
+    }
+
+    fn exact(&self, guest: &[String]) -> Option<usize> {
+        self.list.iter().position(|m| m.guest == guest)
     }
 
     /// Whether some mount point lies strictly below `guest`.
@@ -92,93 +159,103 @@ impl Mounts {
             .any(|m| m.guest.len() > guest.len() && m.guest.starts_with(guest))
     }
 
-    /// Whether `guest` is a mount point or a parent of one: it cannot be removed, since
-    /// removing it would have to remove a mount (Linux answers `EBUSY` too).
+    /// Whether `guest` is a mount point or a parent of one: it cannot be removed or
+    /// renamed, since that would move a mount (Linux answers `EBUSY` too).
     pub fn is_pinned(&self, guest: &[String]) -> bool {
         guest.is_empty() || self.list.iter().any(|m| m.guest.starts_with(guest))
     }
 
-    /// What `guest` names, not following a final symlink. The caller guarantees every
-    /// parent of `guest` is a directory.
-    pub fn node(&self, guest: &[String]) -> Result<Node, Errno> {
-        if guest.is_empty() || self.has_mount_below(guest) {
-            return Ok(Node::Dir);
-        }
-        let Some((mount, rest)) = self.innermost(guest) else {
-            return Ok(Node::Missing);
-        };
-        if rest.is_empty() {
-            // A mount point: the operator chose the host path, so it is followed.
-            return match std::fs::metadata(&mount.host) {
-                Ok(m) if m.is_dir() => Ok(Node::Dir),
-                Ok(_) => Ok(Node::File),
-                Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Node::Missing),
-                Err(e) => Err(e.into()),
-            };
-        }
-        match self.host(guest) {
-            Some(loc) => host::node(&loc.path),
-            // Inside a virtual directory: only mount points exist there.
-            None => Ok(Node::Missing),
+    /// The root directory "/".
+    pub fn root(&self) -> DirLoc {
+        match self.exact(&[]).map(|i| (i, &self.list[i].root)) {
+            Some((i, MountRoot::Dir(fd))) => DirLoc::Host {
+                fd: fd.clone(),
+                mount: i,
+            },
+            _ => DirLoc::Virtual,
         }
     }
 
-    /// The host location behind `guest`, or `None` for a virtual directory or anything in
-    /// one (or a path below nothing mounted). A parent of mount points is backed only if the
-    /// host directory of the mount beneath it exists.
-    pub fn host(&self, guest: &[String]) -> Option<HostLoc> {
-        let (mount, rest) = self.innermost(guest)?;
-        let depth = mount.guest.len();
-        for k in depth + 1..=guest.len() {
-            if self.has_mount_below(&guest[..k]) && !join(&mount.host, &guest[depth..k]).is_dir() {
-                return None;
+    /// What `child` (a guest path whose parent directory is at `parent`) is.
+    pub fn child(&self, parent: &DirLoc, child: &[String]) -> Child {
+        let name = child.last().expect("a child has a name");
+        let below = self.has_mount_below(child);
+        match self.exact(child) {
+            Some(i) => match &self.list[i].root {
+                MountRoot::Dir(_) => return Child::MountDir(i),
+                MountRoot::File { .. } if !below => return Child::MountFile(i),
+                // A file with mounts below it can only be shown as a directory.
+                MountRoot::File { .. } => return Child::Parent(DirLoc::Virtual),
+            },
+            None if below => {
+                // Backed only by a real directory: a symlink or file there is shadowed.
+                if let DirLoc::Host { fd, mount } = parent {
+                    if let Ok(sub) = host::open_dir(fd.as_fd(), name) {
+                        return Child::Parent(DirLoc::Host {
+                            fd: Arc::new(sub),
+                            mount: *mount,
+                        });
+                    }
+                }
+                return Child::Parent(DirLoc::Virtual);
             }
+            None => {}
         }
-        Some(HostLoc {
-            path: join(&mount.host, rest),
-            access: mount.access,
-        })
+        match parent {
+            DirLoc::Host { fd, mount } => Child::Host {
+                dir: fd.clone(),
+                mount: *mount,
+            },
+            DirLoc::Virtual => Child::Nothing,
+        }
     }
 
-    /// The filestat of an existing guest path; `follow` follows a final host symlink. A
-    /// mount point's host path is always followed (the operator chose it; `/tmp` may be a
-    /// symlink on the host).
-    pub fn stat(&self, guest: &[String], follow: bool) -> Result<Filestat, Errno> {
-        let Some(loc) = self.host(guest) else {
-            return Ok(Filestat::virtual_dir());
-        };
-        let mount_point = self.list.iter().any(|m| m.guest == guest);
-        let meta = if follow || mount_point {
-            std::fs::metadata(&loc.path)
-        } else {
-            std::fs::symlink_metadata(&loc.path)
-        };
-        Ok(host::filestat(&meta?))
+    /// The filestat of a directory location.
+    pub fn stat_dir(&self, loc: &DirLoc) -> Result<Filestat, Errno> {
+        match loc {
+            DirLoc::Virtual => Ok(Filestat::virtual_dir()),
+            DirLoc::Host { fd, .. } => host::stat_fd(fd.as_fd()),
+        }
     }
 
-    /// The children of directory `guest`, sorted by name: host entries of its backing
+    /// The type and inode a listing shows for a mount-composed child.
+    fn composed_entry(&self, child: Child) -> (FileType, u64) {
+        let stat = match child {
+            Child::MountDir(i) => match &self.list[i].root {
+                MountRoot::Dir(fd) => host::stat_fd(fd.as_fd()),
+                MountRoot::File { .. } => Ok(Filestat::virtual_dir()),
+            },
+            Child::MountFile(i) => match &self.list[i].root {
+                MountRoot::File { parent, name } => host::stat_at(parent.as_fd(), name),
+                MountRoot::Dir(_) => Ok(Filestat::virtual_dir()),
+            },
+            Child::Parent(loc) => self.stat_dir(&loc),
+            Child::Host { .. } | Child::Nothing => Ok(Filestat::virtual_dir()),
+        };
+        stat.map_or((FileType::Directory, 0), |s| (s.filetype, s.ino))
+    }
+
+    /// The children of directory `guest` at `loc`, sorted by name: the host entries of its
     /// directory merged with the mount points (and parents of mount points) just below it,
     /// which shadow host entries of the same name. `.` and `..` are not included.
-    pub fn list(&self, guest: &[String]) -> Result<Vec<DirEntry>, Errno> {
+    pub fn list(&self, guest: &[String], loc: &DirLoc) -> Result<Vec<DirEntry>, Errno> {
         let mut out = BTreeMap::new();
-        if let Some(loc) = self.host(guest) {
-            for e in host::list_dir(&loc.path)? {
+        if let DirLoc::Host { fd, .. } = loc {
+            for e in host::list_dir(fd.as_fd())? {
                 out.insert(e.name.clone(), e);
             }
         }
+        let mut composed = std::collections::BTreeSet::new();
         for m in &self.list {
             if m.guest.len() <= guest.len() || !m.guest.starts_with(guest) {
                 continue;
             }
             let child = &m.guest[..guest.len() + 1];
             let name = child[guest.len()].clone();
-            let (filetype, ino) = match self.host(child) {
-                Some(loc) => match std::fs::metadata(&loc.path) {
-                    Ok(meta) => (host::filetype(&meta), host::filestat(&meta).ino),
-                    Err(_) => (FileType::Directory, 0),
-                },
-                None => (FileType::Directory, 0),
-            };
+            if !composed.insert(name.clone()) {
+                continue;
+            }
+            let (filetype, ino) = self.composed_entry(self.child(loc, child));
             out.insert(
                 name.clone(),
                 DirEntry {
@@ -201,6 +278,10 @@ mod tests {
         parse_guest_path(s).unwrap()
     }
 
+    fn mount(g: &str, host: &Path, access: Access) -> Mount {
+        Mount::open(p(g), host, access).unwrap()
+    }
+
     #[test]
     fn guest_paths_must_be_absolute_and_plain() {
         assert_eq!(parse_guest_path("/"), Some(vec![]));
@@ -214,36 +295,64 @@ mod tests {
     }
 
     #[test]
-    fn innermost_mount_wins_and_parents_are_virtual() {
+    fn children_follow_the_composition_rules() {
         let a = TempDir::new();
         let b = TempDir::new();
-        a.file("x", b"a");
-        b.file("x", b"b");
+        a.dir("data");
+        a.symlink("/etc", "linked");
         let m = Mounts::new(vec![
-            Mount {
-                guest: p("/data/in"),
-                host: a.path().into(),
-                access: Access::ReadOnly,
-            },
-            Mount {
-                guest: p("/data/in/deep"),
-                host: b.path().into(),
-                access: Access::ReadWrite,
-            },
+            mount("/", a.path(), Access::ReadWrite),
+            mount("/data/in", b.path(), Access::ReadOnly),
+            mount("/linked/x", b.path(), Access::ReadOnly),
+            mount("/v/w", b.path(), Access::ReadOnly),
         ]);
-        assert_eq!(m.node(&[]), Ok(Node::Dir));
-        assert_eq!(m.node(&p("/data")), Ok(Node::Dir));
-        assert_eq!(m.host(&p("/data")), None);
-        assert_eq!(m.node(&p("/other")), Ok(Node::Missing));
-        assert_eq!(m.host(&p("/data/in/x")).unwrap().path, a.path().join("x"));
-        let deep = m.host(&p("/data/in/deep/x")).unwrap();
-        assert_eq!(
-            (deep.path, deep.access),
-            (b.path().join("x"), Access::ReadWrite)
-        );
+        let root = m.root();
+        assert!(matches!(root, DirLoc::Host { mount: 0, .. }));
+        // A parent of a mount point backed by the real host directory.
+        assert!(matches!(
+            m.child(&root, &p("/data")),
+            Child::Parent(DirLoc::Host { mount: 0, .. })
+        ));
+        // A host symlink where a parent of a mount point is: shadowed, never followed.
+        assert!(matches!(
+            m.child(&root, &p("/linked")),
+            Child::Parent(DirLoc::Virtual)
+        ));
+        assert!(matches!(
+            m.child(&root, &p("/v")),
+            Child::Parent(DirLoc::Virtual)
+        ));
+        assert!(matches!(
+            m.child(&DirLoc::Virtual, &p("/v/w")),
+            Child::MountDir(3)
+        ));
+        assert!(matches!(
+            m.child(&DirLoc::Virtual, &p("/v/z")),
+            Child::Nothing
+        ));
+        assert!(matches!(
+            m.child(&root, &p("/other")),
+            Child::Host { mount: 0, .. }
+        ));
         assert!(m.is_pinned(&p("/data")));
-        assert!(m.is_pinned(&p("/data/in/deep")));
+        assert!(m.is_pinned(&p("/data/in")));
         assert!(!m.is_pinned(&p("/data/in/x")));
+        assert_eq!(m.access(Some(1)), Access::ReadOnly);
+        assert_eq!(m.access(None), Access::ReadOnly);
+    }
+
+    #[test]
+    fn file_mounts_hold_their_parent_and_name() {
+        let f = TempDir::new();
+        f.file("cfg.txt", b"c");
+        let m = mount("/etc/cfg", &f.path().join("cfg.txt"), Access::ReadOnly);
+        match &m.root {
+            MountRoot::File { parent, name } => {
+                assert_eq!(name, "cfg.txt");
+                assert_eq!(host::stat_at(parent.as_fd(), name).unwrap().size, 1);
+            }
+            MountRoot::Dir(_) => panic!("a file mount"),
+        }
     }
 
     #[test]
@@ -253,24 +362,13 @@ mod tests {
         root.file("b", b"");
         root.file("inputs", b"shadowed by the mount");
         let m = Mounts::new(vec![
-            Mount {
-                guest: vec![],
-                host: root.path().into(),
-                access: Access::ReadWrite,
-            },
-            Mount {
-                guest: p("/inputs"),
-                host: inputs.path().into(),
-                access: Access::ReadOnly,
-            },
-            Mount {
-                guest: p("/z/y"),
-                host: inputs.path().into(),
-                access: Access::ReadOnly,
-            },
+            mount("/", root.path(), Access::ReadWrite),
+            mount("/inputs", inputs.path(), Access::ReadOnly),
+            mount("/z/y", inputs.path(), Access::ReadOnly),
+            mount("/z/x", inputs.path(), Access::ReadOnly),
         ]);
         let got: Vec<_> = m
-            .list(&[])
+            .list(&[], &m.root())
             .unwrap()
             .into_iter()
             .map(|e| (e.name, e.filetype))

@@ -7,19 +7,33 @@
 
 use crate::WasiCtx;
 use crate::errno::Errno;
+use crate::fdtable::{Object, OpenDir};
 use crate::fs::mounts::Mounts;
+use crate::fs::resolve::resolve;
 use crate::fs::{DirEntry, FileType};
 use crate::memory::GuestMemory;
+use crate::rights;
 
 /// Size of the fixed part of a `$dirent` (`d_next` u64, `d_ino` u64, `d_namlen` u32,
 /// `d_type` u8, 3 bytes of padding); the name follows, not NUL-terminated.
 pub const DIRENT_SIZE: usize = 24;
 
-/// The full listing of directory `guest`, `.` and `..` first.
-fn listing(mounts: &Mounts, guest: &[String]) -> Result<Vec<DirEntry>, Errno> {
-    let here = mounts.stat(guest, true)?.ino;
-    let parent = match guest.split_last() {
-        Some((_, parent)) => mounts.stat(parent, true)?.ino,
+/// The inode of guest directory `guest`, looked up from the root (0 if it is gone).
+fn ino_of(mounts: &Mounts, guest: &[String]) -> u64 {
+    let root = mounts.root();
+    let stat = if guest.is_empty() {
+        mounts.stat_dir(&root)
+    } else {
+        resolve(mounts, &[], &root, &guest.join("/"), true).and_then(|r| r.stat())
+    };
+    stat.map_or(0, |s| s.ino)
+}
+
+/// The full listing of a directory, `.` and `..` first.
+fn listing(mounts: &Mounts, dir: &OpenDir) -> Result<Vec<DirEntry>, Errno> {
+    let here = mounts.stat_dir(&dir.loc)?.ino;
+    let parent = match dir.guest.split_last() {
+        Some((_, parent)) => ino_of(mounts, parent),
         // The root's `..` is itself, as on POSIX.
         None => here,
     };
@@ -29,13 +43,15 @@ fn listing(mounts: &Mounts, guest: &[String]) -> Result<Vec<DirEntry>, Errno> {
         ino,
     };
     let mut out = vec![dot(".", here), dot("..", parent)];
-    out.extend(mounts.list(guest)?);
+    out.extend(mounts.list(&dir.guest, &dir.loc)?);
     Ok(out)
 }
 
-/// `fd_readdir(fd, buf, buf_len, cookie) -> size`. Entries from `cookie` on are packed into
-/// `buf`; the last one is cut at `buf_len` (preview1: a full buffer tells the caller to
-/// retry with a larger one from the same cookie). A cookie of 0 takes a fresh listing.
+/// `fd_readdir(fd, buf, buf_len, cookie) -> size`. Needs `FD_READDIR`. Entries from
+/// `cookie` on are packed into `buf`; the last one is cut at `buf_len` (preview1: a full
+/// buffer tells the caller to retry with a larger one from the same cookie). A cookie of 0
+/// takes a fresh listing; later cookies index that snapshot, so entries added or removed
+/// while the guest pages through (`rm -r` unlinks as it reads) never shift what it sees.
 pub fn fd_readdir(
     ctx: &mut WasiCtx,
     mem: &mut GuestMemory<'_>,
@@ -47,9 +63,14 @@ pub fn fd_readdir(
 ) -> Result<(), Errno> {
     mem.check(buf, buf_len)?;
     mem.check(bufused_ptr, 4)?;
-    let dir = ctx.fds.dir(fd)?;
+    let entry = ctx.fds.get(fd)?;
+    let have = entry.rights_base;
+    let Object::Dir(dir) = &mut entry.object else {
+        return Err(Errno::Notdir);
+    };
+    rights::require(have, rights::FD_READDIR)?;
     if cookie == 0 || dir.listing.is_none() {
-        dir.listing = Some(listing(&ctx.mounts, &dir.guest)?);
+        dir.listing = Some(listing(&ctx.mounts, dir)?);
     }
     let entries = dir.listing.as_deref().unwrap_or_default();
     let start = usize::try_from(cookie).unwrap_or(usize::MAX);
@@ -114,7 +135,9 @@ pub fn fd_prestat_dir_name(
 mod tests {
     use super::*;
     use crate::fdtable::{Entry, Object, OpenDir};
+    use crate::fs::mounts::DirLoc;
     use crate::funcs::test_support::world;
+    use crate::rights;
     use crate::testutil::{TempDir, marked};
     use crate::{Access, WasiCtxBuilder};
 
@@ -234,6 +257,7 @@ mod tests {
         let mut w = world();
         let sub = Entry::new(Object::Dir(OpenDir {
             guest: vec!["sub".into()],
+            loc: DirLoc::Virtual,
             preopen: None,
             listing: None,
         }));
@@ -265,5 +289,132 @@ mod tests {
         let mut ctx = WasiCtxBuilder::new().build().unwrap();
         assert_eq!(fd_prestat_get(&mut ctx, &mut mem, 3, 0), Err(Errno::Badf));
         assert_eq!(buf, marked(10));
+    }
+
+    /// Every entry from `cookie` on, read with a buffer of `buf_len`, as wasi-libc pages.
+    fn read_all(ctx: &mut crate::WasiCtx, fd: u32, buf_len: u32) -> Vec<(u64, String)> {
+        let mut out = Vec::new();
+        let mut cookie = 0;
+        loop {
+            let mut buf = marked(buf_len as usize + 8);
+            let mut mem = GuestMemory::new(&mut buf);
+            fd_readdir(ctx, &mut mem, fd, 8, buf_len, cookie, 0).unwrap();
+            let used = mem.read_u32(0).unwrap();
+            let got = decode(&buf[8..8 + used as usize]);
+            // Only whole entries count; a cut one is read again from its cookie.
+            let whole: Vec<_> = got
+                .into_iter()
+                .filter(|e| e.3.len() == e.1 as usize)
+                .collect();
+            if whole.is_empty() && used == buf_len {
+                panic!("buffer too small for one entry");
+            }
+            for e in &whole {
+                out.push((e.0, e.3.clone()));
+            }
+            match whole.last() {
+                Some(e) if used == buf_len => cookie = e.0,
+                _ => return out,
+            }
+        }
+    }
+
+    #[test]
+    fn small_buffers_page_through_every_entry_once() {
+        // The wasi-testsuite `fd_readdir_lots` loop, with a buffer that cuts entries.
+        let mut w = world();
+        for i in 0..100 {
+            w.rw.file(&format!("file.{i}"), b"");
+        }
+        let names: Vec<_> = read_all(&mut w.ctx, 3, 40)
+            .into_iter()
+            .map(|e| e.1)
+            .collect();
+        assert_eq!(names.len(), 100 + 2 + 3);
+        let mut sorted = names.clone();
+        sorted.sort();
+        sorted.dedup();
+        assert_eq!(sorted.len(), names.len());
+        assert_eq!(&names[..2], [".", ".."]);
+        // Cookies are stable: d_next of entry i is i + 1.
+        let cookies: Vec<_> = read_all(&mut w.ctx, 3, 4096)
+            .into_iter()
+            .map(|e| e.0)
+            .collect();
+        assert_eq!(cookies, (1..=105).collect::<Vec<u64>>());
+    }
+
+    #[test]
+    fn entries_changed_while_paging_neither_shift_nor_repeat() {
+        let mut w = world();
+        for i in 0..10 {
+            w.rw.file(&format!("f{i}"), b"");
+        }
+        let mut buf = marked(512);
+        let mut mem = GuestMemory::new(&mut buf);
+        // First page: ".", "..", "f0".
+        fd_readdir(&mut w.ctx, &mut mem, 3, 8, 24 * 3 + 5, 0, 0).unwrap();
+        // `rm -r` unlinks what it has read, and something new appears.
+        std::fs::remove_file(w.rw.path().join("f0")).unwrap();
+        std::fs::remove_file(w.rw.path().join("f5")).unwrap();
+        w.rw.file("a-new", b"");
+        let mut mem = GuestMemory::new(&mut buf);
+        fd_readdir(&mut w.ctx, &mut mem, 3, 8, 500, 3, 0).unwrap();
+        let used = mem.read_u32(0).unwrap() as usize;
+        let names: Vec<_> = decode(&buf[8..8 + used]).into_iter().map(|e| e.3).collect();
+        assert_eq!(names[0], "f1");
+        assert!(names.contains(&"f5".to_string()), "from the snapshot");
+        assert!(!names.contains(&"a-new".to_string()));
+        // A new listing (cookie 0) sees the directory as it is now.
+        let fresh: Vec<_> = read_all(&mut w.ctx, 3, 4096)
+            .into_iter()
+            .map(|e| e.1)
+            .collect();
+        assert!(fresh.contains(&"a-new".to_string()) && !fresh.contains(&"f5".to_string()));
+    }
+
+    #[test]
+    fn dot_has_the_directory_inode_and_entries_their_own() {
+        let mut w = world();
+        w.rw.file("sub/file", b"");
+        let mut buf = marked(300);
+        let mut mem = GuestMemory::new(&mut buf);
+        mem.write_bytes(200, b"sub").unwrap();
+        let r = crate::funcs::path::path_open(
+            &mut w.ctx,
+            &mut mem,
+            3,
+            0,
+            200,
+            3,
+            crate::funcs::path::oflags::DIRECTORY,
+            rights::DIR,
+            rights::DIR_INHERITING,
+            0,
+            0,
+        );
+        r.unwrap();
+        let sub = mem.read_u32(0).unwrap();
+        crate::funcs::fd::fd_filestat_get(&mut w.ctx, &mut mem, sub, 100).unwrap();
+        let sub_ino = mem.read_u64(108).unwrap();
+        crate::funcs::fd::fd_filestat_get(&mut w.ctx, &mut mem, 3, 100).unwrap();
+        let root_ino = mem.read_u64(108).unwrap();
+        fd_readdir(&mut w.ctx, &mut mem, sub, 0, 100, 0, 296).unwrap();
+        let used = mem.read_u32(296).unwrap() as usize;
+        let got = decode(&buf[..used]);
+        assert_eq!(got.len(), 3);
+        let ino = |i: usize| {
+            let mut at = 0;
+            for e in &got[..i] {
+                at += DIRENT_SIZE + e.1 as usize;
+            }
+            u64::from_le_bytes(buf[at + 8..at + 16].try_into().unwrap())
+        };
+        assert_eq!((ino(0), ino(1)), (sub_ino, root_ino));
+        use std::os::unix::fs::MetadataExt;
+        let file_ino = std::fs::metadata(w.rw.path().join("sub/file"))
+            .unwrap()
+            .ino();
+        assert_eq!((got[2].3.as_str(), ino(2)), ("file", file_ino));
     }
 }

@@ -18,7 +18,9 @@ fn open(w: &mut World, rel: &str, readable: bool, writable: bool) -> u32 {
         readable,
         writable,
     };
-    w.ctx.fds.insert(Entry::new(Object::File(f))).unwrap()
+    let mut entry = Entry::new(Object::File(f));
+    entry.access = Access::ReadWrite;
+    w.ctx.fds.insert(entry).unwrap()
 }
 
 /// Writes an iovec array at `at`.
@@ -262,7 +264,7 @@ fn fd_fdstat_get_layouts() {
     let mut mem = GuestMemory::new(&mut buf);
     fd_fdstat_get(&mut w.ctx, &mut mem, 3, 1).unwrap();
     assert_eq!(mem.read_u8(1), Ok(FileType::Directory as u8));
-    assert_eq!(mem.read_u64(9), Ok(rights::dir(true)));
+    assert_eq!(mem.read_u64(9), Ok(rights::DIR));
     assert_eq!(mem.read_u64(17), Ok(rights::DIR_INHERITING));
 
     fd_fdstat_get(&mut w.ctx, &mut mem, ro, 1).unwrap();
@@ -273,7 +275,7 @@ fn fd_fdstat_get_layouts() {
 }
 
 #[test]
-fn fd_fdstat_get_restricts_read_only_directories() {
+fn read_only_directories_report_the_same_rights() {
     let tmp = crate::testutil::TempDir::new();
     let mut ctx = WasiCtxBuilder::new()
         .mount("/", tmp.path(), Access::ReadOnly)
@@ -282,7 +284,10 @@ fn fd_fdstat_get_restricts_read_only_directories() {
     let mut buf = marked(24);
     let mut mem = GuestMemory::new(&mut buf);
     fd_fdstat_get(&mut ctx, &mut mem, 3, 0).unwrap();
-    assert_eq!(mem.read_u64(8), Ok(rights::dir(false)));
+    // Rights say what the guest was given; the mount's access is checked separately
+    // (EROFS), so wasi-libc still asks for FD_WRITE and gets EROFS rather than a read-only fd.
+    assert_eq!(mem.read_u64(8), Ok(rights::DIR));
+    assert_eq!(mem.read_u64(16), Ok(rights::DIR_INHERITING));
 }
 
 #[test]
@@ -335,8 +340,8 @@ fn fd_filestat_get_of_a_file() {
     let mut buf = marked(66);
     let mut mem = GuestMemory::new(&mut buf);
     fd_filestat_get(&mut w.ctx, &mut mem, fd, 1).unwrap();
-    let meta = std::fs::metadata(w.rw.path().join("hello.txt")).unwrap();
-    let st = crate::fs::host::filestat(&meta);
+    let root = crate::fs::host::open_root(w.rw.path()).unwrap();
+    let st = crate::fs::host::stat_at(std::os::fd::AsFd::as_fd(&root), "hello.txt").unwrap();
     assert_eq!(mem.read_u64(1 + 8), Ok(st.ino));
     assert_eq!(
         &buf[17..25],
@@ -420,4 +425,314 @@ fn fd_renumber_replaces_the_target() {
     assert_eq!(fd_renumber(&mut w.ctx, fd, 0), Err(Errno::Badf));
     assert_eq!(fd_renumber(&mut w.ctx, 0, 9), Err(Errno::Badf));
     assert_eq!(fd_renumber(&mut w.ctx, 1, 1), Ok(()));
+}
+
+fn size_of(w: &World, rel: &str) -> u64 {
+    std::fs::metadata(w.rw.path().join(rel)).unwrap().len()
+}
+
+fn set_rights(w: &mut World, fd: u32, base: u64) {
+    let inheriting = w.ctx.fds.get(fd).unwrap().rights_inheriting;
+    fd_fdstat_set_rights(&mut w.ctx, fd, base, inheriting).unwrap();
+}
+
+#[test]
+fn fd_allocate_extends_but_never_shrinks() {
+    // The wasi-testsuite `file_allocate` sequence.
+    let mut w = world();
+    w.rw.file("a", b"");
+    let fd = open(&mut w, "a", true, true);
+    assert_eq!(fd_allocate(&mut w.ctx, fd, 0, 100), Ok(()));
+    assert_eq!(size_of(&w, "a"), 100);
+    assert_eq!(fd_allocate(&mut w.ctx, fd, 10, 10), Ok(()));
+    assert_eq!(size_of(&w, "a"), 100);
+    assert_eq!(fd_allocate(&mut w.ctx, fd, 90, 20), Ok(()));
+    assert_eq!(size_of(&w, "a"), 110);
+    assert_eq!(w.rw.read("a"), vec![0; 110]);
+    // The position does not move.
+    let mut buf = marked(16);
+    let mut mem = GuestMemory::new(&mut buf);
+    fd_tell(&mut w.ctx, &mut mem, fd, 0).unwrap();
+    assert_eq!(mem.read_u64(0), Ok(0));
+}
+
+#[test]
+fn fd_allocate_errnos() {
+    let mut w = world();
+    let ro = open(&mut w, "hello.txt", true, false);
+    let rw = open(&mut w, "hello.txt", true, true);
+    for (fd, off, len, want) in [
+        (9, 0, 1, Errno::Badf),
+        (ro, 0, 1, Errno::Badf),
+        (3, 0, 1, Errno::Isdir),
+        (1, 0, 1, Errno::Spipe),
+        (0, 0, 1, Errno::Spipe),
+        (rw, 0, 0, Errno::Inval),
+        (rw, u64::MAX, 1, Errno::Fbig),
+        (rw, i64::MAX as u64, 1, Errno::Fbig),
+    ] {
+        assert_eq!(
+            fd_allocate(&mut w.ctx, fd, off, len),
+            Err(want),
+            "{fd} {off} {len}"
+        );
+    }
+    set_rights(&mut w, rw, rights::FILE & !rights::FD_ALLOCATE);
+    assert_eq!(fd_allocate(&mut w.ctx, rw, 0, 100), Err(Errno::Notcapable));
+    assert_eq!(w.rw.read("hello.txt"), b"hello world");
+}
+
+#[test]
+fn fd_fdstat_set_rights_only_drops() {
+    // The wasi-testsuite `fd_fdstat_set_rights` sequence.
+    let mut w = world();
+    let fd = open(&mut w, "hello.txt", true, true);
+    let all = rights::FD_READ | rights::FD_WRITE | rights::FD_SEEK | rights::FD_TELL;
+    fd_fdstat_set_rights(&mut w.ctx, fd, all, 0).unwrap();
+    let mut buf = marked(64);
+    let mut mem = GuestMemory::new(&mut buf);
+    iovs(&mut mem, 16, &[(40, 4)]);
+    fd_read(&mut w.ctx, &mut mem, fd, 16, 1, 8).unwrap();
+    fd_write(&mut w.ctx, &mut mem, fd, 16, 1, 8).unwrap();
+    fd_fdstat_set_rights(&mut w.ctx, fd, rights::FD_SEEK | rights::FD_TELL, 0).unwrap();
+    fd_fdstat_get(&mut w.ctx, &mut mem, fd, 24).unwrap();
+    assert_eq!(mem.read_u64(32), Ok(rights::FD_SEEK | rights::FD_TELL));
+    assert_eq!(
+        fd_read(&mut w.ctx, &mut mem, fd, 16, 1, 8),
+        Err(Errno::Notcapable)
+    );
+    assert_eq!(
+        fd_write(&mut w.ctx, &mut mem, fd, 16, 1, 8),
+        Err(Errno::Notcapable)
+    );
+    assert_eq!(fd_seek(&mut w.ctx, &mut mem, fd, 0, 0, 0), Ok(()));
+    // Adding back is refused and changes nothing.
+    assert_eq!(
+        fd_fdstat_set_rights(&mut w.ctx, fd, all, 0),
+        Err(Errno::Notcapable)
+    );
+    assert_eq!(
+        fd_fdstat_set_rights(&mut w.ctx, fd, 0, rights::FD_READ),
+        Err(Errno::Notcapable)
+    );
+    assert_eq!(
+        w.ctx.fds.get(fd).unwrap().rights_base,
+        rights::FD_SEEK | rights::FD_TELL
+    );
+    assert_eq!(fd_fdstat_set_rights(&mut w.ctx, 9, 0, 0), Err(Errno::Badf));
+    // Any fd, stdio included, can drop rights.
+    fd_fdstat_set_rights(&mut w.ctx, 1, 0, 0).unwrap();
+    assert_eq!(
+        fd_write(&mut w.ctx, &mut mem, 1, 16, 1, 8),
+        Err(Errno::Notcapable)
+    );
+    assert_eq!(w.stdout.bytes(), b"");
+}
+
+#[test]
+fn every_fd_call_needs_its_right() {
+    let mut w = world();
+    let fd = open(&mut w, "hello.txt", true, true);
+    let all = w.ctx.fds.get(fd).unwrap().rights_base;
+    let mut buf = marked(64);
+    let mut mem = GuestMemory::new(&mut buf);
+    iovs(&mut mem, 16, &[(40, 4)]);
+    type Call = fn(&mut WasiCtx, &mut GuestMemory<'_>, u32) -> Result<(), Errno>;
+    let calls: [(u64, &str, Call); 12] = [
+        (rights::FD_READ, "read", |c, m, fd| {
+            fd_read(c, m, fd, 16, 1, 8)
+        }),
+        (rights::FD_WRITE, "write", |c, m, fd| {
+            fd_write(c, m, fd, 16, 1, 8)
+        }),
+        (rights::FD_SEEK, "pread", |c, m, fd| {
+            fd_pread(c, m, fd, 16, 1, 0, 8)
+        }),
+        (rights::FD_SEEK, "pwrite", |c, m, fd| {
+            fd_pwrite(c, m, fd, 16, 1, 0, 8)
+        }),
+        (rights::FD_SEEK, "seek", |c, m, fd| {
+            fd_seek(c, m, fd, 1, 0, 8)
+        }),
+        (rights::FD_TELL, "seek cur 0", |c, m, fd| {
+            fd_seek(c, m, fd, 0, 1, 8)
+        }),
+        (rights::FD_TELL, "tell", |c, m, fd| fd_tell(c, m, fd, 8)),
+        (rights::FD_ADVISE, "advise", |c, _, fd| {
+            fd_advise(c, fd, 0, 0, 0)
+        }),
+        (rights::FD_SYNC, "sync", |c, _, fd| fd_sync(c, fd, false)),
+        (rights::FD_DATASYNC, "datasync", |c, _, fd| {
+            fd_sync(c, fd, true)
+        }),
+        (rights::FD_FILESTAT_GET, "filestat", |c, m, fd| {
+            fd_filestat_get(c, m, fd, 0)
+        }),
+        (rights::FD_FILESTAT_SET_SIZE, "set_size", |c, _, fd| {
+            fd_filestat_set_size(c, fd, 11)
+        }),
+    ];
+    for (right, name, call) in calls {
+        set_rights(&mut w, fd, all & !right);
+        assert_eq!(
+            call(&mut w.ctx, &mut mem, fd),
+            Err(Errno::Notcapable),
+            "{name}"
+        );
+        w.ctx.fds.get(fd).unwrap().rights_base = all;
+        assert_eq!(call(&mut w.ctx, &mut mem, fd), Ok(()), "{name}");
+    }
+    set_rights(&mut w, fd, all & !rights::FD_FDSTAT_SET_FLAGS);
+    assert_eq!(
+        fd_fdstat_set_flags(&mut w.ctx, fd, 0),
+        Err(Errno::Notcapable)
+    );
+    set_rights(&mut w, 3, rights::DIR & !rights::FD_READDIR);
+    assert_eq!(
+        crate::funcs::fd_dir::fd_readdir(&mut w.ctx, &mut mem, 3, 0, 8, 0, 60),
+        Err(Errno::Notcapable)
+    );
+}
+
+#[test]
+fn fd_filestat_set_times_sets_exactly_what_is_asked() {
+    use fstflags::*;
+    let mut w = world();
+    let ctx = WasiCtxBuilder::new()
+        .mount("/", w.rw.path(), Access::ReadWrite)
+        .clock(Box::new(crate::FixedClock {
+            realtime_ns: 77_000_000_001,
+            monotonic_ns: 0,
+        }))
+        .build()
+        .unwrap();
+    w.ctx = ctx;
+    let fd = open(&mut w, "hello.txt", true, false);
+    let stat = |w: &mut World, fd| {
+        let mut buf = marked(64);
+        let mut mem = GuestMemory::new(&mut buf);
+        fd_filestat_get(&mut w.ctx, &mut mem, fd, 0).unwrap();
+        (mem.read_u64(40).unwrap(), mem.read_u64(48).unwrap())
+    };
+    // Read-only fds may set times (POSIX futimens needs no write access).
+    assert_eq!(
+        fd_filestat_set_times(&mut w.ctx, fd, 5, 6, ATIM | MTIM),
+        Ok(())
+    );
+    assert_eq!(stat(&mut w, fd), (5, 6));
+    assert_eq!(
+        fd_filestat_set_times(&mut w.ctx, fd, 0, 1_000_000_007, MTIM),
+        Ok(())
+    );
+    assert_eq!(stat(&mut w, fd), (5, 1_000_000_007));
+    assert_eq!(
+        fd_filestat_set_times(&mut w.ctx, fd, 0, 0, ATIM_NOW),
+        Ok(())
+    );
+    assert_eq!(stat(&mut w, fd), (77_000_000_001, 1_000_000_007));
+    assert_eq!(fd_filestat_set_times(&mut w.ctx, 3, 0, 0, MTIM_NOW), Ok(()));
+    assert_eq!(stat(&mut w, 3).1, 77_000_000_001);
+}
+
+#[test]
+fn fd_filestat_set_times_errnos() {
+    use fstflags::*;
+    let mut w = world();
+    let fd = open(&mut w, "hello.txt", true, false);
+    let before = std::fs::metadata(w.rw.path().join("hello.txt"))
+        .unwrap()
+        .modified()
+        .unwrap();
+    for (fd, fst, want) in [
+        (fd, ATIM | ATIM_NOW, Errno::Inval),
+        (fd, MTIM | MTIM_NOW, Errno::Inval),
+        (fd, 1 << 4, Errno::Inval),
+        (9, MTIM, Errno::Badf),
+        (1, MTIM, Errno::Badf),
+        (0, MTIM, Errno::Badf),
+    ] {
+        assert_eq!(
+            fd_filestat_set_times(&mut w.ctx, fd, 1, 1, fst),
+            Err(want),
+            "{fd} {fst}"
+        );
+    }
+    set_rights(&mut w, fd, rights::FD_READ);
+    assert_eq!(
+        fd_filestat_set_times(&mut w.ctx, fd, 1, 1, MTIM),
+        Err(Errno::Notcapable)
+    );
+    let after = std::fs::metadata(w.rw.path().join("hello.txt"))
+        .unwrap()
+        .modified()
+        .unwrap();
+    assert_eq!(before, after);
+}
+
+#[test]
+fn pwrite_on_an_append_fd_writes_at_the_end_and_keeps_the_position() {
+    // The wasi-testsuite `pwrite-with-append` program, on Linux/Wasmtime semantics.
+    let mut w = world();
+    w.rw.file("p", b"");
+    let fd = open(&mut w, "p", true, true);
+    fd_fdstat_set_flags(&mut w.ctx, fd, u32::from(fdflags::APPEND)).unwrap();
+    let mut buf = marked(64);
+    let mut mem = GuestMemory::new(&mut buf);
+    mem.write_bytes(40, b"abc").unwrap();
+    iovs(&mut mem, 16, &[(40, 2)]);
+    fd_write(&mut w.ctx, &mut mem, fd, 16, 1, 8).unwrap();
+    fd_seek(&mut w.ctx, &mut mem, fd, 0, 0, 24).unwrap();
+    fd_write(&mut w.ctx, &mut mem, fd, 16, 1, 8).unwrap();
+    fd_tell(&mut w.ctx, &mut mem, fd, 24).unwrap();
+    assert_eq!(mem.read_u64(24), Ok(4));
+    iovs(&mut mem, 16, &[(40, 3)]);
+    fd_pwrite(&mut w.ctx, &mut mem, fd, 16, 1, 0, 8).unwrap();
+    assert_eq!(mem.read_u32(8), Ok(3));
+    fd_tell(&mut w.ctx, &mut mem, fd, 24).unwrap();
+    assert_eq!(mem.read_u64(24), Ok(4));
+    assert_eq!(w.rw.read("p"), b"ababab\x63");
+    assert_eq!(&buf[32..40], b"????????");
+}
+
+#[test]
+fn fd_fdstat_set_flags_cannot_change_sync_bits_of_files() {
+    let mut w = world();
+    let fd = open(&mut w, "hello.txt", true, true);
+    let sync = u32::from(fdflags::SYNC);
+    assert_eq!(
+        fd_fdstat_set_flags(&mut w.ctx, fd, sync),
+        Err(Errno::Notsup)
+    );
+    assert_eq!(w.ctx.fds.get(fd).unwrap().flags, 0);
+    w.ctx.fds.get(fd).unwrap().flags = fdflags::SYNC;
+    let keep = sync | u32::from(fdflags::APPEND | fdflags::NONBLOCK);
+    assert_eq!(fd_fdstat_set_flags(&mut w.ctx, fd, keep), Ok(()));
+    assert_eq!(fd_fdstat_set_flags(&mut w.ctx, fd, 0), Err(Errno::Notsup));
+    // Streams only record them.
+    assert_eq!(fd_fdstat_set_flags(&mut w.ctx, 1, sync), Ok(()));
+}
+
+#[test]
+fn pread_past_the_end_and_at_the_memory_edge() {
+    let mut w = world();
+    let fd = open(&mut w, "hello.txt", true, false);
+    let mut buf = marked(64);
+    let mut mem = GuestMemory::new(&mut buf);
+    // A buffer ending exactly at the end of memory.
+    iovs(&mut mem, 16, &[(59, 5)]);
+    fd_pread(&mut w.ctx, &mut mem, fd, 16, 1, 6, 8).unwrap();
+    assert_eq!(mem.read_u32(8), Ok(5));
+    assert_eq!(&buf[58..64], b"?world");
+    let mut mem = GuestMemory::new(&mut buf);
+    fd_pread(&mut w.ctx, &mut mem, fd, 16, 1, 100, 8).unwrap();
+    assert_eq!(mem.read_u32(8), Ok(0));
+    iovs(&mut mem, 16, &[(60, 5)]);
+    assert_eq!(
+        fd_pread(&mut w.ctx, &mut mem, fd, 16, 1, 0, 8),
+        Err(Errno::Fault)
+    );
+    assert_eq!(
+        fd_pread(&mut w.ctx, &mut mem, fd, 16, 1, 0, 61),
+        Err(Errno::Fault)
+    );
 }

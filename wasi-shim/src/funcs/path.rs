@@ -1,18 +1,28 @@
 //! Calls that name a path relative to a directory fd: `path_open`, `path_filestat_get`,
-//! `path_create_directory`, `path_unlink_file`, `path_remove_directory`.
+//! `path_filestat_set_times`, `path_create_directory`, `path_unlink_file`,
+//! `path_remove_directory`, `path_readlink`, `path_rename`, `path_link`, `path_symlink`.
 //!
-//! Owns: the POSIX `open`/`mkdir`/`unlink`/`rmdir` decisions on top of a resolved path
-//! (which errno for which combination of flags and what is there). Must not interpret path
-//! text itself: every path goes through `fs::resolve::resolve`, and every host mutation
-//! through `fs::ops` of the mount's access, so read-only mounts answer `EROFS`.
+//! Owns: the POSIX decisions on top of a resolved path (which errno for which combination
+//! of flags and what is there) and the rights each call needs on its directory fd. Must not
+//! interpret path text itself: every path goes through `fs::resolve::resolve`, and every
+//! host mutation through `fs::ops` of the mount's access (read-only mounts answer `EROFS`)
+//! on the directory fd and final component the walk produced.
+//!
+//! Calls that change an entry itself (unlink, rmdir, rename, link and symlink targets,
+//! mkdir) never follow a final symlink, not even with a trailing slash: as on Linux, the
+//! slash then only demands a directory (`ENOTDIR` for a symlink or file).
 
 use crate::WasiCtx;
 use crate::errno::Errno;
 use crate::fdtable::{Entry, Object, OpenDir, OpenFile, fdflags};
-use crate::fs::resolve::{Resolved, resolve};
-use crate::fs::{Node, OpenOptions, ops};
+use crate::fs::mounts::DirLoc;
+use crate::fs::resolve::{PATH_MAX, Resolved, resolve};
+use crate::fs::{FileType, Node, OpenOptions, host, ops};
 use crate::memory::GuestMemory;
 use crate::rights;
+use std::fs::File;
+use std::os::fd::OwnedFd;
+use std::sync::Arc;
 
 /// `$lookupflags`: follow a final symlink.
 pub const LOOKUP_SYMLINK_FOLLOW: u32 = 1 << 0;
@@ -31,11 +41,27 @@ pub mod oflags {
     pub const ALL: u32 = CREAT | DIRECTORY | EXCL | TRUNC;
 }
 
-/// Resolves `path` from directory `dirfd` (`EBADF` if none, `ENOTDIR` if `dirfd` is not a
-/// directory).
-fn resolve_at(ctx: &mut WasiCtx, dirfd: u32, path: &str, follow: bool) -> Result<Resolved, Errno> {
-    let base = ctx.fds.dir(dirfd)?.guest.clone();
-    resolve(&ctx.mounts, &base, path, follow)
+/// The walk base of directory fd `dirfd` (`EBADF` if none, `ENOTDIR` if not a directory,
+/// `ENOTCAPABLE` without the rights `need`), and its inheriting rights.
+fn base(ctx: &mut WasiCtx, dirfd: u32, need: u64) -> Result<(Vec<String>, DirLoc, u64), Errno> {
+    let entry = ctx.fds.get(dirfd)?;
+    let Object::Dir(d) = &entry.object else {
+        return Err(Errno::Notdir);
+    };
+    entry.require(need)?;
+    Ok((d.guest.clone(), d.loc.clone(), entry.rights_inheriting))
+}
+
+/// Resolves `path` from directory fd `dirfd`, which must hold the rights `need`.
+fn resolve_at(
+    ctx: &mut WasiCtx,
+    dirfd: u32,
+    need: u64,
+    path: &str,
+    follow: bool,
+) -> Result<Resolved, Errno> {
+    let (guest, loc, _) = base(ctx, dirfd, need)?;
+    resolve(&ctx.mounts, &guest, &loc, path, follow)
 }
 
 fn follow(lookupflags: u32) -> Result<bool, Errno> {
@@ -45,10 +71,33 @@ fn follow(lookupflags: u32) -> Result<bool, Errno> {
     Ok(lookupflags & LOOKUP_SYMLINK_FOLLOW != 0)
 }
 
+/// Splits trailing slashes off a path naming an entry to change (see the module comment).
+/// A path of only slashes is left alone (resolution refuses it as absolute).
+fn split_slash(path: &str) -> (&str, bool) {
+    let trimmed = path.trim_end_matches('/');
+    if trimmed.is_empty() {
+        (path, false)
+    } else {
+        (trimmed, trimmed.len() != path.len())
+    }
+}
+
+/// The last component of `path`, ignoring trailing slashes.
+fn last_component(path: &str) -> &str {
+    path.trim_end_matches('/').rsplit('/').next().unwrap_or("")
+}
+
+/// Reads a guest path argument (owned, so guest memory can be written afterwards).
+fn read_path(mem: &GuestMemory<'_>, ptr: u32, len: u32) -> Result<String, Errno> {
+    Ok(mem.read_str(ptr, len)?.to_string())
+}
+
 /// `path_open(fd, dirflags, path, oflags, fs_rights_base, fs_rights_inheriting, fdflags)
-/// -> fd`. Write access is asked for by `FD_WRITE` in `fs_rights_base` (or `O_TRUNC`);
-/// read access by `FD_READ`/`FD_READDIR`, or implied when nothing is asked (the fd is still
-/// good for `fd_filestat_get`). Rights are otherwise not enforced (see `rights`).
+/// -> fd`. The directory fd needs `PATH_OPEN` (and `PATH_CREATE_FILE` for `O_CREAT`,
+/// `PATH_FILESTAT_SET_SIZE` for `O_TRUNC`); the rights asked for may not exceed its
+/// inheriting rights. Write access is asked for by `FD_WRITE`; read access by
+/// `FD_READ`/`FD_READDIR`, or implied when nothing is asked. The new fd gets the rights
+/// asked for that apply to what was opened.
 #[allow(clippy::too_many_arguments)]
 pub fn path_open(
     ctx: &mut WasiCtx,
@@ -59,7 +108,7 @@ pub fn path_open(
     path_len: u32,
     oflags: u32,
     rights_base: u64,
-    _rights_inheriting: u64,
+    rights_inheriting: u64,
     fdflags: u32,
     fd_ptr: u32,
 ) -> Result<(), Errno> {
@@ -68,75 +117,105 @@ pub fn path_open(
         return Err(Errno::Inval);
     }
     mem.check(fd_ptr, 4)?;
-    let path = mem.read_str(path_ptr, path_len)?;
-    let trailing_slash = path.ends_with('/');
-    let r = resolve_at(ctx, dirfd, path, follow)?;
+    let path = read_path(mem, path_ptr, path_len)?;
     let creat = oflags & oflags::CREAT != 0;
     let excl = creat && oflags & oflags::EXCL != 0;
     let trunc = oflags & oflags::TRUNC != 0;
     let want_dir = oflags & oflags::DIRECTORY != 0;
-    let write = rights_base & rights::FD_WRITE != 0 || trunc;
+    let mut need = rights::PATH_OPEN;
+    if creat {
+        need |= rights::PATH_CREATE_FILE;
+    }
+    if trunc {
+        need |= rights::PATH_FILESTAT_SET_SIZE;
+    }
+    let (guest, loc, inheriting) = base(ctx, dirfd, need)?;
+    if (rights_base | rights_inheriting) & !inheriting != 0 {
+        return Err(Errno::Notcapable);
+    }
+    let r = resolve(&ctx.mounts, &guest, &loc, &path, follow)?;
+    let write = rights_base & rights::FD_WRITE != 0;
     let read = rights_base & (rights::FD_READ | rights::FD_READDIR) != 0 || !write;
-
+    let flags = fdflags as u16;
+    let mut opts = OpenOptions {
+        read,
+        write,
+        truncate: trunc,
+        directory: want_dir,
+        dsync: flags & fdflags::DSYNC != 0,
+        rsync: flags & fdflags::RSYNC != 0,
+        sync: flags & fdflags::SYNC != 0,
+        ..OpenOptions::default()
+    };
     let object = match r.node {
         // Only reached without LOOKUP_SYMLINK_FOLLOW: POSIX O_NOFOLLOW answers ELOOP.
         Node::Symlink(_) if excl => return Err(Errno::Exist),
         Node::Symlink(_) => return Err(Errno::Loop),
         Node::Dir if excl => return Err(Errno::Exist),
-        // POSIX: opening a directory for writing, or with O_CREAT, is EISDIR.
-        Node::Dir if write || creat => return Err(Errno::Isdir),
+        // POSIX: opening a directory for writing, truncating or creating it is EISDIR.
+        Node::Dir if write || creat || trunc => return Err(Errno::Isdir),
         Node::Dir => Object::Dir(OpenDir {
+            loc: r.open_dir()?,
             guest: r.guest,
             preopen: None,
             listing: None,
         }),
         Node::File if excl => return Err(Errno::Exist),
         Node::File if want_dir => return Err(Errno::Notdir),
-        Node::File => {
-            let host = r.host.ok_or(Errno::Noent)?;
-            let opts = OpenOptions {
-                read,
-                write,
-                truncate: trunc,
-                ..OpenOptions::default()
-            };
-            let file = ops(r.access).open(&host, &opts)?;
-            Object::File(OpenFile {
-                file,
-                readable: read,
-                writable: write,
-            })
-        }
+        Node::File => open_file(&r, &opts)?,
         Node::Missing if !creat => return Err(Errno::Noent),
-        Node::Missing if trailing_slash => return Err(Errno::Isdir),
+        Node::Missing if path.ends_with('/') => return Err(Errno::Isdir),
         // Linux (since 6.4) refuses O_CREAT|O_DIRECTORY on a missing path the same way.
         Node::Missing if want_dir => return Err(Errno::Inval),
         Node::Missing => {
-            // A missing path inside a virtual directory has nowhere to be created.
-            let host = r.host.ok_or(Errno::Rofs)?;
-            let opts = OpenOptions {
-                read,
-                write,
-                create: !excl,
-                create_new: excl,
-                truncate: trunc,
-            };
-            let file = ops(r.access).open(&host, &opts)?;
-            Object::File(OpenFile {
-                file,
-                readable: read,
-                writable: write,
-            })
+            opts.create = !excl;
+            opts.create_new = excl;
+            open_file(&r, &opts)?
         }
     };
-    let fd = ctx.fds.insert(Entry {
-        flags: fdflags as u16,
+    let (base_rights, inheriting_rights) = match &object {
+        Object::Dir(_) => (rights::DIR, rights::DIR_INHERITING),
+        Object::File(f) => (rights::file(f.readable, f.writable), rights::FILE),
+        Object::Reader(_) | Object::Writer(_) => (0, 0),
+    };
+    let mut entry = Entry::with_rights(
         object,
-    })?;
+        rights_base & base_rights,
+        rights_inheriting & inheriting_rights,
+    );
+    entry.flags = flags;
+    entry.access = r.access;
+    let fd = ctx.fds.insert(entry)?;
     mem.write_u32(fd_ptr, fd)
 }
 
-/// `path_filestat_get(fd, flags, path) -> filestat`.
+/// Opens the file at `r` (a missing one only with `create`/`create_new`), never following
+/// a final symlink, and builds the fd's object from what was actually opened: if a host
+/// process swapped a directory in since the walk, it is opened as the directory it is.
+fn open_file(r: &Resolved, opts: &OpenOptions) -> Result<Object, Errno> {
+    // A missing name in a virtual directory has nowhere to be created.
+    let (dir, name) = r.at().ok_or(Errno::Rofs)?;
+    let fd: OwnedFd = ops(r.access).open(dir, name, opts)?;
+    let st = host::stat_fd(std::os::fd::AsFd::as_fd(&fd))?;
+    if st.filetype == FileType::Directory {
+        return Ok(Object::Dir(OpenDir {
+            guest: r.guest.clone(),
+            loc: DirLoc::Host {
+                fd: Arc::new(fd),
+                mount: r.mount.ok_or(Errno::Io)?,
+            },
+            preopen: None,
+            listing: None,
+        }));
+    }
+    Ok(Object::File(OpenFile {
+        file: File::from(fd),
+        readable: opts.read,
+        writable: opts.write,
+    }))
+}
+
+/// `path_filestat_get(fd, flags, path) -> filestat`. Needs `PATH_FILESTAT_GET`.
 pub fn path_filestat_get(
     ctx: &mut WasiCtx,
     mem: &mut GuestMemory<'_>,
@@ -148,18 +227,44 @@ pub fn path_filestat_get(
 ) -> Result<(), Errno> {
     let follow = follow(flags)?;
     mem.check(stat_ptr, super::fd::FILESTAT_SIZE)?;
-    let path = mem.read_str(path_ptr, path_len)?;
-    let r = resolve_at(ctx, dirfd, path, follow)?;
+    let path = read_path(mem, path_ptr, path_len)?;
+    let r = resolve_at(ctx, dirfd, rights::PATH_FILESTAT_GET, &path, follow)?;
     if r.node == Node::Missing {
         return Err(Errno::Noent);
     }
     // Any final symlink to follow was expanded by `resolve`.
-    let st = ctx.mounts.stat(&r.guest, false)?;
-    super::fd::write_filestat(mem, stat_ptr, &st)
+    super::fd::write_filestat(mem, stat_ptr, &r.stat()?)
 }
 
-/// `path_create_directory(fd, path)`. Like `mkdir`, a final symlink is not followed: if
-/// anything is there the answer is `EEXIST`.
+/// `path_filestat_set_times(fd, flags, path, atim, mtim, fst_flags)`. Needs
+/// `PATH_FILESTAT_SET_TIMES`; without `LOOKUP_SYMLINK_FOLLOW` a final symlink's own times
+/// are set. See `fd::set_times_args` for the flags.
+#[allow(clippy::too_many_arguments)]
+#[allow(dead_code)] // Until linker.rs registers it.
+pub fn path_filestat_set_times(
+    ctx: &mut WasiCtx,
+    mem: &mut GuestMemory<'_>,
+    dirfd: u32,
+    flags: u32,
+    path_ptr: u32,
+    path_len: u32,
+    atim: u64,
+    mtim: u64,
+    fst_flags: u32,
+) -> Result<(), Errno> {
+    let follow = follow(flags)?;
+    let (atim, mtim) = super::fd::set_times_args(ctx, atim, mtim, fst_flags)?;
+    let path = read_path(mem, path_ptr, path_len)?;
+    let r = resolve_at(ctx, dirfd, rights::PATH_FILESTAT_SET_TIMES, &path, follow)?;
+    if r.node == Node::Missing {
+        return Err(Errno::Noent);
+    }
+    let (dir, name) = r.at().ok_or(Errno::Rofs)?;
+    ops(r.access).set_times(dir, name, atim, mtim)
+}
+
+/// `path_create_directory(fd, path)`. Needs `PATH_CREATE_DIRECTORY`. Like `mkdir`, a
+/// final symlink is not followed: if anything is there the answer is `EEXIST`.
 pub fn path_create_directory(
     ctx: &mut WasiCtx,
     mem: &mut GuestMemory<'_>,
@@ -167,17 +272,22 @@ pub fn path_create_directory(
     path_ptr: u32,
     path_len: u32,
 ) -> Result<(), Errno> {
-    let path = mem.read_str(path_ptr, path_len)?;
-    let r = resolve_at(ctx, dirfd, path, false)?;
+    let path = read_path(mem, path_ptr, path_len)?;
+    let (path, _) = split_slash(&path);
+    let r = resolve_at(ctx, dirfd, rights::PATH_CREATE_DIRECTORY, path, false)?;
+    create_directory(&r)
+}
+
+fn create_directory(r: &Resolved) -> Result<(), Errno> {
     if r.node != Node::Missing {
         return Err(Errno::Exist);
     }
-    let host = r.host.ok_or(Errno::Rofs)?;
-    ops(r.access).create_dir(&host)
+    let (dir, name) = r.at().ok_or(Errno::Rofs)?;
+    ops(r.access).create_dir(dir, name)
 }
 
 /// `path_unlink_file(fd, path)`: removes a non-directory (a symlink itself, not its
-/// target). Mount points cannot be removed: `EBUSY`.
+/// target). Needs `PATH_UNLINK_FILE`. Mount points cannot be removed: `EBUSY`.
 pub fn path_unlink_file(
     ctx: &mut WasiCtx,
     mem: &mut GuestMemory<'_>,
@@ -185,23 +295,32 @@ pub fn path_unlink_file(
     path_ptr: u32,
     path_len: u32,
 ) -> Result<(), Errno> {
-    let path = mem.read_str(path_ptr, path_len)?;
-    let r = resolve_at(ctx, dirfd, path, false)?;
+    let path = read_path(mem, path_ptr, path_len)?;
+    if matches!(last_component(&path), "." | "..") {
+        return Err(Errno::Isdir);
+    }
+    let (path, slash) = split_slash(&path);
+    let r = resolve_at(ctx, dirfd, rights::PATH_UNLINK_FILE, path, false)?;
+    unlink_file(&r, slash)
+}
+
+fn unlink_file(r: &Resolved, slash: bool) -> Result<(), Errno> {
     match r.node {
         Node::Missing => return Err(Errno::Noent),
         Node::Dir => return Err(Errno::Isdir),
+        Node::File | Node::Symlink(_) if slash => return Err(Errno::Notdir),
         Node::File | Node::Symlink(_) => {}
     }
     if r.pinned {
         return Err(Errno::Busy);
     }
-    let host = r.host.ok_or(Errno::Rofs)?;
-    ops(r.access).remove_file(&host)
+    let (dir, name) = r.at().ok_or(Errno::Rofs)?;
+    ops(r.access).remove_file(dir, name)
 }
 
-/// `path_remove_directory(fd, path)`: removes an empty directory. As POSIX `rmdir`, a last
-/// component of `.` is `EINVAL` and of `..` `ENOTEMPTY`; mount points and their parents
-/// are `EBUSY`.
+/// `path_remove_directory(fd, path)`: removes an empty directory. Needs
+/// `PATH_REMOVE_DIRECTORY`. As POSIX `rmdir`, a last component of `.` is `EINVAL` and of
+/// `..` `ENOTEMPTY`; mount points and their parents are `EBUSY`.
 pub fn path_remove_directory(
     ctx: &mut WasiCtx,
     mem: &mut GuestMemory<'_>,
@@ -209,13 +328,14 @@ pub fn path_remove_directory(
     path_ptr: u32,
     path_len: u32,
 ) -> Result<(), Errno> {
-    let path = mem.read_str(path_ptr, path_len)?;
-    match path.trim_end_matches('/').rsplit('/').next() {
-        Some(".") => return Err(Errno::Inval),
-        Some("..") => return Err(Errno::Notempty),
+    let path = read_path(mem, path_ptr, path_len)?;
+    match last_component(&path) {
+        "." => return Err(Errno::Inval),
+        ".." => return Err(Errno::Notempty),
         _ => {}
     }
-    let r = resolve_at(ctx, dirfd, path, false)?;
+    let (path, _) = split_slash(&path);
+    let r = resolve_at(ctx, dirfd, rights::PATH_REMOVE_DIRECTORY, path, false)?;
     match r.node {
         Node::Missing => return Err(Errno::Noent),
         Node::File | Node::Symlink(_) => return Err(Errno::Notdir),
@@ -224,12 +344,12 @@ pub fn path_remove_directory(
     if r.pinned {
         return Err(Errno::Busy);
     }
-    let host = r.host.ok_or(Errno::Rofs)?;
-    ops(r.access).remove_dir(&host)
+    let (dir, name) = r.at().ok_or(Errno::Rofs)?;
+    ops(r.access).remove_dir(dir, name)
 }
 
 /// `path_readlink(fd, path, buf, buf_len) -> size`: the link's text, cut at `buf_len` as
-/// POSIX `readlink` does (no NUL). Not a link: `EINVAL`.
+/// POSIX `readlink` does (no NUL). Needs `PATH_READLINK`. Not a link: `EINVAL`.
 #[allow(clippy::too_many_arguments)]
 pub fn path_readlink(
     ctx: &mut WasiCtx,
@@ -243,8 +363,8 @@ pub fn path_readlink(
 ) -> Result<(), Errno> {
     mem.check(buf, buf_len)?;
     mem.check(bufused_ptr, 4)?;
-    let path = mem.read_str(path_ptr, path_len)?;
-    let r = resolve_at(ctx, dirfd, path, false)?;
+    let path = read_path(mem, path_ptr, path_len)?;
+    let r = resolve_at(ctx, dirfd, rights::PATH_READLINK, &path, false)?;
     let target = match r.node {
         Node::Symlink(t) => t,
         Node::Missing => return Err(Errno::Noent),
@@ -253,6 +373,157 @@ pub fn path_readlink(
     let n = target.len().min(buf_len as usize);
     mem.write_bytes(buf, &target.as_bytes()[..n])?;
     mem.write_u32(bufused_ptr, n as u32)
+}
+
+/// `path_rename(fd, old_path, new_fd, new_path)`. Needs `PATH_RENAME_SOURCE` on `fd` and
+/// `PATH_RENAME_TARGET` on `new_fd`. POSIX `rename`: an existing target is replaced (a
+/// directory only by a directory, and only if empty); renaming across mounts is `EXDEV`,
+/// a mount point (or a parent of one) `EBUSY`, a last component `.` or `..` `EBUSY`.
+#[allow(clippy::too_many_arguments)]
+#[allow(dead_code)] // Until linker.rs registers it.
+pub fn path_rename(
+    ctx: &mut WasiCtx,
+    mem: &mut GuestMemory<'_>,
+    fd: u32,
+    old_ptr: u32,
+    old_len: u32,
+    new_fd: u32,
+    new_ptr: u32,
+    new_len: u32,
+) -> Result<(), Errno> {
+    let old = read_path(mem, old_ptr, old_len)?;
+    let new = read_path(mem, new_ptr, new_len)?;
+    let (old_base, new_base) = (
+        base(ctx, fd, rights::PATH_RENAME_SOURCE)?,
+        base(ctx, new_fd, rights::PATH_RENAME_TARGET)?,
+    );
+    if [&old, &new]
+        .iter()
+        .any(|p| matches!(last_component(p), "." | ".."))
+    {
+        return Err(Errno::Busy);
+    }
+    let (old, old_slash) = split_slash(&old);
+    let (new, new_slash) = split_slash(&new);
+    let from = resolve(&ctx.mounts, &old_base.0, &old_base.1, old, false)?;
+    let to = resolve(&ctx.mounts, &new_base.0, &new_base.1, new, false)?;
+    rename(&from, old_slash || new_slash, &to)
+}
+
+/// The rename of resolved `from` to `to`; `slash`: either path had a trailing slash, so
+/// `from` must be a directory.
+fn rename(from: &Resolved, slash: bool, to: &Resolved) -> Result<(), Errno> {
+    let from_dir = match from.node {
+        Node::Missing => return Err(Errno::Noent),
+        Node::Dir => true,
+        Node::File | Node::Symlink(_) => false,
+    };
+    if slash && !from_dir {
+        return Err(Errno::Notdir);
+    }
+    if from.pinned || to.pinned {
+        return Err(Errno::Busy);
+    }
+    if from.mount != to.mount {
+        return Err(Errno::Xdev);
+    }
+    match (&to.node, from_dir) {
+        (Node::File | Node::Symlink(_), true) => return Err(Errno::Notdir),
+        (Node::Dir, false) => return Err(Errno::Isdir),
+        _ => {}
+    }
+    let ((from_parent, from_name), (to_parent, to_name)) =
+        (from.at().ok_or(Errno::Rofs)?, to.at().ok_or(Errno::Rofs)?);
+    ops(from.access).rename(from_parent, from_name, to_parent, to_name)
+}
+
+/// `path_link(old_fd, old_flags, old_path, new_fd, new_path)`: a hard link. Needs
+/// `PATH_LINK_SOURCE` on `old_fd` and `PATH_LINK_TARGET` on `new_fd`. A directory is
+/// `EPERM`; an existing target (even a dangling symlink) `EEXIST`; across mounts `EXDEV`.
+#[allow(clippy::too_many_arguments)]
+#[allow(dead_code)] // Until linker.rs registers it.
+pub fn path_link(
+    ctx: &mut WasiCtx,
+    mem: &mut GuestMemory<'_>,
+    old_fd: u32,
+    old_flags: u32,
+    old_ptr: u32,
+    old_len: u32,
+    new_fd: u32,
+    new_ptr: u32,
+    new_len: u32,
+) -> Result<(), Errno> {
+    let follow = follow(old_flags)?;
+    let old = read_path(mem, old_ptr, old_len)?;
+    let new = read_path(mem, new_ptr, new_len)?;
+    let (old_base, new_base) = (
+        base(ctx, old_fd, rights::PATH_LINK_SOURCE)?,
+        base(ctx, new_fd, rights::PATH_LINK_TARGET)?,
+    );
+    let (new, new_slash) = split_slash(&new);
+    let from = resolve(&ctx.mounts, &old_base.0, &old_base.1, &old, follow)?;
+    let to = resolve(&ctx.mounts, &new_base.0, &new_base.1, new, false)?;
+    link(&from, &to, new_slash)
+}
+
+fn link(from: &Resolved, to: &Resolved, new_slash: bool) -> Result<(), Errno> {
+    match from.node {
+        Node::Missing => return Err(Errno::Noent),
+        Node::Dir => return Err(Errno::Perm),
+        Node::File | Node::Symlink(_) => {}
+    }
+    match to.node {
+        Node::Missing if new_slash => return Err(Errno::Noent),
+        Node::Missing => {}
+        _ => return Err(Errno::Exist),
+    }
+    if from.mount != to.mount {
+        return Err(Errno::Xdev);
+    }
+    let ((from_parent, from_name), (to_parent, to_name)) =
+        (from.at().ok_or(Errno::Rofs)?, to.at().ok_or(Errno::Rofs)?);
+    ops(to.access).link(from_parent, from_name, to_parent, to_name)
+}
+
+/// `path_symlink(old_path, fd, new_path)`: creates `new_path` as a symlink whose text is
+/// `old_path`, stored exactly as given. Needs `PATH_SYMLINK`. An absolute text is refused
+/// with `ENOTCAPABLE` (as Wasmtime does): it could only name a host path, and a link to one
+/// left in an output directory would mislead whatever later reads the results on the host.
+/// A relative text that climbs out is stored, and never followed out of the namespace
+/// (resolution refuses it with `ENOTCAPABLE`). An empty text is `ENOENT`, as on Linux.
+#[allow(dead_code)] // Until linker.rs registers it.
+pub fn path_symlink(
+    ctx: &mut WasiCtx,
+    mem: &mut GuestMemory<'_>,
+    old_ptr: u32,
+    old_len: u32,
+    fd: u32,
+    new_ptr: u32,
+    new_len: u32,
+) -> Result<(), Errno> {
+    let target = read_path(mem, old_ptr, old_len)?;
+    let new = read_path(mem, new_ptr, new_len)?;
+    if target.is_empty() {
+        return Err(Errno::Noent);
+    }
+    if target.starts_with('/') {
+        return Err(Errno::Notcapable);
+    }
+    if target.len() > PATH_MAX {
+        return Err(Errno::Nametoolong);
+    }
+    if target.contains('\0') {
+        return Err(Errno::Ilseq);
+    }
+    let (new, new_slash) = split_slash(&new);
+    let r = resolve_at(ctx, fd, rights::PATH_SYMLINK, new, false)?;
+    match r.node {
+        Node::Missing if new_slash => return Err(Errno::Noent),
+        Node::Missing => {}
+        _ => return Err(Errno::Exist),
+    }
+    let (dir, name) = r.at().ok_or(Errno::Rofs)?;
+    ops(r.access).symlink(&target, dir, name)
 }
 
 #[cfg(test)]

@@ -11,14 +11,19 @@ use crate::{Access, WasiCtxBuilder};
 const RW: u64 = rights::FD_READ | rights::FD_WRITE;
 const PATH_AT: u32 = 200;
 
-/// Calls `path_open` from `dirfd` with the path placed at `PATH_AT`.
+/// What wasi-libc asks `path_open` for on `open(path, O_RDONLY)`.
+const LIBC_READ: u64 = rights::DIR_INHERITING & !rights::FILE_WRITE;
+
+/// Calls `path_open` from `dirfd` with the path placed at `PATH_AT`, passing the
+/// directory's inheriting rights on as wasi-libc does.
 fn open_at(w: &mut World, dirfd: u32, path: &str, oflags: u32, base: u64) -> Result<u32, Errno> {
+    let inheriting = w.ctx.fds.get(dirfd).map_or(0, |e| e.rights_inheriting);
     let mut buf = marked(512);
     let mut mem = GuestMemory::new(&mut buf);
     mem.write_bytes(PATH_AT, path.as_bytes()).unwrap();
     let len = path.len() as u32;
     path_open(
-        &mut w.ctx, &mut mem, dirfd, 1, PATH_AT, len, oflags, base, 0, 0, 0,
+        &mut w.ctx, &mut mem, dirfd, 1, PATH_AT, len, oflags, base, inheriting, 0, 0,
     )?;
     Ok(mem.read_u32(0).unwrap())
 }
@@ -97,7 +102,7 @@ fn path_open_creates_truncates_and_writes() {
 #[test]
 fn path_open_directories() {
     let mut w = world();
-    let sub = open(&mut w, "sub", oflags::DIRECTORY, rights::FD_READ).unwrap();
+    let sub = open(&mut w, "sub", oflags::DIRECTORY, LIBC_READ).unwrap();
     assert_eq!(sub, 4);
     assert!(matches!(w.ctx.fds.get(sub).unwrap().object, Object::Dir(_)));
     w.rw.file("sub/inner.txt", b"inner");
@@ -414,4 +419,652 @@ fn path_readlink_cases() {
         Err(Errno::Fault)
     );
     assert_eq!(&buf[140..160], &marked(20)[..]);
+}
+
+const A: u32 = 200;
+const B: u32 = 300;
+
+/// Runs a two-path call with `a` at `A` and `b` at `B` in a `?`-marked memory, and checks
+/// that the call wrote nothing to guest memory.
+fn two(
+    w: &mut World,
+    a: &str,
+    b: &str,
+    f: impl FnOnce(&mut WasiCtx, &mut GuestMemory<'_>, (u32, u32), (u32, u32)) -> Result<(), Errno>,
+) -> Result<(), Errno> {
+    let mut buf = marked(512);
+    let mut mem = GuestMemory::new(&mut buf);
+    mem.write_bytes(A, a.as_bytes()).unwrap();
+    mem.write_bytes(B, b.as_bytes()).unwrap();
+    let before = buf.clone();
+    let mut mem = GuestMemory::new(&mut buf);
+    let r = f(
+        &mut w.ctx,
+        &mut mem,
+        (A, a.len() as u32),
+        (B, b.len() as u32),
+    );
+    assert_eq!(buf, before, "guest memory changed");
+    r
+}
+
+fn rename(w: &mut World, a: &str, b: &str) -> Result<(), Errno> {
+    two(w, a, b, |c, m, (ap, al), (bp, bl)| {
+        path_rename(c, m, 3, ap, al, 3, bp, bl)
+    })
+}
+
+fn link(w: &mut World, a: &str, b: &str, lookup: u32) -> Result<(), Errno> {
+    two(w, a, b, |c, m, (ap, al), (bp, bl)| {
+        path_link(c, m, 3, lookup, ap, al, 3, bp, bl)
+    })
+}
+
+fn symlink(w: &mut World, target: &str, at: &str) -> Result<(), Errno> {
+    two(w, target, at, |c, m, (ap, al), (bp, bl)| {
+        path_symlink(c, m, ap, al, 3, bp, bl)
+    })
+}
+
+/// Drops `rights` from fd 3's base rights.
+fn drop_rights(w: &mut World, fd: u32, base: u64, inheriting: u64) {
+    let e = w.ctx.fds.get(fd).unwrap();
+    let (b, i) = (e.rights_base & !base, e.rights_inheriting & !inheriting);
+    crate::funcs::fd::fd_fdstat_set_rights(&mut w.ctx, fd, b, i).unwrap();
+}
+
+fn host_stat(p: &std::path::Path) -> std::fs::Metadata {
+    std::fs::symlink_metadata(p).unwrap()
+}
+
+#[test]
+fn path_rename_files_and_directories() {
+    let mut w = world();
+    let rw = w.rw.path().to_path_buf();
+    // A file, replacing an existing one.
+    w.rw.file("target.txt", b"old");
+    assert_eq!(rename(&mut w, "hello.txt", "target.txt"), Ok(()));
+    assert_eq!(w.rw.read("target.txt"), b"hello world");
+    assert!(!rw.join("hello.txt").exists());
+    // A directory, replacing an empty one, and the testsuite's trailing slashes.
+    w.rw.dir("empty");
+    w.rw.file("sub/in.txt", b"in");
+    assert_eq!(rename(&mut w, "sub", "empty"), Ok(()));
+    assert_eq!(w.rw.read("empty/in.txt"), b"in");
+    assert_eq!(rename(&mut w, "empty/", "source"), Ok(()));
+    assert_eq!(rename(&mut w, "source", "target/"), Ok(()));
+    assert_eq!(rename(&mut w, "target/", "source/"), Ok(()));
+    assert!(rw.join("source/in.txt").exists());
+    // Into a subdirectory, and the same file twice (a no-op).
+    assert_eq!(rename(&mut w, "target.txt", "source/t.txt"), Ok(()));
+    assert_eq!(rename(&mut w, "source/t.txt", "source/t.txt"), Ok(()));
+    assert_eq!(w.rw.read("source/t.txt"), b"hello world");
+    // A symlink is renamed itself, not its target.
+    w.rw.symlink("source", "link");
+    assert_eq!(rename(&mut w, "link", "link2"), Ok(()));
+    assert!(host_stat(&rw.join("link2")).file_type().is_symlink());
+    assert!(rw.join("source").is_dir());
+}
+
+#[test]
+fn path_rename_errnos() {
+    let mut w = world();
+    w.rw.dir("full/x");
+    w.rw.dir("empty");
+    w.rw.file("sub/f", b"f");
+    let cases = [
+        ("missing", "x", Errno::Noent),
+        ("missing/x", "x", Errno::Noent),
+        ("sub", "full", Errno::Notempty),
+        ("hello.txt", "empty", Errno::Isdir),
+        ("sub", "hello.txt", Errno::Notdir),
+        ("hello.txt/", "x", Errno::Notdir),
+        ("hello.txt", "x/", Errno::Notdir),
+        ("hello.txt", "sub/f/", Errno::Notdir),
+        ("sub", "sub/inside", Errno::Inval),
+        (".", "x", Errno::Busy),
+        ("sub/..", "x", Errno::Busy),
+        ("hello.txt", "sub/.", Errno::Busy),
+        ("ro", "x", Errno::Busy),
+        ("hello.txt", "ro", Errno::Busy),
+        ("hello.txt", "ro/x", Errno::Xdev),
+        ("ro/data.txt", "x", Errno::Xdev),
+        ("ro/data.txt", "ro/x", Errno::Rofs),
+        ("../x", "y", Errno::Notcapable),
+        ("hello.txt", "/tmp/x", Errno::Notcapable),
+        ("", "x", Errno::Noent),
+        ("hello.txt", "", Errno::Noent),
+    ];
+    for (a, b, want) in cases {
+        assert_eq!(rename(&mut w, a, b), Err(want), "rename({a:?}, {b:?})");
+    }
+    assert_eq!(w.rw.read("hello.txt"), b"hello world");
+    assert_eq!(w.ro.read("data.txt"), b"read only");
+    assert!(w.rw.path().join("sub/f").exists() && w.rw.path().join("full/x").is_dir());
+}
+
+#[test]
+fn path_rename_fd_and_pointer_errnos() {
+    let mut w = world();
+    let call = |w: &mut World, fd, new_fd, a_len, b_ptr| {
+        two(w, "hello.txt", "x", |c, m, (ap, _), (_, bl)| {
+            path_rename(c, m, fd, ap, a_len, new_fd, b_ptr, bl)
+        })
+    };
+    assert_eq!(call(&mut w, 9, 3, 9, B), Err(Errno::Badf));
+    assert_eq!(call(&mut w, 3, 9, 9, B), Err(Errno::Badf));
+    assert_eq!(call(&mut w, 1, 3, 9, B), Err(Errno::Notdir));
+    assert_eq!(call(&mut w, 3, 1, 9, B), Err(Errno::Notdir));
+    assert_eq!(call(&mut w, 3, 3, 313, B), Err(Errno::Fault));
+    assert_eq!(call(&mut w, 3, 3, 9, 512), Err(Errno::Fault));
+    // Ending exactly at the end of memory is fine: "x" is at 511.
+    let at_end = two(&mut w, "hello.txt", "", |c, m, (ap, al), _| {
+        m.write_bytes(511, b"y").unwrap();
+        let r = path_rename(c, m, 3, ap, al, 3, 511, 1);
+        m.write_u8(511, b'?').unwrap();
+        r
+    });
+    assert_eq!(at_end, Ok(()));
+    assert_eq!(w.rw.read("y"), b"hello world");
+    drop_rights(&mut w, 3, rights::PATH_RENAME_SOURCE, 0);
+    assert_eq!(rename(&mut w, "y", "z"), Err(Errno::Notcapable));
+    let mut w = world();
+    drop_rights(&mut w, 3, rights::PATH_RENAME_TARGET, 0);
+    assert_eq!(rename(&mut w, "hello.txt", "z"), Err(Errno::Notcapable));
+    assert_eq!(w.rw.read("hello.txt"), b"hello world");
+}
+
+#[test]
+fn path_link_creates_a_second_name() {
+    let mut w = world();
+    assert_eq!(link(&mut w, "hello.txt", "sub/again.txt", 0), Ok(()));
+    let (a, b) = (
+        host_stat(&w.rw.path().join("hello.txt")),
+        host_stat(&w.rw.path().join("sub/again.txt")),
+    );
+    use std::os::unix::fs::MetadataExt;
+    assert_eq!((a.ino(), a.nlink()), (b.ino(), 2));
+    // A dangling symlink and a symlink loop are linked as themselves.
+    w.rw.symlink("nowhere", "dangling");
+    assert_eq!(link(&mut w, "dangling", "dangling2", 0), Ok(()));
+    assert_eq!(
+        std::fs::read_link(w.rw.path().join("dangling2")).unwrap(),
+        std::path::Path::new("nowhere")
+    );
+    w.rw.symlink("loop", "loop");
+    assert_eq!(link(&mut w, "loop", "loop2", 0), Ok(()));
+    // With FOLLOW the target is linked.
+    w.rw.symlink("hello.txt", "to_hello");
+    assert_eq!(
+        link(&mut w, "to_hello", "third", LOOKUP_SYMLINK_FOLLOW),
+        Ok(())
+    );
+    assert!(host_stat(&w.rw.path().join("third")).is_file());
+    assert_eq!(host_stat(&w.rw.path().join("hello.txt")).nlink(), 3);
+}
+
+#[test]
+fn path_link_errnos() {
+    let mut w = world();
+    w.rw.symlink("nowhere", "dangling");
+    let cases = [
+        ("hello.txt", "sub", 0, Errno::Exist),
+        ("hello.txt", "hello.txt", 0, Errno::Exist),
+        ("hello.txt", "dangling", 0, Errno::Exist),
+        ("sub", "x", 0, Errno::Perm),
+        ("missing", "x", 0, Errno::Noent),
+        ("hello.txt", "x/", 0, Errno::Noent),
+        ("hello.txt", "nope/x", 0, Errno::Noent),
+        ("dangling", "x", LOOKUP_SYMLINK_FOLLOW, Errno::Noent),
+        ("hello.txt/", "x", 0, Errno::Notdir),
+        ("hello.txt", "ro/x", 0, Errno::Xdev),
+        ("ro/data.txt", "x", 0, Errno::Xdev),
+        ("ro/data.txt", "ro/x", 0, Errno::Rofs),
+        ("../x", "y", 0, Errno::Notcapable),
+        ("hello.txt", "../y", 0, Errno::Notcapable),
+        ("hello.txt", "x", 2, Errno::Inval),
+        ("", "x", 0, Errno::Noent),
+    ];
+    for (a, b, lookup, want) in cases {
+        assert_eq!(link(&mut w, a, b, lookup), Err(want), "link({a:?}, {b:?})");
+    }
+    assert!(!w.rw.path().join("x").exists() && !w.ro.path().join("x").exists());
+    let bad = two(&mut w, "hello.txt", "x", |c, m, (ap, al), (bp, bl)| {
+        path_link(c, m, 9, 0, ap, al, 3, bp, bl)?;
+        path_link(c, m, 3, 0, ap, al, 1, bp, bl)
+    });
+    assert_eq!(bad, Err(Errno::Badf));
+    let bad = two(&mut w, "hello.txt", "x", |c, m, (ap, al), (bp, _)| {
+        path_link(c, m, 3, 0, ap, al, 3, bp, 213)
+    });
+    assert_eq!(bad, Err(Errno::Fault));
+    drop_rights(&mut w, 3, rights::PATH_LINK_SOURCE, 0);
+    assert_eq!(link(&mut w, "hello.txt", "x", 0), Err(Errno::Notcapable));
+    let mut w = world();
+    drop_rights(&mut w, 3, rights::PATH_LINK_TARGET, 0);
+    assert_eq!(link(&mut w, "hello.txt", "x", 0), Err(Errno::Notcapable));
+    assert!(!w.rw.path().join("x").exists());
+}
+
+#[test]
+fn path_symlink_stores_the_text_as_given() {
+    let mut w = world();
+    for (target, at) in [
+        ("hello.txt", "l1"),
+        ("sub/../hello.txt", "sub/l2"),
+        ("../../../outside", "l4"),
+        ("nowhere", "l5"),
+    ] {
+        assert_eq!(symlink(&mut w, target, at), Ok(()), "{at}");
+        let text = std::fs::read_link(w.rw.path().join(at)).unwrap();
+        assert_eq!(text, std::path::Path::new(target));
+    }
+    let l1 = open(&mut w, "l1", 0, rights::FD_READ).unwrap();
+    assert_eq!(read_all(&mut w, l1), b"hello world");
+    let l4 = open(&mut w, "l4", 0, rights::FD_READ);
+    assert_eq!(l4, Err(Errno::Notcapable), "stored, never followed out");
+}
+
+#[test]
+fn path_symlink_errnos() {
+    let mut w = world();
+    w.rw.symlink("nowhere", "dangling");
+    let long = "x".repeat(crate::fs::resolve::PATH_MAX + 1);
+    let cases = [
+        ("t", "hello.txt", Errno::Exist),
+        ("t", "hello.txt/", Errno::Exist),
+        ("t", "sub", Errno::Exist),
+        ("t", "sub/", Errno::Exist),
+        ("t", "dangling", Errno::Exist),
+        ("t", "missing/", Errno::Noent),
+        ("t", "nope/x", Errno::Noent),
+        ("", "x", Errno::Noent),
+        ("t", "", Errno::Noent),
+        ("t", "ro/x", Errno::Rofs),
+        ("t", "../x", Errno::Notcapable),
+        ("/etc/passwd", "abs", Errno::Notcapable),
+        ("/", "root", Errno::Notcapable),
+    ];
+    for (target, at, want) in cases {
+        assert_eq!(symlink(&mut w, target, at), Err(want), "symlink({at:?})");
+    }
+    let mut big = marked(8192);
+    let mut mem = GuestMemory::new(&mut big);
+    mem.write_bytes(0, long.as_bytes()).unwrap();
+    mem.write_bytes(5000, b"x").unwrap();
+    let len = long.len() as u32;
+    let r = path_symlink(&mut w.ctx, &mut mem, 0, len, 3, 5000, 1);
+    assert_eq!(r, Err(Errno::Nametoolong));
+    let bad = two(&mut w, "t", "x", |c, m, (ap, al), (bp, bl)| {
+        path_symlink(c, m, ap, al, 9, bp, bl)
+    });
+    assert_eq!(bad, Err(Errno::Badf));
+    let bad = two(&mut w, "t", "x", |c, m, (ap, _), (bp, bl)| {
+        path_symlink(c, m, ap, 313, 3, bp, bl)
+    });
+    assert_eq!(bad, Err(Errno::Fault));
+    drop_rights(&mut w, 3, rights::PATH_SYMLINK, 0);
+    assert_eq!(symlink(&mut w, "t", "x"), Err(Errno::Notcapable));
+    assert!(!w.rw.path().join("x").exists() && !w.ro.path().join("x").exists());
+}
+
+fn set_times(
+    w: &mut World,
+    path: &str,
+    lookup: u32,
+    atim: u64,
+    mtim: u64,
+    fst: u32,
+) -> Result<(), Errno> {
+    let mut buf = marked(512);
+    let mut mem = GuestMemory::new(&mut buf);
+    mem.write_bytes(PATH_AT, path.as_bytes()).unwrap();
+    let r = path_filestat_set_times(
+        &mut w.ctx,
+        &mut mem,
+        3,
+        lookup,
+        PATH_AT,
+        path.len() as u32,
+        atim,
+        mtim,
+        fst,
+    );
+    let mut want = marked(512);
+    want[PATH_AT as usize..PATH_AT as usize + path.len()].copy_from_slice(path.as_bytes());
+    assert_eq!(buf, want);
+    r
+}
+
+fn times(p: &std::path::Path) -> (u64, u64) {
+    use std::os::unix::fs::MetadataExt;
+    let m = host_stat(p);
+    let ns = |s: i64, n: i64| s as u64 * 1_000_000_000 + n as u64;
+    (ns(m.atime(), m.atime_nsec()), ns(m.mtime(), m.mtime_nsec()))
+}
+
+#[test]
+fn path_filestat_set_times_sets_exactly_what_is_asked() {
+    use crate::funcs::fd::fstflags::*;
+    let mut w = world();
+    let hello = w.rw.path().join("hello.txt");
+    assert_eq!(
+        set_times(
+            &mut w,
+            "hello.txt",
+            0,
+            1_000_000_001,
+            2_000_000_002,
+            ATIM | MTIM
+        ),
+        Ok(())
+    );
+    assert_eq!(times(&hello), (1_000_000_001, 2_000_000_002));
+    assert_eq!(
+        set_times(&mut w, "hello.txt", 0, 5, 3_000_000_000, MTIM),
+        Ok(())
+    );
+    assert_eq!(times(&hello), (1_000_000_001, 3_000_000_000));
+    assert_eq!(set_times(&mut w, "hello.txt", 0, 0, 0, 0), Ok(()));
+    assert_eq!(times(&hello), (1_000_000_001, 3_000_000_000));
+    // A symlink's own times without FOLLOW, its target's with it.
+    w.rw.symlink("hello.txt", "link");
+    let link = w.rw.path().join("link");
+    assert_eq!(set_times(&mut w, "link", 0, 7, 7, ATIM | MTIM), Ok(()));
+    assert_eq!(
+        (times(&link), times(&hello)),
+        ((7, 7), (1_000_000_001, 3_000_000_000))
+    );
+    assert_eq!(
+        set_times(&mut w, "link", LOOKUP_SYMLINK_FOLLOW, 9, 9, ATIM | MTIM),
+        Ok(())
+    );
+    // (Following the link read it, which may touch its own atime.)
+    assert_eq!((times(&link).1, times(&hello)), (7, (9, 9)));
+    // Directories too, and "now" is the injected clock.
+    let mut w = World {
+        ctx: WasiCtxBuilder::new()
+            .mount("/", w.rw.path(), Access::ReadWrite)
+            .clock(Box::new(crate::FixedClock {
+                realtime_ns: 42_000_000_123,
+                monotonic_ns: 0,
+            }))
+            .build()
+            .unwrap(),
+        ..w
+    };
+    assert_eq!(
+        set_times(&mut w, "sub", 0, 0, 0, ATIM_NOW | MTIM_NOW),
+        Ok(())
+    );
+    assert_eq!(
+        times(&w.rw.path().join("sub")),
+        (42_000_000_123, 42_000_000_123)
+    );
+    assert_eq!(set_times(&mut w, ".", 0, 0, 5, ATIM_NOW | MTIM), Ok(()));
+    assert_eq!(times(w.rw.path()), (42_000_000_123, 5));
+}
+
+#[test]
+fn path_filestat_set_times_errnos() {
+    use crate::funcs::fd::fstflags::*;
+    let mut w = world();
+    let before = times(&w.rw.path().join("hello.txt"));
+    let cases = [
+        ("hello.txt", 0, ATIM | ATIM_NOW, Errno::Inval),
+        ("hello.txt", 0, MTIM | MTIM_NOW, Errno::Inval),
+        ("hello.txt", 0, 1 << 4, Errno::Inval),
+        ("hello.txt", 2, MTIM, Errno::Inval),
+        ("missing", 0, MTIM, Errno::Noent),
+        ("", 0, MTIM, Errno::Noent),
+        ("ro/data.txt", 0, MTIM, Errno::Rofs),
+        ("../x", 0, MTIM, Errno::Notcapable),
+    ];
+    for (path, lookup, fst, want) in cases {
+        assert_eq!(
+            set_times(&mut w, path, lookup, 1, 1, fst),
+            Err(want),
+            "{path} {fst}"
+        );
+    }
+    assert_eq!(times(&w.rw.path().join("hello.txt")), before);
+    let mut buf = marked(16);
+    let mut mem = GuestMemory::new(&mut buf);
+    assert_eq!(
+        path_filestat_set_times(&mut w.ctx, &mut mem, 3, 0, 10, 7, 1, 1, MTIM),
+        Err(Errno::Fault)
+    );
+    assert_eq!(
+        path_filestat_set_times(&mut w.ctx, &mut mem, 9, 0, 0, 1, 1, 1, MTIM),
+        Err(Errno::Badf)
+    );
+    assert_eq!(
+        path_filestat_set_times(&mut w.ctx, &mut mem, 1, 0, 0, 1, 1, 1, MTIM),
+        Err(Errno::Notdir)
+    );
+    assert_eq!(buf, marked(16));
+    drop_rights(&mut w, 3, rights::PATH_FILESTAT_SET_TIMES, 0);
+    assert_eq!(
+        set_times(&mut w, "hello.txt", 0, 1, 1, MTIM),
+        Err(Errno::Notcapable)
+    );
+}
+
+#[test]
+fn path_open_enforces_rights() {
+    let mut w = world();
+    // Asking for more than the directory's inheriting rights.
+    let mut buf = marked(64);
+    let mut mem = GuestMemory::new(&mut buf);
+    mem.write_bytes(40, b"hello.txt").unwrap();
+    let all = u64::MAX;
+    assert_eq!(
+        path_open(&mut w.ctx, &mut mem, 3, 0, 40, 9, 0, all, 0, 0, 0),
+        Err(Errno::Notcapable)
+    );
+    assert_eq!(
+        path_open(&mut w.ctx, &mut mem, 3, 0, 40, 9, 0, 0, all, 0, 0),
+        Err(Errno::Notcapable)
+    );
+    let sock = rights::SOCK_ACCEPT;
+    assert_eq!(
+        path_open(&mut w.ctx, &mut mem, 3, 0, 40, 9, 0, sock, 0, 0, 0),
+        Err(Errno::Notcapable)
+    );
+    assert_eq!(&buf[..40], &marked(40)[..]);
+    // What is asked for and applies is granted; what does not apply is dropped.
+    let fd = open(&mut w, "hello.txt", 0, rights::FD_READ | rights::PATH_OPEN).unwrap();
+    assert_eq!(w.ctx.fds.get(fd).unwrap().rights_base, rights::FD_READ);
+    let dir = open(
+        &mut w,
+        "sub",
+        oflags::DIRECTORY,
+        rights::FD_READ | rights::PATH_OPEN,
+    )
+    .unwrap();
+    assert_eq!(w.ctx.fds.get(dir).unwrap().rights_base, rights::PATH_OPEN);
+    // A directory fd without PATH_OPEN opens nothing; its inheriting rights bound children.
+    let bare = open(&mut w, "sub", oflags::DIRECTORY, rights::FD_READDIR).unwrap();
+    assert_eq!(
+        open_at(&mut w, bare, "x", oflags::CREAT, 0),
+        Err(Errno::Notcapable)
+    );
+    drop_rights(&mut w, dir, 0, rights::FD_WRITE);
+    assert_eq!(open_at(&mut w, dir, ".", 0, RW), Err(Errno::Notcapable));
+    // O_CREAT needs PATH_CREATE_FILE, O_TRUNC needs PATH_FILESTAT_SET_SIZE (testsuite
+    // truncation_rights).
+    drop_rights(&mut w, 3, rights::PATH_CREATE_FILE, 0);
+    assert_eq!(
+        open(&mut w, "new", oflags::CREAT, RW),
+        Err(Errno::Notcapable)
+    );
+    assert_eq!(
+        open(&mut w, "hello.txt", oflags::TRUNC, 0).map(|_| ()),
+        Ok(())
+    );
+    drop_rights(&mut w, 3, rights::PATH_FILESTAT_SET_SIZE, 0);
+    assert_eq!(
+        open(&mut w, "hello.txt", oflags::TRUNC, 0),
+        Err(Errno::Notcapable)
+    );
+    drop_rights(&mut w, 3, rights::PATH_OPEN, 0);
+    assert_eq!(open(&mut w, "hello.txt", 0, 0), Err(Errno::Notcapable));
+    assert!(!w.rw.path().join("new").exists());
+}
+
+#[test]
+fn path_open_fdflags_and_symlinks() {
+    let mut w = world();
+    let flags = u32::from(fdflags::APPEND | fdflags::SYNC | fdflags::DSYNC | fdflags::NONBLOCK);
+    let mut buf = marked(64);
+    let mut mem = GuestMemory::new(&mut buf);
+    mem.write_bytes(40, b"hello.txt").unwrap();
+    path_open(&mut w.ctx, &mut mem, 3, 0, 40, 9, 0, RW, 0, flags, 0).unwrap();
+    let fd = mem.read_u32(0).unwrap();
+    assert_eq!(u32::from(w.ctx.fds.get(fd).unwrap().flags), flags);
+    #[cfg(target_os = "linux")]
+    {
+        use std::os::fd::AsFd;
+        let Object::File(f) = &w.ctx.fds.get(fd).unwrap().object else {
+            panic!()
+        };
+        let host = rustix::fs::fcntl_getfl(f.file.as_fd()).unwrap();
+        assert!(host.contains(rustix::fs::OFlags::SYNC), "{host:?}");
+        assert!(
+            !host.contains(rustix::fs::OFlags::APPEND),
+            "append is emulated"
+        );
+    }
+    // Symlinks: O_NOFOLLOW is ELOOP (testsuite nofollow_errors), FOLLOW opens the target.
+    w.rw.symlink("sub", "to_sub");
+    w.rw.symlink("hello.txt", "to_hello");
+    w.rw.symlink("nowhere", "dangling");
+    w.rw.symlink("self", "self");
+    let nofollow = |w: &mut World, p: &str, of: u32| {
+        let mut buf = marked(512);
+        let mut mem = GuestMemory::new(&mut buf);
+        mem.write_bytes(PATH_AT, p.as_bytes()).unwrap();
+        path_open(
+            &mut w.ctx,
+            &mut mem,
+            3,
+            0,
+            PATH_AT,
+            p.len() as u32,
+            of,
+            0,
+            0,
+            0,
+            0,
+        )
+    };
+    assert_eq!(
+        nofollow(&mut w, "to_sub", oflags::DIRECTORY),
+        Err(Errno::Loop)
+    );
+    assert_eq!(nofollow(&mut w, "to_hello", 0), Err(Errno::Loop));
+    assert_eq!(nofollow(&mut w, "dangling", 0), Err(Errno::Loop));
+    assert_eq!(
+        nofollow(&mut w, "dangling", oflags::CREAT),
+        Err(Errno::Loop)
+    );
+    assert_eq!(
+        nofollow(&mut w, "dangling", oflags::CREAT | oflags::EXCL),
+        Err(Errno::Exist)
+    );
+    assert_eq!(nofollow(&mut w, "self", 0), Err(Errno::Loop));
+    assert_eq!(
+        nofollow(&mut w, "to_sub/", oflags::DIRECTORY).map(|_| ()),
+        Ok(())
+    );
+    assert!(open(&mut w, "to_sub", oflags::DIRECTORY, LIBC_READ).is_ok());
+    assert_eq!(
+        open(&mut w, "to_hello", oflags::DIRECTORY, 0),
+        Err(Errno::Notdir)
+    );
+    assert_eq!(
+        open(&mut w, "dangling", oflags::DIRECTORY, 0),
+        Err(Errno::Noent)
+    );
+    assert_eq!(open(&mut w, "self", 0, 0), Err(Errno::Loop));
+    // FOLLOW with O_CREAT creates the dangling link's target.
+    assert!(open(&mut w, "dangling", oflags::CREAT, RW).is_ok());
+    assert!(w.rw.path().join("nowhere").is_file());
+}
+
+#[test]
+fn path_filestat_get_of_dangling_symlinks_and_directories() {
+    let mut w = world();
+    w.rw.symlink("nowhere", "dangling");
+    let mut buf = marked(300);
+    let mut mem = GuestMemory::new(&mut buf);
+    mem.write_bytes(PATH_AT, b"dangling").unwrap();
+    path_filestat_get(&mut w.ctx, &mut mem, 3, 0, PATH_AT, 8, 0).unwrap();
+    assert_eq!(buf[16], FileType::SymbolicLink as u8);
+    assert_eq!(&buf[32..40], &7u64.to_le_bytes());
+    let mut mem = GuestMemory::new(&mut buf);
+    assert_eq!(
+        path_filestat_get(&mut w.ctx, &mut mem, 3, 1, PATH_AT, 8, 0),
+        Err(Errno::Noent)
+    );
+    mem.write_bytes(PATH_AT, b"sub/.").unwrap();
+    path_filestat_get(&mut w.ctx, &mut mem, 3, 0, PATH_AT, 5, 0).unwrap();
+    assert_eq!(buf[16], FileType::Directory as u8);
+    drop_rights(&mut w, 3, rights::PATH_FILESTAT_GET, 0);
+    let mut mem = GuestMemory::new(&mut buf);
+    assert_eq!(
+        path_filestat_get(&mut w.ctx, &mut mem, 3, 0, PATH_AT, 5, 0),
+        Err(Errno::Notcapable)
+    );
+}
+
+#[test]
+fn entry_calls_ignore_a_trailing_slash_on_symlinks() {
+    // Linux: unlink, rmdir and rename act on the entry itself; the slash demands a
+    // directory, which a symlink is not.
+    let mut w = world();
+    w.rw.symlink("sub", "to_sub");
+    assert_eq!(
+        call(&mut w, path_remove_directory, "to_sub/"),
+        Err(Errno::Notdir)
+    );
+    assert_eq!(
+        call(&mut w, path_unlink_file, "to_sub/"),
+        Err(Errno::Notdir)
+    );
+    assert_eq!(rename(&mut w, "to_sub/", "x"), Err(Errno::Notdir));
+    assert_eq!(
+        call(&mut w, path_create_directory, "to_sub/"),
+        Err(Errno::Exist)
+    );
+    assert!(w.rw.path().join("sub").is_dir());
+    assert_eq!(call(&mut w, path_unlink_file, "to_sub"), Ok(()));
+    assert!(w.rw.path().join("sub").is_dir());
+    // The testsuite's unlink_file_trailing_slashes and remove_directory_trailing_slashes.
+    assert_eq!(call(&mut w, path_unlink_file, "sub"), Err(Errno::Isdir));
+    assert_eq!(call(&mut w, path_unlink_file, "sub/"), Err(Errno::Isdir));
+    assert_eq!(
+        call(&mut w, path_remove_directory, "hello.txt/"),
+        Err(Errno::Notdir)
+    );
+    assert_eq!(call(&mut w, path_remove_directory, "sub/"), Ok(()));
+    assert_eq!(call(&mut w, path_unlink_file, "."), Err(Errno::Isdir));
+}
+
+#[test]
+fn empty_and_absolute_paths_everywhere() {
+    let mut w = world();
+    type Call = fn(&mut WasiCtx, &mut GuestMemory<'_>, u32, u32, u32) -> Result<(), Errno>;
+    let calls: [Call; 3] = [
+        path_create_directory,
+        path_unlink_file,
+        path_remove_directory,
+    ];
+    for f in calls {
+        assert_eq!(call(&mut w, f, ""), Err(Errno::Noent));
+        assert_eq!(call(&mut w, f, "/"), Err(Errno::Notcapable));
+        assert_eq!(call(&mut w, f, "//sub"), Err(Errno::Notcapable));
+    }
+    assert_eq!(open(&mut w, "/", 0, 0), Err(Errno::Notcapable));
+    assert!(w.rw.path().join("sub").is_dir());
 }
