@@ -37,6 +37,11 @@ pub trait Clock {
     fn now(&self, id: ClockId) -> Option<u64>;
     /// The resolution of clock `id` in nanoseconds.
     fn resolution(&self, id: ClockId) -> Option<u64>;
+    /// Waits `ns` nanoseconds (`poll_oneoff`'s clock subscriptions). A virtual clock can
+    /// advance its own time here instead of blocking the host thread.
+    fn sleep(&self, ns: u64) {
+        std::thread::sleep(std::time::Duration::from_nanos(ns));
+    }
 }
 
 /// The host's clocks: realtime from `SystemTime`, monotonic from an `Instant` taken when the
