@@ -1,6 +1,7 @@
 //! Integration tests of the `bolinho` binary: one test binary, small helpers in `support`.
 
 mod cli;
+mod differential;
 mod examples;
 mod inspect;
 mod interrupt;
