@@ -13,18 +13,13 @@ use crate::link;
 pub fn report(label: &str, module: &Module) -> String {
     let mut out = format!("module {label}\n");
     let mut missing = Vec::new();
-    let mut not_yet = Vec::new();
     out.push_str("imports:\n");
     for import in module.imports() {
         let (from, name, ty) = (import.module(), import.name(), import.ty());
         let _ = writeln!(out, "  {from}::{name}: {}", describe::extern_type(ty));
         if from == wasi_shim::MODULE {
-            match link::check_wasi(name, ty) {
-                Err(reason) => missing.push(format!("{from}::{name}: {reason}")),
-                Ok(()) if wasi_shim::FuncSpec::find(name).is_some_and(|f| !f.implemented) => {
-                    not_yet.push(name)
-                }
-                Ok(()) => {}
+            if let Err(reason) = link::check_wasi(name, ty) {
+                missing.push(format!("{from}::{name}: {reason}"));
             }
         }
     }
@@ -71,13 +66,6 @@ pub fn report(label: &str, module: &Module) -> String {
             out,
             "needs import module `{name}` (an ImportModules entry, --import {name}=PATH, or the file /{} in the guest)",
             name.trim_start_matches('/')
-        );
-    }
-    if !not_yet.is_empty() {
-        let _ = writeln!(
-            out,
-            "not implemented yet (calls return ENOSYS): {}",
-            not_yet.join(", ")
         );
     }
     if missing.is_empty() {

@@ -64,19 +64,3 @@ fn a_missing_file_is_named() {
         "bolinho: error: failed to read nope.yaml: No such file or directory (os error 2)\n"
     );
 }
-
-/// The README's list of WASI functions that answer ENOSYS is the shim's table's.
-#[test]
-fn readme_names_every_unimplemented_wasi_function() {
-    let readme = std::fs::read_to_string(crate::support::root().join("README.md")).unwrap();
-    let limits = readme.split_once("## Limits").unwrap().1;
-    let bullet = limits.split("\n- ").find(|b| b.contains("ENOSYS")).unwrap();
-    for f in wasi_shim::FUNCTIONS.iter() {
-        let named = bullet.contains(&format!("`{}`", f.name));
-        assert_eq!(
-            named, !f.implemented,
-            "README's Limits and wasi-shim disagree about {}",
-            f.name
-        );
-    }
-}

@@ -38,7 +38,7 @@ fn inspect_names_what_bolinho_cannot_provide() {
     let tail = out.stdout.split_once("memories:\n").unwrap().1;
     assert_eq!(
         tail,
-        "not implemented yet (calls return ENOSYS): path_link\nbolinho cannot provide:\n  \
+        "bolinho cannot provide:\n  \
          wasi_snapshot_preview1::fd_write: WASI defines it as func (i32, i32, i32, i32) -> i32\n  \
          wasi_snapshot_preview1::sock_open: `sock_open` is not a WASI preview1 function\n"
     );

@@ -2,8 +2,7 @@
 //!
 //! This crate owns the guest's view of the world through WASI: arguments, environment,
 //! stdio, clocks, randomness and a sandboxed filesystem composed from host mounts, with
-//! every one of the 46 preview1 functions registered (those not implemented yet answer
-//! `ENOSYS`; see [`FUNCTIONS`]). It knows nothing of jobs, YAML, S3 or result files: the
+//! all 46 preview1 functions (see [`FUNCTIONS`]). It knows nothing of jobs, YAML, S3 or result files: the
 //! root crate fills a [`WasiCtxBuilder`], calls [`add_to_linker`], runs the guest, and
 //! reads a `proc_exit` status back with `wasmi::Error::i32_exit_status`.
 //!

@@ -11,8 +11,8 @@
 //! `func_wrap` closure chosen by the entry's own parameter types, so a function cannot be
 //! missing or registered with another signature than the table's. Typed closures matter
 //! for speed: `func_new`'s dynamic `&[Val]` form clones a boxed argument buffer on every
-//! call. The body is looked up by name ([`handler`]); the test that every implemented
-//! entry has one is in `linker_tests.rs`.
+//! call. The body is looked up by name ([`handler`]); a table entry without one fails
+//! registration, and a test registers them all.
 //!
 //! The memory a call works on is the *calling* instance's `memory` export, looked up on
 //! every call. wasmi 2's `Caller` offers no cheaper path: it exposes neither the calling
@@ -55,12 +55,9 @@ enum Handler {
     Ctx(fn(&mut WasiCtx, &Args<'_>) -> Result<(), Errno>),
     /// `proc_exit`: unwinds the guest with its status.
     Exit,
-    /// Not implemented yet: answers `ENOSYS`.
-    Nosys,
 }
 
-/// The host function behind each table entry that has one; `None` for the rest (they
-/// answer `ENOSYS`). A test checks this agrees with `FuncSpec::implemented`.
+/// The host function behind a table entry; `None` only for a name the table lacks.
 fn handler(name: &str) -> Option<Handler> {
     use Handler::{Ctx, Mem};
     use funcs::*;
@@ -194,7 +191,6 @@ fn call<T>(
             let status = funcs::proc::proc_exit(args.u32(0)).0;
             return Err(wasmi::Error::i32_exit(status));
         }
-        Handler::Nosys => Err(Errno::Nosys),
     };
     let errno = result.err().unwrap_or(Errno::Success);
     Ok(i32::from(errno.raw()))
@@ -265,20 +261,10 @@ pub fn add_to_linker<T: 'static>(
     linker: &mut Linker<T>,
     get: fn(&mut T) -> &mut WasiCtx,
 ) -> Result<(), wasmi::Error> {
-    define_all(linker, get, |spec| spec.implemented)
-}
-
-/// Defines every table entry, with its handler where `enabled` says so and `ENOSYS`
-/// elsewhere. Tests enable handlers the table does not mark implemented yet.
-fn define_all<T: 'static>(
-    linker: &mut Linker<T>,
-    get: fn(&mut T) -> &mut WasiCtx,
-    enabled: impl Fn(&FuncSpec) -> bool,
-) -> Result<(), wasmi::Error> {
     for spec in &FUNCTIONS {
-        let h = handler(spec.name)
-            .filter(|_| enabled(spec))
-            .unwrap_or(Handler::Nosys);
+        let h = handler(spec.name).ok_or_else(|| {
+            wasmi::Error::new(format!("failed to register {}: no handler", spec.name))
+        })?;
         define(linker, spec, h, get)?;
     }
     Ok(())

@@ -2,8 +2,7 @@
 //!
 //! Owns: each function's name, its core-wasm signature (after the preview1 ABI lowering:
 //! pointers, sizes, fds and flags are `i32`; 64-bit types are `i64`; a string or array is
-//! two `i32`s; each result but the errno becomes an out-pointer `i32`) and whether it is
-//! implemented yet. Registration (`linker.rs`), the embedder's import checks and the docs
+//! two `i32`s; each result but the errno becomes an out-pointer `i32`). Registration (`linker.rs`), the embedder's import checks and the docs
 //! derive from this table; a test checks it against the vendored witx. Must not hold
 //! behaviour: the functions themselves live in `funcs/`.
 
@@ -21,8 +20,6 @@ pub struct FuncSpec {
     pub params: &'static [ValType],
     /// Core-wasm result types (`[i32]`, the errno, for all but `proc_exit`).
     pub results: &'static [ValType],
-    /// `false`: registered with the right signature but answers `ENOSYS` (52).
-    pub implemented: bool,
 }
 
 impl FuncSpec {
@@ -41,68 +38,66 @@ const I: ValType = ValType::I32;
 const L: ValType = ValType::I64;
 const ERRNO: &[ValType] = &[I];
 
-const fn f(name: &'static str, params: &'static [ValType], implemented: bool) -> FuncSpec {
+const fn f(name: &'static str, params: &'static [ValType]) -> FuncSpec {
     FuncSpec {
         name,
         params,
         results: ERRNO,
-        implemented,
     }
 }
 
 /// All 46 preview1 functions, in the order of `wasi_snapshot_preview1.witx`.
 pub static FUNCTIONS: [FuncSpec; 46] = [
-    f("args_get", &[I, I], true),
-    f("args_sizes_get", &[I, I], true),
-    f("environ_get", &[I, I], true),
-    f("environ_sizes_get", &[I, I], true),
-    f("clock_res_get", &[I, I], true),
-    f("clock_time_get", &[I, L, I], true),
-    f("fd_advise", &[I, L, L, I], true),
-    f("fd_allocate", &[I, L, L], false),
-    f("fd_close", &[I], true),
-    f("fd_datasync", &[I], true),
-    f("fd_fdstat_get", &[I, I], true),
-    f("fd_fdstat_set_flags", &[I, I], true),
-    f("fd_fdstat_set_rights", &[I, L, L], false),
-    f("fd_filestat_get", &[I, I], true),
-    f("fd_filestat_set_size", &[I, L], true),
-    f("fd_filestat_set_times", &[I, L, L, I], false),
-    f("fd_pread", &[I, I, I, L, I], true),
-    f("fd_prestat_get", &[I, I], true),
-    f("fd_prestat_dir_name", &[I, I, I], true),
-    f("fd_pwrite", &[I, I, I, L, I], true),
-    f("fd_read", &[I, I, I, I], true),
-    f("fd_readdir", &[I, I, I, L, I], true),
-    f("fd_renumber", &[I, I], true),
-    f("fd_seek", &[I, L, I, I], true),
-    f("fd_sync", &[I], true),
-    f("fd_tell", &[I, I], true),
-    f("fd_write", &[I, I, I, I], true),
-    f("path_create_directory", &[I, I, I], true),
-    f("path_filestat_get", &[I, I, I, I, I], true),
-    f("path_filestat_set_times", &[I, I, I, I, L, L, I], false),
-    f("path_link", &[I, I, I, I, I, I, I], false),
-    f("path_open", &[I, I, I, I, I, L, L, I, I], true),
-    f("path_readlink", &[I, I, I, I, I, I], true),
-    f("path_remove_directory", &[I, I, I], true),
-    f("path_rename", &[I, I, I, I, I, I], false),
-    f("path_symlink", &[I, I, I, I, I], false),
-    f("path_unlink_file", &[I, I, I], true),
-    f("poll_oneoff", &[I, I, I, I], false),
+    f("args_get", &[I, I]),
+    f("args_sizes_get", &[I, I]),
+    f("environ_get", &[I, I]),
+    f("environ_sizes_get", &[I, I]),
+    f("clock_res_get", &[I, I]),
+    f("clock_time_get", &[I, L, I]),
+    f("fd_advise", &[I, L, L, I]),
+    f("fd_allocate", &[I, L, L]),
+    f("fd_close", &[I]),
+    f("fd_datasync", &[I]),
+    f("fd_fdstat_get", &[I, I]),
+    f("fd_fdstat_set_flags", &[I, I]),
+    f("fd_fdstat_set_rights", &[I, L, L]),
+    f("fd_filestat_get", &[I, I]),
+    f("fd_filestat_set_size", &[I, L]),
+    f("fd_filestat_set_times", &[I, L, L, I]),
+    f("fd_pread", &[I, I, I, L, I]),
+    f("fd_prestat_get", &[I, I]),
+    f("fd_prestat_dir_name", &[I, I, I]),
+    f("fd_pwrite", &[I, I, I, L, I]),
+    f("fd_read", &[I, I, I, I]),
+    f("fd_readdir", &[I, I, I, L, I]),
+    f("fd_renumber", &[I, I]),
+    f("fd_seek", &[I, L, I, I]),
+    f("fd_sync", &[I]),
+    f("fd_tell", &[I, I]),
+    f("fd_write", &[I, I, I, I]),
+    f("path_create_directory", &[I, I, I]),
+    f("path_filestat_get", &[I, I, I, I, I]),
+    f("path_filestat_set_times", &[I, I, I, I, L, L, I]),
+    f("path_link", &[I, I, I, I, I, I, I]),
+    f("path_open", &[I, I, I, I, I, L, L, I, I]),
+    f("path_readlink", &[I, I, I, I, I, I]),
+    f("path_remove_directory", &[I, I, I]),
+    f("path_rename", &[I, I, I, I, I, I]),
+    f("path_symlink", &[I, I, I, I, I]),
+    f("path_unlink_file", &[I, I, I]),
+    f("poll_oneoff", &[I, I, I, I]),
     FuncSpec {
         name: "proc_exit",
         params: &[I],
         results: &[],
-        implemented: true,
     },
-    f("proc_raise", &[I], false),
-    f("sched_yield", &[], true),
-    f("random_get", &[I, I], true),
-    f("sock_accept", &[I, I, I], true),
-    f("sock_recv", &[I, I, I, I, I, I], true),
-    f("sock_send", &[I, I, I, I, I], true),
-    f("sock_shutdown", &[I, I], true),
+    f("proc_raise", &[I]),
+    f("sched_yield", &[]),
+    f("random_get", &[I, I]),
+    f("sock_accept", &[I, I, I]),
+    f("sock_recv", &[I, I, I, I, I, I]),
+    f("sock_send", &[I, I, I, I, I]),
+    f("sock_shutdown", &[I, I]),
 ];
 
 #[cfg(test)]
