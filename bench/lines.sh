@@ -7,9 +7,7 @@
 #
 # Needs the wasmi CLI 2.0.0 at $WASMI (default /tmp/wasmi-cli/bin/wasmi):
 #   cargo install wasmi_cli --locked --version 2.0.0 --root /tmp/wasmi-cli
-# Rebuild the guest after editing lines.c (Debian clang 14 + wasi-libc, as testdata/build.sh):
-#   (cd bench && clang --target=wasm32-wasi -O2 -Wall -Wextra -Werror -Wl,--strip-debug \
-#      lines.c -o lines.wasm)
+# Rebuild the guest after editing lines.c with testdata/build.sh (which builds every C guest).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 runs="${1:-5}"

@@ -2,6 +2,7 @@
 # Builds the C sources of the test programs and the examples into WebAssembly:
 #   testdata/c/<name>.c            -> testdata/wasm/<name>.wasm
 #   examples/<example>/src/<name>.c -> examples/<example>/app/<name>.wasm
+#   bench/<name>.c                 -> bench/<name>.wasm
 #
 # The .wasm files are committed, so `cargo test` and the examples need no C toolchain; run this
 # after editing a C source and commit the source and the .wasm together.
@@ -26,6 +27,7 @@ cflags=(--target=wasm32-wasi -O2 -Wall -Wextra -Werror -Wl,--strip-debug)
 # Each source directory, relative to the repository root, and where its modules go.
 pairs() {
     echo "testdata/c testdata/wasm"
+    echo "bench bench"
     for src in "$root"/examples/*/src; do
         local example="${src%/src}"
         echo "${example#"$root"/}/src ${example#"$root"/}/app"
@@ -60,7 +62,11 @@ case "${1:-}" in
     build_into "$scratch/a"
     build_into "$scratch/b"
     diff -r "$scratch/a" "$scratch/b"
-    pairs | while read -r _ out_dir; do diff -r "$scratch/a/$out_dir" "$root/$out_dir"; done
+    pairs | while read -r _ out_dir; do
+        for built in "$scratch/a/$out_dir"/*.wasm; do
+            cmp "$built" "$root/$out_dir/$(basename "$built")"
+        done
+    done
     echo "deterministic: two builds and the committed modules are identical"
     ;;
 *)
