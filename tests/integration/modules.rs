@@ -1,6 +1,6 @@
 //! `bolinho run MODULE`: exit codes, traps, entrypoints, wasmtime-style flags.
 
-use crate::support::{TempDir, bolinho, testdata};
+use crate::support::{TempDir, bolinho, bolinho_with_stdin, testdata};
 
 fn traps() -> String {
     testdata("wat/traps.wat").display().to_string()
@@ -177,4 +177,28 @@ fn a_module_that_does_not_validate_is_a_load_error() {
         "{}",
         out.stderr
     );
+}
+
+#[test]
+fn a_module_run_reads_bolinhos_stdin_and_a_job_reads_nothing() {
+    let dir = TempDir::new("stdin");
+    let cat = testdata("wasm/cat.wasm").display().to_string();
+    let out = bolinho_with_stdin(dir.path(), &["run", &cat], b"piped in\n");
+    assert_eq!(
+        (out.code, out.stdout.as_str(), out.stderr.as_str()),
+        (0, "piped in\n", "")
+    );
+    dir.write(
+        "job.yaml",
+        format!(
+            "Name: cat\nTasks:\n  - Name: main\n    Engine: {{Type: wasm, Params: {{EntryModule: /cat.wasm}}}}\n    \
+             InputSources:\n      - Target: /cat.wasm\n        Source: {{Type: local, Params: {{SourcePath: {cat}}}}}\n"
+        ),
+    );
+    let out = bolinho_with_stdin(
+        dir.path(),
+        &["run", "job.yaml", "--results", "r"],
+        b"not for the job\n",
+    );
+    assert_eq!((out.code, out.stdout.as_str()), (0, ""), "{}", out.stderr);
 }

@@ -1,5 +1,6 @@
 //! Small helpers every integration test uses: the binary, scratch directories, result trees.
 
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
@@ -60,13 +61,25 @@ pub struct Output {
 /// Runs `bolinho ARGS` in `cwd` with empty stdin, and `BOLINHO_TEST_HOST_VAR` set for the
 /// tests of `env:NAME`.
 pub fn bolinho(cwd: &Path, args: &[&str]) -> Output {
-    let out = Command::new(env!("CARGO_BIN_EXE_bolinho"))
+    bolinho_with_stdin(cwd, args, b"")
+}
+
+/// Runs `bolinho ARGS` in `cwd` with `stdin` as its standard input.
+pub fn bolinho_with_stdin(cwd: &Path, args: &[&str], stdin: &[u8]) -> Output {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_bolinho"))
         .args(args)
         .current_dir(cwd)
         .env("BOLINHO_TEST_HOST_VAR", "from the host")
-        .stdin(Stdio::null())
-        .output()
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
         .expect("the bolinho binary runs");
+    let mut input = child.stdin.take().unwrap();
+    // A guest that never reads stdin may exit first: a broken pipe here is not a failure.
+    let _ = input.write_all(stdin);
+    drop(input);
+    let out = child.wait_with_output().unwrap();
     Output {
         code: out
             .status

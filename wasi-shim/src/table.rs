@@ -191,4 +191,59 @@ mod tests {
         );
         assert!(FuncSpec::find("nope").is_none());
     }
+
+    /// The unit tests of `funcs/` (test files whole, other files after `#[cfg(test)]`) and of
+    /// the linker, as text.
+    fn test_sources() -> Vec<&'static str> {
+        let after_cfg_test =
+            |src: &'static str| src.split_once("#[cfg(test)]").map_or("", |(_, t)| t);
+        let mut sources: Vec<&str> = [
+            include_str!("funcs/args.rs"),
+            include_str!("funcs/clock.rs"),
+            include_str!("funcs/environ.rs"),
+            include_str!("funcs/fd_dir.rs"),
+            include_str!("funcs/poll.rs"),
+            include_str!("funcs/proc.rs"),
+            include_str!("funcs/random.rs"),
+            include_str!("funcs/sched.rs"),
+            include_str!("funcs/sock.rs"),
+        ]
+        .into_iter()
+        .map(after_cfg_test)
+        .collect();
+        sources.extend([
+            include_str!("funcs/fd_tests.rs"),
+            include_str!("funcs/path_tests.rs"),
+            include_str!("funcs/path_entry_tests.rs"),
+            include_str!("linker_tests.rs"),
+        ]);
+        sources
+    }
+
+    /// Whether `src` holds `name` as a whole identifier (a call, or a function passed to a
+    /// test helper) or as a quoted import name (a call through the engine).
+    fn mentions(src: &str, name: &str) -> bool {
+        let ident = |c: char| c.is_ascii_alphanumeric() || c == '_';
+        src.contains(&format!("\"{name}\""))
+            || src.match_indices(name).any(|(at, _)| {
+                let before = src[..at].chars().next_back().is_none_or(|c| !ident(c));
+                let after = src[at + name.len()..]
+                    .chars()
+                    .next()
+                    .is_none_or(|c| !ident(c));
+                before && after
+            })
+    }
+
+    /// Fails when no test names a function, so a new or renamed function cannot go untested.
+    #[test]
+    fn every_function_has_tests() {
+        let sources = test_sources();
+        let untested: Vec<&str> = FUNCTIONS
+            .iter()
+            .map(|f| f.name)
+            .filter(|name| !sources.iter().any(|src| mentions(src, name)))
+            .collect();
+        assert!(untested.is_empty(), "functions without tests: {untested:?}");
+    }
 }
