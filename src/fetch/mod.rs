@@ -107,7 +107,9 @@ pub fn fetch(input: &Input, index: usize, ws: &Workspace) -> Result<Fetched, Fet
             create_as,
         } => local::fetch(path, *read_write, *create_as),
         Source::Inline { url } => inline::fetch(url, &ws.slot(index, "inline")),
-        Source::Unsupported { kind } => Err(format!("source type `{kind}` is not supported yet")),
+        Source::S3(_) => Err("source type `s3` is not supported yet".to_string()),
+        Source::Url { .. } => Err("source type `urlDownload` is not supported yet".to_string()),
+        Source::Ipfs { .. } => Err("source type `ipfs` is not supported yet".to_string()),
     };
     fetched.map_err(|message| FetchError::new(input, message))
 }
@@ -156,7 +158,9 @@ fn describe(source: &Source) -> String {
     match source {
         Source::Local { path, .. } => format!("local path {}", path.display()),
         Source::Inline { .. } => "inline data URL".to_string(),
-        Source::Unsupported { kind } => format!("{kind} source"),
+        Source::S3(s3) => format!("s3://{}/{}", s3.bucket, s3.key),
+        Source::Url { url } => format!("URL {url}"),
+        Source::Ipfs { cid } => format!("IPFS CID {cid}"),
     }
 }
 
@@ -197,10 +201,10 @@ mod tests {
     fn unsupported_source_names_its_type() {
         let tmp = TempDir::new();
         let ws = Workspace::new(tmp.path().to_path_buf());
-        let err = fetch(&input(Source::Unsupported { kind: "s3".into() }), 1, &ws).unwrap_err();
+        let err = fetch(&input(Source::Ipfs { cid: "Qm".into() }), 1, &ws).unwrap_err();
         assert_eq!(
             err.to_string(),
-            "failed to fetch Tasks[0].InputSources[1] (s3 source): source type `s3` is not supported yet"
+            "failed to fetch Tasks[0].InputSources[1] (IPFS CID Qm): source type `ipfs` is not supported yet"
         );
     }
 

@@ -7,7 +7,8 @@
 use std::path::{Path, PathBuf};
 
 use super::plan::{
-    CreateAs, EnvValue, EnvVar, ImportModule, Input, ModuleLocation, Origin, Plan, Source,
+    CreateAs, EnvValue, EnvVar, ImportModule, Input, ModuleLocation, Network, Origin, Plan,
+    Publisher, Source,
 };
 
 /// The flags of a module run, as typed.
@@ -105,6 +106,8 @@ pub fn module_plan(flags: &ModuleFlags<'_>) -> Result<Plan, String> {
         env,
         outputs: Vec::new(),
         preopen_root: false,
+        publisher: Publisher::Local,
+        network: Network::None,
     })
 }
 

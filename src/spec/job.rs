@@ -13,7 +13,7 @@
 use super::SpecError;
 use super::engine;
 use super::env::{user_env, with_system};
-use super::plan::{Origin, Plan};
+use super::plan::{Network, Origin, Plan, Publisher};
 use super::reader::{Ctx, Field, kind};
 use super::source::Inputs;
 use super::task::{self, Task, string_map};
@@ -81,6 +81,8 @@ pub(crate) fn plan(root: &Node, document: &str, ctx: &mut Ctx) -> Result<Plan, S
         env: with_system(task.env, document, count),
         outputs: task.outputs,
         preopen_root: true,
+        publisher: task.publisher,
+        network: task.network,
     })
 }
 
@@ -220,5 +222,7 @@ fn flat_engine(field: &Field, ctx: &mut Ctx) -> Result<Task, SpecError> {
         args: wasm.args,
         env,
         outputs: Vec::new(),
+        publisher: Publisher::Local,
+        network: Network::None,
     })
 }

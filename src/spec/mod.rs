@@ -21,7 +21,8 @@ mod task;
 mod tree;
 
 pub use plan::{
-    CreateAs, EnvValue, EnvVar, ImportModule, Input, ModuleLocation, Origin, Output, Plan, Source,
+    CreateAs, EnvValue, EnvVar, ImportModule, Input, ModuleLocation, Network, Origin, Output, Plan,
+    Publisher, S3Source, Source,
 };
 
 #[derive(Debug, Clone, Default)]

@@ -35,6 +35,8 @@ pub struct Plan {
     pub outputs: Vec<Output>,
     /// Whether the guest gets a preopened `/` even with no mounts (always, for jobs).
     pub preopen_root: bool,
+    pub publisher: Publisher,
+    pub network: Network,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -94,8 +96,68 @@ pub enum Source {
     },
     /// An RFC 2397 `data:` URL.
     Inline { url: String },
-    /// A source type recognised but not supported yet (`s3`, `urlDownload`, `ipfs`).
-    Unsupported { kind: String },
+    /// An object or a prefix in an S3 bucket.
+    S3(S3Source),
+    /// An `http` or `https` URL (`urlDownload`).
+    Url { url: String },
+    /// An IPFS CID, fetched through a gateway.
+    Ipfs { cid: String },
+}
+
+/// An S3 source's parameters (shared/spec/bacalhau-compat.md §3).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct S3Source {
+    pub bucket: String,
+    /// One object; a key ending in `/` or `*` is a prefix, fetched as a directory. Empty: the
+    /// whole bucket.
+    pub key: String,
+    /// A regular expression keys must match, for prefixes.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub filter: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub region: Option<String>,
+    /// A custom endpoint (an S3-compatible server), addressed path-style.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub endpoint: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub version_id: Option<String>,
+    /// The object's expected sha256, hex; a mismatch refuses to run.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub checksum_sha256: Option<String>,
+}
+
+/// Where the results go besides the local results directory (`Publisher`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "type", rename_all = "camelCase")]
+pub enum Publisher {
+    /// The local results directory only (also `local` and no Publisher at all).
+    Local,
+    /// Nothing is published; the local results directory is still written.
+    Noop,
+    /// The results directory uploaded under `key` (a prefix) in `bucket`.
+    S3 {
+        bucket: String,
+        key: String,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        region: Option<String>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        endpoint: Option<String>,
+    },
+    /// Not supported: an error before running.
+    Ipfs,
+}
+
+/// What network the guest may reach through Bacalhau's `wasi:http/requests` host module.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "type", rename_all = "camelCase")]
+pub enum Network {
+    /// No network (bolinho's default, and `None`, `Bridge`, `Default`).
+    None,
+    /// Any host (`Host`, or its alias `Full`).
+    Host,
+    /// Only hosts matching these globs (`*.example.com`; ports ignored).
+    Http { domains: Vec<String> },
 }
 
 /// What to create when a local `ReadWrite` source does not exist.

@@ -7,7 +7,7 @@
 use std::path::{Component, Path, PathBuf};
 
 use super::SpecError;
-use super::plan::{CreateAs, Input, Source};
+use super::plan::{CreateAs, Input, S3Source, Source};
 use super::reader::{Ctx, Field, MapReader, join};
 
 /// The source types of Bacalhau's storage providers that a job may name, in the order an error
@@ -186,30 +186,39 @@ fn read_source(field: &Field, ctx: &mut Ctx) -> Result<Source, SpecError> {
             }
             Source::Inline { url: text }
         }
-        other => {
-            // Checked now so that the job is known to be well-formed when fetch says "not
-            // supported yet"; the values themselves are fetch's business.
-            let (required, known): (&str, &[&str]) = match other {
-                "urlDownload" => ("URL", &[]),
-                "s3" => (
-                    "Bucket",
-                    &[
-                        "Key",
-                        "Filter",
-                        "Region",
-                        "Endpoint",
-                        "VersionID",
-                        "ChecksumSHA256",
-                    ],
-                ),
-                _ => ("CID", &[]),
-            };
-            require_param(p.as_mut(), required, &params_path, m.line(), ctx)?.string(ctx)?;
-            if let Some(p) = p.as_mut() {
-                p.accept(known);
+        "urlDownload" => {
+            let url = require_param(p.as_mut(), "URL", &params_path, m.line(), ctx)?;
+            let text = url.string(ctx)?;
+            let scheme = text.split_once("://").map(|(s, _)| s.to_ascii_lowercase());
+            if !matches!(scheme.as_deref(), Some("http" | "https")) {
+                return Err(url.error(ctx, "expected an http:// or https:// URL"));
             }
-            Source::Unsupported {
-                kind: other.to_string(),
+            Source::Url { url: text }
+        }
+        "s3" => {
+            let bucket = require_param(p.as_mut(), "Bucket", &params_path, m.line(), ctx)?;
+            let bucket = bucket.string(ctx)?;
+            let p = p.as_mut().expect("Bucket was found in Params");
+            let mut optional = |key: &str| -> Result<Option<String>, SpecError> {
+                match p.get(key) {
+                    Some(f) => Ok(Some(f.string(ctx)?).filter(|v| !v.is_empty())),
+                    None => Ok(None),
+                }
+            };
+            Source::S3(S3Source {
+                bucket,
+                key: optional("Key")?.unwrap_or_default(),
+                filter: optional("Filter")?,
+                region: optional("Region")?,
+                endpoint: optional("Endpoint")?,
+                version_id: optional("VersionID")?,
+                checksum_sha256: optional("ChecksumSHA256")?,
+            })
+        }
+        _ => {
+            let cid = require_param(p.as_mut(), "CID", &params_path, m.line(), ctx)?;
+            Source::Ipfs {
+                cid: cid.string(ctx)?,
             }
         }
     };
@@ -379,20 +388,28 @@ mod tests {
             })
         );
         assert_eq!(
-            source("Type: S3\nParams: {Bucket: b, Key: k, Region: r}"),
-            Ok(Source::Unsupported { kind: "s3".into() })
+            source(
+                "Type: S3\nParams: {Bucket: b, Key: k/*, Region: r, VersionID: v, Filter: '.*[.]csv'}"
+            ),
+            Ok(Source::S3(S3Source {
+                bucket: "b".into(),
+                key: "k/*".into(),
+                filter: Some(".*[.]csv".into()),
+                region: Some("r".into()),
+                endpoint: None,
+                version_id: Some("v".into()),
+                checksum_sha256: None,
+            }))
         );
         assert_eq!(
             source("Type: urldownload\nParams: {URL: \"https://x\"}"),
-            Ok(Source::Unsupported {
-                kind: "urlDownload".into()
+            Ok(Source::Url {
+                url: "https://x".into()
             })
         );
         assert_eq!(
             source("Type: ipfs\nParams: {CID: Qm}"),
-            Ok(Source::Unsupported {
-                kind: "ipfs".into()
-            })
+            Ok(Source::Ipfs { cid: "Qm".into() })
         );
     }
 

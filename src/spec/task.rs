@@ -8,8 +8,8 @@
 use super::SpecError;
 use super::engine;
 use super::env::user_env;
-use super::plan::{EnvVar, ImportModule, Input, ModuleLocation, Output};
-use super::reader::{Ctx, Field};
+use super::plan::{EnvVar, ImportModule, Input, ModuleLocation, Network, Output, Publisher};
+use super::reader::{Ctx, Field, join};
 use super::source::{Inputs, guest_path, read_input};
 
 /// A Task, validated; `job` adds what depends on the whole document.
@@ -23,6 +23,8 @@ pub(crate) struct Task {
     /// The user's variables, unsorted, without the system ones.
     pub env: Vec<EnvVar>,
     pub outputs: Vec<Output>,
+    pub publisher: Publisher,
+    pub network: Network,
 }
 
 /// The names of result files bolinho writes beside the output directories (compat §8).
@@ -54,9 +56,10 @@ pub(crate) fn read(field: &Field, ctx: &mut Ctx) -> Result<Task, SpecError> {
         None => Vec::new(),
     };
     let env = user_env(m.get("Env").as_ref(), wasm.env.as_ref(), ctx)?;
-    if let Some(f) = m.get("Publisher") {
-        publisher(&f, ctx)?;
-    }
+    let publisher = match m.get("Publisher") {
+        Some(f) => publisher(&f, ctx)?,
+        None => Publisher::Local,
+    };
     if let Some(f) = m.get("Resources") {
         let mut r = f.map(ctx)?;
         for key in ["CPU", "Memory", "Disk", "GPU"] {
@@ -67,9 +70,10 @@ pub(crate) fn read(field: &Field, ctx: &mut Ctx) -> Result<Task, SpecError> {
         }
         r.finish(ctx)?;
     }
-    if let Some(f) = m.get("Network") {
-        network(&f, ctx)?;
-    }
+    let network = match m.get("Network") {
+        Some(f) => network(&f, ctx)?,
+        None => Network::None,
+    };
     if let Some(f) = m.get("Timeouts") {
         let mut t = f.map(ctx)?;
         for key in ["ExecutionTimeout", "QueueTimeout", "TotalTimeout"] {
@@ -92,6 +96,8 @@ pub(crate) fn read(field: &Field, ctx: &mut Ctx) -> Result<Task, SpecError> {
         args: wasm.args,
         env,
         outputs,
+        publisher,
+        network,
     })
 }
 
@@ -136,46 +142,102 @@ fn result_paths(
     Ok(outputs.into_iter().map(|(output, _)| output).collect())
 }
 
-fn publisher(field: &Field, ctx: &mut Ctx) -> Result<(), SpecError> {
+/// `Publisher: {Type, Params}`. An S3 publisher needs its `Bucket`; `Key` is the prefix the
+/// results go under.
+fn publisher(field: &Field, ctx: &mut Ctx) -> Result<Publisher, SpecError> {
     let mut m = field.map(ctx)?;
-    if let Some(type_field) = m.get("Type") {
-        let written = type_field.string(ctx)?;
-        if !written.is_empty() && !PUBLISHERS.iter().any(|p| p.eq_ignore_ascii_case(&written)) {
-            let known = PUBLISHERS.join(", ");
-            return Err(type_field.error(
-                ctx,
-                format!("unknown publisher type `{written}`: expected one of {known}"),
-            ));
+    let written = match m.get("Type") {
+        Some(type_field) => {
+            let written = type_field.string(ctx)?;
+            if !written.is_empty() && !PUBLISHERS.iter().any(|p| p.eq_ignore_ascii_case(&written)) {
+                let known = PUBLISHERS.join(", ");
+                return Err(type_field.error(
+                    ctx,
+                    format!("unknown publisher type `{written}`: expected one of {known}"),
+                ));
+            }
+            written.to_ascii_lowercase()
         }
-    }
-    if let Some(params) = m.get("Params") {
-        // Its keys belong to the publisher, which does not run locally: not checked, not warned.
-        params.map(ctx)?;
-    }
-    m.finish(ctx)
+        None => String::new(),
+    };
+    let mut params = match m.get("Params") {
+        Some(f) => Some(f.map(ctx)?),
+        None => None,
+    };
+    let publisher = match written.as_str() {
+        "s3" => {
+            let Some(p) = params.as_mut() else {
+                return Err(ctx.error(m.line(), &join(&field.path, "Params.Bucket"), "required"));
+            };
+            let bucket = match p.get("Bucket") {
+                Some(f) => f.string(ctx)?,
+                None => {
+                    return Err(ctx.error(
+                        p.line(),
+                        &join(&field.path, "Params.Bucket"),
+                        "required",
+                    ));
+                }
+            };
+            let mut optional = |key: &str| -> Result<Option<String>, SpecError> {
+                match p.get(key) {
+                    Some(f) => Ok(Some(f.string(ctx)?).filter(|v| !v.is_empty())),
+                    None => Ok(None),
+                }
+            };
+            let key = optional("Key")?.unwrap_or_default();
+            let (region, endpoint) = (optional("Region")?, optional("Endpoint")?);
+            Publisher::S3 {
+                bucket,
+                key,
+                region,
+                endpoint,
+            }
+        }
+        "noop" => Publisher::Noop,
+        "ipfs" => Publisher::Ipfs,
+        _ => Publisher::Local,
+    };
+    // The other publisher parameters (Compress, ...) belong to Bacalhau's publishers: the
+    // Params map is left unfinished, so its remaining keys are neither checked nor warned of.
+    drop(params);
+    m.finish(ctx)?;
+    Ok(publisher)
 }
 
-fn network(field: &Field, ctx: &mut Ctx) -> Result<(), SpecError> {
+/// `Network: {Type, Domains, Ports}`. Only `Host` (or `Full`) and `HTTP` give the guest
+/// network access; `None`, `Bridge` and `Default` give none (bolinho's default).
+fn network(field: &Field, ctx: &mut Ctx) -> Result<Network, SpecError> {
     let mut m = field.map(ctx)?;
-    if let Some(type_field) = m.get("Type") {
-        let written = type_field.string(ctx)?;
-        if !NETWORKS.iter().any(|n| n.eq_ignore_ascii_case(&written)) {
-            let known = NETWORKS.join(", ");
-            return Err(type_field.error(
-                ctx,
-                format!("unknown network type `{written}`: expected one of {known}"),
-            ));
+    let written = match m.get("Type") {
+        Some(type_field) => {
+            let written = type_field.string(ctx)?;
+            if !NETWORKS.iter().any(|n| n.eq_ignore_ascii_case(&written)) {
+                let known = NETWORKS.join(", ");
+                return Err(type_field.error(
+                    ctx,
+                    format!("unknown network type `{written}`: expected one of {known}"),
+                ));
+            }
+            written.to_ascii_lowercase()
         }
-    }
-    if let Some(domains) = m.get("Domains") {
-        for domain in domains.list(ctx)? {
-            domain.string(ctx)?;
+        None => String::new(),
+    };
+    let mut domains = Vec::new();
+    if let Some(list) = m.get("Domains") {
+        for domain in list.list(ctx)? {
+            domains.push(domain.string(ctx)?);
         }
     }
     if let Some(ports) = m.get("Ports") {
         ports.list(ctx)?;
     }
-    m.finish(ctx)
+    m.finish(ctx)?;
+    Ok(match written.as_str() {
+        "host" | "full" => Network::Host,
+        "http" => Network::Http { domains },
+        _ => Network::None,
+    })
 }
 
 /// `Meta` and `Labels`: string to string.

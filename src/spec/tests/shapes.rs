@@ -93,7 +93,15 @@ fn spec_example_checks(plan: &Plan, field_prefix: &str) {
         plan.inputs,
         [
             Input {
-                source: Source::Unsupported { kind: "s3".into() },
+                source: Source::S3(S3Source {
+                    bucket: "my-bucket".into(),
+                    key: "entry.wasm".into(),
+                    filter: None,
+                    region: None,
+                    endpoint: None,
+                    version_id: None,
+                    checksum_sha256: None,
+                }),
                 target: "/wasm/entry.wasm".into(),
                 alias: None,
                 field: format!("{field_prefix}Params.EntryModule"),
