@@ -65,6 +65,15 @@ pub struct RunArgs {
     /// treat unknown keys in the job file as errors, not warnings
     #[argh(switch)]
     pub strict: bool,
+    /// run remote sources from the download cache only
+    #[argh(switch)]
+    pub offline: bool,
+    /// the download cache (default $BOLINHO_CACHE_DIR, else $XDG_CACHE_HOME/bolinho, else ~/.cache/bolinho)
+    #[argh(option)]
+    pub cache_dir: Option<PathBuf>,
+    /// the IPFS HTTP gateway for ipfs sources (default $BOLINHO_IPFS_GATEWAY)
+    #[argh(option)]
+    pub ipfs_gateway: Option<String>,
 }
 
 #[derive(FromArgs, Debug)]

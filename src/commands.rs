@@ -2,12 +2,14 @@
 //! a module and hands it to the pipeline; what it prints is its only job.
 
 use std::fs;
+use std::io::IsTerminal;
 use std::path::Path;
 
 use wasmi::Module;
 
 use crate::cli::{Cli, Command, InspectArgs, RunArgs, ValidateArgs};
 use crate::error::Error;
+use crate::fetch;
 use crate::pipeline::{self, RunOptions};
 use crate::run::Outcome;
 use crate::spec::flags::{ModuleFlags, module_plan};
@@ -62,6 +64,14 @@ fn run(args: RunArgs) -> Result<u8, Error> {
     let options = RunOptions {
         results: args.results,
         allow_env: args.allow_env,
+        cache_dir: args.cache_dir,
+        fetch: fetch::Options {
+            offline: args.offline,
+            ipfs_gateway: args
+                .ipfs_gateway
+                .or_else(|| std::env::var("BOLINHO_IPFS_GATEWAY").ok()),
+            progress: std::io::stderr().is_terminal(),
+        },
     };
     let report = pipeline::run(&plan, &options)?;
     let code = match &report.outcome {

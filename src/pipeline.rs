@@ -8,7 +8,7 @@ use std::path::PathBuf;
 use wasi_shim::{Access, WasiCtx, WasiCtxBuilder};
 
 use crate::error::Error;
-use crate::fetch::{self, FetchError, Fetched, Workspace};
+use crate::fetch::{self, Cache, FetchError, Fetched, Workspace};
 use crate::link::{self, GuestFiles, ModuleBytes};
 use crate::results::{ResultsDir, ResultsError};
 use crate::run::{self, Outcome};
@@ -22,6 +22,9 @@ pub struct RunOptions {
     pub results: Option<PathBuf>,
     /// `--allow-env NAME`: host variables an `env:NAME` value may read.
     pub allow_env: Vec<String>,
+    /// `--cache-dir DIR`; else the default cache directory.
+    pub cache_dir: Option<PathBuf>,
+    pub fetch: fetch::Options,
 }
 
 /// How a run ended, and where its results are.
@@ -41,12 +44,23 @@ pub fn run(plan: &Plan, options: &RunOptions) -> Result<Report, Error> {
         (Origin::Module, None) => None,
     };
     let scratch = Scratch::create()?;
-    let workspace = Workspace::new(scratch.0.clone());
+    let cache_root = match &options.cache_dir {
+        Some(dir) => dir.clone(),
+        // Without a home directory, downloads are kept for this run only.
+        None => Cache::default_root().unwrap_or_else(|| scratch.0.join("cache")),
+    };
+    let context = fetch::Context {
+        workspace: Workspace::new(scratch.0.join("inputs")),
+        cache: Cache::open(cache_root),
+        options: options.fetch.clone(),
+    };
+    fs::create_dir(context.workspace.dir())
+        .map_err(|e| Error::Setup(format!("failed to create a scratch directory: {e}")))?;
     let fetched = plan
         .inputs
         .iter()
         .enumerate()
-        .map(|(index, input)| fetch::fetch(input, index, &workspace))
+        .map(|(index, input)| fetch::fetch(input, index, &context))
         .collect::<Result<Vec<_>, _>>()?;
 
     let (entry, argv0) = load_module(&plan.entry_module, None, plan, &fetched)?;

@@ -8,6 +8,7 @@
 //! with `CreateAs`). This layer never decides what the guest may do with a path: read-only is
 //! reported in `Fetched::writable` and enforced by the WASI layer.
 
+pub mod cache;
 mod data_url;
 mod inline;
 mod local;
@@ -21,6 +22,28 @@ use std::io;
 use std::path::{Path, PathBuf};
 
 use crate::spec::plan::{Input, Source};
+
+pub use cache::Cache;
+
+/// What every source may use besides its own parameters.
+#[derive(Debug, Clone)]
+pub struct Context {
+    pub workspace: Workspace,
+    /// Downloads, kept across runs (content-addressed; see `cache`).
+    pub cache: Cache,
+    pub options: Options,
+}
+
+/// Fetch settings from the command line.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Options {
+    /// `--offline`: serve remote sources from the cache only, and say what is missing.
+    pub offline: bool,
+    /// `--ipfs-gateway URL` (or `$BOLINHO_IPFS_GATEWAY`): where `ipfs` sources are fetched.
+    pub ipfs_gateway: Option<String>,
+    /// Whether to show download progress on stderr (it is a terminal).
+    pub progress: bool,
+}
 
 /// A scratch directory for materialised sources.
 ///
@@ -99,7 +122,8 @@ impl fmt::Display for FetchError {
 impl std::error::Error for FetchError {}
 
 /// Brings `input` (the `index`-th input of the plan) onto the host.
-pub fn fetch(input: &Input, index: usize, ws: &Workspace) -> Result<Fetched, FetchError> {
+pub fn fetch(input: &Input, index: usize, ctx: &Context) -> Result<Fetched, FetchError> {
+    let ws = &ctx.workspace;
     let fetched = match &input.source {
         Source::Local {
             path,
@@ -188,6 +212,17 @@ mod tests {
     use super::*;
     use crate::spec::plan::CreateAs;
 
+    /// A context whose workspace and cache live in `tmp`.
+    pub(super) fn context(tmp: &TempDir) -> Context {
+        let workspace = tmp.path().join("ws");
+        fs::create_dir(&workspace).unwrap();
+        Context {
+            workspace: Workspace::new(workspace),
+            cache: Cache::open(tmp.path().join("cache")),
+            options: Options::default(),
+        }
+    }
+
     fn input(source: Source) -> Input {
         Input {
             source,
@@ -200,8 +235,7 @@ mod tests {
     #[test]
     fn unsupported_source_names_its_type() {
         let tmp = TempDir::new();
-        let ws = Workspace::new(tmp.path().to_path_buf());
-        let err = fetch(&input(Source::Ipfs { cid: "Qm".into() }), 1, &ws).unwrap_err();
+        let err = fetch(&input(Source::Ipfs { cid: "Qm".into() }), 1, &context(&tmp)).unwrap_err();
         assert_eq!(
             err.to_string(),
             "failed to fetch Tasks[0].InputSources[1] (IPFS CID Qm): source type `ipfs` is not supported yet"
@@ -211,14 +245,13 @@ mod tests {
     #[test]
     fn error_display_names_input_and_source() {
         let tmp = TempDir::new();
-        let ws = Workspace::new(tmp.path().to_path_buf());
         let missing = tmp.path().join("missing");
         let source = Source::Local {
             path: missing.clone(),
             read_write: false,
             create_as: CreateAs::NoCreate,
         };
-        let err = fetch(&input(source), 0, &ws).unwrap_err();
+        let err = fetch(&input(source), 0, &context(&tmp)).unwrap_err();
         assert_eq!(err.input, "Tasks[0].InputSources[1]");
         assert_eq!(err.source, format!("local path {}", missing.display()));
         assert_eq!(
@@ -233,19 +266,18 @@ mod tests {
     #[test]
     fn dispatches_inline_into_the_workspace() {
         let tmp = TempDir::new();
-        let ws = Workspace::new(tmp.path().to_path_buf());
         let fetched = fetch(
             &input(Source::Inline {
                 url: "data:,hi".into(),
             }),
             3,
-            &ws,
+            &context(&tmp),
         )
         .unwrap();
         assert_eq!(
             fetched,
             Fetched {
-                path: tmp.path().join("inline-3"),
+                path: tmp.path().join("ws/inline-3"),
                 kind: Kind::File,
                 writable: false
             }

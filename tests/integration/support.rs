@@ -70,6 +70,8 @@ pub fn bolinho_with_stdin(cwd: &Path, args: &[&str], stdin: &[u8]) -> Output {
         .args(args)
         .current_dir(cwd)
         .env("BOLINHO_TEST_HOST_VAR", "from the host")
+        // Downloads go to the test's own directory, never the user's cache.
+        .env("BOLINHO_CACHE_DIR", cwd.join(".bolinho-cache"))
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())

@@ -1,0 +1,319 @@
+//! The download cache: content-addressed files, and what each source key last resolved to.
+//!
+//! Layout under the cache root:
+//! - `objects/<sha256>`: downloaded content, named by its sha256, never modified once there;
+//! - `keys/<sha256 of the key>.json`: for a source key (a URL, `s3://bucket/key?version`), the
+//!   object it resolved to and the validators (ETag, Last-Modified, VersionId) that let a
+//!   re-run ask the server whether it changed;
+//! - `tmp/`: downloads in progress.
+//!
+//! Every file is written to `tmp/` under a name no other process uses and renamed into place,
+//! so no reader ever sees a half-written file, and several bolinho processes can share one
+//! cache: two that download the same object rename identical bytes onto the same name.
+
+use std::fs::{self, File};
+use std::io::{self, Read, Write};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+/// What lets a server tell us a cached source has not changed.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Validators {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub etag: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_modified: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub version_id: Option<String>,
+}
+
+/// A cached source: its content file and how it was validated.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Entry {
+    pub sha256: String,
+    pub size: u64,
+    pub validators: Validators,
+    /// The content file, `objects/<sha256>`.
+    pub path: PathBuf,
+}
+
+/// The record kept in `keys/`.
+#[derive(Serialize, Deserialize)]
+struct Record {
+    key: String,
+    sha256: String,
+    size: u64,
+    #[serde(flatten)]
+    validators: Validators,
+}
+
+/// An open cache directory.
+#[derive(Debug, Clone)]
+pub struct Cache {
+    root: PathBuf,
+}
+
+impl Cache {
+    /// Where the cache lives unless `--cache-dir` says otherwise: `$BOLINHO_CACHE_DIR`, else
+    /// `$XDG_CACHE_HOME/bolinho`, else `$HOME/.cache/bolinho`.
+    pub fn default_root() -> Option<PathBuf> {
+        let var = |name: &str| {
+            std::env::var_os(name)
+                .filter(|v| !v.is_empty())
+                .map(PathBuf::from)
+        };
+        var("BOLINHO_CACHE_DIR")
+            .or_else(|| var("XDG_CACHE_HOME").map(|d| d.join("bolinho")))
+            .or_else(|| var("HOME").map(|d| d.join(".cache").join("bolinho")))
+    }
+
+    /// The cache at `root`. Nothing is created until something is stored, so a run with only
+    /// local sources leaves no trace.
+    pub fn open(root: PathBuf) -> Cache {
+        Cache { root }
+    }
+
+    fn create_dirs(&self) -> Result<(), String> {
+        for sub in ["objects", "keys", "tmp"] {
+            let dir = self.root.join(sub);
+            fs::create_dir_all(&dir)
+                .map_err(|e| format!("failed to create cache directory {}: {e}", dir.display()))?;
+        }
+        Ok(())
+    }
+
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
+    /// What `key` last resolved to, if its content is still in the cache.
+    pub fn lookup(&self, key: &str) -> Option<Entry> {
+        let text = fs::read_to_string(self.record_path(key)).ok()?;
+        let record: Record = serde_json::from_str(&text).ok()?;
+        if record.key != key {
+            return None;
+        }
+        let path = self.object_path(&record.sha256);
+        let size = fs::metadata(&path).ok()?.len();
+        (size == record.size).then_some(Entry {
+            sha256: record.sha256,
+            size,
+            validators: record.validators,
+            path,
+        })
+    }
+
+    /// Streams `body` into the cache (at most `limit` bytes, else an error saying so), and
+    /// records it as what `key` resolves to. `expected_sha256`, when given, must match, or
+    /// nothing is kept and the error names both digests.
+    pub fn store(
+        &self,
+        key: &str,
+        validators: Validators,
+        body: &mut dyn Read,
+        limit: u64,
+        expected_sha256: Option<&str>,
+    ) -> Result<Entry, String> {
+        self.create_dirs()?;
+        let tmp = self.tmp_path();
+        let written = copy_hashing(body, &tmp, limit);
+        let (sha256, size) = match written {
+            Ok(done) => done,
+            Err(e) => {
+                let _ = fs::remove_file(&tmp);
+                return Err(e);
+            }
+        };
+        if let Some(expected) = expected_sha256
+            && !expected.eq_ignore_ascii_case(&sha256)
+        {
+            let _ = fs::remove_file(&tmp);
+            return Err(format!(
+                "checksum mismatch: expected sha256 {expected}, got {sha256}"
+            ));
+        }
+        let path = self.object_path(&sha256);
+        fs::rename(&tmp, &path)
+            .map_err(|e| format!("failed to store {} in the cache: {e}", path.display()))?;
+        let entry = Entry {
+            sha256,
+            size,
+            validators,
+            path,
+        };
+        self.remember(key, &entry)?;
+        Ok(entry)
+    }
+
+    /// Records `entry` as what `key` resolves to (after a server said it had not changed, the
+    /// validators may be new).
+    pub fn remember(&self, key: &str, entry: &Entry) -> Result<(), String> {
+        let record = Record {
+            key: key.to_string(),
+            sha256: entry.sha256.clone(),
+            size: entry.size,
+            validators: entry.validators.clone(),
+        };
+        let text = serde_json::to_string(&record).expect("a cache record always serialises");
+        self.create_dirs()?;
+        let tmp = self.tmp_path();
+        let path = self.record_path(key);
+        fs::write(&tmp, text)
+            .and_then(|()| fs::rename(&tmp, &path))
+            .map_err(|e| format!("failed to write cache record {}: {e}", path.display()))
+    }
+
+    /// Puts a cached object at `dest` for the guest: a hard link when the cache and `dest`
+    /// share a filesystem, else a copy. Never a symlink: the guest's sandbox does not follow
+    /// links that lead out of its mounts.
+    pub fn materialize(&self, entry: &Entry, dest: &Path) -> Result<(), String> {
+        fs::hard_link(&entry.path, dest)
+            .or_else(|_| fs::copy(&entry.path, dest).map(drop))
+            .map_err(|e| {
+                format!(
+                    "failed to copy {} to {}: {e}",
+                    entry.path.display(),
+                    dest.display()
+                )
+            })
+    }
+
+    fn object_path(&self, sha256: &str) -> PathBuf {
+        self.root.join("objects").join(sha256)
+    }
+
+    fn record_path(&self, key: &str) -> PathBuf {
+        self.root
+            .join("keys")
+            .join(format!("{}.json", hex(&Sha256::digest(key.as_bytes()))))
+    }
+
+    /// A file name in `tmp/` no other writer, in this process or another, uses.
+    fn tmp_path(&self) -> PathBuf {
+        static NEXT: AtomicU64 = AtomicU64::new(0);
+        let n = NEXT.fetch_add(1, Ordering::Relaxed);
+        self.root
+            .join("tmp")
+            .join(format!("{}-{n}", std::process::id()))
+    }
+}
+
+/// Copies `body` into a new file at `path`, hashing as it goes; fails past `limit` bytes.
+fn copy_hashing(body: &mut dyn Read, path: &Path, limit: u64) -> Result<(String, u64), String> {
+    let mut file =
+        File::create(path).map_err(|e| format!("failed to create {}: {e}", path.display()))?;
+    let mut hasher = Sha256::new();
+    let mut buf = vec![0u8; 64 * 1024];
+    let mut size = 0u64;
+    loop {
+        let n = match body.read(&mut buf) {
+            Ok(0) => break,
+            Ok(n) => n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(format!("failed to download: {e}")),
+        };
+        size += n as u64;
+        if size > limit {
+            return Err(format!("larger than the limit of {limit} bytes"));
+        }
+        hasher.update(&buf[..n]);
+        file.write_all(&buf[..n])
+            .map_err(|e| format!("failed to write {}: {e}", path.display()))?;
+    }
+    file.sync_all()
+        .map_err(|e| format!("failed to write {}: {e}", path.display()))?;
+    Ok((hex(&hasher.finalize()), size))
+}
+
+/// Lower-case hex of a digest.
+pub fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::fetch::test_util::TempDir;
+
+    const HELLO_SHA: &str = "5891b5b522d5df086d0ff0b110fbd9d21bb4fc7163af34d08286a2e846f6be03";
+
+    #[test]
+    fn stored_content_is_found_by_key_and_named_by_hash() {
+        let tmp = TempDir::new();
+        let cache = Cache::open(tmp.path().join("c"));
+        assert_eq!(cache.lookup("https://x/hello"), None);
+        let v = Validators {
+            etag: Some("\"abc\"".into()),
+            ..Default::default()
+        };
+        let entry = cache
+            .store(
+                "https://x/hello",
+                v.clone(),
+                &mut &b"hello\n"[..],
+                100,
+                None,
+            )
+            .unwrap();
+        assert_eq!(entry.sha256, HELLO_SHA);
+        assert_eq!(entry.path, tmp.path().join("c/objects").join(HELLO_SHA));
+        assert_eq!(fs::read(&entry.path).unwrap(), b"hello\n");
+        assert_eq!(cache.lookup("https://x/hello"), Some(entry));
+        assert_eq!(
+            fs::read_dir(tmp.path().join("c/tmp")).unwrap().count(),
+            0,
+            "no temporary file left"
+        );
+    }
+
+    #[test]
+    fn limits_and_checksums_keep_nothing() {
+        let tmp = TempDir::new();
+        let cache = Cache::open(tmp.path().to_path_buf());
+        let err = cache
+            .store("k", Validators::default(), &mut &b"hello\n"[..], 5, None)
+            .unwrap_err();
+        assert_eq!(err, "larger than the limit of 5 bytes");
+        let err = cache
+            .store(
+                "k",
+                Validators::default(),
+                &mut &b"hello\n"[..],
+                100,
+                Some("00"),
+            )
+            .unwrap_err();
+        assert_eq!(
+            err,
+            format!("checksum mismatch: expected sha256 00, got {HELLO_SHA}")
+        );
+        assert_eq!(cache.lookup("k"), None);
+        assert_eq!(fs::read_dir(tmp.path().join("objects")).unwrap().count(), 0);
+        assert_eq!(fs::read_dir(tmp.path().join("tmp")).unwrap().count(), 0);
+        let ok = cache.store(
+            "k",
+            Validators::default(),
+            &mut &b"hello\n"[..],
+            100,
+            Some(&HELLO_SHA.to_uppercase()),
+        );
+        assert!(ok.is_ok());
+    }
+
+    #[test]
+    fn a_missing_object_is_a_miss_and_materialize_copies() {
+        let tmp = TempDir::new();
+        let cache = Cache::open(tmp.path().join("c"));
+        let entry = cache
+            .store("k", Validators::default(), &mut &b"hello\n"[..], 100, None)
+            .unwrap();
+        let dest = tmp.path().join("guest-file");
+        cache.materialize(&entry, &dest).unwrap();
+        assert_eq!(fs::read(&dest).unwrap(), b"hello\n");
+        fs::remove_file(&entry.path).unwrap();
+        assert_eq!(cache.lookup("k"), None);
+    }
+}
