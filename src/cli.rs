@@ -23,6 +23,8 @@ pub struct Cli {
 
 #[derive(FromArgs, Debug)]
 #[argh(subcommand)]
+// Parsed once per process: the size of `RunArgs` costs nothing worth a box.
+#[allow(clippy::large_enum_variant)]
 pub enum Command {
     Run(RunArgs),
     Validate(ValidateArgs),

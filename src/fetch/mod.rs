@@ -8,6 +8,7 @@
 //! with `CreateAs`). This layer never decides what the guest may do with a path: read-only is
 //! reported in `Fetched::writable` and enforced by the WASI layer.
 
+pub mod agent;
 pub mod cache;
 mod data_url;
 mod inline;
