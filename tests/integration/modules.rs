@@ -202,3 +202,21 @@ fn a_module_run_reads_bolinhos_stdin_and_a_job_reads_nothing() {
     );
     assert_eq!((out.code, out.stdout.as_str()), (0, ""), "{}", out.stderr);
 }
+
+/// A guest running millions of instructions once overflowed the host's stack in debug builds:
+/// wasmi's handlers only chain as jumps when optimised (see Cargo.toml's profiles).
+#[test]
+fn a_long_running_guest_does_not_overflow_the_stack() {
+    let dir = TempDir::new("long-running");
+    let line = "0123456789abcdefghijklmnopqrstuvwxyz0123456789abcdefghijklmnopqrstuvwxyz\n";
+    let text = line.repeat(16 * 1024); // 1.2 MB, about 16 million guest instructions through cat
+    dir.write("big.txt", &text);
+    let cat = testdata("wasm/cat.wasm").display().to_string();
+    let out = bolinho(dir.path(), &["run", &cat, "--dir", ".::/", "--", "big.txt"]);
+    assert_eq!((out.code, out.stderr.as_str()), (0, ""));
+    assert!(
+        out.stdout == text,
+        "stdout differs from the file ({} bytes)",
+        out.stdout.len()
+    );
+}
