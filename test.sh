@@ -1,10 +1,44 @@
 #!/usr/bin/env bash
 # Runs every check and test bolinho has, on a fresh machine: format, lints, unit and integration
-# tests. Installs what the tests need first (today: nothing beyond the Rust toolchain; the C test
-# programs are committed pre-built, see testdata/build.sh).
+# tests. Installs what the tests need first: the C test programs are committed pre-built (see
+# testdata/build.sh); the S3 tests need an S3-compatible server, moto_server from PyPI's
+# moto[server] (pinned below), which this script installs if it is missing, starts on a free
+# loopback port for the tests (BOLINHO_TEST_S3_ENDPOINT), and stops when it exits.
+# BOLINHO_SKIP_S3=1 skips the server and the S3 tests; without either, those tests fail.
 set -euo pipefail
 cd "$(dirname "$0")"
 
+MOTO_VERSION=5.2.1
+
+start_s3_server() {
+    if ! python3 -c 'import moto.server' 2>/dev/null; then
+        echo "test.sh: installing moto[server]==$MOTO_VERSION (the S3 server of the S3 tests)"
+        python3 -m pip install --quiet --disable-pip-version-check "moto[server]==$MOTO_VERSION"
+    fi
+    local port
+    port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+    S3_LOG=$(mktemp -t bolinho-moto.XXXXXX)
+    python3 -m moto.server -H 127.0.0.1 -p "$port" >"$S3_LOG" 2>&1 &
+    S3_PID=$!
+    trap 'kill "$S3_PID" 2>/dev/null || true; wait "$S3_PID" 2>/dev/null || true; rm -f "$S3_LOG"' EXIT
+    for _ in $(seq 1 100); do
+        if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
+            export BOLINHO_TEST_S3_ENDPOINT="http://127.0.0.1:$port"
+            return
+        fi
+        if ! kill -0 "$S3_PID" 2>/dev/null; then
+            break
+        fi
+        sleep 0.1
+    done
+    echo "test.sh: the S3 test server (moto) did not start:" >&2
+    cat "$S3_LOG" >&2
+    exit 1
+}
+
 cargo fmt --all -- --check
 cargo clippy --workspace --all-targets --locked -- -D warnings
+if [ "${BOLINHO_SKIP_S3:-}" != 1 ]; then
+    start_s3_server
+fi
 cargo test --workspace --locked

@@ -11,7 +11,7 @@ use argh::FromArgs;
 Run a module with a directory and an environment variable:\n  $ {command_name} run --dir data::/data --env LANG=C app.wasm -- --input /data/x.csv\n\
 Check a job without running it:\n  $ {command_name} validate job.yaml\n\
 List a module's imports and exports:\n  $ {command_name} inspect app.wasm",
-    note = "Exit codes: the guest's own code passes through; 2 usage, 121 invalid job, 122 fetch failed, 123 load or link failed, 125 results not written, 134 trap."
+    note = "Exit codes: the guest's own code passes through; 2 usage, 121 invalid job, 122 fetch failed, 123 load or link failed, 125 results not written, 126 results not published, 134 trap."
 )]
 pub struct Cli {
     /// print the version and exit
@@ -37,7 +37,7 @@ pub enum Command {
     name = "run",
     description = "run a job file (YAML or JSON) or a module (.wasm or .wat)",
     example = "$ {command_name} job.yaml --results out\n$ {command_name} app.wasm --dir .::/ --env K=V -- arg1 arg2",
-    note = "A job's results (stdout, stderr, exitCode, one folder per ResultPaths entry) go to --results, or else to a new directory under ./bolinho-results. --dir, --env, --entrypoint, --import and arguments after -- apply to module runs."
+    note = "A job's results (stdout, stderr, exitCode, one folder per ResultPaths entry) go to --results, or else to a new directory under ./bolinho-results. --dir, --env, --entrypoint, --import, --network, --allow-domain and arguments after -- apply to module runs."
 )]
 pub struct RunArgs {
     /// the job file or module to run
@@ -61,6 +61,12 @@ pub struct RunArgs {
     /// link an import module, NAME=PATH, for imports from module NAME (module runs)
     #[argh(option)]
     pub import: Vec<String>,
+    /// give the guest wasi:http/requests: host (any host) or http (only --allow-domain hosts); default none (module runs)
+    #[argh(option)]
+    pub network: Option<String>,
+    /// a host the guest may reach with --network http: a name, an IP or a glob such as *.example.com; ports are ignored (module runs; repeatable)
+    #[argh(option)]
+    pub allow_domain: Vec<String>,
     /// let a job's `env:NAME` values read the host variable NAME
     #[argh(option)]
     pub allow_env: Vec<String>,

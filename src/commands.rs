@@ -44,6 +44,8 @@ fn run(args: RunArgs) -> Result<u8, Error> {
             envs: &args.env,
             entrypoint: args.entrypoint.as_deref(),
             imports: &args.import,
+            network: args.network.as_deref(),
+            allow_domains: &args.allow_domain,
         })
         .map_err(Error::Usage)?
     } else {
@@ -53,10 +55,12 @@ fn run(args: RunArgs) -> Result<u8, Error> {
             (!args.env.is_empty(), "--env"),
             (args.entrypoint.is_some(), "--entrypoint"),
             (!args.import.is_empty(), "--import"),
+            (args.network.is_some(), "--network"),
+            (!args.allow_domain.is_empty(), "--allow-domain"),
         ];
         if let Some((_, flag)) = module_only.iter().find(|(given, _)| *given) {
             return Err(Error::Usage(format!(
-                "{flag} applies to module runs; a job file sets its own (Parameters, InputSources, Env, Entrypoint, ImportModules)"
+                "{flag} applies to module runs; a job file sets its own (Parameters, InputSources, Env, Entrypoint, ImportModules, Network)"
             )));
         }
         parse_job(&args.file, &contents, args.strict)?
@@ -83,6 +87,9 @@ fn run(args: RunArgs) -> Result<u8, Error> {
     };
     if let Some(path) = &report.results {
         eprintln!("bolinho: results in {}", path.display());
+    }
+    if let Some(target) = &report.published {
+        eprintln!("bolinho: results published to {target}");
     }
     Ok(code)
 }

@@ -5,6 +5,7 @@ use std::fmt;
 use crate::exit::Failure;
 use crate::fetch::FetchError;
 use crate::link::LinkError;
+use crate::publish::PublishError;
 use crate::results::ResultsError;
 use crate::spec::SpecError;
 
@@ -25,6 +26,8 @@ pub enum Error {
     Fetch(FetchError),
     Link(LinkError),
     Results(ResultsError),
+    /// The results were written locally but could not be published.
+    Publish(PublishError),
     /// The engine failed while instantiating (not the guest's doing).
     Instantiate(wasmi::Error),
 }
@@ -37,6 +40,7 @@ impl Error {
             Error::Fetch(_) => Failure::Fetch,
             Error::Link(_) | Error::Instantiate(_) => Failure::Link,
             Error::Results(_) => Failure::Results,
+            Error::Publish(_) => Failure::Publish,
         }
     }
 }
@@ -50,6 +54,7 @@ impl fmt::Display for Error {
             Error::Fetch(e) => e.fmt(f),
             Error::Link(e) => e.fmt(f),
             Error::Results(e) => e.fmt(f),
+            Error::Publish(e) => e.fmt(f),
             Error::Instantiate(e) => write!(f, "failed to instantiate the module: {e}"),
         }
     }
@@ -70,6 +75,11 @@ impl From<FetchError> for Error {
 impl From<LinkError> for Error {
     fn from(e: LinkError) -> Self {
         Error::Link(e)
+    }
+}
+impl From<PublishError> for Error {
+    fn from(e: PublishError) -> Self {
+        Error::Publish(e)
     }
 }
 impl From<ResultsError> for Error {

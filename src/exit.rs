@@ -17,6 +17,8 @@ pub enum Failure {
     Link,
     /// The results directory could not be created or written.
     Results,
+    /// The results were written locally but the job's publisher could not publish them.
+    Publish,
     /// The guest trapped (`unreachable`, out-of-bounds access, stack overflow, ...).
     Trap,
 }
@@ -47,6 +49,11 @@ pub const TABLE: &[(Failure, u8, &str)] = &[
         Failure::Results,
         125,
         "the results directory could not be created or written",
+    ),
+    (
+        Failure::Publish,
+        126,
+        "the results were written locally but could not be published",
     ),
     (
         Failure::Trap,
@@ -84,6 +91,7 @@ mod tests {
             Failure::Fetch,
             Failure::Link,
             Failure::Results,
+            Failure::Publish,
             Failure::Trap,
         ];
         assert_eq!(all.len(), TABLE.len());

@@ -8,6 +8,7 @@ use wasmi::{ExternType, Module};
 
 use crate::describe;
 use crate::link;
+use crate::net;
 
 /// The report for `module`, named `label` in its first line.
 pub fn report(label: &str, module: &Module) -> String {
@@ -17,10 +18,13 @@ pub fn report(label: &str, module: &Module) -> String {
     for import in module.imports() {
         let (from, name, ty) = (import.module(), import.name(), import.ty());
         let _ = writeln!(out, "  {from}::{name}: {}", describe::extern_type(ty));
-        if from == wasi_shim::MODULE {
-            if let Err(reason) = link::check_wasi(name, ty) {
-                missing.push(format!("{from}::{name}: {reason}"));
-            }
+        let check = match from {
+            wasi_shim::MODULE => link::check_wasi(name, ty),
+            net::MODULE => net::check_import(name, ty),
+            _ => Ok(()),
+        };
+        if let Err(reason) = check {
+            missing.push(format!("{from}::{name}: {reason}"));
         }
     }
     out.push_str("exports:\n");
@@ -62,6 +66,13 @@ pub fn report(label: &str, module: &Module) -> String {
         .filter(|m| *m != wasi_shim::MODULE)
         .collect();
     for name in modules {
+        if name == net::MODULE {
+            let _ = writeln!(
+                out,
+                "needs the network ({name}): --network host or http, or a job's Network.Type Host or HTTP"
+            );
+            continue;
+        }
         let _ = writeln!(
             out,
             "needs import module `{name}` (an ImportModules entry, --import {name}=PATH, or the file /{} in the guest)",

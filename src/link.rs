@@ -1,7 +1,8 @@
 //! Resolves every import of the entry module, recursively, before anything runs.
 //!
 //! An import's module name is resolved (shared/spec/bacalhau-compat.md §5) to: the WASI shim for
-//! `wasi_snapshot_preview1`; else a module already resolved under that name; else the first
+//! `wasi_snapshot_preview1`; the network module for `wasi:http/requests` when the run offers it
+//! (§9; `net::Offer`); else a module already resolved under that name; else the first
 //! declared import module whose Alias, Target (with or without its leading `/`) or file name
 //! (with or without `.wasm`) equals it; else the name taken as a path in the guest filesystem.
 //! Each resolved import is checked against what its provider exports. Every failure is collected,
@@ -15,6 +16,7 @@ use std::fmt;
 use wasmi::{Engine, ExternType, Func, FuncType, Linker, Module, Store};
 
 use crate::describe;
+use crate::net::{self, Offer};
 use crate::run::Host;
 
 /// A module's bytes and the names it may be linked under.
@@ -202,14 +204,16 @@ impl Resolver<'_> {
     }
 }
 
-/// Loads the entry module and resolves its imports against `declared` import modules and the
-/// guest filesystem. Checks the entrypoint too, so that no error waits until after start-up.
+/// Loads the entry module and resolves its imports against the host's modules (WASI, and the
+/// network as `network` says), `declared` import modules and the guest filesystem. Checks the
+/// entrypoint too, so that no error waits until after start-up.
 pub fn resolve(
     engine: &Engine,
     entry: ModuleBytes,
     declared: Vec<ModuleBytes>,
     files: &dyn GuestFiles,
     entrypoint: &str,
+    network: &Offer,
 ) -> Result<Linked, LinkError> {
     let mut r = Resolver {
         engine,
@@ -235,6 +239,8 @@ pub fn resolve(
         for (module, name, ty) in imports {
             let check = if module == wasi_shim::MODULE {
                 check_wasi(&name, &ty)
+            } else if module == net::MODULE && *network == Offer::Provided {
+                net::check_import(&name, &ty)
             } else {
                 match r.provider(&module)? {
                     Some(provider) => {
@@ -243,10 +249,15 @@ pub fn resolve(
                         }
                         check_export(&r.nodes[provider], &name, &ty)
                     }
-                    None => Err(format!(
-                        "no import module is named `{module}`, and no file /{} exists",
-                        module.trim_start_matches('/')
-                    )),
+                    None => match network {
+                        // Withheld, the name is like any other (Bacalhau then registers no
+                        // such module), but what the user needs to hear is the setting.
+                        Offer::Withheld(why) if module == net::MODULE => Err(why.to_string()),
+                        _ => Err(format!(
+                            "no import module is named `{module}`, and no file /{} exists",
+                            module.trim_start_matches('/')
+                        )),
+                    },
                 }
             };
             if let Err(reason) = check {

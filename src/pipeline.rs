@@ -1,5 +1,5 @@
-//! A run wired in named steps: environment, results directory, fetch, guest filesystem, link,
-//! run, results. Each step adds what it was doing to its errors.
+//! A run wired in named steps: environment and network, results directory, fetch, guest
+//! filesystem, link, run, results. Each step adds what it was doing to its errors.
 
 use std::fs;
 use std::io;
@@ -10,6 +10,8 @@ use wasi_shim::{Access, WasiCtx, WasiCtxBuilder};
 use crate::error::Error;
 use crate::fetch::{self, Cache, FetchError, Fetched, Workspace};
 use crate::link::{self, GuestFiles, ModuleBytes};
+use crate::net::{self, Net, Offer};
+use crate::publish;
 use crate::results::{ResultsDir, ResultsError};
 use crate::run::{self, Outcome};
 use crate::spec::{EnvValue, ModuleLocation, Origin, Plan, Source};
@@ -32,11 +34,16 @@ pub struct RunOptions {
 pub struct Report {
     pub outcome: Outcome,
     pub results: Option<PathBuf>,
+    /// Where the publisher put the results besides the local directory (`s3://...`).
+    pub published: Option<String>,
 }
 
 /// Runs a plan: every step before the guest starts fails cleanly, leaving no results behind.
 pub fn run(plan: &Plan, options: &RunOptions) -> Result<Report, Error> {
     let env = resolve_env(plan, &options.allow_env)?;
+    let net = Net::for_plan(plan).map_err(Error::Setup)?;
+    // A publisher that could never publish (ipfs, bad S3 settings) fails before anything runs.
+    let publisher = publish::prepare(plan).map_err(Error::Setup)?;
     // Jobs always save results; a bare module run only when asked to.
     let results = match (plan.origin, &options.results) {
         (Origin::Job, requested) => Some(ResultsDir::create(requested.as_deref(), &plan.name)?),
@@ -72,11 +79,15 @@ pub fn run(plan: &Plan, options: &RunOptions) -> Result<Report, Error> {
 
     let wasi = guest_context(plan, &argv0, &env, &fetched, results.as_ref())?;
     let engine = run::engine();
-    let linked = link::resolve(&engine, entry, imports, &wasi, &plan.entrypoint)?;
-    let mut store = run::new_store(&engine, wasi);
+    let offer = Offer::for_plan(plan);
+    let linked = link::resolve(&engine, entry, imports, &wasi, &plan.entrypoint, &offer)?;
     let mut linker = wasmi::Linker::new(&engine);
     wasi_shim::add_to_linker(&mut linker, |host: &mut run::Host| &mut host.wasi)
         .map_err(Error::Instantiate)?;
+    if net.is_some() {
+        net::add_to_linker(&mut linker).map_err(Error::Instantiate)?;
+    }
+    let mut store = run::new_store(&engine, wasi, net);
 
     let outcome = match linked.instantiate(&mut store, &mut linker) {
         Ok(entrypoint) => run::call(&mut store, entrypoint),
@@ -98,7 +109,16 @@ pub fn run(plan: &Plan, options: &RunOptions) -> Result<Report, Error> {
         }
         None => None,
     };
-    Ok(Report { outcome, results })
+    // Publishing copies the finished directory; a failure keeps it and says where it is.
+    let published = match &results {
+        Some(path) => publisher.publish(path)?,
+        None => None,
+    };
+    Ok(Report {
+        outcome,
+        results,
+        published,
+    })
 }
 
 /// The number recorded in `exitCode`: the guest's status, or bolinho's trap code.

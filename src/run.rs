@@ -4,9 +4,13 @@
 use wasi_shim::WasiCtx;
 use wasmi::{Config, Engine, Func, Store, TrapCode};
 
-/// What the store holds: the WASI context host functions reach through `Caller::data_mut`.
+use crate::net::Net;
+
+/// What the store holds: the WASI context, and the network when the run has one, that host
+/// functions reach through `Caller::data_mut`.
 pub struct Host {
     pub wasi: WasiCtx,
+    pub net: Option<Net>,
 }
 
 /// How a guest ended.
@@ -24,8 +28,8 @@ pub fn engine() -> Engine {
     Engine::new(&Config::default())
 }
 
-pub fn new_store(engine: &Engine, wasi: WasiCtx) -> Store<Host> {
-    Store::new(engine, Host { wasi })
+pub fn new_store(engine: &Engine, wasi: WasiCtx, net: Option<Net>) -> Store<Host> {
+    Store::new(engine, Host { wasi, net })
 }
 
 /// Calls the entrypoint (checked by `link` to be `() -> ()`).

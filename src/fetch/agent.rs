@@ -24,3 +24,18 @@ pub fn agent() -> ureq::Agent {
         .build()
         .into()
 }
+
+/// The agent for guests' own requests (`wasi:http/requests`, `src/net/`): `timeout` for each
+/// whole exchange, body included (Bacalhau's `http.Client{Timeout}`; the caller shortens it
+/// per redirect hop), and no redirects followed here: `net` follows them itself, checking each
+/// hop's host against the job's `Domains`. A `3xx` is then returned as a response.
+pub fn guest_agent(timeout: Duration) -> ureq::Agent {
+    ureq::Agent::config_builder()
+        .timeout_global(Some(timeout))
+        .max_redirects(0)
+        .max_redirects_will_error(false)
+        .http_status_as_error(false)
+        .user_agent(concat!("bolinho/", env!("CARGO_PKG_VERSION")))
+        .build()
+        .into()
+}

@@ -2,9 +2,10 @@
 //!
 //! Layout under the cache root:
 //! - `objects/<sha256>`: downloaded content, named by its sha256, never modified once there;
-//! - `keys/<sha256 of the key>.json`: for a source key (a URL, `s3://bucket/key?version`), the
-//!   object it resolved to and the validators (ETag, Last-Modified, VersionId) that let a
-//!   re-run ask the server whether it changed;
+//! - `keys/<sha256 of the key>.json`: for a source key (a URL, `s3://bucket/key?version`,
+//!   `ipfs://<cid>`), the object it resolved to, the validators (ETag, Last-Modified,
+//!   VersionId) that let a re-run ask the server whether it changed, and the file name the
+//!   server gave the content (`Content-Disposition`), so a re-run names it the same;
 //! - `tmp/`: downloads in progress.
 //!
 //! Every file is written to `tmp/` under a name no other process uses and renamed into place,
@@ -38,6 +39,8 @@ pub struct Entry {
     pub validators: Validators,
     /// The content file, `objects/<sha256>`.
     pub path: PathBuf,
+    /// The file name the server gave the content (`Content-Disposition`), if any.
+    pub name: Option<String>,
 }
 
 /// The record kept in `keys/`.
@@ -48,6 +51,8 @@ struct Record {
     size: u64,
     #[serde(flatten)]
     validators: Validators,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    name: Option<String>,
 }
 
 /// An open cache directory.
@@ -103,6 +108,7 @@ impl Cache {
             size,
             validators: record.validators,
             path,
+            name: record.name,
         })
     }
 
@@ -113,6 +119,20 @@ impl Cache {
         &self,
         key: &str,
         validators: Validators,
+        body: &mut dyn Read,
+        limit: u64,
+        expected_sha256: Option<&str>,
+    ) -> Result<Entry, String> {
+        self.store_named(key, validators, None, body, limit, expected_sha256)
+    }
+
+    /// `store`, also recording `name`, the file name the server gave the content, in the
+    /// same (atomic) record write.
+    pub fn store_named(
+        &self,
+        key: &str,
+        validators: Validators,
+        name: Option<String>,
         body: &mut dyn Read,
         limit: u64,
         expected_sha256: Option<&str>,
@@ -143,6 +163,7 @@ impl Cache {
             size,
             validators,
             path,
+            name,
         };
         self.remember(key, &entry)?;
         Ok(entry)
@@ -156,6 +177,7 @@ impl Cache {
             sha256: entry.sha256.clone(),
             size: entry.size,
             validators: entry.validators.clone(),
+            name: entry.name.clone(),
         };
         let text = serde_json::to_string(&record).expect("a cache record always serialises");
         self.create_dirs()?;
@@ -301,6 +323,39 @@ mod tests {
             Some(&HELLO_SHA.to_uppercase()),
         );
         assert!(ok.is_ok());
+    }
+
+    #[test]
+    fn the_server_given_name_is_kept_with_the_record() {
+        let tmp = TempDir::new();
+        let cache = Cache::open(tmp.path().to_path_buf());
+        let entry = cache
+            .store_named(
+                "https://x/dl?id=1",
+                Validators::default(),
+                Some("data.csv".into()),
+                &mut &b"a,b\n"[..],
+                100,
+                None,
+            )
+            .unwrap();
+        assert_eq!(entry.name.as_deref(), Some("data.csv"));
+        assert_eq!(cache.lookup("https://x/dl?id=1"), Some(entry.clone()));
+        // `remember` (after a 304) keeps it too.
+        let newer = Entry {
+            validators: Validators {
+                etag: Some("\"2\"".into()),
+                ..Default::default()
+            },
+            ..entry
+        };
+        cache.remember("https://x/dl?id=1", &newer).unwrap();
+        assert_eq!(cache.lookup("https://x/dl?id=1"), Some(newer));
+        // Records written before names existed still read.
+        let plain = cache
+            .store("k", Validators::default(), &mut &b"x"[..], 100, None)
+            .unwrap();
+        assert_eq!(plain.name, None);
     }
 
     #[test]

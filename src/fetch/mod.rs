@@ -11,8 +11,12 @@
 pub mod agent;
 pub mod cache;
 mod data_url;
+mod http;
 mod inline;
+mod ipfs;
 mod local;
+pub mod progress;
+pub(crate) mod s3;
 mod tarball;
 #[cfg(test)]
 mod test_util;
@@ -132,9 +136,9 @@ pub fn fetch(input: &Input, index: usize, ctx: &Context) -> Result<Fetched, Fetc
             create_as,
         } => local::fetch(path, *read_write, *create_as),
         Source::Inline { url } => inline::fetch(url, &ws.slot(index, "inline")),
-        Source::S3(_) => Err("source type `s3` is not supported yet".to_string()),
-        Source::Url { .. } => Err("source type `urlDownload` is not supported yet".to_string()),
-        Source::Ipfs { .. } => Err("source type `ipfs` is not supported yet".to_string()),
+        Source::S3(source) => s3::fetch(source, &ws.slot(index, "s3"), ctx),
+        Source::Url { url } => http::fetch(url, &ws.slot(index, "url"), ctx),
+        Source::Ipfs { cid } => ipfs::fetch(cid, &ws.slot(index, "ipfs"), ctx),
     };
     fetched.map_err(|message| FetchError::new(input, message))
 }
@@ -183,8 +187,11 @@ fn describe(source: &Source) -> String {
     match source {
         Source::Local { path, .. } => format!("local path {}", path.display()),
         Source::Inline { .. } => "inline data URL".to_string(),
-        Source::S3(s3) => format!("s3://{}/{}", s3.bucket, s3.key),
-        Source::Url { url } => format!("URL {url}"),
+        Source::S3(s3) => match &s3.version_id {
+            Some(version) => format!("s3://{}/{}?versionId={version}", s3.bucket, s3.key),
+            None => format!("s3://{}/{}", s3.bucket, s3.key),
+        },
+        Source::Url { url } => format!("URL {}", http::redact(url)),
         Source::Ipfs { cid } => format!("IPFS CID {cid}"),
     }
 }
@@ -234,12 +241,16 @@ mod tests {
     }
 
     #[test]
-    fn unsupported_source_names_its_type() {
+    fn an_ipfs_source_without_a_gateway_names_the_cid() {
         let tmp = TempDir::new();
-        let err = fetch(&input(Source::Ipfs { cid: "Qm".into() }), 1, &context(&tmp)).unwrap_err();
+        let cid = "QmT78zSuBmuS4z925WZfrqQ1qHaJ56DQaTfyMUF7F8ff5o";
+        let err = fetch(&input(Source::Ipfs { cid: cid.into() }), 1, &context(&tmp)).unwrap_err();
         assert_eq!(
             err.to_string(),
-            "failed to fetch Tasks[0].InputSources[1] (IPFS CID Qm): source type `ipfs` is not supported yet"
+            format!(
+                "failed to fetch Tasks[0].InputSources[1] (IPFS CID {cid}): no IPFS gateway \
+                 configured: pass --ipfs-gateway URL or set BOLINHO_IPFS_GATEWAY (e.g. https://ipfs.io)"
+            )
         );
     }
 

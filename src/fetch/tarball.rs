@@ -1,4 +1,5 @@
-//! Safe expansion of a tar.gz into a new directory.
+//! Safe expansion of a tar.gz (inline sources) or a plain tar (IPFS gateways) into a new
+//! directory.
 //!
 //! The archive is untrusted. We never use `tar`'s `unpack` helpers: each entry's path is
 //! validated component by component and the entry is written by hand, so nothing is created
@@ -36,6 +37,16 @@ pub(super) const MAX_EXPANDED: u64 = 1 << 30;
 
 /// Expands the tar.gz `gz` into `dest`, which must not exist yet.
 pub(super) fn expand(gz: &[u8], dest: &Path, limit: u64) -> Result<(), String> {
+    expand_stream(GzDecoder::new(gz), dest, limit)
+}
+
+/// Expands the uncompressed tar read from `tar` into `dest`, which must not exist yet, by the
+/// same rules as `expand` (the bound counts the tar stream itself).
+pub(super) fn expand_tar(tar: impl Read, dest: &Path, limit: u64) -> Result<(), String> {
+    expand_stream(tar, dest, limit)
+}
+
+fn expand_stream(stream: impl Read, dest: &Path, limit: u64) -> Result<(), String> {
     fs::create_dir(dest)
         .map_err(|e| format!("failed to create {}: {}", dest.display(), io_message(&e)))?;
     set_mode(dest, 0o700).map_err(|e| {
@@ -50,7 +61,7 @@ pub(super) fn expand(gz: &[u8], dest: &Path, limit: u64) -> Result<(), String> {
         limit,
     });
     let reader = Bounded {
-        inner: GzDecoder::new(gz),
+        inner: stream,
         budget: Rc::clone(&budget),
     };
     let mut archive = Archive::new(reader);

@@ -6,6 +6,8 @@
 
 use std::path::{Path, PathBuf};
 
+use crate::net::Domain;
+
 use super::plan::{
     CreateAs, EnvValue, EnvVar, ImportModule, Input, ModuleLocation, Network, Origin, Plan,
     Publisher, Source,
@@ -20,6 +22,10 @@ pub struct ModuleFlags<'a> {
     pub envs: &'a [String],
     pub entrypoint: Option<&'a str>,
     pub imports: &'a [String],
+    /// `--network none|host|http`.
+    pub network: Option<&'a str>,
+    /// `--allow-domain GLOB`, for `--network http`.
+    pub allow_domains: &'a [String],
 }
 
 // `&Path` has no `Default`, so the derive cannot be used.
@@ -32,6 +38,8 @@ impl Default for ModuleFlags<'_> {
             envs: &[],
             entrypoint: None,
             imports: &[],
+            network: None,
+            allow_domains: &[],
         }
     }
 }
@@ -95,6 +103,7 @@ pub fn module_plan(flags: &ModuleFlags<'_>) -> Result<Plan, String> {
             alias: Some(alias.to_string()),
         });
     }
+    let network = network(flags.network, flags.allow_domains)?;
     Ok(Plan {
         name,
         origin: Origin::Module,
@@ -107,8 +116,39 @@ pub fn module_plan(flags: &ModuleFlags<'_>) -> Result<Plan, String> {
         outputs: Vec::new(),
         preopen_root: false,
         publisher: Publisher::Local,
-        network: Network::None,
+        network,
     })
+}
+
+/// `--network` and `--allow-domain`: no network unless asked; `http` needs the domains, and
+/// the domains need `http`.
+fn network(kind: Option<&str>, domains: &[String]) -> Result<Network, String> {
+    let kind = kind.unwrap_or("none");
+    let network = match kind.to_ascii_lowercase().as_str() {
+        "none" => Network::None,
+        "host" | "full" => Network::Host,
+        "http" => Network::Http {
+            domains: domains.to_vec(),
+        },
+        _ => {
+            return Err(format!("--network {kind}: expected none, host or http"));
+        }
+    };
+    match (&network, domains.first()) {
+        (Network::Http { .. }, None) => Err(
+            "--network http: name the hosts the guest may reach with --allow-domain GLOB".into(),
+        ),
+        (Network::Http { .. }, Some(_)) => {
+            for domain in domains {
+                Domain::parse(domain).map_err(|e| format!("--allow-domain {domain}: {e}"))?;
+            }
+            Ok(network)
+        }
+        (_, Some(domain)) => Err(format!(
+            "--allow-domain {domain}: applies to --network http"
+        )),
+        (_, None) => Ok(network),
+    }
 }
 
 /// `data`, `/data/`, `./data` -> `/data`; `.` and `/` -> `/`; `None` when `..` leaves `/`.
@@ -149,6 +189,7 @@ mod tests {
             envs: &envs,
             entrypoint: None,
             imports: &imports,
+            ..Default::default()
         })
         .unwrap();
         assert_eq!(plan.name, "app");
@@ -210,6 +251,46 @@ mod tests {
         assert_eq!(
             bad(&[], &[], &["lib.wasm"]),
             "--import lib.wasm: expected NAME=PATH"
+        );
+    }
+
+    #[test]
+    fn network_flags_become_the_plans_network() {
+        let plan = |network: Option<&str>, domains: &[&str]| {
+            let domains = strings(domains);
+            module_plan(&ModuleFlags {
+                module: Path::new("a.wasm"),
+                network,
+                allow_domains: &domains,
+                ..Default::default()
+            })
+            .map(|p| p.network)
+        };
+        assert_eq!(plan(None, &[]), Ok(Network::None));
+        assert_eq!(plan(Some("none"), &[]), Ok(Network::None));
+        assert_eq!(plan(Some("Host"), &[]), Ok(Network::Host));
+        assert_eq!(
+            plan(Some("http"), &["*.a.com", "b.org:8080"]),
+            Ok(Network::Http {
+                domains: strings(&["*.a.com", "b.org:8080"])
+            })
+        );
+        assert_eq!(
+            plan(Some("wifi"), &[]).unwrap_err(),
+            "--network wifi: expected none, host or http"
+        );
+        assert_eq!(
+            plan(Some("http"), &[]).unwrap_err(),
+            "--network http: name the hosts the guest may reach with --allow-domain GLOB"
+        );
+        assert_eq!(
+            plan(None, &["a.com"]).unwrap_err(),
+            "--allow-domain a.com: applies to --network http"
+        );
+        assert_eq!(
+            plan(Some("http"), &["http://a.com/"]).unwrap_err(),
+            "--allow-domain http://a.com/: `http://a.com/` is not a domain: write a host name \
+             or a glob such as *.example.com, without scheme or path"
         );
     }
 

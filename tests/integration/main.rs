@@ -3,11 +3,15 @@
 mod cli;
 mod differential;
 mod examples;
+mod http;
+mod http_server;
 mod inspect;
 mod interrupt;
 mod jobs;
 mod linking;
 mod modules;
 mod mounts;
+mod network;
 mod results;
+mod s3;
 mod support;

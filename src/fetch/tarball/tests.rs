@@ -371,3 +371,20 @@ fn symlink_target_rule() {
         );
     }
 }
+
+#[test]
+fn a_plain_tar_expands_by_the_same_rules() {
+    let tmp = TempDir::new();
+    let dest = tmp.path().join("out");
+    let archive = tar(&[Entry::Dir("cid/"), Entry::File("cid/a.txt", b"alpha")]);
+    expand_tar(&archive[..], &dest, MAX_EXPANDED).unwrap();
+    assert_eq!(fs::read(dest.join("cid/a.txt")).unwrap(), b"alpha");
+
+    let evil = tar(&[Entry::File("cid/../../evil", b"x")]);
+    let err = expand_tar(&evil[..], &tmp.path().join("evil"), MAX_EXPANDED).unwrap_err();
+    assert_eq!(err, "refused entry `cid/../../evil`: path contains `..`");
+    assert!(!tmp.path().join("evil/evil").exists() && !tmp.path().join("../evil").exists());
+
+    let err = expand_tar(&archive[..], &tmp.path().join("small"), 100).unwrap_err();
+    assert_eq!(err, "archive expands to more than 100 bytes");
+}

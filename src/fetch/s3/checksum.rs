@@ -1,0 +1,92 @@
+//! `ChecksumSHA256`: the sha256 an object must have, as the job wrote it (hex, or the base64
+//! S3 uses), and the one message a mismatch gives, for fresh and cached copies alike.
+
+use crate::fetch::cache::Entry;
+
+/// An expected sha256: lower-case hex, and the base64 text the job gave, if it gave that.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(super) struct Checksum {
+    pub hex: String,
+    pub base64: Option<String>,
+}
+
+impl Checksum {
+    /// 64 hex digits, or the 44-character base64 of the 32 bytes (S3's `x-amz-checksum-sha256`,
+    /// which is what Bacalhau compares `ChecksumSHA256` with).
+    pub fn parse(text: &str) -> Result<Checksum, String> {
+        let text = text.trim();
+        if text.len() == 64 && text.bytes().all(|b| b.is_ascii_hexdigit()) {
+            return Ok(Checksum {
+                hex: text.to_ascii_lowercase(),
+                base64: None,
+            });
+        }
+        match decode_base64(text) {
+            Some(bytes) if bytes.len() == 32 => Ok(Checksum {
+                hex: crate::fetch::cache::hex(&bytes),
+                base64: Some(text.to_string()),
+            }),
+            _ => Err(format!(
+                "ChecksumSHA256 `{text}` is neither 64 hex digits nor the base64 of a sha256 \
+                 (44 characters)"
+            )),
+        }
+    }
+
+    /// Checks a cached object, with the words `Cache::store` uses for a fresh one.
+    pub fn verify(&self, entry: &Entry) -> Result<(), String> {
+        if entry.sha256 == self.hex {
+            return Ok(());
+        }
+        Err(self.explain(format!(
+            "checksum mismatch: expected sha256 {}, got {}",
+            self.hex, entry.sha256
+        )))
+    }
+
+    /// A mismatch message, saying what the job wrote when it wrote base64.
+    pub fn explain(&self, message: String) -> String {
+        match &self.base64 {
+            Some(b64) if message.starts_with("checksum mismatch") => {
+                format!(
+                    "{message} (the job's ChecksumSHA256 `{b64}` is the expected sha256 in base64)"
+                )
+            }
+            _ => message,
+        }
+    }
+}
+
+/// Standard base64 with padding; `None` for anything else.
+pub(super) fn decode_base64(text: &str) -> Option<Vec<u8>> {
+    fn value(c: u8) -> Option<u32> {
+        Some(match c {
+            b'A'..=b'Z' => c - b'A',
+            b'a'..=b'z' => c - b'a' + 26,
+            b'0'..=b'9' => c - b'0' + 52,
+            b'+' => 62,
+            b'/' => 63,
+            _ => return None,
+        } as u32)
+    }
+    let bytes = text.as_bytes();
+    if bytes.is_empty() || bytes.len() % 4 != 0 {
+        return None;
+    }
+    let mut out = Vec::with_capacity(bytes.len() / 4 * 3);
+    for (i, chunk) in bytes.chunks(4).enumerate() {
+        let last = i == bytes.len() / 4 - 1;
+        let pad = chunk.iter().rev().take_while(|&&c| c == b'=').count();
+        if pad > 2 || (pad > 0 && !last) {
+            return None;
+        }
+        let mut n = 0u32;
+        for &c in &chunk[..4 - pad] {
+            n = (n << 6) | value(c)?;
+        }
+        n <<= 6 * pad as u32;
+        let decoded = [(n >> 16) as u8, (n >> 8) as u8, n as u8];
+        out.extend_from_slice(&decoded[..3 - pad]);
+    }
+    Some(out)
+}

@@ -1,0 +1,243 @@
+//! Which hosts a guest may reach: any (`Network.Type` Host or Full), or those matching the
+//! `Domains` globs (HTTP).
+//!
+//! Matching follows Bacalhau's `matchWildcard` (pkg/executor/wasm/funcs/http/http.go): ports
+//! are ignored on both sides, letters match whatever their case, a pattern without `*` must
+//! equal the host, and `*` matches any run of characters, dots included. So `*.example.com`
+//! matches `api.example.com` and `a.b.example.com` but **not** `example.com` itself (Bacalhau
+//! tests the suffix `.example.com`); list `example.com` too, or write `.example.com`.
+//!
+//! Two deliberate differences, both where Bacalhau's rule can never match what the user
+//! meant: a leading dot (`.example.com`, the form Bacalhau's Docker HTTP gateway uses) matches
+//! the domain and every subdomain, where Bacalhau's WASM matcher compares it literally; and a
+//! pattern with several `*` is a true glob (Bacalhau looks at the text around the first `*`
+//! only, and lets a middle `*` match overlapping text: `api.*.com` matches `api.com` there).
+
+use std::fmt;
+
+/// The hosts a run may reach.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Policy {
+    /// `Network.Type` Host (or Full): any host.
+    Any,
+    /// `Network.Type` HTTP: hosts matching one of these.
+    Domains(Vec<Domain>),
+}
+
+impl Policy {
+    /// Whether a request may go to `host` (a URL's host: a name, an IPv4 address, or an IPv6
+    /// address with or without brackets; no port).
+    pub fn allows(&self, host: &str) -> bool {
+        match self {
+            Policy::Any => true,
+            Policy::Domains(domains) => {
+                let host = normalise_host(host);
+                domains.iter().any(|d| d.matches(&host))
+            }
+        }
+    }
+}
+
+/// One entry of `Domains`, parsed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Domain {
+    /// Lower-case, without port, brackets or trailing dot.
+    pattern: String,
+    /// Written with a leading dot: the domain and all its subdomains.
+    subdomains: bool,
+}
+
+impl Domain {
+    /// Parses a `Domains` entry or an `--allow-domain` value: a host name, an IP address or a
+    /// glob, optionally with a port (ignored). The error says what is wrong with it.
+    pub fn parse(text: &str) -> Result<Domain, String> {
+        let lower = text.trim().to_ascii_lowercase();
+        if lower.is_empty() {
+            return Err("empty domain".into());
+        }
+        if lower.contains('/') || lower.contains(char::is_whitespace) {
+            return Err(format!(
+                "`{text}` is not a domain: write a host name or a glob such as *.example.com, \
+                 without scheme or path"
+            ));
+        }
+        let host = strip_port(&lower).ok_or_else(|| format!("`{text}` has a bad port"))?;
+        let (pattern, subdomains) = match host.strip_prefix('.') {
+            Some(rest) => (rest, true),
+            None => (host, false),
+        };
+        let pattern = pattern.strip_suffix('.').unwrap_or(pattern);
+        if pattern.is_empty() {
+            return Err(format!("`{text}` names no host"));
+        }
+        Ok(Domain {
+            pattern: pattern.to_string(),
+            subdomains,
+        })
+    }
+
+    /// `host` is already normalised (`normalise_host`).
+    fn matches(&self, host: &str) -> bool {
+        if self.subdomains {
+            return host == self.pattern
+                || host
+                    .strip_suffix(self.pattern.as_str())
+                    .is_some_and(|rest| rest.ends_with('.'));
+        }
+        glob(self.pattern.as_bytes(), host.as_bytes())
+    }
+}
+
+impl fmt::Display for Domain {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let dot = if self.subdomains { "." } else { "" };
+        write!(f, "{dot}{}", self.pattern)
+    }
+}
+
+/// `host`, `host:port`, `[v6]`, `[v6]:port` or a bare IPv6 address, without the port and
+/// brackets; `None` when a port is there but is not a number.
+fn strip_port(text: &str) -> Option<&str> {
+    if let Some(rest) = text.strip_prefix('[') {
+        let (host, after) = rest.split_once(']')?;
+        return match after.strip_prefix(':') {
+            None if after.is_empty() => Some(host),
+            Some(port) if is_port(port) => Some(host),
+            _ => None,
+        };
+    }
+    match text.split_once(':') {
+        // Two colons or more: an IPv6 address, which cannot carry a port without brackets.
+        Some((_, rest)) if rest.contains(':') => Some(text),
+        Some((host, port)) if is_port(port) => Some(host),
+        Some(_) => None,
+        None => Some(text),
+    }
+}
+
+fn is_port(text: &str) -> bool {
+    !text.is_empty() && text.len() <= 5 && text.bytes().all(|b| b.is_ascii_digit())
+}
+
+/// A URL's host as the patterns are written: lower-case, no brackets, no trailing dot.
+fn normalise_host(host: &str) -> String {
+    let host = host.trim_start_matches('[').trim_end_matches(']');
+    let host = host.strip_suffix('.').unwrap_or(host);
+    host.to_ascii_lowercase()
+}
+
+/// Whether `text` matches `pattern`, where `*` matches any run of bytes (the classic
+/// greedy matcher that backtracks to the last `*`: linear in practice, never exponential).
+fn glob(pattern: &[u8], text: &[u8]) -> bool {
+    let (mut p, mut t) = (0, 0);
+    let mut star: Option<(usize, usize)> = None;
+    while t < text.len() {
+        if p < pattern.len() && pattern[p] == b'*' {
+            star = Some((p, t));
+            p += 1;
+        } else if p < pattern.len() && pattern[p] == text[t] {
+            p += 1;
+            t += 1;
+        } else if let Some((sp, st)) = star {
+            // Let the last `*` swallow one more byte and retry from there.
+            star = Some((sp, st + 1));
+            p = sp + 1;
+            t = st + 1;
+        } else {
+            return false;
+        }
+    }
+    pattern[p..].iter().all(|&b| b == b'*')
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn allows(patterns: &[&str], host: &str) -> bool {
+        let domains = patterns.iter().map(|p| Domain::parse(p).unwrap()).collect();
+        Policy::Domains(domains).allows(host)
+    }
+
+    /// Bacalhau's own table (TestWildcardMatching, TestNetworkAccess), then our edges.
+    #[test]
+    fn globs_match_like_bacalhau() {
+        for (pattern, host, expected) in [
+            ("example.com", "example.com", true),
+            ("example.com:8080", "example.com", true),
+            ("*.example.com", "api.example.com", true),
+            ("api.*", "api.example.com", true),
+            ("api.*.com", "api.test.com", true),
+            ("example.com", "test.com", false),
+            ("*", "anything.com", true),
+            // `*.example.com` does not match the bare domain (Bacalhau: suffix `.example.com`).
+            ("*.example.com", "example.com", false),
+            ("*.example.com", "a.b.example.com", true),
+            ("*.example.com", "badexample.com", false),
+            ("*.example.com", "example.com.evil.net", false),
+            ("Example.COM", "example.com", true),
+            ("example.com", "EXAMPLE.com", true),
+            ("example.com", "example.com.", true),
+            ("127.0.0.1", "127.0.0.1", true),
+            ("127.0.0.*", "127.0.0.1", true),
+            ("127.0.0.1", "127.0.0.10", false),
+            ("*.*.com", "a.b.com", true),
+            ("*.*.com", "a.com", false),
+            // A true glob: the middle `*` cannot overlap the text around it.
+            ("api.*.com", "api.com", false),
+            ("a*b*c", "aXbYc", true),
+            ("a*b*c", "aXbY", false),
+        ] {
+            assert_eq!(allows(&[pattern], host), expected, "{pattern} ~ {host}");
+        }
+    }
+
+    #[test]
+    fn a_leading_dot_allows_the_domain_and_its_subdomains() {
+        assert!(allows(&[".example.com"], "example.com"));
+        assert!(allows(&[".example.com"], "a.b.example.com"));
+        assert!(!allows(&[".example.com"], "badexample.com"));
+        assert!(!allows(&[".example.com"], "com"));
+    }
+
+    #[test]
+    fn ports_and_brackets_are_ignored() {
+        assert!(allows(&["[::1]:8080"], "[::1]"));
+        assert!(allows(&["::1"], "[::1]"));
+        assert!(allows(&["[::1]"], "::1"));
+        assert!(!allows(&["::1"], "[::2]"));
+        assert!(allows(&["localhost:1"], "localhost"));
+    }
+
+    #[test]
+    fn several_domains_any_match_and_none_allows_nothing() {
+        assert!(allows(&["a.com", "*.b.com"], "x.b.com"));
+        assert!(!allows(&["a.com", "*.b.com"], "c.com"));
+        assert!(!allows(&[], "a.com"));
+        assert!(Policy::Any.allows("anything"));
+    }
+
+    #[test]
+    fn bad_domains_say_why() {
+        assert_eq!(Domain::parse(" ").unwrap_err(), "empty domain");
+        assert_eq!(
+            Domain::parse("https://example.com").unwrap_err(),
+            "`https://example.com` is not a domain: write a host name or a glob such as \
+             *.example.com, without scheme or path"
+        );
+        assert_eq!(
+            Domain::parse("example.com:http").unwrap_err(),
+            "`example.com:http` has a bad port"
+        );
+        assert_eq!(
+            Domain::parse("[::1]x").unwrap_err(),
+            "`[::1]x` has a bad port"
+        );
+        assert_eq!(Domain::parse(".").unwrap_err(), "`.` names no host");
+        assert_eq!(
+            Domain::parse(" *.Example.com:443 ").unwrap().to_string(),
+            "*.example.com"
+        );
+        assert_eq!(Domain::parse(".a.org").unwrap().to_string(), ".a.org");
+    }
+}

@@ -1,0 +1,250 @@
+//! Publishers: where a job's finished results directory goes besides the local disk.
+//!
+//! The results directory is always written locally first (`results.rs`); a publisher only
+//! copies it somewhere else, after the run, so a failed publish never loses results: the error
+//! says where they are, and bolinho exits with `Failure::Publish`. `local` (the default) and
+//! `noop` publish nothing more. `s3` uploads every file of the directory (`s3.rs`). `ipfs` is
+//! refused before anything runs, by [`prepare`], which also resolves the S3 endpoint and
+//! credentials, so a job that could never be published does not run first.
+//!
+//! An S3 `Key` may hold Bacalhau's placeholders: `{jobID}`, `{executionID}` (the job's
+//! `BACALHAU_JOB_ID` and `BACALHAU_EXECUTION_ID`), `{nodeID}` (this host's name), `{date}`
+//! (`YYYYMMDD`) and `{time}` (`HHMMSS`), both UTC. The files go below the Key as a prefix
+//! (Bacalhau's `Encoding: plain`), a `/` added if it does not end with one.
+
+mod s3;
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use crate::fetch::s3::{Client, Settings};
+use crate::spec::{EnvValue, Plan, Publisher};
+
+/// A publisher ready to run once the results directory is finished.
+pub enum Prepared {
+    /// Nothing beyond the local results directory (`local`, `noop`).
+    Nothing,
+    S3 {
+        client: Box<Client>,
+        bucket: String,
+        /// The expanded Key: empty, or ending in `/`.
+        prefix: String,
+    },
+}
+
+/// Results that were written locally but could not be published.
+#[derive(Debug)]
+pub struct PublishError {
+    /// Where they were going, e.g. `s3://bucket/prefix/`.
+    pub target: String,
+    /// The local results directory, which is kept.
+    pub results: PathBuf,
+    pub message: String,
+}
+
+impl fmt::Display for PublishError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "failed to publish the results to {}: {}; the results are kept in {}",
+            self.target,
+            self.message,
+            self.results.display()
+        )
+    }
+}
+
+impl std::error::Error for PublishError {}
+
+/// Checks and resolves `plan`'s publisher before anything runs.
+pub fn prepare(plan: &Plan) -> Result<Prepared, String> {
+    match &plan.publisher {
+        Publisher::Local | Publisher::Noop => Ok(Prepared::Nothing),
+        Publisher::Ipfs => Err(
+            "publisher type `ipfs` is not supported: use `local` (the default), `noop` or `s3`"
+                .to_string(),
+        ),
+        Publisher::S3 {
+            bucket,
+            key,
+            region,
+            endpoint,
+        } => {
+            if bucket.trim().is_empty() {
+                return Err("the S3 publisher's Bucket is empty".to_string());
+            }
+            let settings = Settings::from_env(endpoint.as_deref(), region.as_deref())
+                .map_err(|e| format!("S3 publisher: {e}"))?;
+            let client = Client::new(settings, bucket).map_err(|e| format!("S3 publisher: {e}"))?;
+            let placeholders = Placeholders::for_plan(plan, std::time::SystemTime::now());
+            Ok(Prepared::S3 {
+                client: Box::new(client),
+                bucket: bucket.clone(),
+                prefix: prefix(&placeholders.expand(key)),
+            })
+        }
+    }
+}
+
+impl Prepared {
+    /// Publishes the finished results directory `results`; returns where it went, if anywhere.
+    pub fn publish(&self, results: &Path) -> Result<Option<String>, PublishError> {
+        match self {
+            Prepared::Nothing => Ok(None),
+            Prepared::S3 {
+                client,
+                bucket,
+                prefix,
+            } => {
+                let target = format!("s3://{bucket}/{prefix}");
+                s3::upload_dir(client, prefix, results, s3::part_size())
+                    .map(|()| Some(target.clone()))
+                    .map_err(|message| PublishError {
+                        target,
+                        results: results.to_path_buf(),
+                        message,
+                    })
+            }
+        }
+    }
+}
+
+/// A Key as a prefix: empty, or ending in `/`.
+fn prefix(key: &str) -> String {
+    if key.is_empty() || key.ends_with('/') {
+        key.to_string()
+    } else {
+        format!("{key}/")
+    }
+}
+
+/// The values of Bacalhau's Key placeholders.
+struct Placeholders {
+    job_id: String,
+    execution_id: String,
+    node_id: String,
+    date: String,
+    time: String,
+}
+
+impl Placeholders {
+    fn for_plan(plan: &Plan, now: std::time::SystemTime) -> Placeholders {
+        let env = |name: &str| {
+            plan.env
+                .iter()
+                .find(|v| v.name == name)
+                .and_then(|v| match &v.value {
+                    EnvValue::Literal(value) => Some(value.clone()),
+                    EnvValue::FromHost(_) => None,
+                })
+                .unwrap_or_default()
+        };
+        let secs = now
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs());
+        let (date, time) = utc(secs);
+        Placeholders {
+            job_id: env("BACALHAU_JOB_ID"),
+            execution_id: env("BACALHAU_EXECUTION_ID"),
+            node_id: host_name(),
+            date,
+            time,
+        }
+    }
+
+    fn expand(&self, key: &str) -> String {
+        key.replace("{nodeID}", &self.node_id)
+            .replace("{executionID}", &self.execution_id)
+            .replace("{jobID}", &self.job_id)
+            .replace("{date}", &self.date)
+            .replace("{time}", &self.time)
+    }
+}
+
+/// This host's name (Linux), else `localhost`.
+fn host_name() -> String {
+    std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .ok()
+        .map(|n| n.trim().to_string())
+        .filter(|n| !n.is_empty())
+        .unwrap_or_else(|| "localhost".to_string())
+}
+
+/// `("YYYYMMDD", "HHMMSS")` in UTC for seconds since the Unix epoch (Howard Hinnant's
+/// days-to-civil algorithm).
+fn utc(secs: u64) -> (String, String) {
+    let days = (secs / 86_400) as i64;
+    let rem = secs % 86_400;
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    (
+        format!("{year:04}{month:02}{day:02}"),
+        format!("{:02}{:02}{:02}", rem / 3600, rem / 60 % 60, rem % 60),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dates_and_times_are_utc() {
+        assert_eq!(utc(0), ("19700101".into(), "000000".into()));
+        // 2024-02-29T23:59:58Z, a leap day.
+        assert_eq!(utc(1_709_251_198), ("20240229".into(), "235958".into()));
+        // 2000-03-01T12:34:56Z.
+        assert_eq!(utc(951_914_096), ("20000301".into(), "123456".into()));
+    }
+
+    #[test]
+    fn keys_expand_placeholders_and_become_prefixes() {
+        let p = Placeholders {
+            job_id: "j-1".into(),
+            execution_id: "e-2".into(),
+            node_id: "box".into(),
+            date: "20240101".into(),
+            time: "120000".into(),
+        };
+        assert_eq!(
+            p.expand("runs/{jobID}/{executionID}-{nodeID}/{date}T{time}{other}"),
+            "runs/j-1/e-2-box/20240101T120000{other}"
+        );
+        assert_eq!(prefix(""), "");
+        assert_eq!(prefix("a/b"), "a/b/");
+        assert_eq!(prefix("a/b/"), "a/b/");
+    }
+
+    #[test]
+    fn ipfs_is_refused_before_running() {
+        let job = "Engine: {Type: wasm, Params: {EntryModule: {Source: {Type: inline, Params: {URL: 'data:,x'}}}}}\n";
+        let options = crate::spec::ParseOptions { strict: true };
+        let mut plan = crate::spec::parse_job(job, Path::new("job.yaml"), &options)
+            .unwrap()
+            .plan;
+        assert!(matches!(prepare(&plan), Ok(Prepared::Nothing)));
+        plan.publisher = Publisher::Noop;
+        assert!(matches!(prepare(&plan), Ok(Prepared::Nothing)));
+        plan.publisher = Publisher::Ipfs;
+        assert_eq!(
+            prepare(&plan).err().unwrap(),
+            "publisher type `ipfs` is not supported: use `local` (the default), `noop` or `s3`"
+        );
+        plan.publisher = Publisher::S3 {
+            bucket: "b".into(),
+            key: "k".into(),
+            region: None,
+            endpoint: Some("ftp://x".into()),
+        };
+        assert_eq!(
+            prepare(&plan).err().unwrap(),
+            "S3 publisher: Endpoint `ftp://x` must be an http:// or https:// URL, e.g. http://127.0.0.1:9000"
+        );
+    }
+}

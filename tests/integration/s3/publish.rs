@@ -1,0 +1,187 @@
+//! The S3 publisher: every result file uploaded, multipart uploads, failures.
+
+use super::*;
+
+const PUBLISH_JOB: &str = "Name: publish
+Tasks:
+  - Name: main
+    Engine: {Type: wasm, Params: {EntryModule: /app/transform.wasm, Parameters: [/inputs, /outputs]}}
+    Publisher: {Type: s3, Params: {Bucket: {B}, Key: 'runs/{jobID}', Endpoint: '{E}'}}
+    InputSources:
+      - Target: /app
+        Source: {Type: local, Params: {SourcePath: APP}}
+      - Target: /inputs
+        Source: {Type: local, Params: {SourcePath: ./inputs}}
+    ResultPaths:
+      - {Name: outputs, Path: /outputs}
+      - {Name: nothing, Path: /nothing}
+";
+
+/// Every file below `dir`, as `/`-separated relative paths.
+fn files(dir: &Path, rel: &str, out: &mut Vec<String>) {
+    let mut entries: Vec<_> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap())
+        .collect();
+    entries.sort_by_key(|e| e.file_name());
+    for e in entries {
+        let name = format!("{rel}{}", e.file_name().to_string_lossy());
+        if e.file_type().unwrap().is_dir() {
+            files(&e.path(), &format!("{name}/"), out);
+        } else {
+            out.push(name);
+        }
+    }
+}
+
+/// The job id bolinho printed for `job.yaml` (`validate`).
+fn job_id(dir: &TempDir) -> String {
+    let out = bolinho(dir.path(), &["validate", "job.yaml"], &[]);
+    let line = out
+        .stdout
+        .lines()
+        .skip_while(|l| !l.contains("BACALHAU_JOB_ID"))
+        .nth(1)
+        .unwrap()
+        .to_string();
+    line.trim().trim_start_matches("value: ").to_string()
+}
+
+#[test]
+fn the_s3_publisher_uploads_every_result_file() {
+    let Some(s3) = server() else { return };
+    let bucket = s3.new_bucket("publish");
+    let dir = TempDir::new("s3-publish");
+    dir.write("inputs/one.txt", "first file\n");
+    dir.write("inputs/two.txt", "second\n");
+    let app = testdata("wasm").display().to_string();
+    job(&dir, &s3, &bucket, &PUBLISH_JOB.replace("APP", &app));
+    let id = job_id(&dir);
+    assert!(id.starts_with("j-"), "{id}");
+    let out = run_job(&dir, "out", &[], &[]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert_eq!(
+        out.stderr,
+        format!(
+            "bolinho: results in {}\nbolinho: results published to s3://{bucket}/runs/{id}/\n",
+            dir.join("out").display()
+        )
+    );
+    let mut local = Vec::new();
+    files(&dir.join("out"), "", &mut local);
+    assert_eq!(
+        local,
+        [
+            "exitCode",
+            "outputs/one.txt.upper",
+            "outputs/summary/count.txt",
+            "outputs/two.txt.upper",
+            "stderr",
+            "stdout"
+        ]
+    );
+    let mut expected: Vec<String> = local.iter().map(|f| format!("runs/{id}/{f}")).collect();
+    expected.push(format!("runs/{id}/nothing/"));
+    expected.sort();
+    assert_eq!(s3.keys(&bucket), expected);
+    for f in &local {
+        assert_eq!(
+            s3.get(&bucket, &format!("runs/{id}/{f}")).unwrap(),
+            std::fs::read(dir.join("out").join(f)).unwrap(),
+            "{f}"
+        );
+    }
+}
+
+/// Writes 11 MiB and a bit to stdout in one `fd_write`: three runs of different bytes, so parts
+/// sent out of order would show. (A guest looping over its output would take long under the
+/// interpreter.)
+const BIG_WAT: &str = r#"(module
+  (import "wasi_snapshot_preview1" "fd_write" (func $fd_write (param i32 i32 i32 i32) (result i32)))
+  (memory (export "memory") 180)
+  (func (export "_start")
+    (memory.fill (i32.const 1024) (i32.const 97) (i32.const 5242880))
+    (memory.fill (i32.const 5243904) (i32.const 98) (i32.const 5242880))
+    (memory.fill (i32.const 10486784) (i32.const 99) (i32.const 1060000))
+    (i32.store (i32.const 0) (i32.const 1024))
+    (i32.store (i32.const 4) (i32.const 11545760))
+    (drop (call $fd_write (i32.const 1) (i32.const 0) (i32.const 1) (i32.const 8)))))
+"#;
+
+#[test]
+fn large_results_are_published_in_parts() {
+    let Some(s3) = server() else { return };
+    let bucket = s3.new_bucket("multipart");
+    let dir = TempDir::new("s3-multipart");
+    dir.write("app/big.wat", BIG_WAT);
+    job(
+        &dir,
+        &s3,
+        &bucket,
+        "Name: big
+Tasks:
+  - Name: main
+    Engine: {Type: wasm, Params: {EntryModule: /app/big.wat}}
+    Publisher: {Type: s3, Params: {Bucket: {B}, Key: big/, Endpoint: '{E}'}}
+    InputSources:
+      - Target: /app
+        Source: {Type: local, Params: {SourcePath: ./app}}
+    ResultPaths:
+      - {Name: outputs, Path: /outputs}
+",
+    );
+    // Parts of 5 MiB, the smallest S3 allows: three parts, the last one short.
+    let out = run_job(&dir, "out", &[], &[("BOLINHO_S3_PART_SIZE", "5242880")]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let local = std::fs::read(dir.join("out/stdout")).unwrap();
+    assert_eq!(local.len(), 11_545_760);
+    let uploaded = s3.get(&bucket, "big/stdout").unwrap();
+    assert!(uploaded == local, "the uploaded stdout differs");
+    let etag = s3.etag(&bucket, "big/stdout");
+    assert!(etag.ends_with("-3\""), "uploaded in three parts: {etag}");
+    assert!(
+        !s3.etag(&bucket, "big/stderr").contains('-'),
+        "small files in one PUT"
+    );
+    assert_eq!(
+        s3.keys(&bucket),
+        ["big/exitCode", "big/outputs/", "big/stderr", "big/stdout"]
+    );
+}
+
+#[test]
+fn a_failed_publish_keeps_the_results_and_exits_126() {
+    let Some(s3) = server() else { return };
+    let dir = TempDir::new("s3-publish-fail");
+    dir.write("inputs/one.txt", "kept\n");
+    let app = testdata("wasm").display().to_string();
+    let bucket = "bolinho-no-such-bucket";
+    job(
+        &dir,
+        &s3,
+        bucket,
+        &PUBLISH_JOB
+            .replace("APP", &app)
+            .replace("runs/{jobID}", "x"),
+    );
+    let out = run_job(&dir, "out", &[], &[]);
+    assert_eq!(out.code, 126, "{}", out.stderr);
+    let results = dir.join("out");
+    assert_eq!(
+        out.stderr,
+        format!(
+            "bolinho: error: failed to publish the results to s3://{bucket}/x/: failed to upload \
+             exitCode: NoSuchBucket: The specified bucket does not exist (HTTP 404); the results \
+             are kept in {}\n",
+            results.display()
+        )
+    );
+    assert_eq!(
+        std::fs::read_to_string(results.join("outputs/one.txt.upper")).unwrap(),
+        "KEPT\n"
+    );
+    assert_eq!(
+        std::fs::read_to_string(results.join("exitCode")).unwrap(),
+        "0"
+    );
+}
