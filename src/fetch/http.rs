@@ -225,7 +225,7 @@ fn try_once(
     if !status.is_success() {
         let code = status.as_u16();
         return Err(Failure {
-            message: format!("server answered {}", status_text(code)),
+            message: format!("server answered {}", agent::status_text(code)),
             transient: code >= 500 || code == 429,
         });
     }
@@ -297,74 +297,8 @@ impl<R: Read> Read for Body<'_, R> {
 
 /// A ureq error as a message, and whether it may pass.
 fn classify(error: ureq::Error, s: &Settings) -> Failure {
-    use ureq::Error as E;
-    use ureq::Timeout as T;
-    let (message, transient) = match error {
-        E::Io(e) => {
-            use io::ErrorKind as K;
-            let transient = matches!(
-                e.kind(),
-                K::ConnectionRefused
-                    | K::ConnectionReset
-                    | K::ConnectionAborted
-                    | K::NotConnected
-                    | K::BrokenPipe
-                    | K::TimedOut
-                    | K::UnexpectedEof
-            );
-            let message = match e.kind() {
-                K::ConnectionRefused => "connection refused".to_string(),
-                K::ConnectionReset => "connection reset by the server".to_string(),
-                K::UnexpectedEof => "the server closed the connection early".to_string(),
-                K::TimedOut => "timed out".to_string(),
-                _ => io_message(&e),
-            };
-            (message, transient)
-        }
-        E::Timeout(T::Connect | T::Resolve) => (
-            format!(
-                "timed out connecting (after {})",
-                seconds(s.connect_timeout)
-            ),
-            true,
-        ),
-        E::Timeout(T::PerRead) => (
-            format!(
-                "timed out: the server sent nothing for {}",
-                seconds(s.read_timeout)
-            ),
-            true,
-        ),
-        E::Timeout(other) => (format!("timed out ({other})"), true),
-        E::ConnectionFailed => ("connection failed".to_string(), true),
-        E::HostNotFound => ("host not found".to_string(), false),
-        E::TooManyRedirects => (
-            format!(
-                "too many redirects (more than {}): a redirect loop?",
-                agent::MAX_REDIRECTS
-            ),
-            false,
-        ),
-        E::RedirectFailed => (
-            "a redirect could not be followed (no usable Location)".to_string(),
-            false,
-        ),
-        E::BadUri(why) => (format!("bad URL: {why}"), false),
-        E::Http(why) => (format!("bad URL: {why}"), false),
-        other => (other.to_string(), false),
-    };
+    let (message, transient) = agent::transport_error(error, s.connect_timeout, s.read_timeout);
     Failure { message, transient }
-}
-
-/// `404 Not Found`; a code without a standard reason is the number alone.
-fn status_text(code: u16) -> String {
-    match ureq::http::StatusCode::from_u16(code)
-        .ok()
-        .and_then(|s| s.canonical_reason())
-    {
-        Some(reason) => format!("{code} {reason}"),
-        None => code.to_string(),
-    }
 }
 
 fn too_large(announced: Option<u64>, limit: u64) -> String {
@@ -376,15 +310,6 @@ fn too_large(announced: Option<u64>, limit: u64) -> String {
     match announced {
         Some(size) => format!("too large: the server announces {size} bytes, the limit is {limit}"),
         None => format!("too large: more than the limit of {limit}"),
-    }
-}
-
-/// `30s`, `0.2s`.
-fn seconds(d: Duration) -> String {
-    if d.subsec_millis() == 0 {
-        format!("{}s", d.as_secs())
-    } else {
-        format!("{}s", d.as_secs_f64())
     }
 }
 
@@ -448,9 +373,9 @@ mod tests {
 
     #[test]
     fn status_texts() {
-        assert_eq!(status_text(404), "404 Not Found");
-        assert_eq!(status_text(503), "503 Service Unavailable");
-        assert_eq!(status_text(599), "599");
+        assert_eq!(agent::status_text(404), "404 Not Found");
+        assert_eq!(agent::status_text(503), "503 Service Unavailable");
+        assert_eq!(agent::status_text(599), "599");
     }
 
     #[test]
@@ -463,7 +388,6 @@ mod tests {
             too_large(None, 10),
             "too large: more than the limit of 10 bytes"
         );
-        assert_eq!(seconds(Duration::from_secs(30)), "30s");
     }
 
     #[test]

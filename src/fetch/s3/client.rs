@@ -9,7 +9,7 @@
 //! This file knows nothing of caches, workspaces or jobs.
 
 use std::fmt;
-use std::io::{self, Read};
+use std::io::Read;
 use std::sync::OnceLock;
 use std::time::Duration;
 
@@ -19,7 +19,7 @@ use ureq::http::{self, Request, Response};
 
 use super::config::Settings;
 use super::xml;
-use crate::fetch::{agent, io_message};
+use crate::fetch::agent;
 
 /// How long a presigned request stays valid: it only has to outlive its own sending.
 const EXPIRY: Duration = Duration::from_secs(3600);
@@ -345,7 +345,7 @@ impl Client {
         let mut message = match &parsed {
             Some((code, text)) if text.is_empty() => format!("{code} (HTTP {status})"),
             Some((code, text)) => format!("{code}: {text} (HTTP {status})"),
-            None => format!("HTTP {}", status_text(status)),
+            None => format!("HTTP {}", agent::status_text(status)),
         };
         let code = parsed.map(|(code, _)| code);
         if let Some(hint) = self.hint(status, code.as_deref(), region.as_deref()) {
@@ -413,60 +413,7 @@ fn transient_status(status: u16) -> bool {
 
 /// A ureq error as a message, and whether it may pass on another try.
 fn transport(error: ureq::Error) -> (String, bool) {
-    use ureq::Error as E;
-    use ureq::Timeout as T;
-    match error {
-        E::Io(e) => {
-            use io::ErrorKind as K;
-            let transient = matches!(
-                e.kind(),
-                K::ConnectionRefused
-                    | K::ConnectionReset
-                    | K::ConnectionAborted
-                    | K::NotConnected
-                    | K::BrokenPipe
-                    | K::TimedOut
-                    | K::UnexpectedEof
-            );
-            let message = match e.kind() {
-                K::ConnectionRefused => "connection refused".to_string(),
-                K::ConnectionReset => "connection reset by the server".to_string(),
-                K::UnexpectedEof => "the server closed the connection early".to_string(),
-                K::TimedOut => "timed out".to_string(),
-                _ => io_message(&e),
-            };
-            (message, transient)
-        }
-        E::Timeout(T::Connect | T::Resolve) => (
-            format!(
-                "timed out connecting (after {}s)",
-                agent::CONNECT_TIMEOUT.as_secs()
-            ),
-            true,
-        ),
-        E::Timeout(T::PerRead) => (
-            format!(
-                "timed out: the server sent nothing for {}s",
-                agent::READ_TIMEOUT.as_secs()
-            ),
-            true,
-        ),
-        E::Timeout(other) => (format!("timed out ({other})"), true),
-        E::ConnectionFailed => ("connection failed".to_string(), true),
-        E::HostNotFound => ("host not found".to_string(), false),
-        other => (other.to_string(), false),
-    }
-}
-
-/// `404 Not Found`; a code without a standard reason is the number alone.
-fn status_text(code: u16) -> String {
-    match http::StatusCode::from_u16(code)
-        .ok()
-        .and_then(|s| s.canonical_reason())
-    {
-        Some(reason) => format!("{code} {reason}"),
-        None => code.to_string(),
-    }
+    agent::transport_error(error, agent::CONNECT_TIMEOUT, agent::READ_TIMEOUT)
 }
 
 #[cfg(test)]
@@ -504,6 +451,7 @@ mod tests {
 
     #[test]
     fn transport_errors_are_named_and_classified() {
+        use std::io;
         let io = |kind| transport(ureq::Error::Io(io::Error::from(kind)));
         assert_eq!(
             io(io::ErrorKind::ConnectionRefused),
@@ -520,8 +468,8 @@ mod tests {
             ("host not found".to_string(), false)
         );
         assert!(transient_status(503) && !transient_status(404) && !transient_status(403));
-        assert_eq!(status_text(404), "404 Not Found");
-        assert_eq!(status_text(599), "599");
+        assert_eq!(agent::status_text(404), "404 Not Found");
+        assert_eq!(agent::status_text(599), "599");
     }
 
     #[test]
