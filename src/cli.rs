@@ -37,7 +37,7 @@ pub enum Command {
     name = "run",
     description = "run a job file (YAML or JSON) or a module (.wasm or .wat)",
     example = "$ {command_name} job.yaml --results out\n$ {command_name} app.wasm --dir .::/ --env K=V -- arg1 arg2",
-    note = "A job's results (stdout, stderr, exitCode, one folder per ResultPaths entry) go to --results, or else to a new directory under ./bolinho-results. --dir, --env, --entrypoint, --import, --network, --allow-domain and arguments after -- apply to module runs."
+    note = "A job's results (stdout, stderr, exitCode, one folder per ResultPaths entry) go to --results, or else to a new directory under ./bolinho-results. --dir, --env, --entrypoint, --import, --network, --allow-domain and arguments after -- apply to module runs; --memory, --fuel and --output-limit to both."
 )]
 pub struct RunArgs {
     /// the job file or module to run
@@ -67,6 +67,15 @@ pub struct RunArgs {
     /// a host the guest may reach with --network http: a name, an IP or a glob such as *.example.com; ports are ignored (module runs; repeatable)
     #[argh(option)]
     pub allow_domain: Vec<String>,
+    /// limit each guest memory to SIZE (512MB, 512MiB, 1.5GB...), rounded up to 64 KiB pages; overrides the job's Resources.Memory
+    #[argh(option)]
+    pub memory: Option<String>,
+    /// stop the guest with a trap after N units of wasmi fuel (about one per instruction); overrides the job's bolinho.fuel
+    #[argh(option)]
+    pub fuel: Option<String>,
+    /// the most bytes the stdout and stderr results files each keep (default 1GB); the rest is dropped and recorded in stdout.truncated or stderr.truncated
+    #[argh(option)]
+    pub output_limit: Option<String>,
     /// let a job's `env:NAME` values read the host variable NAME
     #[argh(option)]
     pub allow_env: Vec<String>,

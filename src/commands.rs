@@ -13,6 +13,7 @@ use crate::fetch;
 use crate::pipeline::{self, RunOptions};
 use crate::run::Outcome;
 use crate::spec::flags::{ModuleFlags, module_plan};
+use crate::spec::limits::{parse_fuel, parse_memory, parse_size};
 use crate::spec::{self, ParseOptions, Plan};
 
 /// The version `--version` prints: bolinho's and the engine's.
@@ -36,7 +37,7 @@ pub fn dispatch(cli: Cli) -> Result<u8, Error> {
 
 fn run(args: RunArgs) -> Result<u8, Error> {
     let contents = read(&args.file)?;
-    let plan = if is_module(&args.file, &contents) {
+    let mut plan = if is_module(&args.file, &contents) {
         module_plan(&ModuleFlags {
             module: &args.file,
             args: &args.args,
@@ -65,7 +66,22 @@ fn run(args: RunArgs) -> Result<u8, Error> {
         }
         parse_job(&args.file, &contents, args.strict)?
     };
+    if let Some(memory) = &args.memory {
+        plan.limits.memory_bytes =
+            parse_memory(memory).map_err(|e| Error::Usage(format!("--memory {memory}: {e}")))?;
+    }
+    if let Some(fuel) = &args.fuel {
+        plan.limits.fuel =
+            Some(parse_fuel(fuel).map_err(|e| Error::Usage(format!("--fuel {fuel}: {e}")))?);
+    }
+    let output_limit = match &args.output_limit {
+        Some(size) => {
+            parse_size(size).map_err(|e| Error::Usage(format!("--output-limit {size}: {e}")))?
+        }
+        None => pipeline::DEFAULT_OUTPUT_LIMIT,
+    };
     let options = RunOptions {
+        output_limit,
         results: args.results,
         allow_env: args.allow_env,
         cache_dir: args.cache_dir,

@@ -13,11 +13,13 @@
 use std::collections::HashMap;
 use std::fmt;
 
+use wasmi::errors::{ErrorKind, InstantiationError, MemoryError};
 use wasmi::{Engine, ExternType, Func, FuncType, Linker, Module, Store};
 
 use crate::describe;
 use crate::net::{self, Offer};
 use crate::run::Host;
+use crate::spec::limits::PAGE;
 
 /// A module's bytes and the names it may be linked under.
 pub struct ModuleBytes {
@@ -44,6 +46,14 @@ pub enum LinkError {
     },
     /// Import modules that import each other.
     Cycle(Vec<String>),
+    /// A module declares a memory whose minimum is above the memory limit (compat §7);
+    /// `pages` is `None` when the memory is neither imported nor exported, so only
+    /// instantiation could tell.
+    MemoryLimit {
+        label: String,
+        memory: Option<(String, u64)>,
+        limit_pages: u64,
+    },
     /// The entrypoint is missing or not `() -> ()`.
     Entrypoint {
         label: String,
@@ -82,6 +92,27 @@ impl fmt::Display for LinkError {
                 }
                 Ok(())
             }
+            LinkError::MemoryLimit {
+                label,
+                memory,
+                limit_pages,
+            } => {
+                let limit = limit_pages * PAGE;
+                match memory {
+                    Some((name, pages)) => write!(
+                        f,
+                        "failed to instantiate {label}: memory `{name}` declares a minimum of \
+                         {pages} pages ({} bytes), above the memory limit of {limit_pages} pages \
+                         ({limit} bytes)",
+                        pages * PAGE
+                    ),
+                    None => write!(
+                        f,
+                        "failed to instantiate {label}: a memory's declared minimum is above the \
+                         memory limit of {limit_pages} pages ({limit} bytes)"
+                    ),
+                }
+            }
             LinkError::Cycle(chain) => write!(
                 f,
                 "failed to link: import modules form a cycle: {}",
@@ -114,6 +145,8 @@ impl std::error::Error for LinkError {}
 pub struct Linked {
     /// Modules in instantiation order, each with the names it is registered under.
     order: Vec<(Module, Vec<String>)>,
+    /// The label of each module of `order`, then the entry's: for errors.
+    labels: Vec<String>,
     entry: Module,
     entrypoint: String,
 }
@@ -282,18 +315,58 @@ pub fn resolve(
     let order = instantiation_order(&r.nodes)?;
     let mut nodes: Vec<Option<Node>> = r.nodes.into_iter().map(Some).collect();
     let entry_node = nodes[0].take().expect("entry is node 0");
+    let mut labels = Vec::new();
     let order = order.into_iter().filter(|&i| i != 0).map(|i| {
         let node = nodes[i].take().expect("each node is instantiated once");
+        labels.push(node.label);
         (node.module, node.linked_as)
     });
+    let order = order.collect();
+    labels.push(entry_node.label);
     Ok(Linked {
-        order: order.collect(),
+        order,
+        labels,
         entry: entry_node.module,
         entrypoint: entrypoint.to_string(),
     })
 }
 
+/// Why instantiation failed: the guest (a trap or `proc_exit` in a start function), or a memory
+/// too large for the limit.
+pub enum Instantiation {
+    Guest(wasmi::Error),
+    Limit(LinkError),
+}
+
 impl Linked {
+    /// Fails, before anything runs, when a module imports or exports a memory whose declared
+    /// minimum is above `limit_pages`. A memory neither imported nor exported is not in wasmi's
+    /// public API: `instantiate` reports it instead.
+    pub fn check_memory_limit(&self, limit_pages: u64) -> Result<(), LinkError> {
+        let modules = self.order.iter().map(|(m, _)| m).chain([&self.entry]);
+        for (module, label) in modules.zip(&self.labels) {
+            let imported = module.imports().filter_map(|i| match i.ty() {
+                ExternType::Memory(ty) => Some((format!("{}::{}", i.module(), i.name()), *ty)),
+                _ => None,
+            });
+            let exported = module.exports().filter_map(|e| match e.ty() {
+                ExternType::Memory(ty) => Some((e.name().to_string(), *ty)),
+                _ => None,
+            });
+            if let Some((name, ty)) = imported
+                .chain(exported)
+                .find(|(_, ty)| ty.minimum() > limit_pages)
+            {
+                return Err(LinkError::MemoryLimit {
+                    label: label.clone(),
+                    memory: Some((name, ty.minimum())),
+                    limit_pages,
+                });
+            }
+        }
+        Ok(())
+    }
+
     /// Instantiates the import modules (running their start functions and a reactor's
     /// `_initialize`), then the entry module, and returns the entrypoint. Errors here are the
     /// guest's doing (a trap or `proc_exit` during start-up), or a limit hit while instantiating.
@@ -301,17 +374,42 @@ impl Linked {
         self,
         store: &mut Store<Host>,
         linker: &mut Linker<Host>,
-    ) -> Result<Func, wasmi::Error> {
+        limit_pages: Option<u64>,
+    ) -> Result<Func, Instantiation> {
+        let mut labels = self.labels.into_iter();
+        // The limiter denies a memory only when it is created: growth fails with -1 instead.
+        let denied = |error: wasmi::Error, label: Option<String>| match (&limit_pages, error.kind())
+        {
+            (
+                Some(limit_pages),
+                ErrorKind::Instantiation(InstantiationError::FailedToInstantiateMemory(
+                    MemoryError::ResourceLimiterDeniedAllocation,
+                ))
+                | ErrorKind::Memory(MemoryError::ResourceLimiterDeniedAllocation),
+            ) => Instantiation::Limit(LinkError::MemoryLimit {
+                label: label.unwrap_or_default(),
+                memory: None,
+                limit_pages: *limit_pages,
+            }),
+            _ => Instantiation::Guest(error),
+        };
         for (module, names) in self.order {
-            let instance = linker.instantiate_and_start(&mut *store, &module)?;
+            let label = labels.next();
+            let instance = linker
+                .instantiate_and_start(&mut *store, &module)
+                .map_err(|e| denied(e, label))?;
             if let Ok(init) = instance.get_typed_func::<(), ()>(&mut *store, "_initialize") {
-                init.call(&mut *store, ())?;
+                init.call(&mut *store, ()).map_err(Instantiation::Guest)?;
             }
             for name in names {
-                linker.instance(&mut *store, &name, instance)?;
+                linker
+                    .instance(&mut *store, &name, instance)
+                    .map_err(Instantiation::Guest)?;
             }
         }
-        let instance = linker.instantiate_and_start(&mut *store, &self.entry)?;
+        let instance = linker
+            .instantiate_and_start(&mut *store, &self.entry)
+            .map_err(|e| denied(e, labels.next()))?;
         Ok(instance
             .get_func(&*store, &self.entrypoint)
             .expect("entrypoint checked by resolve"))

@@ -15,11 +15,16 @@ use crate::publish;
 use crate::results::{ResultsDir, ResultsError};
 use crate::run::{self, Outcome};
 use crate::spec::{EnvValue, ModuleLocation, Origin, Plan, Source};
-use crate::tee::Tee;
+use crate::tee::{Saved, Tee};
+
+/// The default cap on each of the `stdout` and `stderr` results files: 1 GB, as Bacalhau.
+pub const DEFAULT_OUTPUT_LIMIT: u64 = 1_000_000_000;
 
 /// What the command line adds to a plan.
-#[derive(Debug, Default, Clone)]
+#[derive(Debug, Clone)]
 pub struct RunOptions {
+    /// `--output-limit SIZE`: the most bytes each of `stdout` and `stderr` keeps.
+    pub output_limit: u64,
     /// `--results DIR`.
     pub results: Option<PathBuf>,
     /// `--allow-env NAME`: host variables an `env:NAME` value may read.
@@ -27,6 +32,18 @@ pub struct RunOptions {
     /// `--cache-dir DIR`; else the default cache directory.
     pub cache_dir: Option<PathBuf>,
     pub fetch: fetch::Options,
+}
+
+impl Default for RunOptions {
+    fn default() -> Self {
+        RunOptions {
+            output_limit: DEFAULT_OUTPUT_LIMIT,
+            results: None,
+            allow_env: Vec::new(),
+            cache_dir: None,
+            fetch: fetch::Options::default(),
+        }
+    }
 }
 
 /// How a run ended, and where its results are.
@@ -77,8 +94,15 @@ pub fn run(plan: &Plan, options: &RunOptions) -> Result<Report, Error> {
         .map(|m| load_module(&m.location, m.alias.as_deref(), plan, &fetched).map(|(m, _)| m))
         .collect::<Result<Vec<_>, _>>()?;
 
-    let wasi = guest_context(plan, &argv0, &env, &fetched, results.as_ref())?;
-    let engine = run::engine();
+    let wasi = guest_context(
+        plan,
+        &argv0,
+        &env,
+        &fetched,
+        results.as_ref(),
+        options.output_limit,
+    )?;
+    let engine = run::engine_for(&plan.limits);
     let offer = Offer::for_plan(plan);
     let linked = link::resolve(&engine, entry, imports, &wasi, &plan.entrypoint, &offer)?;
     let mut linker = wasmi::Linker::new(&engine);
@@ -87,11 +111,15 @@ pub fn run(plan: &Plan, options: &RunOptions) -> Result<Report, Error> {
     if net.is_some() {
         net::add_to_linker(&mut linker).map_err(Error::Instantiate)?;
     }
-    let mut store = run::new_store(&engine, wasi, net);
+    if let Some(pages) = plan.limits.memory_pages() {
+        linked.check_memory_limit(pages)?;
+    }
+    let mut store = run::new_store(&engine, wasi, net, &plan.limits).map_err(Error::Instantiate)?;
 
-    let outcome = match linked.instantiate(&mut store, &mut linker) {
+    let outcome = match linked.instantiate(&mut store, &mut linker, plan.limits.memory_pages()) {
         Ok(entrypoint) => run::call(&mut store, entrypoint),
-        Err(error) => run::classify(error),
+        Err(link::Instantiation::Guest(error)) => run::classify(error),
+        Err(link::Instantiation::Limit(error)) => return Err(error.into()),
     }
     .map_err(Error::Instantiate)?;
 
@@ -232,6 +260,7 @@ fn guest_context(
     env: &[(String, String)],
     fetched: &[Fetched],
     results: Option<&ResultsDir>,
+    output_limit: u64,
 ) -> Result<WasiCtx, Error> {
     let mut builder = WasiCtxBuilder::new().arg(argv0);
     for arg in &plan.args {
@@ -249,10 +278,14 @@ fn guest_context(
         builder = builder.mount(&input.target, fetched.path.clone(), access);
     }
     let (stdout, stderr) = match results {
-        Some(results) => (
-            Some(results.create_file("stdout")?),
-            Some(results.create_file("stderr")?),
-        ),
+        Some(results) => {
+            let saved = |name: &str| -> Result<Saved, Error> {
+                let file = results.create_file(name)?;
+                let marker = results.staging_path(&format!("{name}.truncated"));
+                Ok(Saved::new(file, output_limit, marker))
+            };
+            (Some(saved("stdout")?), Some(saved("stderr")?))
+        }
         None => (None, None),
     };
     for output in &plan.outputs {

@@ -89,6 +89,11 @@ impl ResultsDir {
         File::create(&path).map_err(error(&path, "create"))
     }
 
+    /// Where a results file is written until `finish` moves the directory into place.
+    pub fn staging_path(&self, name: &str) -> PathBuf {
+        self.staging.join(name)
+    }
+
     /// Creates the empty folder for a `ResultPaths` entry and returns its host path.
     pub fn create_output_dir(&self, name: &str) -> Result<PathBuf, ResultsError> {
         let path = self.staging.join(name);

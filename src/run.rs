@@ -1,16 +1,19 @@
-//! The engine, the store and the call of the entrypoint; turns how the guest ended into an
-//! `Outcome`.
+//! The engine, the store and its limits, and the call of the entrypoint; turns how the guest
+//! ended into an `Outcome`. Every limit of `Plan.limits` is applied here and nowhere else.
 
 use wasi_shim::WasiCtx;
-use wasmi::{Config, Engine, Func, Store, TrapCode};
+use wasmi::{Config, Engine, Func, Store, StoreLimits, StoreLimitsBuilder, TrapCode};
 
 use crate::net::Net;
+use crate::spec::Limits;
 
 /// What the store holds: the WASI context, and the network when the run has one, that host
 /// functions reach through `Caller::data_mut`.
 pub struct Host {
     pub wasi: WasiCtx,
     pub net: Option<Net>,
+    /// The memory limit wasmi consults whenever a memory is created or grows.
+    limits: StoreLimits,
 }
 
 /// How a guest ended.
@@ -28,8 +31,40 @@ pub fn engine() -> Engine {
     Engine::new(&Config::default())
 }
 
-pub fn new_store(engine: &Engine, wasi: WasiCtx, net: Option<Net>) -> Store<Host> {
-    Store::new(engine, Host { wasi, net })
+/// The engine of a run with these limits: fuel metering is switched on only when a fuel limit
+/// is set, since it slows every instruction down (docs/RATIONALE.md).
+pub fn engine_for(limits: &Limits) -> Engine {
+    let mut config = Config::default();
+    config.consume_fuel(limits.fuel.is_some());
+    Engine::new(&config)
+}
+
+/// A store for `engine` (made by `engine_for` with the same limits), with the limits applied:
+/// each memory at most `memory_pages` pages, growing past it failing with -1 as
+/// `memory.grow` does (compat §7), and the fuel given.
+pub fn new_store(
+    engine: &Engine,
+    wasi: WasiCtx,
+    net: Option<Net>,
+    limits: &Limits,
+) -> Result<Store<Host>, wasmi::Error> {
+    let mut builder = StoreLimitsBuilder::new().trap_on_grow_failure(false);
+    if let Some(pages) = limits.memory_pages() {
+        // At most 65536 pages (checked when parsed): 4 GiB fits a 64-bit usize.
+        let bytes = pages * crate::spec::limits::PAGE;
+        builder = builder.memory_size(usize::try_from(bytes).unwrap_or(usize::MAX));
+    }
+    let host = Host {
+        wasi,
+        net,
+        limits: builder.build(),
+    };
+    let mut store = Store::new(engine, host);
+    store.limiter(|host| &mut host.limits);
+    if let Some(fuel) = limits.fuel {
+        store.set_fuel(fuel)?;
+    }
+    Ok(store)
 }
 
 /// Calls the entrypoint (checked by `link` to be `() -> ()`).

@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use crate::net::Domain;
 
 use super::plan::{
-    CreateAs, EnvValue, EnvVar, ImportModule, Input, ModuleLocation, Network, Origin, Plan,
+    CreateAs, EnvValue, EnvVar, ImportModule, Input, Limits, ModuleLocation, Network, Origin, Plan,
     Publisher, Source,
 };
 
@@ -117,6 +117,7 @@ pub fn module_plan(flags: &ModuleFlags<'_>) -> Result<Plan, String> {
         preopen_root: false,
         publisher: Publisher::Local,
         network,
+        limits: Limits::default(),
     })
 }
 

@@ -83,6 +83,7 @@ pub(crate) fn plan(root: &Node, document: &str, ctx: &mut Ctx) -> Result<Plan, S
         preopen_root: true,
         publisher: task.publisher,
         network: task.network,
+        limits: task.limits,
     })
 }
 
@@ -224,5 +225,6 @@ fn flat_engine(field: &Field, ctx: &mut Ctx) -> Result<Task, SpecError> {
         outputs: Vec::new(),
         publisher: Publisher::Local,
         network: Network::None,
+        limits: Default::default(),
     })
 }

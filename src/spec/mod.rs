@@ -14,6 +14,7 @@ mod engine;
 mod env;
 pub mod flags;
 mod job;
+pub mod limits;
 pub mod plan;
 mod reader;
 mod source;
@@ -21,8 +22,8 @@ mod task;
 mod tree;
 
 pub use plan::{
-    CreateAs, EnvValue, EnvVar, ImportModule, Input, ModuleLocation, Network, Origin, Output, Plan,
-    Publisher, S3Source, Source,
+    CreateAs, EnvValue, EnvVar, ImportModule, Input, Limits, ModuleLocation, Network, Origin,
+    Output, Plan, Publisher, S3Source, Source,
 };
 
 #[derive(Debug, Clone, Default)]

@@ -37,6 +37,28 @@ pub struct Plan {
     pub preopen_root: bool,
     pub publisher: Publisher,
     pub network: Network,
+    /// What the guest may use: memory and fuel.
+    pub limits: Limits,
+}
+
+/// The guest's resource limits (README "Limits"); `None` is no limit.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Limits {
+    /// Each linear memory may hold at most this many bytes, rounded up to whole pages
+    /// (`Resources.Memory`, `--memory`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub memory_bytes: Option<u64>,
+    /// wasmi fuel units the guest may consume before it traps (`Meta: {bolinho.fuel}`, `--fuel`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fuel: Option<u64>,
+}
+
+impl Limits {
+    /// The memory limit in whole pages.
+    pub fn memory_pages(&self) -> Option<u64> {
+        self.memory_bytes.map(|b| b.div_ceil(super::limits::PAGE))
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]

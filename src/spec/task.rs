@@ -2,13 +2,17 @@
 //! lets each part check the ones before it (modules name InputSources; ResultPaths must not
 //! reuse their targets).
 //!
-//! `Publisher`, `Resources`, `Network`, `Timeouts` and `Meta` are checked for shape and known
-//! keys only; what they ask for is applied elsewhere, or not yet.
+//! `Resources.Memory` and `Meta`'s `bolinho.fuel` become the plan's limits (README "Limits");
+//! the rest of `Publisher`, `Resources`, `Network`, `Timeouts` and `Meta` is checked for shape
+//! and known keys only; what it asks for is applied elsewhere, or not yet.
 
 use super::SpecError;
 use super::engine;
 use super::env::user_env;
-use super::plan::{EnvVar, ImportModule, Input, ModuleLocation, Network, Output, Publisher};
+use super::limits::{parse_fuel, parse_memory};
+use super::plan::{
+    EnvVar, ImportModule, Input, Limits, ModuleLocation, Network, Output, Publisher,
+};
 use super::reader::{Ctx, Field, join};
 use super::source::{Inputs, guest_path, read_input};
 
@@ -25,10 +29,20 @@ pub(crate) struct Task {
     pub outputs: Vec<Output>,
     pub publisher: Publisher,
     pub network: Network,
+    pub limits: Limits,
 }
 
 /// The names of result files bolinho writes beside the output directories (compat §8).
-const RESULT_FILES: [&str; 3] = ["stdout", "stderr", "exitCode"];
+const RESULT_FILES: [&str; 5] = [
+    "stdout",
+    "stderr",
+    "exitCode",
+    "stdout.truncated",
+    "stderr.truncated",
+];
+
+/// The `Meta` key of bolinho's fuel limit.
+pub(crate) const FUEL_KEY: &str = "bolinho.fuel";
 
 const PUBLISHERS: [&str; 4] = ["local", "s3", "ipfs", "noop"];
 const NETWORKS: [&str; 6] = ["None", "Host", "Full", "HTTP", "Bridge", "Default"];
@@ -60,12 +74,17 @@ pub(crate) fn read(field: &Field, ctx: &mut Ctx) -> Result<Task, SpecError> {
         Some(f) => publisher(&f, ctx)?,
         None => Publisher::Local,
     };
+    let mut limits = Limits::default();
     if let Some(f) = m.get("Resources") {
         let mut r = f.map(ctx)?;
         for key in ["CPU", "Memory", "Disk", "GPU"] {
             // Quantities are strings in Bacalhau (`512Mb`); `CPU: 0.5` is what people write.
             if let Some(value) = r.get(key) {
-                value.text(ctx)?;
+                let text = value.text(ctx)?;
+                if key == "Memory" {
+                    limits.memory_bytes =
+                        parse_memory(&text).map_err(|message| value.error(ctx, message))?;
+                }
             }
         }
         r.finish(ctx)?;
@@ -85,6 +104,12 @@ pub(crate) fn read(field: &Field, ctx: &mut Ctx) -> Result<Task, SpecError> {
     }
     if let Some(f) = m.get("Meta") {
         string_map(&f, ctx)?;
+        // bolinho's own fuel limit: Bacalhau has no such field and passes Meta through, so
+        // the job stays valid there (docs/RATIONALE.md).
+        if let Some((_, value)) = f.entries(ctx)?.into_iter().find(|(k, _)| k == FUEL_KEY) {
+            let text = value.string(ctx)?;
+            limits.fuel = Some(parse_fuel(&text).map_err(|message| value.error(ctx, message))?);
+        }
     }
     m.finish(ctx)?;
     Ok(Task {
@@ -98,6 +123,7 @@ pub(crate) fn read(field: &Field, ctx: &mut Ctx) -> Result<Task, SpecError> {
         outputs,
         publisher,
         network,
+        limits,
     })
 }
 
@@ -123,7 +149,7 @@ fn result_paths(
         }
         if RESULT_FILES.iter().any(|f| f.eq_ignore_ascii_case(&name)) {
             return Err(bad_name(
-                "stdout, stderr and exitCode are the names of result files",
+                "stdout, stderr, exitCode, stdout.truncated and stderr.truncated are the names of result files",
             ));
         }
         if let Some((_, first)) = outputs
@@ -311,11 +337,11 @@ mod tests {
         );
         assert_eq!(
             err("ResultPaths:\n  - {Name: stdout, Path: /o}\n"),
-            "job.yaml:5: Tasks[0].ResultPaths[0].Name: invalid name `stdout`: stdout, stderr and exitCode are the names of result files"
+            "job.yaml:5: Tasks[0].ResultPaths[0].Name: invalid name `stdout`: stdout, stderr, exitCode, stdout.truncated and stderr.truncated are the names of result files"
         );
         assert_eq!(
             err("ResultPaths:\n  - {Name: exitcode, Path: /o}\n"),
-            "job.yaml:5: Tasks[0].ResultPaths[0].Name: invalid name `exitcode`: stdout, stderr and exitCode are the names of result files"
+            "job.yaml:5: Tasks[0].ResultPaths[0].Name: invalid name `exitcode`: stdout, stderr, exitCode, stdout.truncated and stderr.truncated are the names of result files"
         );
         assert_eq!(
             err("ResultPaths:\n  - {Name: a/b, Path: /o}\n"),
@@ -368,6 +394,35 @@ mod tests {
         assert_eq!(
             err("Resources: [1]\n"),
             "job.yaml:4: Tasks[0].Resources: expected a map, found a list"
+        );
+    }
+
+    #[test]
+    fn resources_memory_and_meta_fuel_become_limits() {
+        let (t, _) = task(
+            "Resources: {Memory: 512Mb}\nMeta: {bolinho.fuel: \"1000\", other: x}\n",
+            true,
+        );
+        assert_eq!(
+            t.unwrap().limits,
+            Limits {
+                memory_bytes: Some(512_000_000),
+                fuel: Some(1000)
+            }
+        );
+        let (t, _) = task("Resources: {Memory: \"0\"}\n", true);
+        assert_eq!(t.unwrap().limits, Limits::default());
+        assert_eq!(
+            err("Resources: {Memory: 4.5GiB}\n"),
+            "job.yaml:4: Tasks[0].Resources.Memory: `4.5GiB` is 4831838208 bytes, more than a 32-bit memory can hold (4 GiB, 65536 pages)"
+        );
+        assert_eq!(
+            err("Resources: {Memory: lots}\n"),
+            "job.yaml:4: Tasks[0].Resources.Memory: invalid size `lots`: expected a number and an optional unit, such as 512MB, 1.5GiB or 4096"
+        );
+        assert_eq!(
+            err("Meta: {bolinho.fuel: \"-1\"}\n"),
+            "job.yaml:4: Tasks[0].Meta.bolinho.fuel: invalid fuel `-1`: expected a non-negative integer"
         );
     }
 

@@ -8,6 +8,7 @@ mod http_server;
 mod inspect;
 mod interrupt;
 mod jobs;
+mod limits;
 mod linking;
 mod modules;
 mod mounts;
