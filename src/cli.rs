@@ -11,7 +11,7 @@ use argh::FromArgs;
 Run a module with a directory and an environment variable:\n  $ {command_name} run --dir data::/data --env LANG=C app.wasm -- --input /data/x.csv\n\
 Check a job without running it:\n  $ {command_name} validate job.yaml\n\
 List a module's imports and exports:\n  $ {command_name} inspect app.wasm",
-    note = "Exit codes: the guest's own code passes through; 2 usage, 121 invalid job, 122 fetch failed, 123 load or link failed, 125 results not written, 126 results not published, 134 trap."
+    note = "Exit codes: the guest's own code passes through; 2 usage, 121 invalid job, 122 fetch failed, 123 load or link failed, 124 timed out, 125 results not written, 126 results not published, 134 trap."
 )]
 pub struct Cli {
     /// print the version and exit
@@ -37,7 +37,7 @@ pub enum Command {
     name = "run",
     description = "run a job file (YAML or JSON) or a module (.wasm or .wat)",
     example = "$ {command_name} job.yaml --results out\n$ {command_name} app.wasm --dir .::/ --env K=V -- arg1 arg2",
-    note = "A job's results (stdout, stderr, exitCode, one folder per ResultPaths entry) go to --results, or else to a new directory under ./bolinho-results. --dir, --env, --entrypoint, --import, --network, --allow-domain and arguments after -- apply to module runs; --memory, --fuel and --output-limit to both."
+    note = "A job's results (stdout, stderr, exitCode, one folder per ResultPaths entry) go to --results, or else to a new directory under ./bolinho-results. --dir, --env, --entrypoint, --import, --network, --allow-domain and arguments after -- apply to module runs; --memory, --fuel, --timeout and --output-limit to both."
 )]
 pub struct RunArgs {
     /// the job file or module to run
@@ -73,6 +73,9 @@ pub struct RunArgs {
     /// stop the guest with a trap after N units of wasmi fuel (about one per instruction); overrides the job's bolinho.fuel
     #[argh(option)]
     pub fuel: Option<String>,
+    /// stop the guest after SECONDS (decimals allowed, 0 for none), exiting with 124 and keeping its output so far; overrides the job's Timeouts
+    #[argh(option)]
+    pub timeout: Option<String>,
     /// the most bytes the stdout and stderr results files each keep (default 1GB); the rest is dropped and recorded in stdout.truncated or stderr.truncated
     #[argh(option)]
     pub output_limit: Option<String>,

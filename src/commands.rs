@@ -13,7 +13,7 @@ use crate::fetch;
 use crate::pipeline::{self, RunOptions};
 use crate::run::Outcome;
 use crate::spec::flags::{ModuleFlags, module_plan};
-use crate::spec::limits::{parse_fuel, parse_memory, parse_size};
+use crate::spec::limits::{parse_fuel, parse_memory, parse_size, parse_timeout};
 use crate::spec::{self, ParseOptions, Plan};
 
 /// The version `--version` prints: bolinho's and the engine's.
@@ -74,6 +74,10 @@ fn run(args: RunArgs) -> Result<u8, Error> {
         plan.limits.fuel =
             Some(parse_fuel(fuel).map_err(|e| Error::Usage(format!("--fuel {fuel}: {e}")))?);
     }
+    if let Some(timeout) = &args.timeout {
+        plan.limits.timeout = parse_timeout(timeout)
+            .map_err(|e| Error::Usage(format!("--timeout {timeout}: {e}")))?;
+    }
     let output_limit = match &args.output_limit {
         Some(size) => {
             parse_size(size).map_err(|e| Error::Usage(format!("--output-limit {size}: {e}")))?
@@ -99,6 +103,13 @@ fn run(args: RunArgs) -> Result<u8, Error> {
         Outcome::Trapped(trap) => {
             eprintln!("bolinho: error: the guest trapped: {trap}");
             crate::exit::Failure::Trap.code()
+        }
+        Outcome::TimedOut(timeout) => {
+            eprintln!(
+                "bolinho: error: the guest ran past its timeout of {}s",
+                timeout.as_secs_f64()
+            );
+            crate::exit::Failure::Timeout.code()
         }
     };
     if let Some(path) = &report.results {

@@ -21,6 +21,8 @@ pub enum Failure {
     Publish,
     /// The guest trapped (`unreachable`, out-of-bounds access, stack overflow, ...).
     Trap,
+    /// The guest ran past its timeout and was stopped (124, as GNU `timeout`).
+    Timeout,
 }
 
 /// Every failure with its code and the sentence the README prints beside it.
@@ -44,6 +46,11 @@ pub const TABLE: &[(Failure, u8, &str)] = &[
         Failure::Link,
         123,
         "a module failed to load or link, or the entrypoint is missing or not `() -> ()`",
+    ),
+    (
+        Failure::Timeout,
+        124,
+        "the guest ran past its timeout; its output so far is kept",
     ),
     (
         Failure::Results,
@@ -93,6 +100,7 @@ mod tests {
             Failure::Results,
             Failure::Publish,
             Failure::Trap,
+            Failure::Timeout,
         ];
         assert_eq!(all.len(), TABLE.len());
         let mut codes: Vec<u8> = all.iter().map(|f| f.code()).collect();

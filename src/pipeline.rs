@@ -5,7 +5,7 @@ use std::fs;
 use std::io;
 use std::path::PathBuf;
 
-use wasi_shim::{Access, WasiCtx, WasiCtxBuilder};
+use wasi_shim::{Access, HostClock, WasiCtx, WasiCtxBuilder};
 
 use crate::error::Error;
 use crate::fetch::{self, Cache, FetchError, Fetched, Workspace};
@@ -94,6 +94,9 @@ pub fn run(plan: &Plan, options: &RunOptions) -> Result<Report, Error> {
         .map(|m| load_module(&m.location, m.alias.as_deref(), plan, &fetched).map(|(m, _)| m))
         .collect::<Result<Vec<_>, _>>()?;
 
+    // The timeout counts from here: everything is fetched, and the guest is about to be set
+    // up and run.
+    let deadline = run::Deadline::start(&plan.limits);
     let wasi = guest_context(
         plan,
         &argv0,
@@ -101,6 +104,7 @@ pub fn run(plan: &Plan, options: &RunOptions) -> Result<Report, Error> {
         &fetched,
         results.as_ref(),
         options.output_limit,
+        deadline,
     )?;
     let engine = run::engine_for(&plan.limits);
     let offer = Offer::for_plan(plan);
@@ -117,7 +121,7 @@ pub fn run(plan: &Plan, options: &RunOptions) -> Result<Report, Error> {
     let mut store = run::new_store(&engine, wasi, net, &plan.limits).map_err(Error::Instantiate)?;
 
     let outcome = match linked.instantiate(&mut store, &mut linker, plan.limits.memory_pages()) {
-        Ok(entrypoint) => run::call(&mut store, entrypoint),
+        Ok(entrypoint) => run::call(&mut store, entrypoint, &plan.limits, deadline),
         Err(link::Instantiation::Guest(error)) => run::classify(error),
         Err(link::Instantiation::Limit(error)) => return Err(error.into()),
     }
@@ -149,11 +153,12 @@ pub fn run(plan: &Plan, options: &RunOptions) -> Result<Report, Error> {
     })
 }
 
-/// The number recorded in `exitCode`: the guest's status, or bolinho's trap code.
+/// The number recorded in `exitCode`: the guest's status, or bolinho's trap or timeout code.
 fn exit_status(outcome: &Outcome) -> i32 {
     match outcome {
         Outcome::Exited(status) => *status,
         Outcome::Trapped(_) => crate::exit::Failure::Trap.code().into(),
+        Outcome::TimedOut(_) => crate::exit::Failure::Timeout.code().into(),
     }
 }
 
@@ -253,7 +258,8 @@ fn host_path(guest: &str, plan: &Plan, fetched: &[Fetched]) -> Option<(usize, Pa
     Some((index, path))
 }
 
-/// Step 4: the guest's view: argv, environment, stdio and the mounts composing `/`.
+/// Step 4: the guest's view: argv, environment, stdio, the mounts composing `/`, and a clock
+/// whose sleeps end at the deadline.
 fn guest_context(
     plan: &Plan,
     argv0: &str,
@@ -261,6 +267,7 @@ fn guest_context(
     fetched: &[Fetched],
     results: Option<&ResultsDir>,
     output_limit: u64,
+    deadline: Option<run::Deadline>,
 ) -> Result<WasiCtx, Error> {
     let mut builder = WasiCtxBuilder::new().arg(argv0);
     for arg in &plan.args {
@@ -300,6 +307,12 @@ fn guest_context(
         .stdout(Box::new(Tee::new(io::stdout(), stdout)))
         .stderr(Box::new(Tee::new(io::stderr(), stderr)))
         .preopen_root(plan.preopen_root);
+    if let Some(deadline) = deadline {
+        builder = builder.clock(Box::new(run::DeadlineClock::new(
+            HostClock::new(),
+            deadline.at,
+        )));
+    }
     if plan.origin == Origin::Module {
         builder = builder.stdin(Box::new(io::stdin()));
     }

@@ -1,8 +1,17 @@
 //! The engine, the store and its limits, and the call of the entrypoint; turns how the guest
 //! ended into an `Outcome`. Every limit of `Plan.limits` is applied here and nowhere else.
+//!
+//! A timeout is enforced by fuel slicing (docs/RATIONALE.md): the guest runs on `SLICE` units
+//! of fuel at a time through wasmi's resumable calls, and between two slices bolinho looks at
+//! the clock. A user's fuel limit is the total of the slices given.
 
-use wasi_shim::WasiCtx;
-use wasmi::{Config, Engine, Func, Store, StoreLimits, StoreLimitsBuilder, TrapCode};
+use std::cell::Cell;
+use std::time::{Duration, Instant};
+
+use wasi_shim::{Clock, ClockId, Interrupted, WasiCtx};
+use wasmi::{
+    Config, Engine, Func, ResumableCall, Store, StoreLimits, StoreLimitsBuilder, TrapCode,
+};
 
 use crate::net::Net;
 use crate::spec::Limits;
@@ -23,6 +32,77 @@ pub enum Outcome {
     Exited(i32),
     /// The guest trapped; the text names the trap.
     Trapped(String),
+    /// The guest was stopped when it ran past this timeout.
+    TimedOut(Duration),
+}
+
+/// The fuel a guest with a timeout runs on between two looks at the clock. At about 1 ns per
+/// unit here (a release or test build, a simple loop), a slice takes about 1 ms, and even a
+/// machine 50 times slower, or instructions 50 times dearer, stays well inside the 0.1 s a
+/// timeout may be overrun by; the clock and the resumption cost well under 0.1% of a slice.
+pub const SLICE: u64 = 1_000_000;
+
+/// When a run's timeout ends.
+#[derive(Debug, Clone, Copy)]
+pub struct Deadline {
+    pub at: Instant,
+    /// The timeout itself, for the message.
+    pub timeout: Duration,
+}
+
+impl Deadline {
+    /// The deadline of a run with these limits starting now, if it has a timeout.
+    pub fn start(limits: &Limits) -> Option<Deadline> {
+        limits.timeout.map(|timeout| Deadline {
+            // A timeout too large for an Instant is as good as none: stop in ~30 years.
+            at: Instant::now()
+                .checked_add(timeout)
+                .unwrap_or_else(|| Instant::now() + Duration::from_secs(1 << 30)),
+            timeout,
+        })
+    }
+}
+
+/// A clock whose sleeps (`poll_oneoff`) end at the deadline at the latest, so a guest asleep
+/// cannot overrun its timeout: a sleep it cuts short makes the host call end the guest with
+/// `wasi_shim::Interrupted`, which `call` reports as the timeout.
+pub struct DeadlineClock<C> {
+    inner: C,
+    at: Instant,
+    cut: Cell<bool>,
+}
+
+impl<C: Clock> DeadlineClock<C> {
+    pub fn new(inner: C, at: Instant) -> Self {
+        DeadlineClock {
+            inner,
+            at,
+            cut: Cell::new(false),
+        }
+    }
+}
+
+impl<C: Clock> Clock for DeadlineClock<C> {
+    fn now(&self, id: ClockId) -> Option<u64> {
+        self.inner.now(id)
+    }
+
+    fn resolution(&self, id: ClockId) -> Option<u64> {
+        self.inner.resolution(id)
+    }
+
+    fn sleep(&self, ns: u64) {
+        let left = self.at.saturating_duration_since(Instant::now());
+        let left = u64::try_from(left.as_nanos()).unwrap_or(u64::MAX);
+        if ns > left {
+            self.cut.set(true);
+        }
+        self.inner.sleep(ns.min(left));
+    }
+
+    fn interrupted(&self) -> bool {
+        self.cut.get()
+    }
 }
 
 /// The engine every run uses. wasmi's `deterministic` feature (set in Cargo.toml) makes NaN bits
@@ -31,17 +111,23 @@ pub fn engine() -> Engine {
     Engine::new(&Config::default())
 }
 
-/// The engine of a run with these limits: fuel metering is switched on only when a fuel limit
-/// is set, since it slows every instruction down (docs/RATIONALE.md).
+/// Whether a run with these limits meters fuel: only with a fuel limit or a timeout, since
+/// metering slows every instruction down (docs/RATIONALE.md).
+fn meters_fuel(limits: &Limits) -> bool {
+    limits.fuel.is_some() || limits.timeout.is_some()
+}
+
+/// The engine of a run with these limits, metering fuel only when they need it.
 pub fn engine_for(limits: &Limits) -> Engine {
     let mut config = Config::default();
-    config.consume_fuel(limits.fuel.is_some());
+    config.consume_fuel(meters_fuel(limits));
     Engine::new(&config)
 }
 
 /// A store for `engine` (made by `engine_for` with the same limits), with the limits applied:
 /// each memory at most `memory_pages` pages, growing past it failing with -1 as
-/// `memory.grow` does (compat §7), and the fuel given.
+/// `memory.grow` does (compat §7), and the fuel given: the user's, else (a timeout alone)
+/// as good as unlimited, for a start function, which `call` cannot slice.
 pub fn new_store(
     engine: &Engine,
     wasi: WasiCtx,
@@ -61,17 +147,89 @@ pub fn new_store(
     };
     let mut store = Store::new(engine, host);
     store.limiter(|host| &mut host.limits);
-    if let Some(fuel) = limits.fuel {
-        store.set_fuel(fuel)?;
+    if meters_fuel(limits) {
+        store.set_fuel(limits.fuel.unwrap_or(u64::MAX))?;
     }
     Ok(store)
 }
 
-/// Calls the entrypoint (checked by `link` to be `() -> ()`).
-pub fn call(store: &mut Store<Host>, entrypoint: Func) -> Result<Outcome, wasmi::Error> {
-    match entrypoint.call(&mut *store, &[], &mut []) {
-        Ok(()) => Ok(Outcome::Exited(0)),
-        Err(error) => classify(error),
+/// Calls the entrypoint (checked by `link` to be `() -> ()`), in slices of fuel when there is
+/// a deadline, stopping the guest at the first slice that ends past it.
+pub fn call(
+    store: &mut Store<Host>,
+    entrypoint: Func,
+    limits: &Limits,
+    deadline: Option<Deadline>,
+) -> Result<Outcome, wasmi::Error> {
+    let Some(deadline) = deadline else {
+        return match entrypoint.call(&mut *store, &[], &mut []) {
+            Ok(()) => Ok(Outcome::Exited(0)),
+            Err(error) => classify(error),
+        };
+    };
+    // What the user's fuel limit leaves after instantiation; `None` is no limit.
+    let mut budget = Budget {
+        left: limits.fuel.map(|_| store.get_fuel()).transpose()?,
+    };
+    store.set_fuel(0)?;
+    budget.refill(store, 0)?;
+    let mut call = entrypoint.call_resumable(&mut *store, &[], &mut []);
+    loop {
+        match call {
+            Ok(ResumableCall::Finished) => return Ok(Outcome::Exited(0)),
+            // A host function's error (`proc_exit` among them) ends the guest as it would
+            // without slicing; bolinho never resumes one.
+            Ok(ResumableCall::HostTrap(trap)) => {
+                let error = trap.into_host_error();
+                if error.downcast_ref::<Interrupted>().is_some() {
+                    return Ok(Outcome::TimedOut(deadline.timeout));
+                }
+                return classify(error);
+            }
+            Ok(ResumableCall::OutOfFuel(paused)) => {
+                // The user's fuel first: running out of it is the same trap with or without
+                // a timeout, whatever the clock says.
+                if !budget.refill(store, paused.required_fuel())? {
+                    return Ok(Outcome::Trapped(trap_name(TrapCode::OutOfFuel).into()));
+                }
+                if Instant::now() >= deadline.at {
+                    return Ok(Outcome::TimedOut(deadline.timeout));
+                }
+                call = paused.resume(&mut *store, &mut []);
+            }
+            Err(error) => return classify(error),
+        }
+    }
+}
+
+/// The user's fuel not yet handed to the store, given out a slice at a time.
+struct Budget {
+    /// `None`: no fuel limit, only a timeout.
+    left: Option<u64>,
+}
+
+impl Budget {
+    /// Takes back what the store has left and gives it the next slice: `SLICE`, or the
+    /// `required` fuel the next instruction needs if more, but never past the user's limit.
+    /// False when the limit cannot cover `required`: the guest is out of fuel.
+    fn refill(&mut self, store: &mut Store<Host>, required: u64) -> Result<bool, wasmi::Error> {
+        let unused = store.get_fuel()?;
+        let slice = SLICE.max(required);
+        let slice = match &mut self.left {
+            None => slice,
+            Some(left) => {
+                *left += unused;
+                if *left < required {
+                    store.set_fuel(*left)?;
+                    return Ok(false);
+                }
+                let slice = slice.min(*left);
+                *left -= slice;
+                slice
+            }
+        };
+        store.set_fuel(slice)?;
+        Ok(true)
     }
 }
 
@@ -109,5 +267,68 @@ pub fn trap_name(code: TrapCode) -> &'static str {
         TrapCode::OutOfFuel => "out of fuel",
         TrapCode::GrowthOperationLimited => "growth operation limited",
         TrapCode::OutOfSystemMemory => "out of system memory",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A clock that records the sleeps asked of it instead of sleeping.
+    #[derive(Default)]
+    struct Recording(std::cell::RefCell<Vec<u64>>);
+
+    impl Clock for &Recording {
+        fn now(&self, _: ClockId) -> Option<u64> {
+            Some(0)
+        }
+        fn resolution(&self, _: ClockId) -> Option<u64> {
+            Some(1)
+        }
+        fn sleep(&self, ns: u64) {
+            self.0.borrow_mut().push(ns);
+        }
+    }
+
+    #[test]
+    fn sleeps_end_at_the_deadline_and_say_so() {
+        let inner = Recording::default();
+        let clock = DeadlineClock::new(&inner, Instant::now() + Duration::from_secs(60));
+        clock.sleep(1_000);
+        assert!(
+            !clock.interrupted(),
+            "a sleep ending before the deadline is whole"
+        );
+        assert_eq!(*inner.0.borrow(), [1_000]);
+        clock.sleep(3_600_000_000_000);
+        assert!(clock.interrupted());
+        let capped = inner.0.borrow()[1];
+        assert!(
+            (59_000_000_000..=60_000_000_000).contains(&capped),
+            "{capped}"
+        );
+        // Past the deadline a sleep does not wait at all.
+        let past = DeadlineClock::new(&inner, Instant::now() - Duration::from_millis(1));
+        past.sleep(5);
+        assert!(past.interrupted());
+        assert_eq!(inner.0.borrow()[2], 0);
+    }
+
+    #[test]
+    fn a_timeout_alone_meters_fuel_and_no_limit_does_not() {
+        assert!(!meters_fuel(&Limits::default()));
+        let timeout = Limits {
+            timeout: Some(Duration::from_secs(1)),
+            ..Limits::default()
+        };
+        assert!(meters_fuel(&timeout));
+        assert!(Deadline::start(&timeout).is_some());
+        assert!(Deadline::start(&Limits::default()).is_none());
+        // A timeout beyond what an Instant holds is as good as none, not a panic.
+        let huge = Limits {
+            timeout: Some(Duration::MAX),
+            ..Limits::default()
+        };
+        assert!(Deadline::start(&huge).is_some());
     }
 }

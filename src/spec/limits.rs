@@ -1,10 +1,12 @@
 //! Byte sizes as Bacalhau reads them (go-humanize's `ParseBytes`), and the memory limit they
-//! become (compat §7). Parsing only: the limits are applied in `run`.
+//! become (compat §7), fuel amounts and timeouts. Parsing only: the limits are applied in `run`.
 //!
 //! go-humanize (bytes.go): the number is the leading run of ASCII digits and `.`, read as a
 //! float; the rest, trimmed and lower-cased, must be one of the suffixes below (none is bytes);
 //! the product is truncated to whole bytes. So `512Mb`, `512MB`, `512 mb` and `512M` are all
 //! 512,000,000 bytes, `512MiB` and `512mi` are 2^29, and `1.5GB` is 1,500,000,000.
+
+use std::time::Duration;
 
 /// The suffixes go-humanize accepts, lower-case, with their multipliers.
 const SUFFIXES: [(&str, u64); 26] = [
@@ -91,6 +93,23 @@ pub fn parse_fuel(text: &str) -> Result<u64, String> {
         .map_err(|_| format!("invalid fuel `{text}`: expected a non-negative integer"))
 }
 
+/// A timeout in seconds, decimals allowed (`30`, `0.5`); `0` is no timeout, as a job's 0.
+pub fn parse_timeout(text: &str) -> Result<Option<Duration>, String> {
+    let invalid = || {
+        format!(
+            "invalid timeout `{text}`: expected a non-negative number of seconds, such as 30 or 0.5"
+        )
+    };
+    // Rust's f64 parser also takes `inf`, `NaN` and `1e3`: only plain decimals are seconds.
+    if !text.chars().all(|c| c.is_ascii_digit() || c == '.') {
+        return Err(invalid());
+    }
+    let seconds: f64 = text.parse().map_err(|_| invalid())?;
+    let timeout = Duration::try_from_secs_f64(seconds)
+        .map_err(|_| format!("invalid timeout `{text}`: too large"))?;
+    Ok(Some(timeout).filter(|t| !t.is_zero()))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -165,6 +184,28 @@ mod tests {
         assert_eq!(
             parse_fuel("1e6").unwrap_err(),
             "invalid fuel `1e6`: expected a non-negative integer"
+        );
+    }
+
+    #[test]
+    fn timeouts_are_seconds() {
+        assert_eq!(parse_timeout("2"), Ok(Some(Duration::from_secs(2))));
+        assert_eq!(parse_timeout("0.5"), Ok(Some(Duration::from_millis(500))));
+        assert_eq!(parse_timeout("0"), Ok(None));
+        assert_eq!(parse_timeout("0.0"), Ok(None));
+        for bad in ["-1", "soon", "", "1e3", "inf", "NaN", "1.2.3", " 2", "2s"] {
+            assert_eq!(
+                parse_timeout(bad).unwrap_err(),
+                format!(
+                    "invalid timeout `{bad}`: expected a non-negative number of seconds, such as 30 or 0.5"
+                ),
+                "{bad}"
+            );
+        }
+        let huge = "9".repeat(30);
+        assert_eq!(
+            parse_timeout(&huge).unwrap_err(),
+            format!("invalid timeout `{huge}`: too large")
         );
     }
 }

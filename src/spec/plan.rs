@@ -5,6 +5,7 @@
 //! raw YAML and no optional-with-default fields: every default has already been applied.
 
 use std::path::PathBuf;
+use std::time::Duration;
 
 use serde::Serialize;
 
@@ -37,7 +38,7 @@ pub struct Plan {
     pub preopen_root: bool,
     pub publisher: Publisher,
     pub network: Network,
-    /// What the guest may use: memory and fuel.
+    /// What the guest may use: memory, fuel and time.
     pub limits: Limits,
 }
 
@@ -52,6 +53,22 @@ pub struct Limits {
     /// wasmi fuel units the guest may consume before it traps (`Meta: {bolinho.fuel}`, `--fuel`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub fuel: Option<u64>,
+    /// How long the guest may run before it is stopped (`Timeouts.ExecutionTimeout`, else
+    /// `Timeouts.TotalTimeout`, `--timeout`); shown in seconds.
+    #[serde(
+        rename = "timeoutSeconds",
+        skip_serializing_if = "Option::is_none",
+        serialize_with = "seconds"
+    )]
+    pub timeout: Option<Duration>,
+}
+
+/// A duration as (possibly fractional) seconds, as the user wrote it.
+fn seconds<S: serde::Serializer>(timeout: &Option<Duration>, s: S) -> Result<S::Ok, S::Error> {
+    match timeout {
+        Some(d) => s.serialize_f64(d.as_secs_f64()),
+        None => s.serialize_none(),
+    }
 }
 
 impl Limits {

@@ -2,9 +2,12 @@
 //! lets each part check the ones before it (modules name InputSources; ResultPaths must not
 //! reuse their targets).
 //!
-//! `Resources.Memory` and `Meta`'s `bolinho.fuel` become the plan's limits (README "Limits");
-//! the rest of `Publisher`, `Resources`, `Network`, `Timeouts` and `Meta` is checked for shape
+//! `Resources.Memory`, `Meta`'s `bolinho.fuel` and `Timeouts.ExecutionTimeout` (else
+//! `TotalTimeout`) become the plan's limits (README "Limits"); the rest of `Publisher`,
+//! `Resources`, `Network`, `Timeouts` and `Meta` is checked for shape
 //! and known keys only; what it asks for is applied elsewhere, or not yet.
+
+use std::time::Duration;
 
 use super::SpecError;
 use super::engine;
@@ -95,12 +98,23 @@ pub(crate) fn read(field: &Field, ctx: &mut Ctx) -> Result<Task, SpecError> {
     };
     if let Some(f) = m.get("Timeouts") {
         let mut t = f.map(ctx)?;
-        for key in ["ExecutionTimeout", "QueueTimeout", "TotalTimeout"] {
+        let mut seconds = [0; 3];
+        for (key, seconds) in ["ExecutionTimeout", "QueueTimeout", "TotalTimeout"]
+            .into_iter()
+            .zip(&mut seconds)
+        {
             if let Some(value) = t.get(key) {
-                value.u64(ctx)?;
+                *seconds = value.u64(ctx)?;
             }
         }
         t.finish(ctx)?;
+        // compat §7: ExecutionTimeout, 0 falling back to TotalTimeout; both 0 is no timeout.
+        // QueueTimeout has nothing to wait for here: bolinho runs the job at once.
+        let [execution, _, total] = seconds;
+        limits.timeout = [execution, total]
+            .into_iter()
+            .find(|s| *s > 0)
+            .map(Duration::from_secs);
     }
     if let Some(f) = m.get("Meta") {
         string_map(&f, ctx)?;
@@ -407,9 +421,26 @@ mod tests {
             t.unwrap().limits,
             Limits {
                 memory_bytes: Some(512_000_000),
-                fuel: Some(1000)
+                fuel: Some(1000),
+                timeout: None,
             }
         );
+        for (timeouts, seconds) in [
+            ("{ExecutionTimeout: 30}", Some(30)),
+            ("{ExecutionTimeout: 30, TotalTimeout: 60}", Some(30)),
+            ("{ExecutionTimeout: 0, TotalTimeout: 60}", Some(60)),
+            ("{TotalTimeout: 60, QueueTimeout: 5}", Some(60)),
+            ("{ExecutionTimeout: 0, TotalTimeout: 0}", None),
+            ("{QueueTimeout: 5}", None),
+            ("{}", None),
+        ] {
+            let (t, _) = task(&format!("Timeouts: {timeouts}\n"), true);
+            assert_eq!(
+                t.unwrap().limits.timeout,
+                seconds.map(Duration::from_secs),
+                "{timeouts}"
+            );
+        }
         let (t, _) = task("Resources: {Memory: \"0\"}\n", true);
         assert_eq!(t.unwrap().limits, Limits::default());
         assert_eq!(

@@ -16,3 +16,4 @@ mod network;
 mod results;
 mod s3;
 mod support;
+mod timeout;

@@ -3,7 +3,8 @@
 //!
 //! Owns: adapting the plain host functions of `funcs/` to the engine: find the calling
 //! instance's `memory` export and the `WasiCtx` in the store data, call, turn
-//! `Result<(), Errno>` into the `i32` errno and `proc_exit` into `wasmi::Error::i32_exit`.
+//! `Result<(), Errno>` into the `i32` errno, `proc_exit` into `wasmi::Error::i32_exit`, and a
+//! sleep cut short by the runner's deadline into the host error [`Interrupted`].
 //! Must not contain WASI semantics: argument meaning lives in `funcs/`, signatures in
 //! `table.rs`.
 //!
@@ -24,6 +25,7 @@
 //! (`fd_close`, `proc_exit`, `sched_yield`) work.
 
 use crate::WasiCtx;
+use crate::clock::Interrupted;
 use crate::errno::Errno;
 use crate::funcs;
 use crate::memory::GuestMemory;
@@ -169,6 +171,8 @@ fn handler(name: &str) -> Option<Handler> {
     Some(h)
 }
 
+impl wasmi::errors::HostError for Interrupted {}
+
 /// One call: the shared body of every registered closure.
 #[inline(always)]
 fn call<T>(
@@ -192,6 +196,11 @@ fn call<T>(
             return Err(wasmi::Error::i32_exit(status));
         }
     };
+    // A sleep the runner's deadline cut short ends the guest here (one virtual call, no
+    // clock read, for every other call).
+    if get(caller.data_mut()).clock.interrupted() {
+        return Err(wasmi::Error::host(Interrupted));
+    }
     let errno = result.err().unwrap_or(Errno::Success);
     Ok(i32::from(errno.raw()))
 }
