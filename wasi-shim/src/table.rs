@@ -215,6 +215,7 @@ mod tests {
             include_str!("funcs/fd_tests.rs"),
             include_str!("funcs/path_tests.rs"),
             include_str!("funcs/path_entry_tests.rs"),
+            include_str!("funcs/poll_tests.rs"),
             include_str!("linker_tests.rs"),
         ]);
         sources
