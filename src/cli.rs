@@ -37,7 +37,7 @@ pub enum Command {
     name = "run",
     description = "run a job file (YAML or JSON) or a module (.wasm or .wat)",
     example = "$ {command_name} job.yaml --results out\n$ {command_name} app.wasm --dir .::/ --env K=V -- arg1 arg2",
-    note = "A job's results (stdout, stderr, exitCode, one folder per ResultPaths entry) go to --results, or else to a new directory under ./bolinho-results. --dir, --env, --entrypoint, --import, --network, --allow-domain and arguments after -- apply to module runs; --memory, --fuel, --timeout and --output-limit to both."
+    note = "A job's results (stdout, stderr, exitCode, one folder per ResultPaths entry) go to --results, or else to a new directory under ./bolinho-results. --dir, --env, --entrypoint, --import, --network, --allow-domain and arguments after -- apply to module runs; --memory, --fuel, --timeout, --output-limit and --nondeterministic to both."
 )]
 pub struct RunArgs {
     /// the job file or module to run
@@ -85,6 +85,9 @@ pub struct RunArgs {
     /// treat unknown keys in the job file as errors, not warnings
     #[argh(switch)]
     pub strict: bool,
+    /// give the guest the host's clocks and OS randomness; by default it sees a virtual clock (from 2000-01-01T00:00:00Z, or the job's bolinho.epoch) and random bytes seeded from its content (or the job's bolinho.seed)
+    #[argh(switch)]
+    pub nondeterministic: bool,
     /// run remote sources from the download cache only
     #[argh(switch)]
     pub offline: bool,

@@ -96,6 +96,7 @@ fn run(args: RunArgs) -> Result<u8, Error> {
                 .or_else(|| std::env::var("BOLINHO_IPFS_GATEWAY").ok()),
             progress: std::io::stderr().is_terminal(),
         },
+        nondeterministic: args.nondeterministic,
     };
     let report = pipeline::run(&plan, &options)?;
     let code = match &report.outcome {

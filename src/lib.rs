@@ -8,6 +8,7 @@
 pub mod cli;
 pub mod commands;
 pub mod describe;
+pub mod determinism;
 pub mod error;
 pub mod exit;
 pub mod fetch;

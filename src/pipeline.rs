@@ -5,8 +5,9 @@ use std::fs;
 use std::io;
 use std::path::PathBuf;
 
-use wasi_shim::{Access, HostClock, WasiCtx, WasiCtxBuilder};
+use wasi_shim::{Access, WasiCtx, WasiCtxBuilder};
 
+use crate::determinism;
 use crate::error::Error;
 use crate::fetch::{self, Cache, FetchError, Fetched, Workspace};
 use crate::link::{self, GuestFiles, ModuleBytes};
@@ -32,6 +33,9 @@ pub struct RunOptions {
     /// `--cache-dir DIR`; else the default cache directory.
     pub cache_dir: Option<PathBuf>,
     pub fetch: fetch::Options,
+    /// `--nondeterministic`: the host's clocks and OS randomness instead of the virtual clock
+    /// and seeded random bytes (README "Determinism").
+    pub nondeterministic: bool,
 }
 
 impl Default for RunOptions {
@@ -42,6 +46,7 @@ impl Default for RunOptions {
             allow_env: Vec::new(),
             cache_dir: None,
             fetch: fetch::Options::default(),
+            nondeterministic: false,
         }
     }
 }
@@ -97,6 +102,7 @@ pub fn run(plan: &Plan, options: &RunOptions) -> Result<Report, Error> {
     // The timeout counts from here: everything is fetched, and the guest is about to be set
     // up and run.
     let deadline = run::Deadline::start(&plan.limits);
+    let sources = determinism::sources(plan, &entry.bytes, &env, options.nondeterministic);
     let wasi = guest_context(
         plan,
         &argv0,
@@ -104,7 +110,7 @@ pub fn run(plan: &Plan, options: &RunOptions) -> Result<Report, Error> {
         &fetched,
         results.as_ref(),
         options.output_limit,
-        deadline,
+        (sources, deadline),
     )?;
     let engine = run::engine_for(&plan.limits);
     let offer = Offer::for_plan(plan);
@@ -258,8 +264,9 @@ fn host_path(guest: &str, plan: &Plan, fetched: &[Fetched]) -> Option<(usize, Pa
     Some((index, path))
 }
 
-/// Step 4: the guest's view: argv, environment, stdio, the mounts composing `/`, and a clock
-/// whose sleeps end at the deadline.
+/// Step 4: the guest's view: argv, environment, stdio, the mounts composing `/`, its random
+/// source, and its clock: virtual (its sleeps take no real time), or the host's with sleeps
+/// that end at the deadline.
 fn guest_context(
     plan: &Plan,
     argv0: &str,
@@ -267,7 +274,7 @@ fn guest_context(
     fetched: &[Fetched],
     results: Option<&ResultsDir>,
     output_limit: u64,
-    deadline: Option<run::Deadline>,
+    (sources, deadline): (determinism::Sources, Option<run::Deadline>),
 ) -> Result<WasiCtx, Error> {
     let mut builder = WasiCtxBuilder::new().arg(argv0);
     for arg in &plan.args {
@@ -307,12 +314,17 @@ fn guest_context(
         .stdout(Box::new(Tee::new(io::stdout(), stdout)))
         .stderr(Box::new(Tee::new(io::stderr(), stderr)))
         .preopen_root(plan.preopen_root);
-    if let Some(deadline) = deadline {
-        builder = builder.clock(Box::new(run::DeadlineClock::new(
-            HostClock::new(),
-            deadline.at,
-        )));
-    }
+    // The timeout itself is measured in real time by `run::call`, whatever the guest's clock;
+    // only a clock that really sleeps needs its sleeps cut at the deadline.
+    builder = builder
+        .random(sources.random)
+        .clock(match (sources.clock, deadline) {
+            (determinism::Clock::Virtual(clock), _) => Box::new(clock),
+            (determinism::Clock::Host(clock), None) => Box::new(clock),
+            (determinism::Clock::Host(clock), Some(deadline)) => {
+                Box::new(run::DeadlineClock::new(clock, deadline.at))
+            }
+        });
     if plan.origin == Origin::Module {
         builder = builder.stdin(Box::new(io::stdin()));
     }

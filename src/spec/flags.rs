@@ -118,6 +118,7 @@ pub fn module_plan(flags: &ModuleFlags<'_>) -> Result<Plan, String> {
         publisher: Publisher::Local,
         network,
         limits: Limits::default(),
+        determinism: Default::default(),
     })
 }
 

@@ -84,6 +84,7 @@ pub(crate) fn plan(root: &Node, document: &str, ctx: &mut Ctx) -> Result<Plan, S
         publisher: task.publisher,
         network: task.network,
         limits: task.limits,
+        determinism: task.determinism,
     })
 }
 
@@ -226,5 +227,6 @@ fn flat_engine(field: &Field, ctx: &mut Ctx) -> Result<Task, SpecError> {
         publisher: Publisher::Local,
         network: Network::None,
         limits: Default::default(),
+        determinism: Default::default(),
     })
 }

@@ -40,6 +40,29 @@ pub struct Plan {
     pub network: Network,
     /// What the guest may use: memory, fuel and time.
     pub limits: Limits,
+    /// The job's own clock epoch and random seed, if it sets them.
+    #[serde(skip_serializing_if = "Determinism::is_default")]
+    pub determinism: Determinism,
+}
+
+/// What a job sets of its deterministic clock and randomness (README "Determinism");
+/// `None` takes the default: the fixed epoch, and a seed derived from the job's content.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Determinism {
+    /// Where the guest's realtime clock starts, nanoseconds since the Unix epoch
+    /// (`Meta: {bolinho.epoch}`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub epoch_ns: Option<u64>,
+    /// The seed of the guest's random bytes (`Meta: {bolinho.seed}`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub seed: Option<u64>,
+}
+
+impl Determinism {
+    fn is_default(&self) -> bool {
+        *self == Determinism::default()
+    }
 }
 
 /// The guest's resource limits (README "Limits"); `None` is no limit.

@@ -14,10 +14,11 @@ use super::engine;
 use super::env::user_env;
 use super::limits::{parse_fuel, parse_memory};
 use super::plan::{
-    EnvVar, ImportModule, Input, Limits, ModuleLocation, Network, Output, Publisher,
+    Determinism, EnvVar, ImportModule, Input, Limits, ModuleLocation, Network, Output, Publisher,
 };
 use super::reader::{Ctx, Field, join};
 use super::source::{Inputs, guest_path, read_input};
+use crate::determinism::{parse_epoch, parse_seed};
 
 /// A Task, validated; `job` adds what depends on the whole document.
 pub(crate) struct Task {
@@ -33,6 +34,7 @@ pub(crate) struct Task {
     pub publisher: Publisher,
     pub network: Network,
     pub limits: Limits,
+    pub determinism: Determinism,
 }
 
 /// The names of result files bolinho writes beside the output directories (compat §8).
@@ -46,6 +48,10 @@ const RESULT_FILES: [&str; 5] = [
 
 /// The `Meta` key of bolinho's fuel limit.
 pub(crate) const FUEL_KEY: &str = "bolinho.fuel";
+/// The `Meta` key of the guest's clock epoch (RFC 3339 in UTC, or Unix seconds).
+pub(crate) const EPOCH_KEY: &str = "bolinho.epoch";
+/// The `Meta` key of the guest's random seed (a non-negative integer).
+pub(crate) const SEED_KEY: &str = "bolinho.seed";
 
 const PUBLISHERS: [&str; 4] = ["local", "s3", "ipfs", "noop"];
 const NETWORKS: [&str; 6] = ["None", "Host", "Full", "HTTP", "Bridge", "Default"];
@@ -78,6 +84,7 @@ pub(crate) fn read(field: &Field, ctx: &mut Ctx) -> Result<Task, SpecError> {
         None => Publisher::Local,
     };
     let mut limits = Limits::default();
+    let mut determinism = Determinism::default();
     if let Some(f) = m.get("Resources") {
         let mut r = f.map(ctx)?;
         for key in ["CPU", "Memory", "Disk", "GPU"] {
@@ -124,6 +131,18 @@ pub(crate) fn read(field: &Field, ctx: &mut Ctx) -> Result<Task, SpecError> {
             let text = value.string(ctx)?;
             limits.fuel = Some(parse_fuel(&text).map_err(|message| value.error(ctx, message))?);
         }
+        // The same for the deterministic clock and randomness (README "Determinism").
+        for (key, value) in f.entries(ctx)? {
+            if key == EPOCH_KEY {
+                let text = value.string(ctx)?;
+                determinism.epoch_ns =
+                    Some(parse_epoch(&text).map_err(|message| value.error(ctx, message))?);
+            } else if key == SEED_KEY {
+                let text = value.string(ctx)?;
+                determinism.seed =
+                    Some(parse_seed(&text).map_err(|message| value.error(ctx, message))?);
+            }
+        }
     }
     m.finish(ctx)?;
     Ok(Task {
@@ -138,6 +157,7 @@ pub(crate) fn read(field: &Field, ctx: &mut Ctx) -> Result<Task, SpecError> {
         publisher,
         network,
         limits,
+        determinism,
     })
 }
 
@@ -408,6 +428,27 @@ mod tests {
         assert_eq!(
             err("Resources: [1]\n"),
             "job.yaml:4: Tasks[0].Resources: expected a map, found a list"
+        );
+    }
+
+    #[test]
+    fn meta_epoch_and_seed_set_the_guests_clock_and_randomness() {
+        let (t, _) = task(
+            "Meta: {bolinho.epoch: \"2024-01-01T00:00:00Z\", bolinho.seed: \"7\"}\n",
+            true,
+        );
+        assert_eq!(
+            t.unwrap().determinism,
+            Determinism {
+                epoch_ns: Some(1_704_067_200_000_000_000),
+                seed: Some(7),
+            }
+        );
+        let (t, _) = task("Meta: {other: x}\n", true);
+        assert_eq!(t.unwrap().determinism, Determinism::default());
+        assert_eq!(
+            err("Meta: {bolinho.seed: \"x\"}\n"),
+            "job.yaml:4: Tasks[0].Meta.bolinho.seed: invalid seed `x`: expected a non-negative integer"
         );
     }
 

@@ -1,5 +1,6 @@
 ;; Prints "sleeping", asks poll_oneoff for a 10 s sleep on the monotonic clock, then prints
-;; "woke": a timeout must cut the sleep short.
+;; "woke": with the host clock (--nondeterministic) a timeout must cut the sleep short; on the
+;; default virtual clock the sleep takes no real time and the guest wakes at once.
 (module
   (import "wasi_snapshot_preview1" "fd_write" (func $fd_write (param i32 i32 i32 i32) (result i32)))
   (import "wasi_snapshot_preview1" "poll_oneoff" (func $poll (param i32 i32 i32 i32) (result i32)))

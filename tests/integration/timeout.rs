@@ -50,14 +50,37 @@ fn a_pure_loop_stops_at_the_timeout_and_keeps_its_output() {
 #[test]
 fn a_sleep_past_the_timeout_is_cut_short() {
     let dir = TempDir::new("timeout-sleep");
-    // The guest asks for 10 s; it must neither sleep them nor wake as if they had passed.
-    let (out, took) = timed(&dir, &["run", "--timeout", "0.5", &wat("sleep.wat")]);
+    // The guest asks for 10 s of the host's clock; it must neither sleep them nor wake as if
+    // they had passed.
+    let (out, took) = timed(
+        &dir,
+        &[
+            "run",
+            "--nondeterministic",
+            "--timeout",
+            "0.5",
+            &wat("sleep.wat"),
+        ],
+    );
     assert_eq!(out.code, 124, "{}", out.stderr);
     assert!(took < Duration::from_millis(1000), "{took:?}");
     assert_eq!(out.stdout, "sleeping\n");
     assert_eq!(
         out.stderr,
         "bolinho: error: the guest ran past its timeout of 0.5s\n"
+    );
+}
+
+#[test]
+fn a_virtual_sleep_takes_no_real_time_and_is_not_cut() {
+    let dir = TempDir::new("timeout-virtual-sleep");
+    // By default the clock is virtual: the 10 s pass at once, well inside the timeout.
+    let (out, took) = timed(&dir, &["run", "--timeout", "0.5", &wat("sleep.wat")]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(took < Duration::from_millis(1000), "{took:?}");
+    assert_eq!(
+        (out.stdout.as_str(), out.stderr.as_str()),
+        ("sleeping\nwoke\n", "")
     );
 }
 

@@ -1,8 +1,10 @@
 //! Clocks the guest can read, injected through the builder.
 //!
-//! Owns: the `Clock` trait, the preview1 clock ids, the host clock and a fixed clock for
-//! deterministic runs and tests. Must not touch guest memory; `funcs/clock.rs` does that.
+//! Owns: the `Clock` trait, the preview1 clock ids, the host clock, a virtual clock for
+//! deterministic runs (it knows an epoch and a tick, nothing of jobs) and a fixed clock for
+//! tests. Must not touch guest memory; `funcs/clock.rs` does that.
 
+use std::cell::Cell;
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
 /// A preview1 `$clockid`.
@@ -130,6 +132,69 @@ impl Clock for FixedClock {
     }
 }
 
+/// A clock that reads only its own state, so a guest sees the same times on every run
+/// (docs/RATIONALE.md, "Why a virtual clock by default?"). Monotonic starts at 0 and realtime
+/// at `epoch_ns`; both read `epoch + elapsed` (monotonic without the epoch). Each read advances
+/// `elapsed` by one tick after reading, so consecutive reads differ and a loop measuring
+/// time ends; a sleep advances it by exactly the time asked for, without blocking the host.
+/// The resolution reported is the tick. CPU-time clocks are not offered (`ENOTSUP`), as with
+/// the host clock: a deterministic CPU time would only be a second copy of monotonic.
+#[derive(Debug, Clone)]
+pub struct VirtualClock {
+    epoch_ns: u64,
+    tick_ns: u64,
+    elapsed_ns: Cell<u64>,
+}
+
+impl VirtualClock {
+    /// The default tick: one microsecond per read.
+    pub const DEFAULT_TICK_NS: u64 = 1_000;
+
+    /// A clock whose realtime starts at `epoch_ns` (nanoseconds since the Unix epoch) and
+    /// advances `tick_ns` per read (at least 1 ns, so time always moves).
+    pub fn new(epoch_ns: u64, tick_ns: u64) -> Self {
+        VirtualClock {
+            epoch_ns,
+            tick_ns: tick_ns.max(1),
+            elapsed_ns: Cell::new(0),
+        }
+    }
+
+    /// The virtual time passed since the clock was made, in nanoseconds.
+    pub fn elapsed(&self) -> u64 {
+        self.elapsed_ns.get()
+    }
+
+    fn advance(&self, ns: u64) {
+        self.elapsed_ns
+            .set(self.elapsed_ns.get().saturating_add(ns));
+    }
+}
+
+impl Clock for VirtualClock {
+    fn now(&self, id: ClockId) -> Option<u64> {
+        let elapsed = self.elapsed_ns.get();
+        let value = match id {
+            ClockId::Realtime => self.epoch_ns.saturating_add(elapsed),
+            ClockId::Monotonic => elapsed,
+            ClockId::ProcessCputime | ClockId::ThreadCputime => return None,
+        };
+        self.advance(self.tick_ns);
+        Some(value)
+    }
+
+    fn resolution(&self, id: ClockId) -> Option<u64> {
+        match id {
+            ClockId::Realtime | ClockId::Monotonic => Some(self.tick_ns),
+            ClockId::ProcessCputime | ClockId::ThreadCputime => None,
+        }
+    }
+
+    fn sleep(&self, ns: u64) {
+        self.advance(ns);
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -151,5 +216,50 @@ mod tests {
         let b = c.now(ClockId::Monotonic).unwrap();
         assert!(b >= a);
         assert_eq!(c.now(ClockId::ProcessCputime), None);
+    }
+
+    const EPOCH: u64 = 946_684_800_000_000_000;
+
+    #[test]
+    fn virtual_monotonic_starts_at_zero_and_advances_one_tick_per_read() {
+        let c = VirtualClock::new(EPOCH, 1_000);
+        assert_eq!(c.now(ClockId::Monotonic), Some(0));
+        assert_eq!(c.now(ClockId::Monotonic), Some(1_000));
+        assert_eq!(c.now(ClockId::Monotonic), Some(2_000));
+        assert_eq!(c.elapsed(), 3_000);
+    }
+
+    #[test]
+    fn virtual_realtime_is_the_epoch_plus_the_elapsed_time() {
+        let c = VirtualClock::new(EPOCH, 1_000);
+        assert_eq!(c.now(ClockId::Realtime), Some(EPOCH));
+        assert_eq!(c.now(ClockId::Monotonic), Some(1_000));
+        assert_eq!(c.now(ClockId::Realtime), Some(EPOCH + 2_000));
+    }
+
+    #[test]
+    fn virtual_sleep_advances_exactly_and_does_not_block() {
+        let c = VirtualClock::new(EPOCH, 1_000);
+        let start = Instant::now();
+        c.sleep(10_000_000_000);
+        assert!(start.elapsed() < std::time::Duration::from_secs(1));
+        assert_eq!(c.now(ClockId::Monotonic), Some(10_000_000_000));
+        assert_eq!(c.now(ClockId::Realtime), Some(EPOCH + 10_000_001_000));
+        assert!(!c.interrupted());
+    }
+
+    #[test]
+    fn virtual_resolution_is_the_tick_and_reading_it_does_not_advance() {
+        let c = VirtualClock::new(EPOCH, 1_000);
+        assert_eq!(c.resolution(ClockId::Realtime), Some(1_000));
+        assert_eq!(c.resolution(ClockId::Monotonic), Some(1_000));
+        assert_eq!(c.elapsed(), 0);
+        assert_eq!(c.resolution(ClockId::ProcessCputime), None);
+        assert_eq!(c.now(ClockId::ThreadCputime), None);
+        assert_eq!(c.elapsed(), 0, "an unoffered clock does not advance time");
+        assert_eq!(
+            VirtualClock::new(0, 0).resolution(ClockId::Monotonic),
+            Some(1)
+        );
     }
 }

@@ -27,7 +27,7 @@ mod table;
 #[cfg(test)]
 mod testutil;
 
-pub use clock::{Clock, ClockId, FixedClock, HostClock, Interrupted};
+pub use clock::{Clock, ClockId, FixedClock, HostClock, Interrupted, VirtualClock};
 pub use ctx::{BuildError, WasiCtx, WasiCtxBuilder};
 pub use errno::Errno;
 pub use fs::Access;
