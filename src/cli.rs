@@ -11,7 +11,7 @@ use argh::FromArgs;
 Run a module with a directory and an environment variable:\n  $ {command_name} run --dir data::/data --env LANG=C app.wasm -- --input /data/x.csv\n\
 Check a job without running it:\n  $ {command_name} validate job.yaml\n\
 List a module's imports and exports:\n  $ {command_name} inspect app.wasm",
-    note = "Exit codes: the guest's own code passes through; 2 usage, 121 invalid job, 122 fetch failed, 123 load or link failed, 124 timed out, 125 results not written, 126 results not published, 134 trap."
+    note = "Exit codes: the guest's own code passes through; 2 usage, 120 verify found a difference, 121 invalid job, 122 fetch failed, 123 load or link failed, 124 timed out, 125 results not written, 126 results not published, 134 trap."
 )]
 pub struct Cli {
     /// print the version and exit
@@ -29,6 +29,7 @@ pub enum Command {
     Run(RunArgs),
     Validate(ValidateArgs),
     Inspect(InspectArgs),
+    Verify(VerifyArgs),
 }
 
 #[derive(FromArgs, Debug)]
@@ -126,4 +127,27 @@ pub struct InspectArgs {
     /// the module (.wasm or .wat)
     #[argh(positional)]
     pub file: PathBuf,
+}
+
+#[derive(FromArgs, Debug)]
+#[argh(
+    subcommand,
+    name = "verify",
+    description = "rerun the job of a receipt.json and check its sources and results hash as recorded",
+    example = "$ {command_name} bolinho-results/hello-1/receipt.json",
+    note = "Modules and inputs are checked before the rerun; a changed one stops it. Exits 0 when everything matches, 120 on any difference, and refuses receipts of --nondeterministic runs."
+)]
+pub struct VerifyArgs {
+    /// the receipt.json of a run
+    #[argh(positional)]
+    pub receipt: PathBuf,
+    /// let the job's `env:NAME` values read the host variable NAME
+    #[argh(option)]
+    pub allow_env: Vec<String>,
+    /// run remote sources from the download cache only
+    #[argh(switch)]
+    pub offline: bool,
+    /// the download cache (default $BOLINHO_CACHE_DIR, else $XDG_CACHE_HOME/bolinho, else ~/.cache/bolinho)
+    #[argh(option)]
+    pub cache_dir: Option<PathBuf>,
 }

@@ -7,14 +7,15 @@ use std::path::Path;
 
 use wasmi::Module;
 
-use crate::cli::{Cli, Command, InspectArgs, RunArgs, ValidateArgs};
+use crate::cli::{Cli, Command, InspectArgs, RunArgs, ValidateArgs, VerifyArgs};
 use crate::error::Error;
 use crate::fetch;
 use crate::pipeline::{self, RunOptions};
+use crate::receipt::{Determinism, Given, Recorded};
 use crate::run::Outcome;
 use crate::spec::flags::{ModuleFlags, module_plan};
 use crate::spec::limits::{parse_fuel, parse_memory, parse_size, parse_timeout};
-use crate::spec::{self, ParseOptions, Plan};
+use crate::spec::{self, ParseOptions, Plan, Publisher};
 
 /// The version `--version` prints: bolinho's and the engine's.
 pub const VERSION: &str = concat!("bolinho ", env!("CARGO_PKG_VERSION"), " (wasmi 2)");
@@ -32,6 +33,7 @@ pub fn dispatch(cli: Cli) -> Result<u8, Error> {
         Some(Command::Run(args)) => run(args),
         Some(Command::Validate(args)) => validate(args),
         Some(Command::Inspect(args)) => inspect(args),
+        Some(Command::Verify(args)) => verify(args),
     }
 }
 
@@ -97,6 +99,8 @@ fn run(args: RunArgs) -> Result<u8, Error> {
             progress: std::io::stderr().is_terminal(),
         },
         nondeterministic: args.nondeterministic,
+        expect: None,
+        quiet: false,
     };
     let report = pipeline::run(&plan, &options)?;
     let code = match &report.outcome {
@@ -141,6 +145,71 @@ fn inspect(args: InspectArgs) -> Result<u8, Error> {
     })?;
     print!("{}", crate::inspect::report(&label, &module));
     Ok(0)
+}
+
+/// Reruns a receipt's job (README "Receipts and verify"): its sources must hash as recorded
+/// before anything runs, and its results must hash as recorded after.
+fn verify(args: VerifyArgs) -> Result<u8, Error> {
+    let contents = read(&args.receipt)?;
+    let text = String::from_utf8_lossy(&contents);
+    let recorded = Recorded::parse(&text)
+        .map_err(|e| Error::Verify(format!("failed to read {}: {e}", args.receipt.display())))?;
+    if let Determinism::Nondeterministic(_) = recorded.determinism {
+        return Err(Error::Verify(format!(
+            "{} records a --nondeterministic run (the host's clocks and OS randomness), \
+             which cannot be verified",
+            args.receipt.display()
+        )));
+    }
+    let mut plan = recorded.plan.clone();
+    // A rerun checks the results; it never publishes them again.
+    plan.publisher = Publisher::Local;
+    let scratch = std::env::temp_dir().join(format!("bolinho-verify-{}", std::process::id()));
+    let _ = fs::remove_dir_all(&scratch);
+    fs::create_dir_all(&scratch).map_err(|e| {
+        Error::Setup(format!(
+            "failed to create a scratch directory {}: {e}",
+            scratch.display()
+        ))
+    })?;
+    let options = RunOptions {
+        results: Some(scratch.join("results")),
+        allow_env: args.allow_env,
+        cache_dir: args.cache_dir,
+        fetch: fetch::Options {
+            offline: args.offline,
+            ipfs_gateway: std::env::var("BOLINHO_IPFS_GATEWAY").ok(),
+            progress: false,
+        },
+        expect: Some(Given {
+            determinism: recorded.determinism.clone(),
+            modules: recorded.modules.clone(),
+            inputs: recorded.inputs.clone(),
+        }),
+        quiet: true,
+        ..RunOptions::default()
+    };
+    let rerun = pipeline::run(&plan, &options).and_then(|report| {
+        let dir = report
+            .results
+            .expect("a verify run always has a results directory");
+        let path = dir.join(crate::receipt::FILE);
+        let text = fs::read_to_string(&path).map_err(|cause| Error::Read {
+            path: path.display().to_string(),
+            cause,
+        })?;
+        Recorded::parse(&text).map_err(Error::Verify)
+    });
+    let _ = fs::remove_dir_all(&scratch);
+    let checks = crate::receipt::compare(&recorded, &rerun?);
+    for check in &checks {
+        println!("{}", check.line);
+    }
+    if checks.iter().all(|c| c.ok) {
+        Ok(0)
+    } else {
+        Ok(crate::exit::Failure::Verify.code())
+    }
 }
 
 fn read(path: &Path) -> Result<Vec<u8>, Error> {

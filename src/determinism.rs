@@ -43,15 +43,21 @@ pub fn sources(
             random: Box::new(OsRandom::new()),
         };
     }
+    let (epoch, seed) = settings(plan, module, env);
+    Sources {
+        clock: Clock::Virtual(VirtualClock::new(epoch, VirtualClock::DEFAULT_TICK_NS)),
+        random: Box::new(SeededRandom::new(seed)),
+    }
+}
+
+/// The epoch (ns) and seed a deterministic run of `plan` uses: the job's own, else the defaults.
+pub fn settings(plan: &Plan, module: &[u8], env: &[(String, String)]) -> (u64, u64) {
     let epoch = plan.determinism.epoch_ns.unwrap_or(DEFAULT_EPOCH_NS);
     let seed = plan
         .determinism
         .seed
         .unwrap_or_else(|| content_seed(module, &plan.args, env));
-    Sources {
-        clock: Clock::Virtual(VirtualClock::new(epoch, VirtualClock::DEFAULT_TICK_NS)),
-        random: Box::new(SeededRandom::new(seed)),
-    }
+    (epoch, seed)
 }
 
 /// The default seed: the first 8 bytes (little-endian) of the sha256 of what the guest is

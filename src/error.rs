@@ -30,6 +30,8 @@ pub enum Error {
     Publish(PublishError),
     /// The engine failed while instantiating (not the guest's doing).
     Instantiate(wasmi::Error),
+    /// `verify` found a changed module or input, or was given a receipt it cannot verify.
+    Verify(String),
 }
 
 impl Error {
@@ -41,6 +43,7 @@ impl Error {
             Error::Link(_) | Error::Instantiate(_) => Failure::Link,
             Error::Results(_) => Failure::Results,
             Error::Publish(_) => Failure::Publish,
+            Error::Verify(_) => Failure::Verify,
         }
     }
 }
@@ -48,7 +51,9 @@ impl Error {
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Error::Usage(message) | Error::Setup(message) => f.write_str(message),
+            Error::Usage(message) | Error::Setup(message) | Error::Verify(message) => {
+                f.write_str(message)
+            }
             Error::Read { path, cause } => write!(f, "failed to read {path}: {cause}"),
             Error::Spec(e) => write!(f, "invalid job: {e}"),
             Error::Fetch(e) => e.fmt(f),

@@ -23,6 +23,8 @@ pub enum Failure {
     Trap,
     /// The guest ran past its timeout and was stopped (124, as GNU `timeout`).
     Timeout,
+    /// `bolinho verify` found a difference from the receipt, or cannot verify it.
+    Verify,
 }
 
 /// Every failure with its code and the sentence the README prints beside it.
@@ -31,6 +33,11 @@ pub const TABLE: &[(Failure, u8, &str)] = &[
         Failure::Usage,
         2,
         "the command line is wrong (unknown flag, missing argument)",
+    ),
+    (
+        Failure::Verify,
+        120,
+        "`verify` found a difference from the receipt, or the receipt cannot be verified",
     ),
     (
         Failure::InvalidJob,
@@ -101,6 +108,7 @@ mod tests {
             Failure::Publish,
             Failure::Trap,
             Failure::Timeout,
+            Failure::Verify,
         ];
         assert_eq!(all.len(), TABLE.len());
         let mut codes: Vec<u8> = all.iter().map(|f| f.code()).collect();

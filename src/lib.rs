@@ -17,6 +17,7 @@ pub mod link;
 pub mod net;
 pub mod pipeline;
 pub mod publish;
+pub mod receipt;
 pub mod results;
 pub mod run;
 pub mod spec;

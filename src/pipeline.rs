@@ -1,6 +1,7 @@
 //! A run wired in named steps: environment and network, results directory, fetch, guest
 //! filesystem, link, run, results. Each step adds what it was doing to its errors.
 
+use std::collections::BTreeMap;
 use std::fs;
 use std::io;
 use std::path::PathBuf;
@@ -13,6 +14,7 @@ use crate::fetch::{self, Cache, FetchError, Fetched, Workspace};
 use crate::link::{self, GuestFiles, ModuleBytes};
 use crate::net::{self, Net, Offer};
 use crate::publish;
+use crate::receipt::{self, Given};
 use crate::results::{ResultsDir, ResultsError};
 use crate::run::{self, Outcome};
 use crate::spec::{EnvValue, ModuleLocation, Origin, Plan, Source};
@@ -36,6 +38,11 @@ pub struct RunOptions {
     /// `--nondeterministic`: the host's clocks and OS randomness instead of the virtual clock
     /// and seeded random bytes (README "Determinism").
     pub nondeterministic: bool,
+    /// `verify`: what the guest must be given (a receipt's modules and inputs); a difference
+    /// fails the run before the guest starts.
+    pub expect: Option<receipt::Given>,
+    /// Keep the guest's stdout and stderr out of bolinho's own (`verify` prints its checks).
+    pub quiet: bool,
 }
 
 impl Default for RunOptions {
@@ -47,6 +54,8 @@ impl Default for RunOptions {
             cache_dir: None,
             fetch: fetch::Options::default(),
             nondeterministic: false,
+            expect: None,
+            quiet: false,
         }
     }
 }
@@ -99,6 +108,21 @@ pub fn run(plan: &Plan, options: &RunOptions) -> Result<Report, Error> {
         .map(|m| load_module(&m.location, m.alias.as_deref(), plan, &fetched).map(|(m, _)| m))
         .collect::<Result<Vec<_>, _>>()?;
 
+    // What the guest is given, hashed before it runs (a read-write input may change).
+    let given = match &results {
+        Some(_) => Some(hash_given(plan, &entry, &imports, &env, &fetched, options)?),
+        None => None,
+    };
+    if let (Some(expected), Some(given)) = (&options.expect, &given) {
+        let changes = given.changes(expected);
+        if !changes.is_empty() {
+            return Err(Error::Verify(format!(
+                "the job's sources differ from the receipt, so it was not run: {}",
+                changes.join("; ")
+            )));
+        }
+    }
+
     // The timeout counts from here: everything is fetched, and the guest is about to be set
     // up and run.
     let deadline = run::Deadline::start(&plan.limits);
@@ -109,7 +133,7 @@ pub fn run(plan: &Plan, options: &RunOptions) -> Result<Report, Error> {
         &env,
         &fetched,
         results.as_ref(),
-        options.output_limit,
+        options,
         (sources, deadline),
     )?;
     let engine = run::engine_for(&plan.limits);
@@ -133,6 +157,11 @@ pub fn run(plan: &Plan, options: &RunOptions) -> Result<Report, Error> {
     }
     .map_err(Error::Instantiate)?;
 
+    // A timed-out guest stopped wherever the clock caught it: its fuel says nothing.
+    let fuel_used = match outcome {
+        Outcome::TimedOut(_) => None,
+        _ => run::fuel_used(&store, &plan.limits),
+    };
     // Dropping the context closes every file the guest left open, before the rename.
     let flushed = store.into_data().wasi.flush();
     let results = match results {
@@ -143,6 +172,9 @@ pub fn run(plan: &Plan, options: &RunOptions) -> Result<Report, Error> {
                 action: "write",
                 cause,
             })?;
+            if let Some(given) = given {
+                write_receipt(given, plan, &results, &outcome, fuel_used)?;
+            }
             Some(results.finish(exit_status(&outcome))?)
         }
         None => None,
@@ -166,6 +198,83 @@ fn exit_status(outcome: &Outcome) -> i32 {
         Outcome::Trapped(_) => crate::exit::Failure::Trap.code().into(),
         Outcome::TimedOut(_) => crate::exit::Failure::Timeout.code().into(),
     }
+}
+
+/// What a receipt records of what the guest was given.
+fn hash_given(
+    plan: &Plan,
+    entry: &ModuleBytes,
+    imports: &[ModuleBytes],
+    env: &[(String, String)],
+    fetched: &[Fetched],
+    options: &RunOptions,
+) -> Result<Given, Error> {
+    let determinism = if options.nondeterministic {
+        receipt::Determinism::Nondeterministic(true)
+    } else {
+        let (epoch_ns, seed) = determinism::settings(plan, &entry.bytes, env);
+        receipt::Determinism::Virtual {
+            epoch_ns,
+            tick_ns: wasi_shim::VirtualClock::DEFAULT_TICK_NS,
+            seed,
+        }
+    };
+    let modules = std::iter::once(entry)
+        .chain(imports)
+        .map(|m| (m.label.clone(), receipt::sha256(&m.bytes)))
+        .collect();
+    let mut inputs = BTreeMap::new();
+    for (input, fetched) in plan.inputs.iter().zip(fetched) {
+        receipt::hash_tree(&fetched.path, &input.target, &mut inputs)
+            .map_err(|e| Error::Setup(format!("failed to hash input {}: {e}", input.target)))?;
+    }
+    Ok(Given {
+        determinism,
+        modules,
+        inputs,
+    })
+}
+
+/// Writes `receipt.json` into the staging directory, hashing what the guest produced.
+fn write_receipt(
+    given: Given,
+    plan: &Plan,
+    results: &ResultsDir,
+    outcome: &Outcome,
+    fuel_used: Option<u64>,
+) -> Result<(), Error> {
+    let failed = |path: PathBuf| {
+        move |cause| ResultsError {
+            path,
+            action: "write",
+            cause,
+        }
+    };
+    let mut hashes = BTreeMap::new();
+    for name in ["stdout", "stderr"] {
+        let path = results.staging_path(name);
+        receipt::hash_tree(&path, name, &mut hashes).map_err(failed(path))?;
+    }
+    for output in &plan.outputs {
+        let path = results.staging_path(&output.name);
+        receipt::hash_tree(&path, &output.name, &mut hashes).map_err(failed(path))?;
+    }
+    let receipt = receipt::Receipt {
+        bolinho: env!("CARGO_PKG_VERSION"),
+        wasmi: receipt::WASMI_VERSION,
+        plan,
+        determinism: given.determinism,
+        limits: plan.limits,
+        modules: given.modules,
+        inputs: given.inputs,
+        results: hashes,
+        outcome: outcome.into(),
+        exit_code: exit_status(outcome),
+        fuel_used,
+    };
+    let path = results.staging_path(receipt::FILE);
+    fs::write(&path, receipt.to_json()).map_err(failed(path))?;
+    Ok(())
 }
 
 /// Step 1: the environment, with `env:NAME` values read from the host only where allowed.
@@ -273,7 +382,7 @@ fn guest_context(
     env: &[(String, String)],
     fetched: &[Fetched],
     results: Option<&ResultsDir>,
-    output_limit: u64,
+    options: &RunOptions,
     (sources, deadline): (determinism::Sources, Option<run::Deadline>),
 ) -> Result<WasiCtx, Error> {
     let mut builder = WasiCtxBuilder::new().arg(argv0);
@@ -296,7 +405,7 @@ fn guest_context(
             let saved = |name: &str| -> Result<Saved, Error> {
                 let file = results.create_file(name)?;
                 let marker = results.staging_path(&format!("{name}.truncated"));
-                Ok(Saved::new(file, output_limit, marker))
+                Ok(Saved::new(file, options.output_limit, marker))
             };
             (Some(saved("stdout")?), Some(saved("stderr")?))
         }
@@ -310,10 +419,16 @@ fn guest_context(
             Access::ReadWrite,
         );
     }
-    builder = builder
-        .stdout(Box::new(Tee::new(io::stdout(), stdout)))
-        .stderr(Box::new(Tee::new(io::stderr(), stderr)))
-        .preopen_root(plan.preopen_root);
+    builder = if options.quiet {
+        builder
+            .stdout(Box::new(Tee::new(io::sink(), stdout)))
+            .stderr(Box::new(Tee::new(io::sink(), stderr)))
+    } else {
+        builder
+            .stdout(Box::new(Tee::new(io::stdout(), stdout)))
+            .stderr(Box::new(Tee::new(io::stderr(), stderr)))
+    };
+    builder = builder.preopen_root(plan.preopen_root);
     // The timeout itself is measured in real time by `run::call`, whatever the guest's clock;
     // only a clock that really sleeps needs its sleeps cut at the deadline.
     builder = builder

@@ -168,11 +168,39 @@ pub fn call(
         };
     };
     // What the user's fuel limit leaves after instantiation; `None` is no limit.
+    let before = store.get_fuel()?;
     let mut budget = Budget {
-        left: limits.fuel.map(|_| store.get_fuel()).transpose()?,
+        left: limits.fuel.map(|_| before),
+        used: 0,
+        slice: 0,
     };
     store.set_fuel(0)?;
     budget.refill(store, 0)?;
+    let outcome = sliced(store, entrypoint, &mut budget, deadline);
+    // Leave in the store what a run without slices would have left, so `fuel_used` reads the
+    // same with or without a timeout.
+    let unused = store.get_fuel()?;
+    let used = budget.used + budget.slice.saturating_sub(unused);
+    store.set_fuel(before.saturating_sub(used))?;
+    outcome
+}
+
+/// The fuel the guest consumed, instantiation included, when the run metered fuel.
+pub fn fuel_used(store: &Store<Host>, limits: &Limits) -> Option<u64> {
+    if !meters_fuel(limits) {
+        return None;
+    }
+    let given = limits.fuel.unwrap_or(u64::MAX);
+    store.get_fuel().ok().map(|left| given.saturating_sub(left))
+}
+
+/// Runs the entrypoint a slice at a time until it ends, traps or passes the deadline.
+fn sliced(
+    store: &mut Store<Host>,
+    entrypoint: Func,
+    budget: &mut Budget,
+    deadline: Deadline,
+) -> Result<Outcome, wasmi::Error> {
     let mut call = entrypoint.call_resumable(&mut *store, &[], &mut []);
     loop {
         match call {
@@ -206,6 +234,10 @@ pub fn call(
 struct Budget {
     /// `None`: no fuel limit, only a timeout.
     left: Option<u64>,
+    /// What the guest consumed of the slices before the current one.
+    used: u64,
+    /// The fuel the store was last given.
+    slice: u64,
 }
 
 impl Budget {
@@ -214,6 +246,7 @@ impl Budget {
     /// False when the limit cannot cover `required`: the guest is out of fuel.
     fn refill(&mut self, store: &mut Store<Host>, required: u64) -> Result<bool, wasmi::Error> {
         let unused = store.get_fuel()?;
+        self.used += self.slice.saturating_sub(unused);
         let slice = SLICE.max(required);
         let slice = match &mut self.left {
             None => slice,
@@ -221,6 +254,7 @@ impl Budget {
                 *left += unused;
                 if *left < required {
                     store.set_fuel(*left)?;
+                    self.slice = *left;
                     return Ok(false);
                 }
                 let slice = slice.min(*left);
@@ -229,6 +263,7 @@ impl Budget {
             }
         };
         store.set_fuel(slice)?;
+        self.slice = slice;
         Ok(true)
     }
 }

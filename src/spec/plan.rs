@@ -7,10 +7,10 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// A job ready to fetch and run.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Plan {
     /// The job's name (`Name`, else the job file's stem, else the module's file stem).
@@ -41,13 +41,13 @@ pub struct Plan {
     /// What the guest may use: memory, fuel and time.
     pub limits: Limits,
     /// The job's own clock epoch and random seed, if it sets them.
-    #[serde(skip_serializing_if = "Determinism::is_default")]
+    #[serde(default, skip_serializing_if = "Determinism::is_default")]
     pub determinism: Determinism,
 }
 
 /// What a job sets of its deterministic clock and randomness (README "Determinism");
 /// `None` takes the default: the fixed epoch, and a seed derived from the job's content.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Determinism {
     /// Where the guest's realtime clock starts, nanoseconds since the Unix epoch
@@ -66,7 +66,7 @@ impl Determinism {
 }
 
 /// The guest's resource limits (README "Limits"); `None` is no limit.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Limits {
     /// Each linear memory may hold at most this many bytes, rounded up to whole pages
@@ -80,8 +80,10 @@ pub struct Limits {
     /// `Timeouts.TotalTimeout`, `--timeout`); shown in seconds.
     #[serde(
         rename = "timeoutSeconds",
+        default,
         skip_serializing_if = "Option::is_none",
-        serialize_with = "seconds"
+        serialize_with = "seconds",
+        deserialize_with = "from_seconds"
     )]
     pub timeout: Option<Duration>,
 }
@@ -94,6 +96,14 @@ fn seconds<S: serde::Serializer>(timeout: &Option<Duration>, s: S) -> Result<S::
     }
 }
 
+/// Seconds back into a duration (a receipt's plan).
+fn from_seconds<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Duration>, D::Error> {
+    let seconds = Option::<f64>::deserialize(d)?;
+    seconds
+        .map(|s| Duration::try_from_secs_f64(s).map_err(serde::de::Error::custom))
+        .transpose()
+}
+
 impl Limits {
     /// The memory limit in whole pages.
     pub fn memory_pages(&self) -> Option<u64> {
@@ -101,7 +111,7 @@ impl Limits {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Origin {
     Job,
@@ -109,7 +119,7 @@ pub enum Origin {
 }
 
 /// Where a module's bytes are found.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub enum ModuleLocation {
     /// An absolute, normalised guest path at or below some input's Target: a `.wasm` file, or a
@@ -120,7 +130,7 @@ pub enum ModuleLocation {
 }
 
 /// An import module and the extra name it may be linked under.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ImportModule {
     pub location: ModuleLocation,
     /// The Alias of the input whose Target is exactly this module's guest path, or the NAME of
@@ -130,7 +140,7 @@ pub struct ImportModule {
 }
 
 /// One source and where the guest sees it.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Input {
     pub source: Source,
     /// The absolute, normalised guest path it is mounted at.
@@ -143,7 +153,7 @@ pub struct Input {
 }
 
 /// Where the bytes of an input come from.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(
     tag = "type",
     rename_all = "camelCase",
@@ -167,7 +177,7 @@ pub enum Source {
 }
 
 /// An S3 source's parameters (shared/spec/bacalhau-compat.md §3).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct S3Source {
     pub bucket: String,
@@ -190,7 +200,7 @@ pub struct S3Source {
 }
 
 /// Where the results go besides the local results directory (`Publisher`).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "camelCase")]
 pub enum Publisher {
     /// The local results directory only (also `local` and no Publisher at all).
@@ -211,7 +221,7 @@ pub enum Publisher {
 }
 
 /// What network the guest may reach through Bacalhau's `wasi:http/requests` host module.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "camelCase")]
 pub enum Network {
     /// No network (bolinho's default, and `None`, `Bridge`, `Default`).
@@ -223,7 +233,7 @@ pub enum Network {
 }
 
 /// What to create when a local `ReadWrite` source does not exist.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub enum CreateAs {
     NoCreate,
@@ -231,7 +241,7 @@ pub enum CreateAs {
     File,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct EnvVar {
     pub name: String,
     pub value: EnvValue,
@@ -246,7 +256,7 @@ pub enum EnvValue {
     FromHost(String),
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Output {
     /// The directory name in the results directory.
     pub name: String,
@@ -260,5 +270,17 @@ impl Serialize for EnvValue {
             EnvValue::Literal(value) => serializer.serialize_str(value),
             EnvValue::FromHost(name) => serializer.serialize_str(&format!("env:{name}")),
         }
+    }
+}
+
+/// Read back as written: `env:NAME` is the host's NAME, anything else a literal. (A legacy
+/// job's literal value starting with `env:` reads back as a host variable; docs/RATIONALE.md.)
+impl<'de> Deserialize<'de> for EnvValue {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(deserializer)?;
+        Ok(match text.strip_prefix("env:") {
+            Some(name) => EnvValue::FromHost(name.to_string()),
+            None => EnvValue::Literal(text),
+        })
     }
 }

@@ -18,3 +18,4 @@ mod results;
 mod s3;
 mod support;
 mod timeout;
+mod verify;

@@ -76,6 +76,7 @@ fn the_s3_publisher_uploads_every_result_file() {
             "outputs/one.txt.upper",
             "outputs/summary/count.txt",
             "outputs/two.txt.upper",
+            "receipt.json",
             "stderr",
             "stdout"
         ]
@@ -145,7 +146,13 @@ Tasks:
     );
     assert_eq!(
         s3.keys(&bucket),
-        ["big/exitCode", "big/outputs/", "big/stderr", "big/stdout"]
+        [
+            "big/exitCode",
+            "big/outputs/",
+            "big/receipt.json",
+            "big/stderr",
+            "big/stdout"
+        ]
     );
 }
 

@@ -1,0 +1,316 @@
+//! `receipt.json`: what a run was given and what it produced, by sha256, written into the
+//! results directory before it is renamed into place (so a receipt is never half-written).
+//!
+//! Owns: the receipt's shape and its deterministic JSON (a fixed field order, maps sorted by
+//! key), and the hashing of modules, inputs and results. Must not record anything that differs
+//! between two runs of the same job on the same host: no timestamps, no scratch or results
+//! paths. The plan's own host paths (local sources) are recorded as the plan says them.
+
+use std::collections::BTreeMap;
+use std::fs;
+use std::io;
+use std::path::Path;
+
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+use crate::run::Outcome;
+use crate::spec::{Limits, Plan};
+
+/// The file name of the receipt in a results directory.
+pub const FILE: &str = "receipt.json";
+
+/// The wasmi version bolinho is built against (Cargo.lock pins it).
+pub const WASMI_VERSION: &str = "2.0.0";
+
+/// One run's receipt, in the order its fields are written.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Receipt<'a> {
+    pub bolinho: &'static str,
+    pub wasmi: &'static str,
+    /// The normalised job, as `bolinho validate` prints it.
+    pub plan: &'a Plan,
+    pub determinism: Determinism,
+    pub limits: Limits,
+    /// `sha256:HEX` of each module, by its label (the guest path, or the host path of a module run).
+    pub modules: BTreeMap<String, String>,
+    /// `sha256:HEX` of every regular file of every input, by guest path, as the guest was given it.
+    pub inputs: BTreeMap<String, String>,
+    /// `sha256:HEX` of `stdout`, `stderr` and every output file, by results-relative path.
+    pub results: BTreeMap<String, String>,
+    pub outcome: RecordedOutcome,
+    /// The number in `exitCode`.
+    pub exit_code: i32,
+    /// Fuel the guest consumed, when fuel was metered and it did not time out (docs/RATIONALE.md).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fuel_used: Option<u64>,
+}
+
+/// The clock and random source the guest had.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", rename_all_fields = "camelCase")]
+pub enum Determinism {
+    /// `--nondeterministic`: the host's clocks and OS randomness.
+    Nondeterministic(bool),
+    /// The virtual clock and seeded random bytes.
+    Virtual {
+        epoch_ns: u64,
+        tick_ns: u64,
+        seed: u64,
+    },
+}
+
+/// How the guest ended.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum RecordedOutcome {
+    Exited(i32),
+    Trapped(String),
+    TimedOut(bool),
+}
+
+impl From<&Outcome> for RecordedOutcome {
+    fn from(outcome: &Outcome) -> Self {
+        match outcome {
+            Outcome::Exited(n) => RecordedOutcome::Exited(*n),
+            Outcome::Trapped(name) => RecordedOutcome::Trapped(name.clone()),
+            Outcome::TimedOut(_) => RecordedOutcome::TimedOut(true),
+        }
+    }
+}
+
+impl Receipt<'_> {
+    /// The receipt as pretty JSON with a final newline.
+    pub fn to_json(&self) -> String {
+        let mut text = serde_json::to_string_pretty(self).expect("a receipt always serialises");
+        text.push('\n');
+        text
+    }
+}
+
+/// A receipt read back from its JSON: what `verify` checks against.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Recorded {
+    pub plan: Plan,
+    pub determinism: Determinism,
+    pub modules: BTreeMap<String, String>,
+    pub inputs: BTreeMap<String, String>,
+    pub results: BTreeMap<String, String>,
+    pub outcome: RecordedOutcome,
+    pub exit_code: i32,
+    #[serde(default)]
+    pub fuel_used: Option<u64>,
+}
+
+impl Recorded {
+    pub fn parse(text: &str) -> Result<Recorded, String> {
+        serde_json::from_str(text).map_err(|e| format!("not a bolinho receipt: {e}"))
+    }
+}
+
+/// What a guest is given, by hash: recorded before a run, and checked by `verify` before a rerun.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Given {
+    pub determinism: Determinism,
+    pub modules: BTreeMap<String, String>,
+    pub inputs: BTreeMap<String, String>,
+}
+
+impl Given {
+    /// Every module and input that differs from `expected`, as one line each; empty when none.
+    pub fn changes(&self, expected: &Given) -> Vec<String> {
+        let mut changes = diffs("module", &expected.modules, &self.modules);
+        changes.extend(diffs("input", &expected.inputs, &self.inputs));
+        if changes.is_empty() && self.determinism != expected.determinism {
+            changes.push(format!(
+                "determinism: expected {:?}, got {:?}",
+                expected.determinism, self.determinism
+            ));
+        }
+        changes
+    }
+}
+
+/// One compared item of `verify`: its name, and whether it matched.
+#[derive(Debug, PartialEq, Eq)]
+pub struct Check {
+    pub ok: bool,
+    pub line: String,
+}
+
+/// Compares a rerun with the receipt: every result file, the outcome, `exitCode` and fuel.
+pub fn compare(expected: &Recorded, got: &Recorded) -> Vec<Check> {
+    let mut checks = Vec::new();
+    let keys: std::collections::BTreeSet<&String> =
+        expected.results.keys().chain(got.results.keys()).collect();
+    for key in keys {
+        let (want, have) = (expected.results.get(key), got.results.get(key));
+        checks.push(check(
+            key,
+            want.map(String::as_str),
+            have.map(String::as_str),
+        ));
+    }
+    let text = |o: &RecordedOutcome| serde_json::to_string(o).expect("an outcome serialises");
+    let (want, have) = (text(&expected.outcome), text(&got.outcome));
+    checks.push(check("outcome", Some(&want), Some(&have)));
+    let (want, have) = (expected.exit_code.to_string(), got.exit_code.to_string());
+    checks.push(check("exitCode", Some(&want), Some(&have)));
+    if expected.fuel_used.is_some() || got.fuel_used.is_some() {
+        let (want, have) = (
+            expected.fuel_used.map(|f| f.to_string()),
+            got.fuel_used.map(|f| f.to_string()),
+        );
+        checks.push(check("fuelUsed", want.as_deref(), have.as_deref()));
+    }
+    checks
+}
+
+fn check(name: &str, want: Option<&str>, have: Option<&str>) -> Check {
+    match (want, have) {
+        (Some(w), Some(h)) if w == h => Check {
+            ok: true,
+            line: format!("ok  {name}  {w}"),
+        },
+        _ => Check {
+            ok: false,
+            line: format!(
+                "DIFF {name}: expected {}, got {}",
+                want.unwrap_or("nothing"),
+                have.unwrap_or("nothing")
+            ),
+        },
+    }
+}
+
+fn diffs(
+    kind: &str,
+    expected: &BTreeMap<String, String>,
+    got: &BTreeMap<String, String>,
+) -> Vec<String> {
+    let keys: std::collections::BTreeSet<&String> = expected.keys().chain(got.keys()).collect();
+    keys.into_iter()
+        .filter(|k| expected.get(*k) != got.get(*k))
+        .map(|k| {
+            format!(
+                "{kind} {k}: expected {}, got {}",
+                expected.get(k).map_or("nothing", String::as_str),
+                got.get(k).map_or("nothing", String::as_str)
+            )
+        })
+        .collect()
+}
+
+/// `sha256:HEX` of some bytes.
+pub fn sha256(bytes: &[u8]) -> String {
+    let digest = Sha256::digest(bytes);
+    let mut text = String::from("sha256:");
+    for byte in digest.iter() {
+        text.push_str(&format!("{byte:02x}"));
+    }
+    text
+}
+
+/// Adds the hash of `path` (a file, or every regular file below a directory, walked in sorted
+/// order) to `into`, keyed by `prefix` joined with the path below `path`.
+pub fn hash_tree(path: &Path, prefix: &str, into: &mut BTreeMap<String, String>) -> io::Result<()> {
+    let meta = fs::metadata(path)?;
+    if meta.is_file() {
+        into.insert(prefix.to_string(), sha256(&fs::read(path)?));
+    } else if meta.is_dir() {
+        let mut entries = fs::read_dir(path)?
+            .map(|e| e.map(|e| e.file_name()))
+            .collect::<io::Result<Vec<_>>>()?;
+        entries.sort();
+        for name in entries {
+            let name = name.to_string_lossy();
+            let key = if prefix.ends_with('/') {
+                format!("{prefix}{name}")
+            } else {
+                format!("{prefix}/{name}")
+            };
+            hash_tree(&path.join(name.as_ref()), &key, into)?;
+        }
+    }
+    // Anything else (a socket, a fifo) has no content to hash.
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn compare_names_each_difference() {
+        let recorded = |stdout: &str, code| Recorded {
+            plan: crate::spec::flags::module_plan(&crate::spec::flags::ModuleFlags {
+                module: Path::new("m.wasm"),
+                ..Default::default()
+            })
+            .unwrap(),
+            determinism: Determinism::Nondeterministic(true),
+            modules: BTreeMap::new(),
+            inputs: BTreeMap::new(),
+            results: BTreeMap::from([("stdout".to_string(), stdout.to_string())]),
+            outcome: RecordedOutcome::Exited(code),
+            exit_code: code,
+            fuel_used: None,
+        };
+        let checks = compare(&recorded("sha256:a", 0), &recorded("sha256:b", 0));
+        let lines: Vec<_> = checks.iter().map(|c| c.line.as_str()).collect();
+        assert_eq!(
+            lines,
+            [
+                "DIFF stdout: expected sha256:a, got sha256:b",
+                "ok  outcome  {\"exited\":0}",
+                "ok  exitCode  0"
+            ]
+        );
+    }
+
+    #[test]
+    fn changed_and_missing_inputs_are_named() {
+        let given = |inputs: &[(&str, &str)]| Given {
+            determinism: Determinism::Nondeterministic(true),
+            modules: BTreeMap::new(),
+            inputs: inputs
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect(),
+        };
+        let expected = given(&[("/a", "sha256:1"), ("/b", "sha256:2")]);
+        let got = given(&[("/a", "sha256:9")]);
+        assert_eq!(
+            got.changes(&expected),
+            [
+                "input /a: expected sha256:1, got sha256:9",
+                "input /b: expected sha256:2, got nothing"
+            ]
+        );
+    }
+
+    #[test]
+    fn sha256_is_prefixed_lower_hex() {
+        assert_eq!(
+            sha256(b"abc"),
+            "sha256:ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+        );
+    }
+
+    #[test]
+    fn trees_are_hashed_by_sorted_relative_path() {
+        let dir = std::env::temp_dir().join(format!("bolinho-receipt-{}", std::process::id()));
+        let _ = fs::remove_dir_all(&dir);
+        fs::create_dir_all(dir.join("b")).unwrap();
+        fs::write(dir.join("b/x"), "x").unwrap();
+        fs::write(dir.join("a"), "a").unwrap();
+        let mut map = BTreeMap::new();
+        hash_tree(&dir, "/data", &mut map).unwrap();
+        let keys: Vec<_> = map.keys().cloned().collect();
+        assert_eq!(keys, ["/data/a", "/data/b/x"]);
+        assert_eq!(map["/data/a"], sha256(b"a"));
+        fs::remove_dir_all(dir).unwrap();
+    }
+}

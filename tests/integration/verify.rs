@@ -1,0 +1,207 @@
+//! Receipts and `bolinho verify` (README "Receipts and verify"): every job run records what it
+//! was given and what it produced by sha256, and `verify` reruns it to check.
+
+use std::fs;
+
+use sha2::{Digest, Sha256};
+
+use crate::support::{TempDir, bolinho, testdata};
+
+/// A job that upper-cases each file of `/inputs` into `/outputs`, with its module and inputs
+/// beside it so a test may change them.
+fn job_dir(name: &str) -> TempDir {
+    let dir = TempDir::new(name);
+    fs::copy(testdata("wasm/transform.wasm"), dir.join("transform.wasm")).unwrap();
+    dir.write("inputs/a.txt", "alpha\n");
+    dir.write("inputs/sub/b.txt", "beta\n");
+    dir.write(
+        "job.yaml",
+        "Name: transform\nTasks:\n  - Name: main\n    Engine:\n      Type: wasm\n      Params:\n        \
+         EntryModule: /app/transform.wasm\n        Parameters: [/inputs, /outputs]\n    InputSources:\n      \
+         - Target: /app/transform.wasm\n        Source: {Type: localDirectory, Params: {SourcePath: transform.wasm}}\n      \
+         - Target: /inputs\n        Source: {Type: localDirectory, Params: {SourcePath: ./inputs}}\n    \
+         ResultPaths:\n      - Name: outputs\n        Path: /outputs\n",
+    );
+    dir
+}
+
+fn sha256(bytes: &[u8]) -> String {
+    let digest = Sha256::digest(bytes);
+    let hex: String = digest.iter().map(|b| format!("{b:02x}")).collect();
+    format!("sha256:{hex}")
+}
+
+/// Runs the job into `results` and returns its receipt, parsed.
+fn run(dir: &TempDir, results: &str, extra: &[&str]) -> serde_json::Value {
+    let mut args = vec!["run", "job.yaml", "--results", results];
+    args.extend(extra);
+    let out = bolinho(dir.path(), &args);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let text = fs::read_to_string(dir.join(results).join("receipt.json")).unwrap();
+    serde_json::from_str(&text).unwrap()
+}
+
+#[test]
+fn a_job_run_writes_a_receipt_of_what_it_was_given_and_produced() {
+    let dir = job_dir("receipt-fields");
+    let receipt = run(&dir, "out", &["--fuel", "100000000"]);
+    let stdout = fs::read(dir.join("out/stdout")).unwrap();
+    assert_eq!(receipt["results"]["stdout"], sha256(&stdout));
+    assert_eq!(receipt["results"]["stderr"], sha256(b""));
+    let upper = fs::read(dir.join("out/outputs/a.txt.upper")).unwrap();
+    assert_eq!(receipt["results"]["outputs/a.txt.upper"], sha256(&upper));
+    assert_eq!(receipt["bolinho"], env!("CARGO_PKG_VERSION"));
+    assert_eq!(receipt["wasmi"], "2.0.0");
+    assert_eq!(receipt["plan"]["name"], "transform");
+    let module = fs::read(dir.join("transform.wasm")).unwrap();
+    assert_eq!(receipt["modules"]["/app/transform.wasm"], sha256(&module));
+    assert_eq!(receipt["inputs"]["/inputs/a.txt"], sha256(b"alpha\n"));
+    assert_eq!(receipt["inputs"]["/inputs/sub/b.txt"], sha256(b"beta\n"));
+    assert_eq!(
+        receipt["determinism"]["virtual"]["epochNs"],
+        946_684_800_000_000_000u64
+    );
+    assert_eq!(receipt["determinism"]["virtual"]["tickNs"], 1000);
+    assert!(receipt["determinism"]["virtual"]["seed"].is_u64());
+    assert_eq!(receipt["limits"]["fuel"], 100_000_000);
+    assert_eq!(receipt["outcome"]["exited"], 0);
+    assert_eq!(receipt["exitCode"], 0);
+    assert!(receipt["fuelUsed"].as_u64().unwrap() > 0);
+}
+
+#[test]
+fn fuel_used_is_the_same_with_or_without_a_timeout() {
+    let dir = job_dir("receipt-fuel");
+    let fuel = run(&dir, "fuel", &["--fuel", "100000000"])["fuelUsed"].clone();
+    let sliced = run(&dir, "sliced", &["--fuel", "100000000", "--timeout", "60"]);
+    let timeout_only = run(&dir, "timeout", &["--timeout", "60"]);
+    assert!(fuel.as_u64().unwrap() > 0);
+    assert_eq!(sliced["fuelUsed"], fuel);
+    assert_eq!(timeout_only["fuelUsed"], fuel);
+    assert!(run(&dir, "unmetered", &[]).get("fuelUsed").is_none());
+}
+
+#[test]
+fn two_runs_of_a_job_write_identical_receipts() {
+    let dir = job_dir("receipt-identical");
+    run(&dir, "one", &[]);
+    run(&dir, "two", &[]);
+    assert_eq!(
+        fs::read(dir.join("one/receipt.json")).unwrap(),
+        fs::read(dir.join("two/receipt.json")).unwrap()
+    );
+}
+
+#[test]
+fn verify_of_an_untouched_receipt_passes_every_check() {
+    let dir = job_dir("verify-ok");
+    run(&dir, "out", &[]);
+    let out = bolinho(dir.path(), &["verify", "out/receipt.json"]);
+    assert_eq!(out.code, 0, "{}\n{}", out.stdout, out.stderr);
+    let lines: Vec<&str> = out.stdout.lines().collect();
+    let stdout = sha256(&fs::read(dir.join("out/stdout")).unwrap());
+    assert!(
+        lines.contains(&format!("ok  stdout  {stdout}").as_str()),
+        "{lines:?}"
+    );
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.starts_with("ok  outputs/a.txt.upper  sha256:"))
+    );
+    assert!(lines.iter().all(|l| l.starts_with("ok  ")), "{lines:?}");
+    assert_eq!(out.stderr, "");
+}
+
+#[test]
+fn verify_after_an_input_changed_fails_before_running_and_names_it() {
+    let dir = job_dir("verify-input");
+    run(&dir, "out", &[]);
+    dir.write("inputs/sub/b.txt", "BETA\n");
+    let out = bolinho(dir.path(), &["verify", "out/receipt.json"]);
+    assert_eq!(out.code, 120, "{}", out.stderr);
+    assert_eq!(out.stdout, "");
+    assert_eq!(
+        out.stderr,
+        format!(
+            "bolinho: error: the job's sources differ from the receipt, so it was not run: \
+             input /inputs/sub/b.txt: expected {}, got {}\n",
+            sha256(b"beta\n"),
+            sha256(b"BETA\n")
+        )
+    );
+}
+
+#[test]
+fn verify_after_the_module_changed_names_the_module() {
+    let dir = job_dir("verify-module");
+    run(&dir, "out", &[]);
+    fs::copy(testdata("wasm/hello.wasm"), dir.join("transform.wasm")).unwrap();
+    let out = bolinho(dir.path(), &["verify", "out/receipt.json"]);
+    assert_eq!(out.code, 120, "{}", out.stderr);
+    assert!(
+        out.stderr
+            .contains("module /app/transform.wasm: expected sha256:"),
+        "{}",
+        out.stderr
+    );
+}
+
+#[test]
+fn verify_finds_a_changed_result() {
+    let dir = job_dir("verify-result");
+    run(&dir, "out", &[]);
+    // A receipt whose recorded stdout no longer matches what the job prints.
+    let path = dir.join("out/receipt.json");
+    let mut receipt: serde_json::Value =
+        serde_json::from_str(&fs::read_to_string(&path).unwrap()).unwrap();
+    let real = receipt["results"]["stdout"].as_str().unwrap().to_string();
+    receipt["results"]["stdout"] = sha256(b"something else").into();
+    fs::write(&path, serde_json::to_string_pretty(&receipt).unwrap()).unwrap();
+    let out = bolinho(dir.path(), &["verify", "out/receipt.json"]);
+    assert_eq!(out.code, 120, "{}", out.stderr);
+    assert!(
+        out.stdout.lines().any(|l| l
+            == format!(
+                "DIFF stdout: expected {}, got {real}",
+                sha256(b"something else")
+            )),
+        "{}",
+        out.stdout
+    );
+}
+
+#[test]
+fn verify_refuses_a_nondeterministic_run() {
+    let dir = job_dir("verify-nondet");
+    let receipt = run(&dir, "out", &["--nondeterministic"]);
+    assert_eq!(receipt["determinism"]["nondeterministic"], true);
+    let out = bolinho(dir.path(), &["verify", "out/receipt.json"]);
+    assert_eq!(out.code, 120);
+    assert_eq!(
+        out.stderr,
+        "bolinho: error: out/receipt.json records a --nondeterministic run (the host's clocks \
+         and OS randomness), which cannot be verified\n"
+    );
+}
+
+#[test]
+fn fuel_used_over_many_slices_is_the_same_with_or_without_a_timeout() {
+    let dir = TempDir::new("receipt-fuel-slices");
+    let forever = testdata("wat/forever.wat").display().to_string();
+    let fuel_used = |results: &str, extra: &[&str]| {
+        let mut args = vec!["run", "--fuel", "3500000", "--results", results];
+        args.extend(extra);
+        args.push(&forever);
+        let out = bolinho(dir.path(), &args);
+        assert_eq!(out.code, 134, "{}", out.stderr);
+        let text = fs::read_to_string(dir.join(results).join("receipt.json")).unwrap();
+        let receipt: serde_json::Value = serde_json::from_str(&text).unwrap();
+        assert_eq!(receipt["outcome"]["trapped"], "out of fuel");
+        receipt["fuelUsed"].as_u64().unwrap()
+    };
+    let unsliced = fuel_used("plain", &[]);
+    // Three full slices of a million and part of a fourth.
+    assert!(unsliced > 3_000_000, "{unsliced}");
+    assert_eq!(fuel_used("sliced", &["--timeout", "60"]), unsliced);
+}
