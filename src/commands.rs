@@ -137,7 +137,11 @@ fn validate(args: ValidateArgs) -> Result<u8, Error> {
 fn inspect(args: InspectArgs) -> Result<u8, Error> {
     let contents = read(&args.file)?;
     let label = args.file.display().to_string();
-    let module = Module::new(&crate::run::engine(), &contents).map_err(|cause| {
+    let module = Module::new(
+        &crate::run::engine_for(&crate::spec::Limits::default()),
+        &contents,
+    )
+    .map_err(|cause| {
         Error::Link(crate::link::LinkError::Load {
             label: label.clone(),
             cause,

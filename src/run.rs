@@ -105,19 +105,15 @@ impl<C: Clock> Clock for DeadlineClock<C> {
     }
 }
 
-/// The engine every run uses. wasmi's `deterministic` feature (set in Cargo.toml) makes NaN bits
-/// canonical, so floating-point results are identical on every machine.
-pub fn engine() -> Engine {
-    Engine::new(&Config::default())
-}
-
 /// Whether a run with these limits meters fuel: only with a fuel limit or a timeout, since
 /// metering slows every instruction down (docs/RATIONALE.md).
 fn meters_fuel(limits: &Limits) -> bool {
     limits.fuel.is_some() || limits.timeout.is_some()
 }
 
-/// The engine of a run with these limits, metering fuel only when they need it.
+/// The engine of a run with these limits, metering fuel only when they need it. wasmi's
+/// `deterministic` feature (set in Cargo.toml) makes NaN bits canonical, so floating-point
+/// results are identical on every machine.
 pub fn engine_for(limits: &Limits) -> Engine {
     let mut config = Config::default();
     config.consume_fuel(meters_fuel(limits));
