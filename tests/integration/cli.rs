@@ -24,6 +24,14 @@ fn help_shows_examples_and_exit_codes() {
         out.stdout
     );
     assert!(out.stdout.contains("121 invalid job"), "{}", out.stdout);
+    // The help's note copies the exit-code table by hand: every code must be in it.
+    let note = out.stdout.split_once("Exit codes:").unwrap().1;
+    for (_, code, _) in bolinho::exit::TABLE {
+        assert!(
+            note.contains(&format!(" {code} ")),
+            "--help lacks exit code {code}"
+        );
+    }
 }
 
 #[test]
