@@ -10,7 +10,8 @@ use std::time::{Duration, Instant};
 
 use wasi_shim::{Clock, ClockId, Interrupted, WasiCtx};
 use wasmi::{
-    Config, Engine, Func, ResumableCall, Store, StoreLimits, StoreLimitsBuilder, TrapCode,
+    Config, CustomFuelCosts, Engine, Func, ResumableCall, Store, StoreLimits, StoreLimitsBuilder,
+    TrapCode,
 };
 
 use crate::net::Net;
@@ -114,10 +115,27 @@ fn meters_fuel(limits: &Limits) -> bool {
 /// The engine of a run with these limits, metering fuel only when they need it. wasmi's
 /// `deterministic` feature (set in Cargo.toml) makes NaN bits canonical, so floating-point
 /// results are identical on every machine.
+///
+/// Fuel counts execution only. wasmi compiles each function on its first call
+/// (`CompilationMode::LazyTranslation`, for start-up speed) and by default charges fuel for
+/// it there, which would make the fuel a run uses depend on the compilation mode, and which
+/// wasmi 2.0 reports as a trap that cannot be resumed when a slice of fuel ends inside it.
+/// Free compilation keeps fuel a property of the module's execution alone.
 pub fn engine_for(limits: &Limits) -> Engine {
+    Engine::new(&config_for(limits))
+}
+
+/// The configuration behind `engine_for`.
+fn config_for(limits: &Limits) -> Config {
     let mut config = Config::default();
     config.consume_fuel(meters_fuel(limits));
-    Engine::new(&config)
+    config.fuel_cost(CustomFuelCosts {
+        // wasmi's default for `memory.copy`, `memory.fill` and their kin.
+        bytes_copied_per_fuel: 64,
+        fuel_per_bytes_translated: 0,
+        fuel_per_bytes_validated: 0,
+    });
+    config
 }
 
 /// A store for `engine` (made by `engine_for` with the same limits), with the limits applied:
@@ -343,6 +361,71 @@ mod tests {
         past.sleep(5);
         assert!(past.interrupted());
         assert_eq!(inner.0.borrow()[2], 0);
+    }
+
+    /// A module (text, which wasmi reads too) whose `run` calls, for the first time, a function
+    /// large enough that compiling it would cost thousands of units of fuel at wasmi's default
+    /// costs.
+    fn first_call_of_a_large_function() -> String {
+        let body = "(local.set 0 (i32.add (local.get 0) (i32.const 1)))\n".repeat(500);
+        format!("(module (func $large (local i32) {body}) (func (export \"run\") (call $large)))")
+    }
+
+    /// Runs `run` of `wasm` on `engine` with plenty of fuel and returns the fuel it used.
+    fn fuel_to_run(engine: &Engine, wasm: &str) -> u64 {
+        let module = wasmi::Module::new(engine, wasm).unwrap();
+        let mut store = Store::new(engine, ());
+        store.set_fuel(1_000_000).unwrap();
+        let instance = wasmi::Linker::new(engine)
+            .instantiate_and_start(&mut store, &module)
+            .unwrap();
+        let run = instance.get_func(&store, "run").unwrap();
+        run.call(&mut store, &[], &mut []).unwrap();
+        1_000_000 - store.get_fuel().unwrap()
+    }
+
+    #[test]
+    fn fuel_counts_execution_alone_whatever_the_compilation_mode() {
+        let limits = Limits {
+            fuel: Some(1),
+            ..Limits::default()
+        };
+        let wasm = first_call_of_a_large_function();
+        let lazy = fuel_to_run(&engine_for(&limits), &wasm);
+        let mut eager = config_for(&limits);
+        eager.compilation_mode(wasmi::CompilationMode::Eager);
+        let eager = fuel_to_run(&Engine::new(&eager), &wasm);
+        assert_eq!(lazy, eager);
+        // Execution is about 2,000 units; compiling at wasmi's default 7 units a byte would be
+        // over 20,000.
+        assert!(lazy < 5_000, "execution alone: {lazy}");
+    }
+
+    #[test]
+    fn a_slice_may_end_where_a_function_is_first_compiled() {
+        // wasmi 2.0 cannot resume a call that ran out of fuel while compiling a function: with
+        // compilation free, running out there cannot happen, so every slice end is resumable.
+        let limits = Limits {
+            timeout: Some(Duration::from_secs(60)),
+            ..Limits::default()
+        };
+        let engine = engine_for(&limits);
+        let module = wasmi::Module::new(&engine, first_call_of_a_large_function()).unwrap();
+        let mut store = Store::new(&engine, ());
+        let instance = wasmi::Linker::new(&engine)
+            .instantiate_and_start(&mut store, &module)
+            .unwrap();
+        let run = instance.get_func(&store, "run").unwrap();
+        store.set_fuel(2).unwrap();
+        let mut call = run.call_resumable(&mut store, &[], &mut []);
+        let mut slices = 0;
+        while let Ok(ResumableCall::OutOfFuel(paused)) = call {
+            slices += 1;
+            store.set_fuel(paused.required_fuel().max(2)).unwrap();
+            call = paused.resume(&mut store, &mut []);
+        }
+        assert!(matches!(call, Ok(ResumableCall::Finished)), "{call:?}");
+        assert!(slices >= 1, "{slices}");
     }
 
     #[test]
