@@ -11,7 +11,7 @@ use argh::FromArgs;
 Run a module with a directory and an environment variable:\n  $ {command_name} run --dir data::/data --env LANG=C app.wasm -- --input /data/x.csv\n\
 Check a job without running it:\n  $ {command_name} validate job.yaml\n\
 List a module's imports and exports:\n  $ {command_name} inspect app.wasm",
-    note = "Exit codes: the guest's own code passes through; 2 usage, 120 verify found a difference, 121 invalid job, 122 fetch failed, 123 load or link failed, 124 timed out, 125 results not written, 126 results not published, 134 trap."
+    note = "Exit codes: the guest's own code passes through; 2 usage, 120 verify found a difference, 121 invalid job, 122 fetch failed, 123 load or link failed, 124 timed out, 125 results not written, 126 results not published, 130 stopped by Ctrl-C, 134 trap, 143 stopped by SIGTERM."
 )]
 pub struct Cli {
     /// print the version and exit
@@ -38,7 +38,7 @@ pub enum Command {
     name = "run",
     description = "run a job file (YAML or JSON) or a module (.wasm or .wat)",
     example = "$ {command_name} job.yaml --results out\n$ {command_name} app.wasm --dir .::/ --env K=V -- arg1 arg2",
-    note = "A job's results (stdout, stderr, exitCode, one folder per ResultPaths entry) go to --results, or else to a new directory under ./bolinho-results. --dir, --env, --entrypoint, --import, --network, --allow-domain and arguments after -- apply to module runs; --memory, --fuel, --timeout, --output-limit and --nondeterministic to both."
+    note = "A job's results (stdout, stderr, exitCode, one folder per ResultPaths entry) go to --results, or else to a new directory under ./bolinho-results. --dir, --env, --entrypoint, --import, --network, --allow-domain and arguments after -- apply to module runs; --memory, --fuel, --timeout, --output-limit, --epoch, --seed and --nondeterministic to both."
 )]
 pub struct RunArgs {
     /// the job file or module to run
@@ -86,6 +86,12 @@ pub struct RunArgs {
     /// treat unknown keys in the job file as errors, not warnings
     #[argh(switch)]
     pub strict: bool,
+    /// start the guest's virtual realtime clock at this time (Unix seconds or RFC 3339 UTC, e.g. 2024-05-01T12:00:00Z); overrides the job's bolinho.epoch
+    #[argh(option)]
+    pub epoch: Option<String>,
+    /// seed the guest's random bytes with this number; overrides the job's bolinho.seed and the seed derived from the guest's content
+    #[argh(option)]
+    pub seed: Option<String>,
     /// give the guest the host's clocks and OS randomness; by default it sees a virtual clock (from 2000-01-01T00:00:00Z, or the job's bolinho.epoch) and random bytes seeded from its content (or the job's bolinho.seed)
     #[argh(switch)]
     pub nondeterministic: bool,

@@ -8,10 +8,11 @@ use std::path::Path;
 use wasmi::Module;
 
 use crate::cli::{Cli, Command, InspectArgs, RunArgs, ValidateArgs, VerifyArgs};
+use crate::determinism::{parse_epoch, parse_seed};
 use crate::error::Error;
 use crate::fetch;
 use crate::pipeline::{self, RunOptions};
-use crate::receipt::{Determinism, Given, Recorded};
+use crate::receipt::{Determinism, Given, Recorded, RecordedOutcome};
 use crate::run::Outcome;
 use crate::spec::flags::{ModuleFlags, module_plan};
 use crate::spec::limits::{parse_fuel, parse_memory, parse_size, parse_timeout};
@@ -80,6 +81,21 @@ fn run(args: RunArgs) -> Result<u8, Error> {
         plan.limits.timeout = parse_timeout(timeout)
             .map_err(|e| Error::Usage(format!("--timeout {timeout}: {e}")))?;
     }
+    if let Some(epoch) = &args.epoch {
+        plan.determinism.epoch_ns =
+            Some(parse_epoch(epoch).map_err(|e| Error::Usage(format!("--epoch {epoch}: {e}")))?);
+    }
+    if let Some(seed) = &args.seed {
+        plan.determinism.seed =
+            Some(parse_seed(seed).map_err(|e| Error::Usage(format!("--seed {seed}: {e}")))?);
+    }
+    if args.nondeterministic && (args.epoch.is_some() || args.seed.is_some()) {
+        return Err(Error::Usage(
+            "--epoch and --seed set the virtual clock and the seeded random bytes, \
+             which --nondeterministic replaces with the host's"
+                .into(),
+        ));
+    }
     let output_limit = match &args.output_limit {
         Some(size) => {
             parse_size(size).map_err(|e| Error::Usage(format!("--output-limit {size}: {e}")))?
@@ -103,20 +119,18 @@ fn run(args: RunArgs) -> Result<u8, Error> {
         quiet: false,
     };
     let report = pipeline::run(&plan, &options)?;
-    let code = match &report.outcome {
-        Outcome::Exited(status) => crate::exit::guest_code(*status),
-        Outcome::Trapped(trap) => {
-            eprintln!("bolinho: error: the guest trapped: {trap}");
-            crate::exit::Failure::Trap.code()
+    match &report.outcome {
+        Outcome::Exited(_) => {}
+        Outcome::Trapped(trap) => eprintln!("bolinho: error: the guest trapped: {trap}"),
+        Outcome::TimedOut(timeout) => eprintln!(
+            "bolinho: error: the guest ran past its timeout of {}s",
+            timeout.as_secs_f64()
+        ),
+        Outcome::Stopped(signal) => {
+            eprintln!("bolinho: error: the guest was stopped by {}", signal.name())
         }
-        Outcome::TimedOut(timeout) => {
-            eprintln!(
-                "bolinho: error: the guest ran past its timeout of {}s",
-                timeout.as_secs_f64()
-            );
-            crate::exit::Failure::Timeout.code()
-        }
-    };
+    }
+    let code = crate::exit::outcome_code(&report.outcome);
     if let Some(path) = &report.results {
         eprintln!("bolinho: results in {}", path.display());
     }
@@ -137,11 +151,7 @@ fn validate(args: ValidateArgs) -> Result<u8, Error> {
 fn inspect(args: InspectArgs) -> Result<u8, Error> {
     let contents = read(&args.file)?;
     let label = args.file.display().to_string();
-    let module = Module::new(
-        &crate::run::engine_for(&crate::spec::Limits::default()),
-        &contents,
-    )
-    .map_err(|cause| {
+    let module = Module::new(&crate::run::engine(), &contents).map_err(|cause| {
         Error::Link(crate::link::LinkError::Load {
             label: label.clone(),
             cause,
@@ -161,6 +171,18 @@ fn verify(args: VerifyArgs) -> Result<u8, Error> {
     if let Determinism::Nondeterministic(_) = recorded.determinism {
         return Err(Error::Verify(format!(
             "{} records a --nondeterministic run (the host's clocks and OS randomness), \
+             which cannot be verified",
+            args.receipt.display()
+        )));
+    }
+    let stopped_by = match &recorded.outcome {
+        RecordedOutcome::TimedOut(_) => Some("its timeout"),
+        RecordedOutcome::Stopped(signal) => Some(signal.as_str()),
+        _ => None,
+    };
+    if let Some(by) = stopped_by {
+        return Err(Error::Verify(format!(
+            "{} records a run stopped by {by}, at a point that depends on real time, \
              which cannot be verified",
             args.receipt.display()
         )));

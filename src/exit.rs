@@ -4,6 +4,9 @@
 //! of the entrypoint with 0). bolinho's own failures use codes a shell user can tell apart from the
 //! usual small guest codes; the README shows this same table, and a test keeps the two in step.
 
+use crate::run::Outcome;
+use crate::signal::Signal;
+
 /// Why bolinho itself failed, as opposed to the guest choosing an exit code.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Failure {
@@ -25,6 +28,10 @@ pub enum Failure {
     Timeout,
     /// `bolinho verify` found a difference from the receipt, or cannot verify it.
     Verify,
+    /// Ctrl-C (SIGINT) stopped the guest (130, 128 + 2, as a shell reports it).
+    Interrupted,
+    /// SIGTERM stopped the guest (143, 128 + 15).
+    Terminated,
 }
 
 /// Every failure with its code and the sentence the README prints beside it.
@@ -70,9 +77,19 @@ pub const TABLE: &[(Failure, u8, &str)] = &[
         "the results were written locally but could not be published",
     ),
     (
+        Failure::Interrupted,
+        130,
+        "Ctrl-C (SIGINT) stopped the guest; its output so far is kept",
+    ),
+    (
         Failure::Trap,
         134,
         "the guest trapped; its output so far is kept",
+    ),
+    (
+        Failure::Terminated,
+        143,
+        "SIGTERM stopped the guest; its output so far is kept",
     ),
 ];
 
@@ -84,6 +101,17 @@ impl Failure {
             .find(|(failure, _, _)| *failure == self)
             .map(|(_, code, _)| *code)
             .expect("every Failure has a row in TABLE")
+    }
+}
+
+/// The process exit code for how a guest ended.
+pub fn outcome_code(outcome: &Outcome) -> u8 {
+    match outcome {
+        Outcome::Exited(status) => guest_code(*status),
+        Outcome::Trapped(_) => Failure::Trap.code(),
+        Outcome::TimedOut(_) => Failure::Timeout.code(),
+        Outcome::Stopped(Signal::Interrupt) => Failure::Interrupted.code(),
+        Outcome::Stopped(Signal::Terminate) => Failure::Terminated.code(),
     }
 }
 
@@ -109,6 +137,8 @@ mod tests {
             Failure::Trap,
             Failure::Timeout,
             Failure::Verify,
+            Failure::Interrupted,
+            Failure::Terminated,
         ];
         assert_eq!(all.len(), TABLE.len());
         let mut codes: Vec<u8> = all.iter().map(|f| f.code()).collect();

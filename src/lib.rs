@@ -20,5 +20,6 @@ pub mod publish;
 pub mod receipt;
 pub mod results;
 pub mod run;
+pub mod signal;
 pub mod spec;
 pub mod tee;

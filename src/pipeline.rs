@@ -6,7 +6,7 @@ use std::fs;
 use std::io;
 use std::path::PathBuf;
 
-use wasi_shim::{Access, WasiCtx, WasiCtxBuilder};
+use wasi_shim::{Access, Clock, WasiCtx, WasiCtxBuilder};
 
 use crate::determinism;
 use crate::error::Error;
@@ -17,6 +17,7 @@ use crate::publish;
 use crate::receipt::{self, Given};
 use crate::results::{ResultsDir, ResultsError};
 use crate::run::{self, Outcome};
+use crate::signal;
 use crate::spec::{EnvValue, ModuleLocation, Origin, Plan, Source};
 use crate::tee::{Saved, Tee};
 
@@ -127,16 +128,12 @@ pub fn run(plan: &Plan, options: &RunOptions) -> Result<Report, Error> {
     // up and run.
     let deadline = run::Deadline::start(&plan.limits);
     let sources = determinism::sources(plan, &entry.bytes, &env, options.nondeterministic);
-    let wasi = guest_context(
-        plan,
-        &argv0,
-        &env,
-        &fetched,
-        results.as_ref(),
-        options,
-        (sources, deadline),
-    )?;
-    let engine = run::engine_for(&plan.limits);
+    let wasi = guest_context(plan, &argv0, &env, &fetched, results.as_ref(), options)?
+        .random(sources.random)
+        .clock(stop_clock(sources.clock, deadline))
+        .build()
+        .map_err(|e| Error::Setup(format!("failed to build the guest filesystem: {e}")))?;
+    let engine = run::engine();
     let offer = Offer::for_plan(plan);
     let linked = link::resolve(&engine, entry, imports, &wasi, &plan.entrypoint, &offer)?;
     let mut linker = wasmi::Linker::new(&engine);
@@ -150,16 +147,19 @@ pub fn run(plan: &Plan, options: &RunOptions) -> Result<Report, Error> {
     }
     let mut store = run::new_store(&engine, wasi, net, &plan.limits).map_err(Error::Instantiate)?;
 
+    // From here to the guest's end, Ctrl-C and SIGTERM stop the guest and keep its results.
+    let catching = signal::catch();
     let outcome = match linked.instantiate(&mut store, &mut linker, plan.limits.memory_pages()) {
         Ok(entrypoint) => run::call(&mut store, entrypoint, &plan.limits, deadline),
-        Err(link::Instantiation::Guest(error)) => run::classify(error),
+        Err(link::Instantiation::Guest(error)) => run::classify(error, deadline),
         Err(link::Instantiation::Limit(error)) => return Err(error.into()),
     }
     .map_err(Error::Instantiate)?;
+    drop(catching);
 
-    // A timed-out guest stopped wherever the clock caught it: its fuel says nothing.
+    // A guest stopped wherever the clock or a signal caught it: its fuel says nothing.
     let fuel_used = match outcome {
-        Outcome::TimedOut(_) => None,
+        Outcome::TimedOut(_) | Outcome::Stopped(_) => None,
         _ => run::fuel_used(&store, &plan.limits),
     };
     // Dropping the context closes every file the guest left open, before the rename.
@@ -191,12 +191,12 @@ pub fn run(plan: &Plan, options: &RunOptions) -> Result<Report, Error> {
     })
 }
 
-/// The number recorded in `exitCode`: the guest's status, or bolinho's trap or timeout code.
+/// The number recorded in `exitCode`: the guest's status, or bolinho's code for how it was
+/// ended.
 fn exit_status(outcome: &Outcome) -> i32 {
     match outcome {
         Outcome::Exited(status) => *status,
-        Outcome::Trapped(_) => crate::exit::Failure::Trap.code().into(),
-        Outcome::TimedOut(_) => crate::exit::Failure::Timeout.code().into(),
+        _ => crate::exit::outcome_code(outcome).into(),
     }
 }
 
@@ -254,6 +254,12 @@ fn write_receipt(
     for name in ["stdout", "stderr"] {
         let path = results.staging_path(name);
         receipt::hash_tree(&path, name, &mut hashes).map_err(failed(path))?;
+        // Truncation is part of the result: a rerun that kept more or less must not match.
+        let marker = format!("{name}.truncated");
+        let path = results.staging_path(&marker);
+        if path.exists() {
+            receipt::hash_tree(&path, &marker, &mut hashes).map_err(failed(path))?;
+        }
     }
     for output in &plan.outputs {
         let path = results.staging_path(&output.name);
@@ -373,9 +379,8 @@ fn host_path(guest: &str, plan: &Plan, fetched: &[Fetched]) -> Option<(usize, Pa
     Some((index, path))
 }
 
-/// Step 4: the guest's view: argv, environment, stdio, the mounts composing `/`, its random
-/// source, and its clock: virtual (its sleeps take no real time), or the host's with sleeps
-/// that end at the deadline.
+/// Step 4: the guest's view: argv, environment, stdio and the mounts composing `/`; the run
+/// adds its clock and random source.
 fn guest_context(
     plan: &Plan,
     argv0: &str,
@@ -383,8 +388,7 @@ fn guest_context(
     fetched: &[Fetched],
     results: Option<&ResultsDir>,
     options: &RunOptions,
-    (sources, deadline): (determinism::Sources, Option<run::Deadline>),
-) -> Result<WasiCtx, Error> {
+) -> Result<WasiCtxBuilder, Error> {
     let mut builder = WasiCtxBuilder::new().arg(argv0);
     for arg in &plan.args {
         builder = builder.arg(arg.as_str());
@@ -429,23 +433,22 @@ fn guest_context(
             .stderr(Box::new(Tee::new(io::stderr(), stderr)))
     };
     builder = builder.preopen_root(plan.preopen_root);
-    // The timeout itself is measured in real time by `run::call`, whatever the guest's clock;
-    // only a clock that really sleeps needs its sleeps cut at the deadline.
-    builder = builder
-        .random(sources.random)
-        .clock(match (sources.clock, deadline) {
-            (determinism::Clock::Virtual(clock), _) => Box::new(clock),
-            (determinism::Clock::Host(clock), None) => Box::new(clock),
-            (determinism::Clock::Host(clock), Some(deadline)) => {
-                Box::new(run::DeadlineClock::new(clock, deadline.at))
-            }
-        });
     if plan.origin == Origin::Module {
         builder = builder.stdin(Box::new(io::stdin()));
     }
-    builder
-        .build()
-        .map_err(|e| Error::Setup(format!("failed to build the guest filesystem: {e}")))
+    Ok(builder)
+}
+
+/// The guest's clock: virtual (its sleeps take no real time), or the host's with sleeps that
+/// end at the deadline; either way one that ends the guest's host call on a caught signal. The
+/// timeout itself is measured in real time by `run::call`, whatever the guest's clock.
+fn stop_clock(clock: determinism::Clock, deadline: Option<run::Deadline>) -> Box<dyn Clock> {
+    match clock {
+        determinism::Clock::Virtual(clock) => Box::new(run::StopClock::virtual_time(clock)),
+        determinism::Clock::Host(clock) => {
+            Box::new(run::StopClock::real(clock, deadline.map(|d| d.at)))
+        }
+    }
 }
 
 impl GuestFiles for WasiCtx {

@@ -68,6 +68,8 @@ pub enum RecordedOutcome {
     Exited(i32),
     Trapped(String),
     TimedOut(bool),
+    /// The signal's name.
+    Stopped(String),
 }
 
 impl From<&Outcome> for RecordedOutcome {
@@ -76,6 +78,7 @@ impl From<&Outcome> for RecordedOutcome {
             Outcome::Exited(n) => RecordedOutcome::Exited(*n),
             Outcome::Trapped(name) => RecordedOutcome::Trapped(name.clone()),
             Outcome::TimedOut(_) => RecordedOutcome::TimedOut(true),
+            Outcome::Stopped(signal) => RecordedOutcome::Stopped(signal.name().to_string()),
         }
     }
 }

@@ -3,7 +3,8 @@
 //!
 //! A timeout is enforced by fuel slicing (docs/RATIONALE.md): the guest runs on `SLICE` units
 //! of fuel at a time through wasmi's resumable calls, and between two slices bolinho looks at
-//! the clock. A user's fuel limit is the total of the slices given.
+//! the clock and for a caught signal (`signal.rs`). A user's fuel limit is the total of the
+//! slices given.
 
 use std::cell::Cell;
 use std::time::{Duration, Instant};
@@ -15,6 +16,7 @@ use wasmi::{
 };
 
 use crate::net::Net;
+use crate::signal::{self, Signal};
 use crate::spec::Limits;
 
 /// What the store holds: the WASI context, and the network when the run has one, that host
@@ -35,6 +37,8 @@ pub enum Outcome {
     Trapped(String),
     /// The guest was stopped when it ran past this timeout.
     TimedOut(Duration),
+    /// The guest was stopped because bolinho caught this signal.
+    Stopped(Signal),
 }
 
 /// The fuel a guest with a timeout runs on between two looks at the clock. At about 1 ns per
@@ -64,26 +68,56 @@ impl Deadline {
     }
 }
 
-/// A clock whose sleeps (`poll_oneoff`) end at the deadline at the latest, so a guest asleep
-/// cannot overrun its timeout: a sleep it cuts short makes the host call end the guest with
-/// `wasi_shim::Interrupted`, which `call` reports as the timeout.
-pub struct DeadlineClock<C> {
+/// Why a guest that has not ended should stop now, if it should: a caught signal first (the
+/// user's explicit word), then the deadline.
+fn stop_now(deadline: Option<Deadline>) -> Option<Outcome> {
+    if let Some(signal) = signal::received() {
+        return Some(Outcome::Stopped(signal));
+    }
+    deadline
+        .filter(|d| Instant::now() >= d.at)
+        .map(|d| Outcome::TimedOut(d.timeout))
+}
+
+/// The guest's clock, made to end the guest when bolinho must stop it: a caught signal makes
+/// it `interrupted`, so the host call in progress ends the guest with
+/// `wasi_shim::Interrupted`; and when its sleeps are real (`--nondeterministic`), they end at
+/// the deadline or at a signal, whichever comes first. A virtual clock's sleeps take no real
+/// time and pass through whole.
+pub struct StopClock<C> {
     inner: C,
-    at: Instant,
+    /// Whether `inner` sleeps in real time, and so must be cut short.
+    real: bool,
+    deadline: Option<Instant>,
     cut: Cell<bool>,
 }
 
-impl<C: Clock> DeadlineClock<C> {
-    pub fn new(inner: C, at: Instant) -> Self {
-        DeadlineClock {
+/// How long a real sleep waits between two looks for a signal.
+const SIGNAL_POLL: Duration = Duration::from_millis(20);
+
+impl<C: Clock> StopClock<C> {
+    /// Wraps a clock whose sleeps are real, cutting them at `deadline` and at a signal.
+    pub fn real(inner: C, deadline: Option<Instant>) -> Self {
+        StopClock {
             inner,
-            at,
+            real: true,
+            deadline,
+            cut: Cell::new(false),
+        }
+    }
+
+    /// Wraps a virtual clock, whose sleeps are instant.
+    pub fn virtual_time(inner: C) -> Self {
+        StopClock {
+            inner,
+            real: false,
+            deadline: None,
             cut: Cell::new(false),
         }
     }
 }
 
-impl<C: Clock> Clock for DeadlineClock<C> {
+impl<C: Clock> Clock for StopClock<C> {
     fn now(&self, id: ClockId) -> Option<u64> {
         self.inner.now(id)
     }
@@ -93,26 +127,43 @@ impl<C: Clock> Clock for DeadlineClock<C> {
     }
 
     fn sleep(&self, ns: u64) {
-        let left = self.at.saturating_duration_since(Instant::now());
-        let left = u64::try_from(left.as_nanos()).unwrap_or(u64::MAX);
-        if ns > left {
-            self.cut.set(true);
+        if !self.real {
+            return self.inner.sleep(ns);
         }
-        self.inner.sleep(ns.min(left));
+        let start = Instant::now();
+        let wake = start.checked_add(Duration::from_nanos(ns));
+        let end = match (wake, self.deadline) {
+            (Some(wake), Some(deadline)) if deadline < wake => {
+                self.cut.set(true);
+                deadline
+            }
+            (Some(wake), _) => wake,
+            (None, Some(deadline)) => {
+                self.cut.set(true);
+                deadline
+            }
+            (None, None) => start + Duration::from_secs(1 << 30),
+        };
+        // Asleep in steps, so a signal ends the sleep within one step.
+        loop {
+            let left = end.saturating_duration_since(Instant::now());
+            if left.is_zero() || signal::received().is_some() {
+                return;
+            }
+            let step = left.min(SIGNAL_POLL);
+            self.inner
+                .sleep(u64::try_from(step.as_nanos()).unwrap_or(u64::MAX));
+        }
     }
 
     fn interrupted(&self) -> bool {
-        self.cut.get()
+        self.cut.get() || signal::received().is_some()
     }
 }
 
-/// Whether a run with these limits meters fuel: only with a fuel limit or a timeout, since
-/// metering slows every instruction down (docs/RATIONALE.md).
-fn meters_fuel(limits: &Limits) -> bool {
-    limits.fuel.is_some() || limits.timeout.is_some()
-}
-
-/// The engine of a run with these limits, metering fuel only when they need it. wasmi's
+/// The engine of every run. It meters fuel, always: fuel slices are how a guest is stopped at
+/// its deadline or on a signal whatever it is doing, and the fuel used is a measure of the work
+/// done that the receipt records (docs/RATIONALE.md; the cost is in bench/RESULTS.md). wasmi's
 /// `deterministic` feature (set in Cargo.toml) makes NaN bits canonical, so floating-point
 /// results are identical on every machine.
 ///
@@ -121,14 +172,14 @@ fn meters_fuel(limits: &Limits) -> bool {
 /// it there, which would make the fuel a run uses depend on the compilation mode, and which
 /// wasmi 2.0 reports as a trap that cannot be resumed when a slice of fuel ends inside it.
 /// Free compilation keeps fuel a property of the module's execution alone.
-pub fn engine_for(limits: &Limits) -> Engine {
-    Engine::new(&config_for(limits))
+pub fn engine() -> Engine {
+    Engine::new(&config())
 }
 
-/// The configuration behind `engine_for`.
-fn config_for(limits: &Limits) -> Config {
+/// The configuration behind `engine`.
+fn config() -> Config {
     let mut config = Config::default();
-    config.consume_fuel(meters_fuel(limits));
+    config.consume_fuel(true);
     config.fuel_cost(CustomFuelCosts {
         // wasmi's default for `memory.copy`, `memory.fill` and their kin.
         bytes_copied_per_fuel: 64,
@@ -138,10 +189,9 @@ fn config_for(limits: &Limits) -> Config {
     config
 }
 
-/// A store for `engine` (made by `engine_for` with the same limits), with the limits applied:
-/// each memory at most `memory_pages` pages, growing past it failing with -1 as
-/// `memory.grow` does (compat §7), and the fuel given: the user's, else (a timeout alone)
-/// as good as unlimited, for a start function, which `call` cannot slice.
+/// A store for `engine` with the limits applied: each memory at most `memory_pages` pages,
+/// growing past it failing with -1 as `memory.grow` does (compat §7), and the fuel given: the
+/// user's, else as good as unlimited, for a start function, which `call` cannot slice.
 pub fn new_store(
     engine: &Engine,
     wasi: WasiCtx,
@@ -161,26 +211,22 @@ pub fn new_store(
     };
     let mut store = Store::new(engine, host);
     store.limiter(|host| &mut host.limits);
-    if meters_fuel(limits) {
-        store.set_fuel(limits.fuel.unwrap_or(u64::MAX))?;
-    }
+    store.set_fuel(limits.fuel.unwrap_or(u64::MAX))?;
     Ok(store)
 }
 
-/// Calls the entrypoint (checked by `link` to be `() -> ()`), in slices of fuel when there is
-/// a deadline, stopping the guest at the first slice that ends past it.
+/// Calls the entrypoint (checked by `link` to be `() -> ()`) in slices of fuel, stopping the
+/// guest at the first slice that ends past the deadline or after a signal.
 pub fn call(
     store: &mut Store<Host>,
     entrypoint: Func,
     limits: &Limits,
     deadline: Option<Deadline>,
 ) -> Result<Outcome, wasmi::Error> {
-    let Some(deadline) = deadline else {
-        return match entrypoint.call(&mut *store, &[], &mut []) {
-            Ok(()) => Ok(Outcome::Exited(0)),
-            Err(error) => classify(error),
-        };
-    };
+    if let Some(stopped) = stop_now(deadline) {
+        // Caught while the modules were instantiated: the entrypoint never starts.
+        return Ok(stopped);
+    }
     // What the user's fuel limit leaves after instantiation; `None` is no limit.
     let before = store.get_fuel()?;
     let mut budget = Budget {
@@ -199,21 +245,19 @@ pub fn call(
     outcome
 }
 
-/// The fuel the guest consumed, instantiation included, when the run metered fuel.
+/// The fuel the guest consumed, instantiation included.
 pub fn fuel_used(store: &Store<Host>, limits: &Limits) -> Option<u64> {
-    if !meters_fuel(limits) {
-        return None;
-    }
     let given = limits.fuel.unwrap_or(u64::MAX);
     store.get_fuel().ok().map(|left| given.saturating_sub(left))
 }
 
-/// Runs the entrypoint a slice at a time until it ends, traps or passes the deadline.
+/// Runs the entrypoint a slice at a time until it ends, traps, passes the deadline or is
+/// stopped by a signal.
 fn sliced(
     store: &mut Store<Host>,
     entrypoint: Func,
     budget: &mut Budget,
-    deadline: Deadline,
+    deadline: Option<Deadline>,
 ) -> Result<Outcome, wasmi::Error> {
     let mut call = entrypoint.call_resumable(&mut *store, &[], &mut []);
     loop {
@@ -221,32 +265,26 @@ fn sliced(
             Ok(ResumableCall::Finished) => return Ok(Outcome::Exited(0)),
             // A host function's error (`proc_exit` among them) ends the guest as it would
             // without slicing; bolinho never resumes one.
-            Ok(ResumableCall::HostTrap(trap)) => {
-                let error = trap.into_host_error();
-                if error.downcast_ref::<Interrupted>().is_some() {
-                    return Ok(Outcome::TimedOut(deadline.timeout));
-                }
-                return classify(error);
-            }
+            Ok(ResumableCall::HostTrap(trap)) => return classify(trap.into_host_error(), deadline),
             Ok(ResumableCall::OutOfFuel(paused)) => {
                 // The user's fuel first: running out of it is the same trap with or without
                 // a timeout, whatever the clock says.
                 if !budget.refill(store, paused.required_fuel())? {
                     return Ok(Outcome::Trapped(trap_name(TrapCode::OutOfFuel).into()));
                 }
-                if Instant::now() >= deadline.at {
-                    return Ok(Outcome::TimedOut(deadline.timeout));
+                if let Some(stopped) = stop_now(deadline) {
+                    return Ok(stopped);
                 }
                 call = paused.resume(&mut *store, &mut []);
             }
-            Err(error) => return classify(error),
+            Err(error) => return classify(error, deadline),
         }
     }
 }
 
 /// The user's fuel not yet handed to the store, given out a slice at a time.
 struct Budget {
-    /// `None`: no fuel limit, only a timeout.
+    /// `None`: no fuel limit.
     left: Option<u64>,
     /// What the guest consumed of the slices before the current one.
     used: u64,
@@ -282,9 +320,15 @@ impl Budget {
     }
 }
 
-/// Sorts an error from guest execution into an exit, a trap, or a failure of bolinho's own
-/// (returned as the error).
-pub fn classify(error: wasmi::Error) -> Result<Outcome, wasmi::Error> {
+/// Sorts an error from guest execution into an exit, a trap, a stop (a host call ended by
+/// `StopClock` for the deadline or a signal), or a failure of bolinho's own (returned as the
+/// error).
+pub fn classify(error: wasmi::Error, deadline: Option<Deadline>) -> Result<Outcome, wasmi::Error> {
+    if error.downcast_ref::<Interrupted>().is_some()
+        && let Some(stopped) = stop_now(deadline)
+    {
+        return Ok(stopped);
+    }
     if let Some(status) = error.i32_exit_status() {
         return Ok(Outcome::Exited(status));
     }
@@ -323,44 +367,45 @@ pub fn trap_name(code: TrapCode) -> &'static str {
 mod tests {
     use super::*;
 
-    /// A clock that records the sleeps asked of it instead of sleeping.
-    #[derive(Default)]
-    struct Recording(std::cell::RefCell<Vec<u64>>);
-
-    impl Clock for &Recording {
-        fn now(&self, _: ClockId) -> Option<u64> {
-            Some(0)
-        }
-        fn resolution(&self, _: ClockId) -> Option<u64> {
-            Some(1)
-        }
-        fn sleep(&self, ns: u64) {
-            self.0.borrow_mut().push(ns);
-        }
-    }
-
     #[test]
-    fn sleeps_end_at_the_deadline_and_say_so() {
-        let inner = Recording::default();
-        let clock = DeadlineClock::new(&inner, Instant::now() + Duration::from_secs(60));
-        clock.sleep(1_000);
+    fn real_sleeps_end_at_the_deadline_and_say_so() {
+        let clock = StopClock::real(
+            wasi_shim::HostClock::new(),
+            Some(Instant::now() + Duration::from_millis(200)),
+        );
+        let start = Instant::now();
+        clock.sleep(10_000_000);
+        assert!(start.elapsed() >= Duration::from_millis(10));
         assert!(
             !clock.interrupted(),
             "a sleep ending before the deadline is whole"
         );
-        assert_eq!(*inner.0.borrow(), [1_000]);
         clock.sleep(3_600_000_000_000);
         assert!(clock.interrupted());
-        let capped = inner.0.borrow()[1];
+        let slept = start.elapsed();
         assert!(
-            (59_000_000_000..=60_000_000_000).contains(&capped),
-            "{capped}"
+            (Duration::from_millis(200)..Duration::from_secs(5)).contains(&slept),
+            "{slept:?}"
         );
         // Past the deadline a sleep does not wait at all.
-        let past = DeadlineClock::new(&inner, Instant::now() - Duration::from_millis(1));
-        past.sleep(5);
+        let past = StopClock::real(
+            wasi_shim::HostClock::new(),
+            Some(Instant::now() - Duration::from_millis(1)),
+        );
+        let start = Instant::now();
+        past.sleep(1_000_000_000);
         assert!(past.interrupted());
-        assert_eq!(inner.0.borrow()[2], 0);
+        assert!(start.elapsed() < Duration::from_millis(100));
+    }
+
+    #[test]
+    fn virtual_sleeps_pass_through_whole() {
+        let clock = StopClock::virtual_time(wasi_shim::VirtualClock::new(0, 1));
+        let start = Instant::now();
+        clock.sleep(3_600_000_000_000);
+        assert!(start.elapsed() < Duration::from_secs(1));
+        assert!(!clock.interrupted());
+        assert!(clock.now(ClockId::Monotonic).unwrap() >= 3_600_000_000_000);
     }
 
     /// A module (text, which wasmi reads too) whose `run` calls, for the first time, a function
@@ -386,13 +431,9 @@ mod tests {
 
     #[test]
     fn fuel_counts_execution_alone_whatever_the_compilation_mode() {
-        let limits = Limits {
-            fuel: Some(1),
-            ..Limits::default()
-        };
         let wasm = first_call_of_a_large_function();
-        let lazy = fuel_to_run(&engine_for(&limits), &wasm);
-        let mut eager = config_for(&limits);
+        let lazy = fuel_to_run(&engine(), &wasm);
+        let mut eager = config();
         eager.compilation_mode(wasmi::CompilationMode::Eager);
         let eager = fuel_to_run(&Engine::new(&eager), &wasm);
         assert_eq!(lazy, eager);
@@ -405,11 +446,7 @@ mod tests {
     fn a_slice_may_end_where_a_function_is_first_compiled() {
         // wasmi 2.0 cannot resume a call that ran out of fuel while compiling a function: with
         // compilation free, running out there cannot happen, so every slice end is resumable.
-        let limits = Limits {
-            timeout: Some(Duration::from_secs(60)),
-            ..Limits::default()
-        };
-        let engine = engine_for(&limits);
+        let engine = engine();
         let module = wasmi::Module::new(&engine, first_call_of_a_large_function()).unwrap();
         let mut store = Store::new(&engine, ());
         let instance = wasmi::Linker::new(&engine)
@@ -429,13 +466,11 @@ mod tests {
     }
 
     #[test]
-    fn a_timeout_alone_meters_fuel_and_no_limit_does_not() {
-        assert!(!meters_fuel(&Limits::default()));
+    fn a_deadline_follows_the_timeout() {
         let timeout = Limits {
             timeout: Some(Duration::from_secs(1)),
             ..Limits::default()
         };
-        assert!(meters_fuel(&timeout));
         assert!(Deadline::start(&timeout).is_some());
         assert!(Deadline::start(&Limits::default()).is_none());
         // A timeout beyond what an Instant holds is as good as none, not a panic.

@@ -143,3 +143,40 @@ fn nondeterministic_gives_the_host_clock_and_os_randomness() {
         "{realtime} vs {now}"
     );
 }
+
+#[test]
+fn epoch_and_seed_flags_set_the_clock_and_random_bytes_of_modules_and_jobs() {
+    let seeded = "956eeb2f2632d7bd03f166b233e3ef28";
+    let module = TempDir::new("determinism-flags-module");
+    fs::copy(testdata("wat/clock_random.wat"), module.join("m.wat")).unwrap();
+    let flags = ["--epoch", "2024-01-01T00:00:00Z", "--seed", "42"];
+    assert_eq!(
+        stdout(&module, &[&["run"][..], &flags, &["m.wat"]].concat()),
+        expected(1_704_067_200_000_000_000, seeded)
+    );
+    // On a job, the flags override its Meta.
+    let job = job_dir(
+        "determinism-flags-job",
+        "    Meta: {bolinho.epoch: \"0\", bolinho.seed: \"7\"}\n",
+    );
+    assert_eq!(
+        stdout(&job, &[&["run"][..], &flags, &["job.yaml"]].concat()),
+        expected(1_704_067_200_000_000_000, seeded)
+    );
+    let out = bolinho(module.path(), &["run", "--seed", "-1", "m.wat"]);
+    assert_eq!(out.code, 2, "{}", out.stderr);
+    assert_eq!(
+        out.stderr,
+        "bolinho: error: --seed -1: invalid seed `-1`: expected a non-negative integer\n"
+    );
+    let out = bolinho(
+        module.path(),
+        &["run", "--nondeterministic", "--epoch", "0", "m.wat"],
+    );
+    assert_eq!(out.code, 2, "{}", out.stderr);
+    assert!(
+        out.stderr.contains("which --nondeterministic replaces"),
+        "{}",
+        out.stderr
+    );
+}

@@ -647,3 +647,36 @@ fn gateway_errors_are_reported_like_url_errors() {
     assert!(err.ends_with("and --offline is set"), "{err}");
     assert_eq!(server.total(), 1, "--offline asks nothing");
 }
+
+#[test]
+fn verify_fetches_a_url_again_and_names_it_when_its_content_changed() {
+    let server = Server::start();
+    server.route("/data.txt", Reply::ok("first\n"));
+    let dir = TempDir::new("url-verify");
+    cat_job(
+        &dir,
+        &url_source(&server.url("/data.txt")),
+        &["/data/data.txt"],
+    );
+    assert_eq!(run_ok(&dir, &["--results", "out"], &[]), "first\n");
+    let verify = || run(dir.path(), &["verify", "out/receipt.json"], &[]);
+    let out = verify();
+    assert_eq!(out.code, 0, "{}\n{}", out.stdout, out.stderr);
+    assert!(
+        out.stdout.lines().all(|l| l.starts_with("ok  ")),
+        "{}",
+        out.stdout
+    );
+    assert_eq!(server.requests().len(), 2, "verify downloads the URL again");
+    // The server now has other bytes at the same URL: verify refuses to rerun, naming it.
+    server.route("/data.txt", Reply::ok("second\n"));
+    let out = verify();
+    assert_eq!((out.code, out.stdout.as_str()), (120, ""), "{}", out.stderr);
+    assert_eq!(
+        out.stderr,
+        "bolinho: error: the job's sources differ from the receipt, so it was not run: \
+         input /data/data.txt: expected \
+         sha256:b640e840b19d378660b32fb51ae18d67dccb4a8596a29e7bd72c1b2ae5928f41, \
+         got sha256:480c2336b410f1ad5f8bf1b28944490255804b65350c527787e74ebdd511e3a4\n"
+    );
+}

@@ -1,61 +1,167 @@
-//! A run that does not reach its end never leaves a results directory that looks complete.
+//! Ctrl-C (SIGINT) and SIGTERM stop the guest and keep its results, exiting with 130 and 143;
+//! SIGKILL, which nothing can catch, never leaves a results directory that looks complete.
 
+use std::fs;
 use std::io::{BufRead, BufReader};
-use std::process::{Command, Stdio};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
 
 use crate::support::{TempDir, testdata};
 
-/// Starts a job whose guest prints "started" then spins, waits for that line (so the guest's
-/// stdout is live), stops bolinho with `signal`, and returns the scratch directory and the pid.
-fn interrupted(signal: &str) -> (TempDir, u32) {
-    let dir = TempDir::new("interrupt");
+/// Starts bolinho with `args` in `dir`, waits for the guest's first line, "started" (so the
+/// guest is running), and returns the child. With `stdin_open`, stdin is a pipe that stays
+/// open and empty, so a read from it waits.
+fn start(dir: &TempDir, args: &[&str], stdin_open: bool) -> Child {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_bolinho"))
+        .args(args)
+        .current_dir(dir.path())
+        .stdin(if stdin_open {
+            Stdio::piped()
+        } else {
+            Stdio::null()
+        })
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(child.stdout.as_mut().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    assert_eq!(line, "started\n", "the guest's stdout streams live");
+    child
+}
+
+fn send(child: &Child, signal: &str) {
+    let status = Command::new("kill")
+        .args([signal, &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+}
+
+/// Sends `signal` to `child` and returns its exit code, its stderr, and how long it took to end.
+fn stop(child: Child, signal: &str) -> (Option<i32>, String, Duration) {
+    let sent = Instant::now();
+    send(&child, signal);
+    let out = child.wait_with_output().unwrap();
+    let took = sent.elapsed();
+    (
+        out.status.code(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+        took,
+    )
+}
+
+/// A job running `wat` from testdata, with an output directory.
+fn job(dir: &TempDir, wat: &str) {
     dir.write(
         "job.yaml",
         format!(
             "Name: spin\nTasks:\n  - Name: main\n    Engine: {{Type: wasm, Params: {{EntryModule: /m.wat}}}}\n    \
              InputSources:\n      - Target: /m.wat\n        Source: {{Type: local, Params: {{SourcePath: {}}}}}\n    \
              ResultPaths:\n      - {{Name: outputs, Path: /outputs}}\n",
-            testdata("wat/forever.wat").display()
+            testdata(wat).display()
         ),
     );
-    let mut child = Command::new(env!("CARGO_BIN_EXE_bolinho"))
-        .args(["run", "job.yaml", "--results", "out"])
-        .current_dir(dir.path())
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    assert_eq!(line, "started\n", "the guest's stdout streams live");
-    let status = Command::new("kill")
-        .args([signal, &child.id().to_string()])
-        .status()
-        .unwrap();
-    assert!(status.success());
-    assert!(!child.wait().unwrap().success());
-    (dir, child.id())
+}
+
+/// The names in `dir`, sorted.
+fn names(dir: &TempDir) -> Vec<String> {
+    let mut names: Vec<String> = fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    names
 }
 
 #[test]
-fn an_interrupted_run_leaves_only_a_partial_directory() {
-    for signal in ["-INT", "-KILL"] {
-        let (dir, pid) = interrupted(signal);
-        let mut names: Vec<String> = std::fs::read_dir(dir.path())
-            .unwrap()
-            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-            .collect();
-        names.sort();
-        assert_eq!(names.len(), 3, "{signal}: {names:?}");
-        assert_eq!(names[0], format!(".out.partial-{pid}"), "{signal}");
-        assert_eq!(&names[1..], ["job.yaml", "out"], "{signal}");
+fn ctrl_c_and_sigterm_stop_a_computing_guest_and_keep_its_results() {
+    for (signal, name, code) in [("-INT", "SIGINT", 130), ("-TERM", "SIGTERM", 143)] {
+        let dir = TempDir::new("interrupt-job");
+        job(&dir, "wat/forever.wat");
+        let child = start(&dir, &["run", "job.yaml", "--results", "out"], false);
+        let (status, stderr, took) = stop(child, signal);
+        assert_eq!(status, Some(code), "{signal}: {stderr}");
         assert_eq!(
-            std::fs::read_dir(dir.join("out")).unwrap().count(),
-            0,
-            "{signal}: nothing complete-looking in out/"
+            stderr,
+            format!("bolinho: error: the guest was stopped by {name}\nbolinho: results in out\n")
         );
+        assert!(took < Duration::from_secs(2), "{signal}: {took:?}");
+        // A finished results directory, and nothing half-written beside it.
+        assert_eq!(names(&dir), ["job.yaml", "out"], "{signal}");
+        let read = |file: &str| fs::read_to_string(dir.join("out").join(file)).unwrap();
+        assert_eq!(read("stdout"), "started\n");
+        assert_eq!(read("exitCode"), code.to_string());
+        let receipt: serde_json::Value = serde_json::from_str(&read("receipt.json")).unwrap();
+        assert_eq!(receipt["outcome"]["stopped"], name);
+        assert!(dir.join("out/outputs").is_dir());
     }
+}
+
+#[test]
+fn a_signal_ends_a_real_sleep_at_once() {
+    let dir = TempDir::new("interrupt-sleep");
+    let sleep = testdata("wat/sleep.wat").display().to_string();
+    // "sleeping" is the first line here, not "started": wait for it by hand.
+    let mut child = Command::new(env!("CARGO_BIN_EXE_bolinho"))
+        .args(["run", "--nondeterministic", "--results", "out", &sleep])
+        .current_dir(dir.path())
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(child.stdout.as_mut().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    assert_eq!(line, "sleeping\n");
+    let (status, stderr, took) = stop(child, "-TERM");
+    assert_eq!(status, Some(143), "{stderr}");
+    assert!(
+        took < Duration::from_secs(2),
+        "the 10 s sleep ended: {took:?}"
+    );
+    assert_eq!(
+        fs::read_to_string(dir.join("out/stdout")).unwrap(),
+        "sleeping\n",
+        "the guest never woke"
+    );
+}
+
+#[test]
+fn a_signal_ends_a_read_of_stdin() {
+    let dir = TempDir::new("interrupt-stdin");
+    let wait = testdata("wat/wait_stdin.wat").display().to_string();
+    let mut child = start(&dir, &["run", "--results", "out", &wait], true);
+    // Held open (and empty) until the test ends: the read can only end by the signal.
+    let _stdin = child.stdin.take();
+    let (status, stderr, took) = stop(child, "-INT");
+    assert_eq!(status, Some(130), "{stderr}");
+    assert!(took < Duration::from_secs(2), "{took:?}");
+    assert_eq!(
+        fs::read_to_string(dir.join("out/stdout")).unwrap(),
+        "started\n"
+    );
+    assert_eq!(fs::read_to_string(dir.join("out/exitCode")).unwrap(), "130");
+}
+
+#[test]
+fn sigkill_leaves_only_a_partial_directory() {
+    let dir = TempDir::new("interrupt-kill");
+    job(&dir, "wat/forever.wat");
+    let mut child = start(&dir, &["run", "job.yaml", "--results", "out"], false);
+    send(&child, "-KILL");
+    assert!(!child.wait().unwrap().success());
+    let names = names(&dir);
+    assert_eq!(names.len(), 3, "{names:?}");
+    assert_eq!(names[0], format!(".out.partial-{}", child.id()));
+    assert_eq!(&names[1..], ["job.yaml", "out"]);
+    assert_eq!(
+        fs::read_dir(dir.join("out")).unwrap().count(),
+        0,
+        "nothing complete-looking in out/"
+    );
 }

@@ -143,6 +143,19 @@ fn results_files_stop_at_the_output_limit_and_say_so() {
     assert_eq!(read("stderr"), "abcdefg");
     assert_eq!(read("stdout.truncated"), "7");
     assert_eq!(read("stderr.truncated"), "7");
+    // The receipt records the markers with the files they qualify.
+    let receipt: serde_json::Value = serde_json::from_str(&read("receipt.json")).unwrap();
+    let results = receipt["results"].as_object().unwrap();
+    let names: Vec<&str> = results.keys().map(String::as_str).collect();
+    assert_eq!(
+        names,
+        ["stderr", "stderr.truncated", "stdout", "stdout.truncated"]
+    );
+    assert_eq!(
+        results["stdout.truncated"],
+        // sha256 of "7"
+        "sha256:7902699be42c8a8e46fbbb4501726517e86b22c56a189f7625a6da49081b2451"
+    );
     // At the limit exactly nothing is dropped, and there is no marker.
     let out = bolinho(
         dir.path(),

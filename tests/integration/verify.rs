@@ -78,7 +78,8 @@ fn fuel_used_is_the_same_with_or_without_a_timeout() {
     assert!(fuel.as_u64().unwrap() > 0);
     assert_eq!(sliced["fuelUsed"], fuel);
     assert_eq!(timeout_only["fuelUsed"], fuel);
-    assert!(run(&dir, "unmetered", &[]).get("fuelUsed").is_none());
+    // Fuel is metered on every run, limit or not.
+    assert_eq!(run(&dir, "unlimited", &[])["fuelUsed"], fuel);
 }
 
 #[test]
@@ -204,4 +205,22 @@ fn fuel_used_over_many_slices_is_the_same_with_or_without_a_timeout() {
     // Three full slices of a million and part of a fourth.
     assert!(unsliced > 3_000_000, "{unsliced}");
     assert_eq!(fuel_used("sliced", &["--timeout", "60"]), unsliced);
+}
+
+#[test]
+fn verify_refuses_a_run_its_timeout_stopped() {
+    let dir = TempDir::new("verify-timeout");
+    let forever = testdata("wat/forever.wat").display().to_string();
+    let out = bolinho(
+        dir.path(),
+        &["run", "--timeout", "0.2", "--results", "out", &forever],
+    );
+    assert_eq!(out.code, 124, "{}", out.stderr);
+    let out = bolinho(dir.path(), &["verify", "out/receipt.json"]);
+    assert_eq!(out.code, 120);
+    assert_eq!(
+        out.stderr,
+        "bolinho: error: out/receipt.json records a run stopped by its timeout, at a point \
+         that depends on real time, which cannot be verified\n"
+    );
 }

@@ -18,7 +18,7 @@ use crate::fs::mounts::DirLoc;
 use crate::fs::{Access, FileType, Filestat, SetTime, host, ops};
 use crate::memory::{GuestMemory, IoVec};
 use crate::rights::{self, require};
-use std::io::{self, Read, Seek, SeekFrom, Write};
+use std::io::{Read, Seek, SeekFrom, Write};
 use std::os::fd::AsFd;
 use std::os::unix::fs::FileExt;
 
@@ -63,14 +63,14 @@ fn read_vecs(r: &mut dyn Read, mem: &mut GuestMemory<'_>, vecs: &[IoVec]) -> Res
     for v in vecs {
         let len = clamp(v, total);
         let buf = mem.slice_mut(v.ptr, len)?;
-        let n = loop {
-            match r.read(buf) {
-                Ok(n) => break n,
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-                // Bytes already delivered are reported; the error will recur on the next call.
-                Err(_) if total > 0 => return Ok(total),
-                Err(e) => return Err(e.into()),
-            }
+        let n = match r.read(buf) {
+            Ok(n) => n,
+            // Bytes already delivered are reported; the error will recur on the next call.
+            // A signal that interrupted the wait is EINTR, as from readv, not a reason to wait
+            // again: the runner may have caught it to stop the guest, which it does when the
+            // host call ends.
+            Err(_) if total > 0 => return Ok(total),
+            Err(e) => return Err(e.into()),
         };
         total += n as u32;
         if n < len as usize {
