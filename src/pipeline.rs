@@ -131,6 +131,7 @@ pub fn run(plan: &Plan, options: &RunOptions) -> Result<Report, Error> {
     let wasi = guest_context(plan, &argv0, &env, &fetched, results.as_ref(), options)?
         .random(sources.random)
         .clock(stop_clock(sources.clock, deadline))
+        .virtual_metadata(!options.nondeterministic)
         .build()
         .map_err(|e| Error::Setup(format!("failed to build the guest filesystem: {e}")))?;
     let engine = run::engine();

@@ -156,6 +156,10 @@ impl<C: Clock> Clock for StopClock<C> {
         }
     }
 
+    fn epoch(&self) -> Option<u64> {
+        self.inner.epoch()
+    }
+
     fn interrupted(&self) -> bool {
         self.cut.get() || signal::received().is_some()
     }

@@ -14,6 +14,7 @@ mod linking;
 mod modules;
 mod mounts;
 mod network;
+mod probe;
 mod results;
 mod s3;
 mod support;

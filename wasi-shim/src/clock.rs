@@ -39,6 +39,13 @@ pub trait Clock {
     fn now(&self, id: ClockId) -> Option<u64>;
     /// The resolution of clock `id` in nanoseconds.
     fn resolution(&self, id: ClockId) -> Option<u64>;
+    /// The realtime the run starts at, if the clock can tell without advancing: a virtual
+    /// clock's epoch, the host's current time. Virtual file metadata dates the files that
+    /// existed before the run from it. `None` by default, since reading `now` may advance
+    /// time the guest would then see; a clock wrapping another should pass this through.
+    fn epoch(&self) -> Option<u64> {
+        None
+    }
     /// Waits `ns` nanoseconds (`poll_oneoff`'s clock subscriptions). A virtual clock can
     /// advance its own time here instead of blocking the host thread.
     fn sleep(&self, ns: u64) {
@@ -98,6 +105,10 @@ impl Clock for HostClock {
         }
     }
 
+    fn epoch(&self) -> Option<u64> {
+        self.now(ClockId::Realtime)
+    }
+
     fn resolution(&self, id: ClockId) -> Option<u64> {
         // The values wazero reports: microsecond wall clock, nanosecond monotonic clock.
         match id {
@@ -129,6 +140,10 @@ impl Clock for FixedClock {
 
     fn resolution(&self, id: ClockId) -> Option<u64> {
         self.now(id).map(|_| 1)
+    }
+
+    fn epoch(&self) -> Option<u64> {
+        Some(self.realtime_ns)
     }
 }
 
@@ -190,6 +205,10 @@ impl Clock for VirtualClock {
         }
     }
 
+    fn epoch(&self) -> Option<u64> {
+        Some(self.epoch_ns)
+    }
+
     fn sleep(&self, ns: u64) {
         self.advance(ns);
     }
@@ -246,6 +265,31 @@ mod tests {
         assert_eq!(c.now(ClockId::Monotonic), Some(10_000_000_000));
         assert_eq!(c.now(ClockId::Realtime), Some(EPOCH + 10_000_001_000));
         assert!(!c.interrupted());
+    }
+
+    #[test]
+    fn the_epoch_is_where_realtime_starts_read_without_advancing_time() {
+        let c = VirtualClock::new(EPOCH, 1_000);
+        assert_eq!(c.epoch(), Some(EPOCH));
+        assert_eq!(c.elapsed(), 0);
+        c.sleep(5_000);
+        assert_eq!(c.epoch(), Some(EPOCH), "still where the run started");
+        let fixed = FixedClock {
+            realtime_ns: 7,
+            monotonic_ns: 1,
+        };
+        assert_eq!(fixed.epoch(), Some(7));
+        assert!(HostClock::new().epoch() > Some(1_577_836_800_000_000_000));
+        struct Wrapper;
+        impl Clock for Wrapper {
+            fn now(&self, _: ClockId) -> Option<u64> {
+                panic!("the epoch must be read without reading the time")
+            }
+            fn resolution(&self, _: ClockId) -> Option<u64> {
+                None
+            }
+        }
+        assert_eq!(Wrapper.epoch(), None);
     }
 
     #[test]

@@ -1,13 +1,15 @@
 //! The WASI context of one guest instance, and the builder that validates its inputs.
 //!
-//! Owns: argv, environment, stdio, the mount list, clock and random source, and the fd
-//! layout (0 stdin, 1 stdout, 2 stderr, 3 the single preopen "/" as Bacalhau gives guests).
+//! Owns: argv, environment, stdio, the mount list, clock and random source, which file
+//! metadata the guest sees (the host's or virtual), and the fd layout (0 stdin, 1 stdout,
+//! 2 stderr, 3 the single preopen "/" as Bacalhau gives guests).
 //! Must not know about jobs, YAML or wasmi: the root crate fills the builder, `linker.rs`
 //! hands the context to host functions.
 
 use crate::clock::{Clock, HostClock};
 use crate::errno::Errno;
 use crate::fdtable::{Entry, FdTable, Object, OpenDir};
+use crate::fs::meta::{Change, Meta};
 use crate::fs::mounts::{Mount, Mounts, parse_guest_path};
 use crate::fs::resolve::resolve;
 use crate::fs::{Access, Node, OpenOptions, ops};
@@ -99,6 +101,7 @@ pub struct WasiCtxBuilder {
     preopen_root: bool,
     clock: Box<dyn Clock>,
     random: Box<dyn RandomSource>,
+    virtual_metadata: bool,
 }
 
 impl Default for WasiCtxBuilder {
@@ -109,7 +112,7 @@ impl Default for WasiCtxBuilder {
 
 impl WasiCtxBuilder {
     /// No arguments or environment, empty stdin, discarded output, no mounts, the host
-    /// clock and OS randomness.
+    /// clock, OS randomness and the host's file metadata.
     pub fn new() -> Self {
         WasiCtxBuilder {
             args: Vec::new(),
@@ -121,6 +124,7 @@ impl WasiCtxBuilder {
             preopen_root: false,
             clock: Box::new(HostClock::new()),
             random: Box::new(OsRandom::new()),
+            virtual_metadata: false,
         }
     }
 
@@ -184,6 +188,17 @@ impl WasiCtxBuilder {
         self
     }
 
+    /// Which file metadata the guest sees through `fd_filestat_get`, `path_filestat_get` and
+    /// `fd_readdir`: the host's (`false`, the default), or with `true` virtual metadata that
+    /// depends only on the guest's own actions and the files' contents: inode numbers in the
+    /// order the guest meets files, one device, times from the clock (what exists before the
+    /// run dates from its epoch), fixed sizes and link counts for directories. See
+    /// docs/RATIONALE.md, "Why virtual file metadata?".
+    pub fn virtual_metadata(mut self, yes: bool) -> Self {
+        self.virtual_metadata = yes;
+        self
+    }
+
     /// Validates everything and lays out the fd table.
     pub fn build(self) -> Result<WasiCtx, BuildError> {
         if let Some(a) = self.args.iter().find(|a| a.contains('\0')) {
@@ -230,11 +245,19 @@ impl WasiCtxBuilder {
             fds.insert(Entry::new(Object::Dir(root)))
                 .expect("room for the preopen");
         }
+        let meta = if self.virtual_metadata {
+            // Read without advancing the clock: the guest's first reading stays the epoch. A
+            // clock that cannot tell dates what exists before the run at 0 (1970).
+            Meta::virtual_from(self.clock.epoch().unwrap_or(0))
+        } else {
+            Meta::Host
+        };
         Ok(WasiCtx {
             args: self.args,
             env: self.env,
             fds,
             mounts,
+            meta,
             clock: self.clock,
             random: self.random,
         })
@@ -247,6 +270,7 @@ pub struct WasiCtx {
     pub(crate) env: Vec<(String, String)>,
     pub(crate) fds: FdTable,
     pub(crate) mounts: Mounts,
+    pub(crate) meta: Meta,
     pub(crate) clock: Box<dyn Clock>,
     pub(crate) random: Box<dyn RandomSource>,
 }
@@ -261,6 +285,11 @@ impl WasiCtx {
             }
         }
         Ok(())
+    }
+
+    /// Records a change the guest made to the host in the metadata it sees (`fs::meta`).
+    pub(crate) fn record(&mut self, change: Change) {
+        self.meta.record(change, &*self.clock);
     }
 
     /// Reads a file by absolute guest path, through the same sandboxed resolution the

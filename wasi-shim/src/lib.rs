@@ -9,7 +9,8 @@
 //! Layout: `table` (the one list of functions), `linker` (the only code touching wasmi),
 //! `funcs/` (one plain function per call, tested without an engine), `memory`
 //! (bounds-checked guest memory), `fdtable`, `fs/` (mounts, path resolution, host and
-//! read-only operations), `errno`, `rights`, `clock`, `random`, `ctx`.
+//! read-only operations, the metadata shown: the host's or virtual), `errno`, `rights`,
+//! `clock`, `random`, `ctx`.
 
 #![warn(missing_docs)]
 

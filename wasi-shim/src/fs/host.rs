@@ -222,8 +222,8 @@ fn nanos(sec: i64, nsec: i64) -> u64 {
         .unwrap_or(0)
 }
 
-/// Host metadata as a preview1 filestat. Device and inode numbers come straight from the
-/// host for now (a later change virtualises them).
+/// Host metadata as a preview1 filestat, all of it the host's (`meta` shows the guest
+/// virtual metadata instead when asked).
 #[allow(clippy::unnecessary_cast)] // The field types differ between hosts.
 pub fn filestat(st: &rfs::Stat) -> Filestat {
     Filestat {

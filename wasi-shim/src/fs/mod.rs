@@ -1,7 +1,8 @@
 //! The guest's filesystem: one namespace composed from host mounts, reached race-free.
 //!
 //! Owns: the mount table ([`mounts`]), the single path-resolution function ([`resolve`]),
-//! host operations on directory fds ([`host`]) and the read-only policy ([`readonly`]).
+//! host operations on directory fds ([`host`]), the read-only policy ([`readonly`]) and the
+//! metadata the guest is shown, the host's or virtual ([`meta`]).
 //! Knows nothing of guest memory or file descriptors; `funcs/` translate between those and
 //! this module.
 //!
@@ -18,6 +19,7 @@
 //! any code path that forgets to check.
 
 pub mod host;
+pub mod meta;
 pub mod mounts;
 pub mod readonly;
 pub mod resolve;
@@ -69,9 +71,9 @@ pub enum FileType {
 /// A preview1 `$filestat`, before it is written to guest memory.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Filestat {
-    /// Device id (host metadata for now).
+    /// Device id.
     pub dev: u64,
-    /// Inode (host metadata for now).
+    /// Inode.
     pub ino: u64,
     /// File type.
     pub filetype: FileType,
@@ -88,7 +90,8 @@ pub struct Filestat {
 }
 
 impl Filestat {
-    /// What a virtual directory (a parent of mount points with no host directory) reports.
+    /// What a virtual directory (a parent of mount points with no host directory) reports
+    /// in host mode. Its inode 0, which no host object has, tells [`meta`] what it is.
     pub fn virtual_dir() -> Filestat {
         Filestat {
             dev: 0,
@@ -110,7 +113,8 @@ pub struct DirEntry {
     pub name: String,
     /// Its type, not following symlinks.
     pub filetype: FileType,
-    /// Its inode (host metadata for now; 0 for virtual entries).
+    /// Its inode (the host's `d_ino`, or virtual: see [`meta`]; 0 for virtual directories
+    /// in host mode).
     pub ino: u64,
 }
 

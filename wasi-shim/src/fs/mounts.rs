@@ -218,9 +218,10 @@ impl Mounts {
         }
     }
 
-    /// The type and inode a listing shows for a mount-composed child.
-    fn composed_entry(&self, child: Child) -> (FileType, u64) {
-        let stat = match child {
+    /// The filestat of `child` (a guest path whose parent directory is at `parent`), not
+    /// following a symlink: the object `path_filestat_get` reports for that path.
+    pub fn stat_child(&self, parent: &DirLoc, child: &[String]) -> Result<Filestat, Errno> {
+        match self.child(parent, child) {
             Child::MountDir(i) => match &self.list[i].root {
                 MountRoot::Dir(fd) => host::stat_fd(fd.as_fd()),
                 MountRoot::File { .. } => Ok(Filestat::virtual_dir()),
@@ -230,9 +231,11 @@ impl Mounts {
                 MountRoot::Dir(_) => Ok(Filestat::virtual_dir()),
             },
             Child::Parent(loc) => self.stat_dir(&loc),
-            Child::Host { .. } | Child::Nothing => Ok(Filestat::virtual_dir()),
-        };
-        stat.map_or((FileType::Directory, 0), |s| (s.filetype, s.ino))
+            Child::Host { dir, .. } => {
+                host::stat_at(dir.as_fd(), child.last().expect("a child has a name"))
+            }
+            Child::Nothing => Err(Errno::Noent),
+        }
     }
 
     /// The children of directory `guest` at `loc`, sorted by name: the host entries of its
@@ -255,7 +258,9 @@ impl Mounts {
             if !composed.insert(name.clone()) {
                 continue;
             }
-            let (filetype, ino) = self.composed_entry(self.child(loc, child));
+            let (filetype, ino) = self
+                .stat_child(loc, child)
+                .map_or((FileType::Directory, 0), |s| (s.filetype, s.ino));
             out.insert(
                 name.clone(),
                 DirEntry {

@@ -8,12 +8,14 @@
 //! is always: what the object cannot do at all gets the POSIX errno (streams cannot seek:
 //! `ESPIPE`; a directory cannot be read: `EISDIR`; a file not opened for writing: `EBADF`),
 //! then a right the fd does not hold is `ENOTCAPABLE`, then the mount's access (`EROFS`).
-//! Must not resolve paths (see `path.rs`) or list directories (see `fd_dir.rs`).
+//! Must not resolve paths (see `path.rs`) or list directories (see `fd_dir.rs`). What a
+//! filestat shows, and what a change does to it, is `fs::meta`'s to say.
 
 use crate::WasiCtx;
 use crate::clock::ClockId;
 use crate::errno::Errno;
-use crate::fdtable::{Entry, Object, OpenFile, fdflags};
+use crate::fdtable::{Entry, FdTable, Object, OpenFile, fdflags};
+use crate::fs::meta::Change;
 use crate::fs::mounts::DirLoc;
 use crate::fs::{Access, FileType, Filestat, SetTime, host, ops};
 use crate::memory::{GuestMemory, IoVec};
@@ -141,10 +143,13 @@ pub fn fd_write(
         }
         Object::File(f) if f.writable => {
             require(have, rights::FD_WRITE)?;
+            let key = ctx.meta.key_fd(f.file.as_fd())?;
             if append {
                 f.file.seek(SeekFrom::End(0))?;
             }
-            write_vecs(&mut f.file, mem, &vecs)?
+            let n = write_vecs(&mut f.file, mem, &vecs)?;
+            ctx.record(Change::Data(key));
+            n
         }
         _ => return Err(Errno::Badf),
     };
@@ -153,8 +158,8 @@ pub fn fd_write(
 
 /// The regular file behind `fd` for positioned I/O and seeking, with the fd's rights and
 /// flags: streams are `ESPIPE`, directories `EBADF` (they have no `FD_SEEK` right).
-fn seekable(ctx: &mut WasiCtx, fd: u32) -> Result<(&mut OpenFile, u64, u16, Access), Errno> {
-    let entry = ctx.fds.get(fd)?;
+fn seekable(fds: &mut FdTable, fd: u32) -> Result<(&mut OpenFile, u64, u16, Access), Errno> {
+    let entry = fds.get(fd)?;
     let (have, flags, access) = (entry.rights_base, entry.flags, entry.access);
     match &mut entry.object {
         Object::File(f) => Ok((f, have, flags, access)),
@@ -176,7 +181,7 @@ pub fn fd_pread(
 ) -> Result<(), Errno> {
     let vecs = mem.iovecs(iovs, iovs_len)?;
     mem.check(nread_ptr, 4)?;
-    let (f, have, _, _) = seekable(ctx, fd)?;
+    let (f, have, _, _) = seekable(&mut ctx.fds, fd)?;
     if !f.readable {
         return Err(Errno::Badf);
     }
@@ -213,11 +218,12 @@ pub fn fd_pwrite(
 ) -> Result<(), Errno> {
     let vecs = mem.iovecs(iovs, iovs_len)?;
     mem.check(nwritten_ptr, 4)?;
-    let (f, have, flags, _) = seekable(ctx, fd)?;
+    let (f, have, flags, _) = seekable(&mut ctx.fds, fd)?;
     if !f.writable {
         return Err(Errno::Badf);
     }
     require(have, rights::FD_WRITE | rights::FD_SEEK)?;
+    let key = ctx.meta.key_fd(f.file.as_fd())?;
     let mut at = if flags & fdflags::APPEND != 0 {
         f.file.metadata()?.len()
     } else {
@@ -230,6 +236,7 @@ pub fn fd_pwrite(
         total += len;
         at = at.checked_add(u64::from(len)).ok_or(Errno::Fbig)?;
     }
+    ctx.record(Change::Data(key));
     mem.write_u32(nwritten_ptr, total)
 }
 
@@ -251,7 +258,7 @@ pub fn fd_seek(
         _ => return Err(Errno::Inval),
     };
     mem.check(newoffset_ptr, 8)?;
-    let (f, have, _, _) = seekable(ctx, fd)?;
+    let (f, have, _, _) = seekable(&mut ctx.fds, fd)?;
     let tell_only = pos == SeekFrom::Current(0);
     require(
         have,
@@ -273,7 +280,7 @@ pub fn fd_tell(
     offset_ptr: u32,
 ) -> Result<(), Errno> {
     mem.check(offset_ptr, 8)?;
-    let (f, have, _, _) = seekable(ctx, fd)?;
+    let (f, have, _, _) = seekable(&mut ctx.fds, fd)?;
     require(have, rights::FD_TELL)?;
     let pos = f.file.stream_position()?;
     mem.write_u64(offset_ptr, pos)
@@ -347,8 +354,8 @@ pub fn fd_fdstat_set_rights(
     Ok(())
 }
 
-/// `fd_filestat_get(fd) -> filestat`. Needs `FD_FILESTAT_GET`. Streams report an all-zero
-/// record of type `unknown`.
+/// `fd_filestat_get(fd) -> filestat`. Needs `FD_FILESTAT_GET`. Files and directories report
+/// what `fs::meta` shows; streams an all-zero record of type `unknown`, in every mode.
 pub fn fd_filestat_get(
     ctx: &mut WasiCtx,
     mem: &mut GuestMemory<'_>,
@@ -359,8 +366,8 @@ pub fn fd_filestat_get(
     let entry = ctx.fds.get(fd)?;
     entry.require(rights::FD_FILESTAT_GET)?;
     let st = match &entry.object {
-        Object::File(f) => host::stat_fd(f.file.as_fd())?,
-        Object::Dir(d) => ctx.mounts.stat_dir(&d.loc)?,
+        Object::File(f) => ctx.meta.show(&[], host::stat_fd(f.file.as_fd())?),
+        Object::Dir(d) => ctx.meta.show(&d.guest, ctx.mounts.stat_dir(&d.loc)?),
         Object::Reader(_) | Object::Writer(_) => Filestat {
             filetype: FileType::Unknown,
             nlink: 0,
@@ -373,28 +380,31 @@ pub fn fd_filestat_get(
 /// Decodes the arguments of `fd_filestat_set_times` and `path_filestat_set_times`:
 /// `ATIM` with `ATIM_NOW` (or `MTIM` with `MTIM_NOW`), or an unknown bit, is `EINVAL`.
 /// "Now" is the injected clock's realtime (deterministic runs stay deterministic), or the
-/// host's time if the clock offers none.
+/// host's time if the clock offers none. The clock is read once, and the reading returned
+/// too, for `fs::meta` to date the change with.
 pub fn set_times_args(
     ctx: &WasiCtx,
     atim: u64,
     mtim: u64,
     fst_flags: u32,
-) -> Result<(SetTime, SetTime), Errno> {
+) -> Result<(SetTime, SetTime, Option<u64>), Errno> {
     use fstflags::*;
     if fst_flags & !(ATIM | ATIM_NOW | MTIM | MTIM_NOW) != 0 {
         return Err(Errno::Inval);
     }
-    let now = ctx
-        .clock
-        .now(ClockId::Realtime)
-        .map_or(SetTime::Now, SetTime::At);
+    let reading = ctx.clock.now(ClockId::Realtime);
+    let now = reading.map_or(SetTime::Now, SetTime::At);
     let one = |set, now_bit, value| match (fst_flags & set != 0, fst_flags & now_bit != 0) {
         (true, true) => Err(Errno::Inval),
         (true, false) => Ok(SetTime::At(value)),
         (false, true) => Ok(now),
         (false, false) => Ok(SetTime::Omit),
     };
-    Ok((one(ATIM, ATIM_NOW, atim)?, one(MTIM, MTIM_NOW, mtim)?))
+    Ok((
+        one(ATIM, ATIM_NOW, atim)?,
+        one(MTIM, MTIM_NOW, mtim)?,
+        reading,
+    ))
 }
 
 /// `fd_filestat_set_times(fd, atim, mtim, fst_flags)`. Needs `FD_FILESTAT_SET_TIMES`;
@@ -407,26 +417,38 @@ pub fn fd_filestat_set_times(
     mtim: u64,
     fst_flags: u32,
 ) -> Result<(), Errno> {
-    let (atim, mtim) = set_times_args(ctx, atim, mtim, fst_flags)?;
+    let (atim, mtim, now) = set_times_args(ctx, atim, mtim, fst_flags)?;
     let entry = ctx.fds.get(fd)?;
     let (have, access) = (entry.rights_base, entry.access);
-    match &entry.object {
+    let of = match &entry.object {
         Object::File(f) => {
             require(have, rights::FD_FILESTAT_SET_TIMES)?;
-            ops(access).set_times_fd(f.file.as_fd(), atim, mtim)
+            let key = ctx.meta.key_fd(f.file.as_fd())?;
+            ops(access).set_times_fd(f.file.as_fd(), atim, mtim)?;
+            key
         }
         Object::Dir(d) => {
             require(have, rights::FD_FILESTAT_SET_TIMES)?;
             match &d.loc {
-                DirLoc::Virtual => Err(Errno::Rofs),
+                DirLoc::Virtual => return Err(Errno::Rofs),
                 DirLoc::Host { fd, mount } => {
                     let access = ctx.mounts.access(Some(*mount));
-                    ops(access).set_times(fd.as_fd(), ".", atim, mtim)
+                    let key = ctx.meta.key_fd(fd.as_fd())?;
+                    ops(access).set_times(fd.as_fd(), ".", atim, mtim)?;
+                    key
                 }
             }
         }
-        Object::Reader(_) | Object::Writer(_) => Err(Errno::Badf),
-    }
+        Object::Reader(_) | Object::Writer(_) => return Err(Errno::Badf),
+    };
+    let change = Change::Times {
+        of,
+        atim,
+        mtim,
+        now,
+    };
+    ctx.record(change);
+    Ok(())
 }
 
 /// `fd_sync(fd)` (`data_only`: `fd_datasync`). Needs `FD_SYNC` (`FD_DATASYNC`). Files are
@@ -466,7 +488,7 @@ pub fn fd_advise(
     if advice > 5 {
         return Err(Errno::Inval);
     }
-    let (_, have, _, _) = seekable(ctx, fd)?;
+    let (_, have, _, _) = seekable(&mut ctx.fds, fd)?;
     require(have, rights::FD_ADVISE)
 }
 
@@ -492,13 +514,16 @@ pub fn fd_allocate(ctx: &mut WasiCtx, fd: u32, offset: u64, len: u64) -> Result<
         .checked_add(len)
         .filter(|e| *e <= i64::MAX as u64)
         .ok_or(Errno::Fbig)?;
-    ops(access).allocate(&f.file, end)
+    let key = ctx.meta.key_fd(f.file.as_fd())?;
+    ops(access).allocate(&f.file, end)?;
+    ctx.record(Change::Data(key));
+    Ok(())
 }
 
 /// `fd_filestat_set_size(fd, size)`: truncates or extends a file opened for writing.
 /// Needs `FD_FILESTAT_SET_SIZE`.
 pub fn fd_filestat_set_size(ctx: &mut WasiCtx, fd: u32, size: u64) -> Result<(), Errno> {
-    let (f, have, _, access) = seekable(ctx, fd)?;
+    let (f, have, _, access) = seekable(&mut ctx.fds, fd)?;
     if !f.writable {
         return Err(Errno::Badf);
     }
@@ -506,7 +531,10 @@ pub fn fd_filestat_set_size(ctx: &mut WasiCtx, fd: u32, size: u64) -> Result<(),
     if size > i64::MAX as u64 {
         return Err(Errno::Fbig);
     }
-    ops(access).set_size(&f.file, size)
+    let key = ctx.meta.key_fd(f.file.as_fd())?;
+    ops(access).set_size(&f.file, size)?;
+    ctx.record(Change::Data(key));
+    Ok(())
 }
 
 /// `fd_renumber(fd, to)`: `to` (which must be open) is closed and replaced by `fd`.

@@ -2,12 +2,14 @@
 //!
 //! Owns: the `$dirent` stream and the `$prestat` record. Listings are deterministic: `.`
 //! and `..` first, then entries sorted by name (virtual mount-point children merged in by
-//! `fs::mounts`); the cookie of an entry is its index, and `d_next` the next index. Must not
-//! open or resolve anything: it lists what the namespace says.
+//! `fs::mounts`); the cookie of an entry is its index, and `d_next` the next index. `d_ino`
+//! is the inode a stat of the entry shows (`fs::meta`). Must not open or resolve anything:
+//! it lists what the namespace says.
 
 use crate::WasiCtx;
 use crate::errno::Errno;
 use crate::fdtable::{Object, OpenDir};
+use crate::fs::meta::Meta;
 use crate::fs::mounts::Mounts;
 use crate::fs::resolve::resolve;
 use crate::fs::{DirEntry, FileType};
@@ -19,21 +21,21 @@ use crate::rights;
 pub const DIRENT_SIZE: usize = 24;
 
 /// The inode of guest directory `guest`, looked up from the root (0 if it is gone).
-fn ino_of(mounts: &Mounts, guest: &[String]) -> u64 {
+fn ino_of(mounts: &Mounts, meta: &mut Meta, guest: &[String]) -> u64 {
     let root = mounts.root();
     let stat = if guest.is_empty() {
         mounts.stat_dir(&root)
     } else {
         resolve(mounts, &[], &root, &guest.join("/"), true).and_then(|r| r.stat())
     };
-    stat.map_or(0, |s| s.ino)
+    stat.map_or(0, |s| meta.show(guest, s).ino)
 }
 
 /// The full listing of a directory, `.` and `..` first.
-fn listing(mounts: &Mounts, dir: &OpenDir) -> Result<Vec<DirEntry>, Errno> {
-    let here = mounts.stat_dir(&dir.loc)?.ino;
+fn listing(mounts: &Mounts, meta: &mut Meta, dir: &OpenDir) -> Result<Vec<DirEntry>, Errno> {
+    let here = meta.show(&dir.guest, mounts.stat_dir(&dir.loc)?).ino;
     let parent = match dir.guest.split_last() {
-        Some((_, parent)) => ino_of(mounts, parent),
+        Some((_, parent)) => ino_of(mounts, meta, parent),
         // The root's `..` is itself, as on POSIX.
         None => here,
     };
@@ -43,7 +45,26 @@ fn listing(mounts: &Mounts, dir: &OpenDir) -> Result<Vec<DirEntry>, Errno> {
         ino,
     };
     let mut out = vec![dot(".", here), dot("..", parent)];
-    out.extend(mounts.list(&dir.guest, &dir.loc)?);
+    let entries = mounts.list(&dir.guest, &dir.loc)?;
+    if !meta.is_virtual() {
+        out.extend(entries);
+        return Ok(out);
+    }
+    // Virtual inode numbers come from a stat of each entry, the one `path_filestat_get`
+    // makes, so the two always agree. An entry removed meanwhile is left out.
+    let mut child = dir.guest.clone();
+    for mut e in entries {
+        child.push(e.name.clone());
+        match mounts.stat_child(&dir.loc, &child) {
+            Ok(st) => {
+                e.ino = meta.show(&child, st).ino;
+                out.push(e);
+            }
+            Err(Errno::Noent) => {}
+            Err(err) => return Err(err),
+        }
+        child.pop();
+    }
     Ok(out)
 }
 
@@ -70,7 +91,7 @@ pub fn fd_readdir(
     };
     rights::require(have, rights::FD_READDIR)?;
     if cookie == 0 || dir.listing.is_none() {
-        dir.listing = Some(listing(&ctx.mounts, dir)?);
+        dir.listing = Some(listing(&ctx.mounts, &mut ctx.meta, dir)?);
     }
     let entries = dir.listing.as_deref().unwrap_or_default();
     let start = usize::try_from(cookie).unwrap_or(usize::MAX);

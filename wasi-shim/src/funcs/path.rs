@@ -6,7 +6,9 @@
 //! of flags and what is there) and the rights each call needs on its directory fd. Must not
 //! interpret path text itself: every path goes through `fs::resolve::resolve`, and every
 //! host mutation through `fs::ops` of the mount's access (read-only mounts answer `EROFS`)
-//! on the directory fd and final component the walk produced.
+//! on the directory fd and final component the walk produced. Each change is told to
+//! `fs::meta` (with the identities of what it touches, taken before), which in virtual mode
+//! keeps the metadata the guest sees.
 //!
 //! Calls that change an entry itself (unlink, rmdir, rename, link and symlink targets,
 //! mkdir) never follow a final symlink, not even with a trailing slash: as on Linux, the
@@ -15,9 +17,10 @@
 use crate::WasiCtx;
 use crate::errno::Errno;
 use crate::fdtable::{Entry, Object, OpenDir, OpenFile, fdflags};
+use crate::fs::meta::{Change, Key};
 use crate::fs::mounts::DirLoc;
 use crate::fs::resolve::{PATH_MAX, Resolved, resolve};
-use crate::fs::{FileType, Node, OpenOptions, host, ops};
+use crate::fs::{FileType, Filestat, Node, OpenOptions, host, ops};
 use crate::memory::GuestMemory;
 use crate::rights;
 use std::fs::File;
@@ -85,6 +88,24 @@ fn split_slash(path: &str) -> (&str, bool) {
 /// The last component of `path`, ignoring trailing slashes.
 fn last_component(path: &str) -> &str {
     path.trim_end_matches('/').rsplit('/').next().unwrap_or("")
+}
+
+/// The identity of what `r` names, for `fs::meta` (`None` in host mode, or for a place with
+/// no host object).
+fn key(ctx: &WasiCtx, r: &Resolved) -> Result<Option<Key>, Errno> {
+    match r.at() {
+        Some((dir, name)) => ctx.meta.key_at(dir, name),
+        None => Ok(None),
+    }
+}
+
+/// The identity of the directory holding the entry `r` names, which a change of the entry
+/// changes too.
+fn parent_key(ctx: &WasiCtx, r: &Resolved) -> Result<Option<Key>, Errno> {
+    match r.at() {
+        Some((dir, _)) => ctx.meta.key_fd(dir),
+        None => Ok(None),
+    }
 }
 
 /// Reads a guest path argument (owned, so guest memory can be written afterwards).
@@ -162,7 +183,14 @@ pub fn path_open(
         }),
         Node::File if excl => return Err(Errno::Exist),
         Node::File if want_dir => return Err(Errno::Notdir),
-        Node::File => open_file(&r, &opts)?,
+        Node::File => {
+            let (object, st) = open_file(&r, &opts)?;
+            if trunc {
+                let key = ctx.meta.key_of(&st);
+                ctx.record(Change::Data(key));
+            }
+            object
+        }
         Node::Missing if !creat => return Err(Errno::Noent),
         Node::Missing if path.ends_with('/') => return Err(Errno::Isdir),
         // Linux (since 6.4) refuses O_CREAT|O_DIRECTORY on a missing path the same way.
@@ -170,7 +198,11 @@ pub fn path_open(
         Node::Missing => {
             opts.create = !excl;
             opts.create_new = excl;
-            open_file(&r, &opts)?
+            let parent = parent_key(ctx, &r)?;
+            let (object, st) = open_file(&r, &opts)?;
+            let new = ctx.meta.key_of(&st);
+            ctx.record(Change::Created { new, parent });
+            object
         }
     };
     let (base_rights, inheriting_rights) = match &object {
@@ -192,13 +224,14 @@ pub fn path_open(
 /// Opens the file at `r` (a missing one only with `create`/`create_new`), never following
 /// a final symlink, and builds the fd's object from what was actually opened: if a host
 /// process swapped a directory in since the walk, it is opened as the directory it is.
-fn open_file(r: &Resolved, opts: &OpenOptions) -> Result<Object, Errno> {
+/// Returns the host filestat of what was opened too.
+fn open_file(r: &Resolved, opts: &OpenOptions) -> Result<(Object, Filestat), Errno> {
     // A missing name in a virtual directory has nowhere to be created.
     let (dir, name) = r.at().ok_or(Errno::Rofs)?;
     let fd: OwnedFd = ops(r.access).open(dir, name, opts)?;
     let st = host::stat_fd(std::os::fd::AsFd::as_fd(&fd))?;
     if st.filetype == FileType::Directory {
-        return Ok(Object::Dir(OpenDir {
+        let dir = OpenDir {
             guest: r.guest.clone(),
             loc: DirLoc::Host {
                 fd: Arc::new(fd),
@@ -206,13 +239,15 @@ fn open_file(r: &Resolved, opts: &OpenOptions) -> Result<Object, Errno> {
             },
             preopen: None,
             listing: None,
-        }));
+        };
+        return Ok((Object::Dir(dir), st));
     }
-    Ok(Object::File(OpenFile {
+    let file = OpenFile {
         file: File::from(fd),
         readable: opts.read,
         writable: opts.write,
-    }))
+    };
+    Ok((Object::File(file), st))
 }
 
 /// `path_filestat_get(fd, flags, path) -> filestat`. Needs `PATH_FILESTAT_GET`.
@@ -233,7 +268,8 @@ pub fn path_filestat_get(
         return Err(Errno::Noent);
     }
     // Any final symlink to follow was expanded by `resolve`.
-    super::fd::write_filestat(mem, stat_ptr, &r.stat()?)
+    let st = ctx.meta.show(&r.guest, r.stat()?);
+    super::fd::write_filestat(mem, stat_ptr, &st)
 }
 
 /// `path_filestat_set_times(fd, flags, path, atim, mtim, fst_flags)`. Needs
@@ -253,14 +289,23 @@ pub fn path_filestat_set_times(
     fst_flags: u32,
 ) -> Result<(), Errno> {
     let follow = follow(flags)?;
-    let (atim, mtim) = super::fd::set_times_args(ctx, atim, mtim, fst_flags)?;
+    let (atim, mtim, now) = super::fd::set_times_args(ctx, atim, mtim, fst_flags)?;
     let path = read_path(mem, path_ptr, path_len)?;
     let r = resolve_at(ctx, dirfd, rights::PATH_FILESTAT_SET_TIMES, &path, follow)?;
     if r.node == Node::Missing {
         return Err(Errno::Noent);
     }
     let (dir, name) = r.at().ok_or(Errno::Rofs)?;
-    ops(r.access).set_times(dir, name, atim, mtim)
+    let of = ctx.meta.key_at(dir, name)?;
+    ops(r.access).set_times(dir, name, atim, mtim)?;
+    let change = Change::Times {
+        of,
+        atim,
+        mtim,
+        now,
+    };
+    ctx.record(change);
+    Ok(())
 }
 
 /// `path_create_directory(fd, path)`. Needs `PATH_CREATE_DIRECTORY`. Like `mkdir`, a
@@ -275,15 +320,25 @@ pub fn path_create_directory(
     let path = read_path(mem, path_ptr, path_len)?;
     let (path, _) = split_slash(&path);
     let r = resolve_at(ctx, dirfd, rights::PATH_CREATE_DIRECTORY, path, false)?;
-    create_directory(&r)
+    create_directory(ctx, &r)
 }
 
-fn create_directory(r: &Resolved) -> Result<(), Errno> {
+fn create_directory(ctx: &mut WasiCtx, r: &Resolved) -> Result<(), Errno> {
     if r.node != Node::Missing {
         return Err(Errno::Exist);
     }
     let (dir, name) = r.at().ok_or(Errno::Rofs)?;
-    ops(r.access).create_dir(dir, name)
+    let parent = parent_key(ctx, r)?;
+    ops(r.access).create_dir(dir, name)?;
+    created(ctx, r, parent);
+    Ok(())
+}
+
+/// Records the creation of what `r` names, by mkdir or symlink. What a host process removed
+/// meanwhile needs no record.
+fn created(ctx: &mut WasiCtx, r: &Resolved, parent: Option<Key>) {
+    let new = key(ctx, r).ok().flatten();
+    ctx.record(Change::Created { new, parent });
 }
 
 /// `path_unlink_file(fd, path)`: removes a non-directory (a symlink itself, not its
@@ -301,10 +356,10 @@ pub fn path_unlink_file(
     }
     let (path, slash) = split_slash(&path);
     let r = resolve_at(ctx, dirfd, rights::PATH_UNLINK_FILE, path, false)?;
-    unlink_file(&r, slash)
+    unlink_file(ctx, &r, slash)
 }
 
-fn unlink_file(r: &Resolved, slash: bool) -> Result<(), Errno> {
+fn unlink_file(ctx: &mut WasiCtx, r: &Resolved, slash: bool) -> Result<(), Errno> {
     match r.node {
         Node::Missing => return Err(Errno::Noent),
         Node::Dir => return Err(Errno::Isdir),
@@ -315,7 +370,10 @@ fn unlink_file(r: &Resolved, slash: bool) -> Result<(), Errno> {
         return Err(Errno::Busy);
     }
     let (dir, name) = r.at().ok_or(Errno::Rofs)?;
-    ops(r.access).remove_file(dir, name)
+    let (gone, parent) = (key(ctx, r)?, parent_key(ctx, r)?);
+    ops(r.access).remove_file(dir, name)?;
+    ctx.record(Change::Removed { gone, parent });
+    Ok(())
 }
 
 /// `path_remove_directory(fd, path)`: removes an empty directory. Needs
@@ -345,7 +403,10 @@ pub fn path_remove_directory(
         return Err(Errno::Busy);
     }
     let (dir, name) = r.at().ok_or(Errno::Rofs)?;
-    ops(r.access).remove_dir(dir, name)
+    let (gone, parent) = (key(ctx, &r)?, parent_key(ctx, &r)?);
+    ops(r.access).remove_dir(dir, name)?;
+    ctx.record(Change::Removed { gone, parent });
+    Ok(())
 }
 
 /// `path_readlink(fd, path, buf, buf_len) -> size`: the link's text, cut at `buf_len` as
@@ -407,12 +468,12 @@ pub fn path_rename(
     let (new, new_slash) = split_slash(&new);
     let from = resolve(&ctx.mounts, &old_base.0, &old_base.1, old, false)?;
     let to = resolve(&ctx.mounts, &new_base.0, &new_base.1, new, false)?;
-    rename(&from, old_slash || new_slash, &to)
+    rename(ctx, &from, old_slash || new_slash, &to)
 }
 
 /// The rename of resolved `from` to `to`; `slash`: either path had a trailing slash, so
 /// `from` must be a directory.
-fn rename(from: &Resolved, slash: bool, to: &Resolved) -> Result<(), Errno> {
+fn rename(ctx: &mut WasiCtx, from: &Resolved, slash: bool, to: &Resolved) -> Result<(), Errno> {
     let from_dir = match from.node {
         Node::Missing => return Err(Errno::Noent),
         Node::Dir => true,
@@ -434,7 +495,19 @@ fn rename(from: &Resolved, slash: bool, to: &Resolved) -> Result<(), Errno> {
     }
     let ((from_parent, from_name), (to_parent, to_name)) =
         (from.at().ok_or(Errno::Rofs)?, to.at().ok_or(Errno::Rofs)?);
-    ops(from.access).rename(from_parent, from_name, to_parent, to_name)
+    let replaced = match to.node {
+        Node::Missing => None,
+        _ => key(ctx, to)?,
+    };
+    let change = Change::Renamed {
+        moved: key(ctx, from)?,
+        replaced,
+        from: parent_key(ctx, from)?,
+        to: parent_key(ctx, to)?,
+    };
+    ops(from.access).rename(from_parent, from_name, to_parent, to_name)?;
+    ctx.record(change);
+    Ok(())
 }
 
 /// `path_link(old_fd, old_flags, old_path, new_fd, new_path)`: a hard link. Needs
@@ -463,10 +536,10 @@ pub fn path_link(
     let (new, new_slash) = split_slash(&new);
     let from = resolve(&ctx.mounts, &old_base.0, &old_base.1, &old, follow)?;
     let to = resolve(&ctx.mounts, &new_base.0, &new_base.1, new, false)?;
-    link(&from, &to, new_slash)
+    link(ctx, &from, &to, new_slash)
 }
 
-fn link(from: &Resolved, to: &Resolved, new_slash: bool) -> Result<(), Errno> {
+fn link(ctx: &mut WasiCtx, from: &Resolved, to: &Resolved, new_slash: bool) -> Result<(), Errno> {
     match from.node {
         Node::Missing => return Err(Errno::Noent),
         Node::Dir => return Err(Errno::Perm),
@@ -482,7 +555,10 @@ fn link(from: &Resolved, to: &Resolved, new_slash: bool) -> Result<(), Errno> {
     }
     let ((from_parent, from_name), (to_parent, to_name)) =
         (from.at().ok_or(Errno::Rofs)?, to.at().ok_or(Errno::Rofs)?);
-    ops(to.access).link(from_parent, from_name, to_parent, to_name)
+    let (target, parent) = (key(ctx, from)?, parent_key(ctx, to)?);
+    ops(to.access).link(from_parent, from_name, to_parent, to_name)?;
+    ctx.record(Change::Linked { target, parent });
+    Ok(())
 }
 
 /// `path_symlink(old_path, fd, new_path)`: creates `new_path` as a symlink whose text is
@@ -523,7 +599,10 @@ pub fn path_symlink(
         _ => return Err(Errno::Exist),
     }
     let (dir, name) = r.at().ok_or(Errno::Rofs)?;
-    ops(r.access).symlink(&target, dir, name)
+    let parent = parent_key(ctx, &r)?;
+    ops(r.access).symlink(&target, dir, name)?;
+    created(ctx, &r, parent);
+    Ok(())
 }
 
 #[cfg(test)]
