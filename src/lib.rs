@@ -22,4 +22,5 @@ pub mod results;
 pub mod run;
 pub mod signal;
 pub mod spec;
+pub mod start;
 pub mod tee;

@@ -18,8 +18,9 @@ use wasmi::{Engine, ExternType, Func, FuncType, Linker, Module, Store};
 
 use crate::describe;
 use crate::net::{self, Offer};
-use crate::run::Host;
+use crate::run::{Host, Outcome};
 use crate::spec::limits::PAGE;
+use crate::start;
 
 /// A module's bytes and the names it may be linked under.
 pub struct ModuleBytes {
@@ -143,17 +144,21 @@ impl std::error::Error for LinkError {}
 
 /// A resolved module graph, ready to instantiate: dependencies before dependants, entry last.
 pub struct Linked {
-    /// Modules in instantiation order, each with the names it is registered under.
-    order: Vec<(Module, Vec<String>)>,
+    /// Modules in instantiation order, each with whether its start function was deferred
+    /// (`start.rs`) and the names it is registered under.
+    order: Vec<(Module, bool, Vec<String>)>,
     /// The label of each module of `order`, then the entry's: for errors.
     labels: Vec<String>,
     entry: Module,
+    entry_start: bool,
     entrypoint: String,
 }
 
 struct Node {
     label: String,
     module: Module,
+    /// Whether the module's start function was taken out of instantiation (`start.rs`).
+    deferred_start: bool,
     /// The nodes this node imports from.
     deps: Vec<usize>,
     /// The module names other modules import it by.
@@ -173,14 +178,34 @@ struct Resolver<'a> {
     by_path: HashMap<String, usize>,
 }
 
+impl Node {
+    /// The export `name` of the module as the user wrote it: a deferred start function's
+    /// export is bolinho's, not the guest's.
+    fn export(&self, name: &str) -> Option<ExternType> {
+        if self.deferred_start && name == start::EXPORT {
+            return None;
+        }
+        self.module.get_export(name)
+    }
+}
+
 fn compile(engine: &Engine, bytes: &ModuleBytes) -> Result<Node, LinkError> {
-    let module = Module::new(engine, &bytes.bytes).map_err(|cause| LinkError::Load {
-        label: bytes.label.clone(),
-        cause,
+    // Text is compiled to binary here (wasmi would do the same) so that a start section in a
+    // `.wat` module is deferred too; text that does not parse goes to wasmi as it is, which
+    // reports why.
+    let binary = wat::parse_bytes(&bytes.bytes).ok();
+    let source = binary.as_deref().unwrap_or(&bytes.bytes);
+    let deferred = start::defer(source);
+    let module = Module::new(engine, deferred.as_deref().unwrap_or(source)).map_err(|cause| {
+        LinkError::Load {
+            label: bytes.label.clone(),
+            cause,
+        }
     })?;
     Ok(Node {
         label: bytes.label.clone(),
         module,
+        deferred_start: deferred.is_some(),
         deps: vec![],
         linked_as: vec![],
     })
@@ -319,7 +344,7 @@ pub fn resolve(
     let order = order.into_iter().filter(|&i| i != 0).map(|i| {
         let node = nodes[i].take().expect("each node is instantiated once");
         labels.push(node.label);
-        (node.module, node.linked_as)
+        (node.module, node.deferred_start, node.linked_as)
     });
     let order = order.collect();
     labels.push(entry_node.label);
@@ -327,13 +352,16 @@ pub fn resolve(
         order,
         labels,
         entry: entry_node.module,
+        entry_start: entry_node.deferred_start,
         entrypoint: entrypoint.to_string(),
     })
 }
 
-/// Why instantiation failed: the guest (a trap or `proc_exit` in a start function), or a memory
-/// too large for the limit.
+/// Why instantiation did not give an entrypoint: the guest ended in a start-up function (an
+/// exit, a trap, a stop), failed otherwise while instantiated, or a memory is too large for the
+/// limit.
 pub enum Instantiation {
+    Ended(Outcome),
     Guest(wasmi::Error),
     Limit(LinkError),
 }
@@ -343,7 +371,7 @@ impl Linked {
     /// minimum is above `limit_pages`. A memory neither imported nor exported is not in wasmi's
     /// public API: `instantiate` reports it instead.
     pub fn check_memory_limit(&self, limit_pages: u64) -> Result<(), LinkError> {
-        let modules = self.order.iter().map(|(m, _)| m).chain([&self.entry]);
+        let modules = self.order.iter().map(|(m, _, _)| m).chain([&self.entry]);
         for (module, label) in modules.zip(&self.labels) {
             let imported = module.imports().filter_map(|i| match i.ty() {
                 ExternType::Memory(ty) => Some((format!("{}::{}", i.module(), i.name()), *ty)),
@@ -368,13 +396,16 @@ impl Linked {
     }
 
     /// Instantiates the import modules (running their start functions and a reactor's
-    /// `_initialize`), then the entry module, and returns the entrypoint. Errors here are the
-    /// guest's doing (a trap or `proc_exit` during start-up), or a limit hit while instantiating.
+    /// `_initialize`), then the entry module, and returns the entrypoint. Those start-up
+    /// functions run through `call` (`run::call`: in fuel slices, bounded like the entrypoint);
+    /// a guest that ends during start-up ends the run. Other errors here are the guest's doing
+    /// (a trap in a data segment's initialisation), or a limit hit while instantiating.
     pub fn instantiate(
         self,
         store: &mut Store<Host>,
         linker: &mut Linker<Host>,
         limit_pages: Option<u64>,
+        call: &mut StartUp<'_>,
     ) -> Result<Func, Instantiation> {
         let mut labels = self.labels.into_iter();
         // The limiter denies a memory only when it is created: growth fails with -1 instead.
@@ -393,14 +424,29 @@ impl Linked {
             }),
             _ => Instantiation::Guest(error),
         };
-        for (module, names) in self.order {
+        // Runs a start-up function of `instance`, if it exports a `() -> ()` named `name`.
+        let mut start_up = |store: &mut Store<Host>, instance: wasmi::Instance, name: &str| {
+            let Some(func) = instance.get_func(&*store, name).filter(|f| {
+                let ty = f.ty(&*store);
+                ty.params().is_empty() && ty.results().is_empty()
+            }) else {
+                return Ok(());
+            };
+            match call(store, func) {
+                Ok(None) => Ok(()),
+                Ok(Some(outcome)) => Err(Instantiation::Ended(outcome)),
+                Err(error) => Err(Instantiation::Guest(error)),
+            }
+        };
+        for (module, deferred_start, names) in self.order {
             let label = labels.next();
             let instance = linker
                 .instantiate_and_start(&mut *store, &module)
                 .map_err(|e| denied(e, label))?;
-            if let Ok(init) = instance.get_typed_func::<(), ()>(&mut *store, "_initialize") {
-                init.call(&mut *store, ()).map_err(Instantiation::Guest)?;
+            if deferred_start {
+                start_up(store, instance, start::EXPORT)?;
             }
+            start_up(store, instance, "_initialize")?;
             for name in names {
                 linker
                     .instance(&mut *store, &name, instance)
@@ -410,14 +456,21 @@ impl Linked {
         let instance = linker
             .instantiate_and_start(&mut *store, &self.entry)
             .map_err(|e| denied(e, labels.next()))?;
+        if self.entry_start {
+            start_up(store, instance, start::EXPORT)?;
+        }
         Ok(instance
             .get_func(&*store, &self.entrypoint)
             .expect("entrypoint checked by resolve"))
     }
 }
 
+/// How `Linked::instantiate` calls a start-up function: `run::call` with the run's limits.
+pub type StartUp<'a> =
+    dyn FnMut(&mut Store<Host>, Func) -> Result<Option<Outcome>, wasmi::Error> + 'a;
+
 fn check_entrypoint(entry: &Node, name: &str) -> Result<(), LinkError> {
-    let problem = match entry.module.get_export(name) {
+    let problem = match entry.export(name) {
         Some(ExternType::Func(ty)) if ty.params().is_empty() && ty.results().is_empty() => {
             return Ok(());
         }
@@ -430,6 +483,7 @@ fn check_entrypoint(entry: &Node, name: &str) -> Result<(), LinkError> {
     let exports = entry
         .module
         .exports()
+        .filter(|e| entry.export(e.name()).is_some())
         .filter_map(|e| match e.ty() {
             ExternType::Func(ty) => Some(format!("{} {}", e.name(), describe::func_type(ty))),
             _ => None,
@@ -464,7 +518,7 @@ fn same_func_type(a: &FuncType, b: &FuncType) -> bool {
 
 /// Checks that `provider` exports `name` with a type that satisfies the import `wanted`.
 fn check_export(provider: &Node, name: &str, wanted: &ExternType) -> Result<(), String> {
-    let Some(have) = provider.module.get_export(name) else {
+    let Some(have) = provider.export(name) else {
         return Err(format!("{} exports no `{name}`", provider.label));
     };
     let fits = match (wanted, &have) {

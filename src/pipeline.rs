@@ -150,8 +150,12 @@ pub fn run(plan: &Plan, options: &RunOptions) -> Result<Report, Error> {
 
     // From here to the guest's end, Ctrl-C and SIGTERM stop the guest and keep its results.
     let catching = signal::catch();
-    let outcome = match linked.instantiate(&mut store, &mut linker, plan.limits.memory_pages()) {
-        Ok(entrypoint) => run::call(&mut store, entrypoint, &plan.limits, deadline),
+    let mut start_up = |store: &mut _, func| run::call(store, func, &plan.limits, deadline);
+    let pages = plan.limits.memory_pages();
+    let outcome = match linked.instantiate(&mut store, &mut linker, pages, &mut start_up) {
+        Ok(entrypoint) => run::call(&mut store, entrypoint, &plan.limits, deadline)
+            .map(|ended| ended.unwrap_or(Outcome::Exited(0))),
+        Err(link::Instantiation::Ended(outcome)) => Ok(outcome),
         Err(link::Instantiation::Guest(error)) => run::classify(error, deadline),
         Err(link::Instantiation::Limit(error)) => return Err(error.into()),
     }

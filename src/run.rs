@@ -219,17 +219,19 @@ pub fn new_store(
     Ok(store)
 }
 
-/// Calls the entrypoint (checked by `link` to be `() -> ()`) in slices of fuel, stopping the
-/// guest at the first slice that ends past the deadline or after a signal.
+/// Calls `func`, a `() -> ()` function of the guest (the entrypoint, checked by `link`; a start
+/// function; a reactor's `_initialize`), in slices of fuel, stopping the guest at the first
+/// slice that ends past the deadline or after a signal. `None` when the function returned:
+/// the run goes on; else how the guest ended (an exit, a trap, a stop).
 pub fn call(
     store: &mut Store<Host>,
-    entrypoint: Func,
+    func: Func,
     limits: &Limits,
     deadline: Option<Deadline>,
-) -> Result<Outcome, wasmi::Error> {
+) -> Result<Option<Outcome>, wasmi::Error> {
     if let Some(stopped) = stop_now(deadline) {
-        // Caught while the modules were instantiated: the entrypoint never starts.
-        return Ok(stopped);
+        // Caught before the function started: it never does.
+        return Ok(Some(stopped));
     }
     // What the user's fuel limit leaves after instantiation; `None` is no limit.
     let before = store.get_fuel()?;
@@ -240,7 +242,7 @@ pub fn call(
     };
     store.set_fuel(0)?;
     budget.refill(store, 0)?;
-    let outcome = sliced(store, entrypoint, &mut budget, deadline);
+    let outcome = sliced(store, func, &mut budget, deadline);
     // Leave in the store what a run without slices would have left, so `fuel_used` reads the
     // same with or without a timeout.
     let unused = store.get_fuel()?;
@@ -255,33 +257,37 @@ pub fn fuel_used(store: &Store<Host>, limits: &Limits) -> Option<u64> {
     store.get_fuel().ok().map(|left| given.saturating_sub(left))
 }
 
-/// Runs the entrypoint a slice at a time until it ends, traps, passes the deadline or is
-/// stopped by a signal.
+/// Runs `func` a slice at a time until it returns, the guest ends or traps, or it passes the
+/// deadline or is stopped by a signal.
 fn sliced(
     store: &mut Store<Host>,
-    entrypoint: Func,
+    func: Func,
     budget: &mut Budget,
     deadline: Option<Deadline>,
-) -> Result<Outcome, wasmi::Error> {
-    let mut call = entrypoint.call_resumable(&mut *store, &[], &mut []);
+) -> Result<Option<Outcome>, wasmi::Error> {
+    let mut call = func.call_resumable(&mut *store, &[], &mut []);
     loop {
         match call {
-            Ok(ResumableCall::Finished) => return Ok(Outcome::Exited(0)),
+            Ok(ResumableCall::Finished) => return Ok(None),
             // A host function's error (`proc_exit` among them) ends the guest as it would
             // without slicing; bolinho never resumes one.
-            Ok(ResumableCall::HostTrap(trap)) => return classify(trap.into_host_error(), deadline),
+            Ok(ResumableCall::HostTrap(trap)) => {
+                return classify(trap.into_host_error(), deadline).map(Some);
+            }
             Ok(ResumableCall::OutOfFuel(paused)) => {
                 // The user's fuel first: running out of it is the same trap with or without
                 // a timeout, whatever the clock says.
                 if !budget.refill(store, paused.required_fuel())? {
-                    return Ok(Outcome::Trapped(trap_name(TrapCode::OutOfFuel).into()));
+                    return Ok(Some(Outcome::Trapped(
+                        trap_name(TrapCode::OutOfFuel).into(),
+                    )));
                 }
                 if let Some(stopped) = stop_now(deadline) {
-                    return Ok(stopped);
+                    return Ok(Some(stopped));
                 }
                 call = paused.resume(&mut *store, &mut []);
             }
-            Err(error) => return classify(error, deadline),
+            Err(error) => return classify(error, deadline).map(Some),
         }
     }
 }

@@ -17,6 +17,7 @@ mod network;
 mod probe;
 mod results;
 mod s3;
+mod start;
 mod support;
 mod timeout;
 mod verify;
