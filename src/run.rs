@@ -41,10 +41,11 @@ pub enum Outcome {
     Stopped(Signal),
 }
 
-/// The fuel a guest with a timeout runs on between two looks at the clock. At about 1 ns per
-/// unit here (a release or test build, a simple loop), a slice takes about 1 ms, and even a
-/// machine 50 times slower, or instructions 50 times dearer, stays well inside the 0.1 s a
-/// timeout may be overrun by; the clock and the resumption cost well under 0.1% of a slice.
+/// The fuel a guest runs on between two looks at the clock and the signal flag. A slice takes
+/// 0.16 ms (a compute benchmark, about 6 units a nanosecond) to 0.8 ms (a bare loop) on the
+/// project's build box, so even a machine 50 times slower, or instructions 50 times dearer,
+/// stays well inside the 0.1 s a timeout may be overrun by; the clock and the resumption cost
+/// nothing measurable (bench/RESULTS.md).
 pub const SLICE: u64 = 1_000_000;
 
 /// When a run's timeout ends.
