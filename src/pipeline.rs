@@ -73,7 +73,7 @@ pub struct Report {
 /// Runs a plan: every step before the guest starts fails cleanly, leaving no results behind.
 pub fn run(plan: &Plan, options: &RunOptions) -> Result<Report, Error> {
     let env = resolve_env(plan, &options.allow_env)?;
-    let net = Net::for_plan(plan).map_err(Error::Setup)?;
+    let mut net = Net::for_plan(plan).map_err(Error::Setup)?;
     // A publisher that could never publish (ipfs, bad S3 settings) fails before anything runs.
     let publisher = publish::prepare(plan).map_err(Error::Setup)?;
     // Jobs always save results; a bare module run only when asked to.
@@ -127,6 +127,9 @@ pub fn run(plan: &Plan, options: &RunOptions) -> Result<Report, Error> {
     // The timeout counts from here: everything is fetched, and the guest is about to be set
     // up and run.
     let deadline = run::Deadline::start(&plan.limits);
+    if let (Some(net), Some(deadline)) = (&mut net, deadline) {
+        net.end_by(deadline.at);
+    }
     let sources = determinism::sources(plan, &entry.bytes, &env, options.nondeterministic);
     let wasi = guest_context(plan, &argv0, &env, &fetched, results.as_ref(), options)?
         .random(sources.random)

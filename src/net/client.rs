@@ -53,6 +53,8 @@ pub struct Response {
 pub struct Client {
     agent: ureq::Agent,
     timeout: Duration,
+    /// When the run's timeout ends: no request outlives it.
+    end: Option<Instant>,
 }
 
 impl Client {
@@ -60,7 +62,14 @@ impl Client {
         Client {
             agent: agent::guest_agent(timeout),
             timeout,
+            end: None,
         }
+    }
+
+    /// Cuts every request short at `at`, the run's deadline: the guest gets `Timeout`, and the
+    /// run stops it at its next slice of fuel.
+    pub fn end_by(&mut self, at: Instant) {
+        self.end = Some(at);
     }
 
     /// Sends `request`, following redirects allowed by `policy`, and returns the response with
@@ -72,7 +81,8 @@ impl Client {
         keep: usize,
         limit: u64,
     ) -> Result<Response, Code> {
-        let deadline = Instant::now() + self.timeout;
+        let own = Instant::now() + self.timeout;
+        let deadline = self.end.map_or(own, |end| end.min(own));
         let first_host = request.url.host().unwrap_or_default().to_ascii_lowercase();
         for hop in 0..=MAX_REDIRECTS {
             if !policy.allows(request.url.host().unwrap_or_default()) {

@@ -20,6 +20,7 @@ mod domains;
 
 use std::time::Duration;
 
+use wasi_shim::Interrupted;
 use wasmi::{Caller, Extern, ExternType, FuncType, Linker, ValType};
 
 pub use abi::{Args, Code};
@@ -89,9 +90,24 @@ pub fn check_import(name: &str, ty: &ExternType) -> Result<(), String> {
 pub struct Net {
     policy: Policy,
     client: client::Client,
+    /// The run's deadline, if it has one.
+    end: Option<std::time::Instant>,
 }
 
 impl Net {
+    /// Ends every request at the run's deadline at the latest.
+    pub fn end_by(&mut self, at: std::time::Instant) {
+        self.end = Some(at);
+        self.client.end_by(at);
+    }
+
+    /// Whether the run must stop the guest now: its deadline passed (which cut the request
+    /// short) or bolinho caught a signal during it.
+    fn must_stop(&self) -> bool {
+        self.end.is_some_and(|end| std::time::Instant::now() >= end)
+            || crate::signal::received().is_some()
+    }
+
     /// The network `plan` allows, or `None`. The error names a domain that is not one.
     pub fn for_plan(plan: &Plan) -> Result<Option<Net>, String> {
         let policy = match &plan.network {
@@ -108,6 +124,7 @@ impl Net {
         Ok(Some(Net {
             policy,
             client: client::Client::new(timeout_from_env()),
+            end: None,
         }))
     }
 
@@ -154,18 +171,23 @@ pub fn add_to_linker(linker: &mut Linker<Host>) -> Result<(), wasmi::Error> {
          a9: i32,
          a10: i32,
          a11: i32|
-         -> i32 {
+         -> Result<i32, wasmi::Error> {
             let args = Args::from_wasm([a0, a1, a2, a3, a4, a5, a6, a7, a8, a9, a10, a11]);
             let (mem, host): (&mut [u8], &mut Host) = match caller.get_export("memory") {
                 Some(Extern::Memory(m)) => m.data_and_store_mut(&mut caller),
                 _ => (&mut [], caller.data_mut()),
             };
             let code = match &host.net {
-                Some(net) => net.request(mem, &args),
+                // A request the run's deadline or a signal cut short ends the guest, as a cut
+                // sleep does: it must not go on as if the server had been slow.
+                Some(net) => match net.request(mem, &args) {
+                    _ if net.must_stop() => return Err(wasmi::Error::host(Interrupted)),
+                    code => code,
+                },
                 // Defined only for runs with a network; kept total rather than panicking.
                 None => Code::NotAllowed,
             };
-            code as i32
+            Ok(code as i32)
         },
     )?;
     Ok(())

@@ -200,6 +200,28 @@ fn result_2_when_the_connection_is_refused() {
 }
 
 #[test]
+fn the_run_timeout_cuts_a_request_short() {
+    let (dir, server) = (TempDir::new("net-run-timeout"), Server::start());
+    server.route("/hang", Reply::hang());
+    let start = std::time::Instant::now();
+    let out = run(
+        dir.path(),
+        &["--network", "host", "--timeout", "0.5"],
+        ["0", &server.url("/hang"), "", "", "10", "10"],
+        &[],
+    );
+    let took = start.elapsed();
+    assert_eq!(out.code, 124, "{}", out.stderr);
+    assert!(took < std::time::Duration::from_secs(3), "{took:?}");
+    // The request did not end as if the server were slow: the guest never saw it end.
+    assert_eq!(out.stdout, "");
+    assert_eq!(
+        out.stderr,
+        "bolinho: error: the guest ran past its timeout of 0.5s\n"
+    );
+}
+
+#[test]
 fn result_3_when_the_server_does_not_answer_in_time() {
     let (dir, server) = (TempDir::new("net-timeout"), Server::start());
     server.route("/hang", Reply::hang());
