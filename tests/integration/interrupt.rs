@@ -8,10 +8,10 @@ use std::time::{Duration, Instant};
 
 use crate::support::{TempDir, testdata};
 
-/// Starts bolinho with `args` in `dir`, waits for the guest's first line, "started" (so the
+/// Starts bolinho with `args` in `dir`, waits for the guest's first line, `first` (so the
 /// guest is running), and returns the child. With `stdin_open`, stdin is a pipe that stays
 /// open and empty, so a read from it waits.
-fn start(dir: &TempDir, args: &[&str], stdin_open: bool) -> Child {
+fn start(dir: &TempDir, args: &[&str], stdin_open: bool, first: &str) -> Child {
     let mut child = Command::new(env!("CARGO_BIN_EXE_bolinho"))
         .args(args)
         .current_dir(dir.path())
@@ -28,7 +28,7 @@ fn start(dir: &TempDir, args: &[&str], stdin_open: bool) -> Child {
     BufReader::new(child.stdout.as_mut().unwrap())
         .read_line(&mut line)
         .unwrap();
-    assert_eq!(line, "started\n", "the guest's stdout streams live");
+    assert_eq!(line, first, "the guest's stdout streams live");
     child
 }
 
@@ -81,7 +81,12 @@ fn ctrl_c_and_sigterm_stop_a_computing_guest_and_keep_its_results() {
     for (signal, name, code) in [("-INT", "SIGINT", 130), ("-TERM", "SIGTERM", 143)] {
         let dir = TempDir::new("interrupt-job");
         job(&dir, "wat/forever.wat");
-        let child = start(&dir, &["run", "job.yaml", "--results", "out"], false);
+        let child = start(
+            &dir,
+            &["run", "job.yaml", "--results", "out"],
+            false,
+            "started\n",
+        );
         let (status, stderr, took) = stop(child, signal);
         assert_eq!(status, Some(code), "{signal}: {stderr}");
         assert_eq!(
@@ -104,20 +109,8 @@ fn ctrl_c_and_sigterm_stop_a_computing_guest_and_keep_its_results() {
 fn a_signal_ends_a_real_sleep_at_once() {
     let dir = TempDir::new("interrupt-sleep");
     let sleep = testdata("wat/sleep.wat").display().to_string();
-    // "sleeping" is the first line here, not "started": wait for it by hand.
-    let mut child = Command::new(env!("CARGO_BIN_EXE_bolinho"))
-        .args(["run", "--nondeterministic", "--results", "out", &sleep])
-        .current_dir(dir.path())
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut line = String::new();
-    BufReader::new(child.stdout.as_mut().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    assert_eq!(line, "sleeping\n");
+    let args = ["run", "--nondeterministic", "--results", "out", &sleep];
+    let child = start(&dir, &args, false, "sleeping\n");
     let (status, stderr, took) = stop(child, "-TERM");
     assert_eq!(status, Some(143), "{stderr}");
     assert!(
@@ -135,7 +128,7 @@ fn a_signal_ends_a_real_sleep_at_once() {
 fn a_signal_ends_a_read_of_stdin() {
     let dir = TempDir::new("interrupt-stdin");
     let wait = testdata("wat/wait_stdin.wat").display().to_string();
-    let mut child = start(&dir, &["run", "--results", "out", &wait], true);
+    let mut child = start(&dir, &["run", "--results", "out", &wait], true, "started\n");
     // Held open (and empty) until the test ends: the read can only end by the signal.
     let _stdin = child.stdin.take();
     let (status, stderr, took) = stop(child, "-INT");
@@ -152,7 +145,12 @@ fn a_signal_ends_a_read_of_stdin() {
 fn sigkill_leaves_only_a_partial_directory() {
     let dir = TempDir::new("interrupt-kill");
     job(&dir, "wat/forever.wat");
-    let mut child = start(&dir, &["run", "job.yaml", "--results", "out"], false);
+    let mut child = start(
+        &dir,
+        &["run", "job.yaml", "--results", "out"],
+        false,
+        "started\n",
+    );
     send(&child, "-KILL");
     assert!(!child.wait().unwrap().success());
     let names = names(&dir);
