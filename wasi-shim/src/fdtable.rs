@@ -6,6 +6,7 @@
 //! memory.
 
 use crate::errno::Errno;
+use crate::fs::meta::Key;
 use crate::fs::mounts::DirLoc;
 use crate::fs::{Access, DirEntry};
 use crate::rights;
@@ -39,6 +40,9 @@ pub struct OpenFile {
     pub readable: bool,
     /// Opened with write access.
     pub writable: bool,
+    /// Its host identity, from the stat taken when it was opened: an open file's never
+    /// changes, so the writes that virtual metadata records need no stat of their own.
+    pub key: Key,
 }
 
 /// An open directory (a host directory or a virtual one).

@@ -27,6 +27,7 @@
 use super::{FileType, Filestat, SetTime, host};
 use crate::clock::{Clock, ClockId};
 use crate::errno::Errno;
+use crate::fdtable::OpenFile;
 use std::collections::HashMap;
 use std::os::fd::BorrowedFd;
 
@@ -41,7 +42,8 @@ pub struct Key {
 }
 
 impl Key {
-    fn of(st: &Filestat) -> Key {
+    /// The identity of the object `st` describes.
+    pub(crate) fn of(st: &Filestat) -> Key {
         Key {
             dev: st.dev,
             ino: st.ino,
@@ -251,6 +253,11 @@ impl Meta {
     /// The identity in a filestat already taken; `None` in host mode.
     pub fn key_of(&self, st: &Filestat) -> Option<Key> {
         self.is_virtual().then(|| Key::of(st))
+    }
+
+    /// The identity of an open file, known since it was opened; `None` in host mode.
+    pub fn key_of_file(&self, file: &OpenFile) -> Option<Key> {
+        self.is_virtual().then_some(file.key)
     }
 
     /// Records a change the guest made, reading the clock once (`Times` brings its reading).

@@ -2,9 +2,11 @@
 
 use super::*;
 use crate::fdtable::{Entry, OpenFile};
+use crate::fs::meta::Key;
 use crate::funcs::test_support::{World, world};
 use crate::testutil::marked;
 use crate::{Access, WasiCtxBuilder};
+use std::os::fd::AsFd;
 
 /// Opens `rel` under the read-write mount straight into the table.
 fn open(w: &mut World, rel: &str, readable: bool, writable: bool) -> u32 {
@@ -13,10 +15,12 @@ fn open(w: &mut World, rel: &str, readable: bool, writable: bool) -> u32 {
         .write(writable)
         .open(w.rw.path().join(rel))
         .unwrap();
+    let key = Key::of(&crate::fs::host::stat_fd(file.as_fd()).unwrap());
     let f = OpenFile {
         file,
         readable,
         writable,
+        key,
     };
     let mut entry = Entry::new(Object::File(f));
     entry.access = Access::ReadWrite;

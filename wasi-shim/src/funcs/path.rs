@@ -246,6 +246,7 @@ fn open_file(r: &Resolved, opts: &OpenOptions) -> Result<(Object, Filestat), Err
         file: File::from(fd),
         readable: opts.read,
         writable: opts.write,
+        key: Key::of(&st),
     };
     Ok((Object::File(file), st))
 }

@@ -4,9 +4,11 @@ use super::*;
 use crate::WasiCtxBuilder;
 use crate::clock::{Clock, HostClock};
 use crate::fdtable::{Entry, OpenFile};
+use crate::fs::meta::Key;
 use crate::testutil::{TempDir, marked};
 use std::cell::{Cell, RefCell};
 use std::io::SeekFrom;
+use std::os::fd::AsFd;
 use std::rc::Rc;
 
 /// What the fake clock's realtime reads when its monotonic time is 0.
@@ -368,10 +370,12 @@ fn open(ctx: &mut WasiCtx, tmp: &TempDir, write: bool, rights: Option<u64>) -> u
         .write(write)
         .open(tmp.path().join("f.txt"))
         .unwrap();
+    let key = Key::of(&crate::fs::host::stat_fd(file.as_fd()).unwrap());
     let object = Object::File(OpenFile {
         file,
         readable: true,
         writable: write,
+        key,
     });
     let entry = match rights {
         Some(r) => Entry::with_rights(object, r, 0),
