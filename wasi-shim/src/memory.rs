@@ -82,13 +82,11 @@ impl<'a> GuestMemory<'a> {
     }
 
     /// Reads a `u8`.
-    #[allow(dead_code)] // The view is complete; `poll_oneoff` will read subscriptions.
     pub fn read_u8(&self, ptr: u32) -> Result<u8, Errno> {
         Ok(self.read_array::<1>(ptr)?[0])
     }
 
     /// Reads a little-endian `u16`.
-    #[allow(dead_code)]
     pub fn read_u16(&self, ptr: u32) -> Result<u16, Errno> {
         self.read_array(ptr).map(u16::from_le_bytes)
     }
@@ -99,7 +97,6 @@ impl<'a> GuestMemory<'a> {
     }
 
     /// Reads a little-endian `u64`.
-    #[allow(dead_code)]
     pub fn read_u64(&self, ptr: u32) -> Result<u64, Errno> {
         self.read_array(ptr).map(u64::from_le_bytes)
     }

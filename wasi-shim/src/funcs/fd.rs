@@ -59,20 +59,25 @@ fn clamp(v: &IoVec, total: u32) -> u32 {
     v.len.min(u32::MAX - total)
 }
 
-/// Reads into the iovecs in order; a short read ends the call, as `readv` does.
-fn read_vecs(r: &mut dyn Read, mem: &mut GuestMemory<'_>, vecs: &[IoVec]) -> Result<u32, Errno> {
+/// Reads into the iovecs in order with `read(buf, done)`, `done` the bytes read so far; a
+/// short read ends the call, as `readv` does.
+fn read_vecs(
+    mem: &mut GuestMemory<'_>,
+    vecs: &[IoVec],
+    mut read: impl FnMut(&mut [u8], u32) -> Result<usize, Errno>,
+) -> Result<u32, Errno> {
     let mut total = 0u32;
     for v in vecs {
         let len = clamp(v, total);
         let buf = mem.slice_mut(v.ptr, len)?;
-        let n = match r.read(buf) {
+        let n = match read(buf, total) {
             Ok(n) => n,
             // Bytes already delivered are reported; the error will recur on the next call.
             // A signal that interrupted the wait is EINTR, as from readv, not a reason to wait
             // again: the runner may have caught it to stop the guest, which it does when the
             // host call ends.
             Err(_) if total > 0 => return Ok(total),
-            Err(e) => return Err(e.into()),
+            Err(e) => return Err(e),
         };
         total += n as u32;
         if n < len as usize {
@@ -82,12 +87,16 @@ fn read_vecs(r: &mut dyn Read, mem: &mut GuestMemory<'_>, vecs: &[IoVec]) -> Res
     Ok(total)
 }
 
-/// Writes every iovec in full.
-fn write_vecs(w: &mut dyn Write, mem: &GuestMemory<'_>, vecs: &[IoVec]) -> Result<u32, Errno> {
+/// Writes every iovec in full with `write(buf, done)`, `done` the bytes written so far.
+fn write_vecs(
+    mem: &GuestMemory<'_>,
+    vecs: &[IoVec],
+    mut write: impl FnMut(&[u8], u32) -> Result<(), Errno>,
+) -> Result<u32, Errno> {
     let mut total = 0u32;
     for v in vecs {
         let len = clamp(v, total);
-        w.write_all(mem.slice(v.ptr, len)?)?;
+        write(mem.slice(v.ptr, len)?, total)?;
         total += len;
     }
     Ok(total)
@@ -109,11 +118,11 @@ pub fn fd_read(
     let n = match &mut entry.object {
         Object::Reader(r) => {
             require(have, rights::FD_READ)?;
-            read_vecs(r, mem, &vecs)?
+            read_vecs(mem, &vecs, |buf, _| Ok(r.read(buf)?))?
         }
         Object::File(f) if f.readable => {
             require(have, rights::FD_READ)?;
-            read_vecs(&mut f.file, mem, &vecs)?
+            read_vecs(mem, &vecs, |buf, _| Ok(f.file.read(buf)?))?
         }
         Object::File(_) | Object::Writer(_) => return Err(Errno::Badf),
         Object::Dir(_) => return Err(Errno::Isdir),
@@ -139,7 +148,7 @@ pub fn fd_write(
     let n = match &mut entry.object {
         Object::Writer(w) => {
             require(have, rights::FD_WRITE)?;
-            write_vecs(w, mem, &vecs)?
+            write_vecs(mem, &vecs, |buf, _| Ok(w.write_all(buf)?))?
         }
         Object::File(f) if f.writable => {
             require(have, rights::FD_WRITE)?;
@@ -147,7 +156,7 @@ pub fn fd_write(
             if append {
                 f.file.seek(SeekFrom::End(0))?;
             }
-            let n = write_vecs(&mut f.file, mem, &vecs)?;
+            let n = write_vecs(mem, &vecs, |buf, _| Ok(f.file.write_all(buf)?))?;
             ctx.record(Change::Data(key));
             n
         }
@@ -186,20 +195,10 @@ pub fn fd_pread(
         return Err(Errno::Badf);
     }
     require(have, rights::FD_READ | rights::FD_SEEK)?;
-    let mut total = 0u32;
-    for v in &vecs {
-        let len = clamp(v, total);
-        let at = offset.checked_add(u64::from(total)).ok_or(Errno::Inval)?;
-        let n = match f.file.read_at(mem.slice_mut(v.ptr, len)?, at) {
-            Ok(n) => n,
-            Err(_) if total > 0 => break,
-            Err(e) => return Err(e.into()),
-        };
-        total += n as u32;
-        if n < len as usize {
-            break;
-        }
-    }
+    let total = read_vecs(mem, &vecs, |buf, done| {
+        let at = offset.checked_add(u64::from(done)).ok_or(Errno::Inval)?;
+        Ok(f.file.read_at(buf, at)?)
+    })?;
     mem.write_u32(nread_ptr, total)
 }
 
@@ -224,18 +223,15 @@ pub fn fd_pwrite(
     }
     require(have, rights::FD_WRITE | rights::FD_SEEK)?;
     let key = ctx.meta.key_of_file(f);
-    let mut at = if flags & fdflags::APPEND != 0 {
+    let start = if flags & fdflags::APPEND != 0 {
         f.file.metadata()?.len()
     } else {
         offset
     };
-    let mut total = 0u32;
-    for v in &vecs {
-        let len = clamp(v, total);
-        f.file.write_all_at(mem.slice(v.ptr, len)?, at)?;
-        total += len;
-        at = at.checked_add(u64::from(len)).ok_or(Errno::Fbig)?;
-    }
+    let total = write_vecs(mem, &vecs, |buf, done| {
+        let at = start.checked_add(u64::from(done)).ok_or(Errno::Fbig)?;
+        Ok(f.file.write_all_at(buf, at)?)
+    })?;
     ctx.record(Change::Data(key));
     mem.write_u32(nwritten_ptr, total)
 }
@@ -339,7 +335,6 @@ pub fn fd_fdstat_set_flags(ctx: &mut WasiCtx, fd: u32, flags: u32) -> Result<(),
 
 /// `fd_fdstat_set_rights(fd, fs_rights_base, fs_rights_inheriting)`: rights may only be
 /// dropped; asking for one the fd does not hold is `ENOTCAPABLE` and changes nothing.
-#[allow(dead_code)] // Until linker.rs registers it.
 pub fn fd_fdstat_set_rights(
     ctx: &mut WasiCtx,
     fd: u32,
@@ -409,7 +404,6 @@ pub fn set_times_args(
 
 /// `fd_filestat_set_times(fd, atim, mtim, fst_flags)`. Needs `FD_FILESTAT_SET_TIMES`;
 /// streams have no host file (`EBADF`); read-only mounts answer `EROFS`.
-#[allow(dead_code)] // Until linker.rs registers it.
 pub fn fd_filestat_set_times(
     ctx: &mut WasiCtx,
     fd: u32,
@@ -496,7 +490,6 @@ pub fn fd_advise(
 /// long, extending it with zeros (`posix_fallocate`; the blocks are not reserved ahead).
 /// Needs `FD_ALLOCATE` on a file open for writing: a directory is `EISDIR`, a stream
 /// `ESPIPE`, a read-only file `EBADF`; `len` 0 is `EINVAL`; an end past `i64::MAX` `EFBIG`.
-#[allow(dead_code)] // Until linker.rs registers it.
 pub fn fd_allocate(ctx: &mut WasiCtx, fd: u32, offset: u64, len: u64) -> Result<(), Errno> {
     let entry = ctx.fds.get(fd)?;
     let (have, access) = (entry.rights_base, entry.access);

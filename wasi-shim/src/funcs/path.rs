@@ -277,7 +277,6 @@ pub fn path_filestat_get(
 /// `PATH_FILESTAT_SET_TIMES`; without `LOOKUP_SYMLINK_FOLLOW` a final symlink's own times
 /// are set. See `fd::set_times_args` for the flags.
 #[allow(clippy::too_many_arguments)]
-#[allow(dead_code)] // Until linker.rs registers it.
 pub fn path_filestat_set_times(
     ctx: &mut WasiCtx,
     mem: &mut GuestMemory<'_>,
@@ -442,7 +441,6 @@ pub fn path_readlink(
 /// directory only by a directory, and only if empty); renaming across mounts is `EXDEV`,
 /// a mount point (or a parent of one) `EBUSY`, a last component `.` or `..` `EBUSY`.
 #[allow(clippy::too_many_arguments)]
-#[allow(dead_code)] // Until linker.rs registers it.
 pub fn path_rename(
     ctx: &mut WasiCtx,
     mem: &mut GuestMemory<'_>,
@@ -515,7 +513,6 @@ fn rename(ctx: &mut WasiCtx, from: &Resolved, slash: bool, to: &Resolved) -> Res
 /// `PATH_LINK_SOURCE` on `old_fd` and `PATH_LINK_TARGET` on `new_fd`. A directory is
 /// `EPERM`; an existing target (even a dangling symlink) `EEXIST`; across mounts `EXDEV`.
 #[allow(clippy::too_many_arguments)]
-#[allow(dead_code)] // Until linker.rs registers it.
 pub fn path_link(
     ctx: &mut WasiCtx,
     mem: &mut GuestMemory<'_>,
@@ -568,7 +565,6 @@ fn link(ctx: &mut WasiCtx, from: &Resolved, to: &Resolved, new_slash: bool) -> R
 /// left in an output directory would mislead whatever later reads the results on the host.
 /// A relative text that climbs out is stored, and never followed out of the namespace
 /// (resolution refuses it with `ENOTCAPABLE`). An empty text is `ENOENT`, as on Linux.
-#[allow(dead_code)] // Until linker.rs registers it.
 pub fn path_symlink(
     ctx: &mut WasiCtx,
     mem: &mut GuestMemory<'_>,
