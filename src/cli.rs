@@ -141,7 +141,7 @@ pub struct InspectArgs {
     name = "verify",
     description = "rerun the job of a receipt.json and check its sources and results hash as recorded",
     example = "$ {command_name} bolinho-results/hello-1/receipt.json",
-    note = "Modules and inputs are checked before the rerun; a changed one stops it. Exits 0 when everything matches, 120 on any difference, and refuses receipts of --nondeterministic runs."
+    note = "Modules and inputs are checked before the rerun; a changed one stops it. Exits 0 when everything matches, 120 on any difference, and refuses receipts of --nondeterministic runs and of runs a timeout or a signal stopped."
 )]
 pub struct VerifyArgs {
     /// the receipt.json of a run

@@ -42,7 +42,7 @@ pub struct Receipt<'a> {
     pub outcome: RecordedOutcome,
     /// The number in `exitCode`.
     pub exit_code: i32,
-    /// Fuel the guest consumed, when fuel was metered and it did not time out (docs/RATIONALE.md).
+    /// Fuel the guest consumed, unless a timeout or a signal stopped it (docs/RATIONALE.md).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub fuel_used: Option<u64>,
 }

@@ -196,7 +196,7 @@ fn config() -> Config {
 
 /// A store for `engine` with the limits applied: each memory at most `memory_pages` pages,
 /// growing past it failing with -1 as `memory.grow` does (compat §7), and the fuel given: the
-/// user's, else as good as unlimited, for a start function, which `call` cannot slice.
+/// user's, else as good as unlimited (`call` hands it out a slice at a time).
 pub fn new_store(
     engine: &Engine,
     wasi: WasiCtx,
