@@ -168,22 +168,24 @@ fn verify(args: VerifyArgs) -> Result<u8, Error> {
     let text = String::from_utf8_lossy(&contents);
     let recorded = Recorded::parse(&text)
         .map_err(|e| Error::Verify(format!("failed to read {}: {e}", args.receipt.display())))?;
-    if let Determinism::Nondeterministic(_) = recorded.determinism {
-        return Err(Error::Verify(format!(
-            "{} records a --nondeterministic run (the host's clocks and OS randomness), \
-             which cannot be verified",
-            args.receipt.display()
-        )));
-    }
-    let stopped_by = match &recorded.outcome {
-        RecordedOutcome::TimedOut(_) => Some("its timeout"),
-        RecordedOutcome::Stopped(signal) => Some(signal.as_str()),
+    // What a rerun could not reproduce: the host's clocks and randomness, or where real time
+    // (a timeout, a signal) stopped the guest.
+    let real_time = "at a point that depends on real time";
+    let unverifiable = match (&recorded.determinism, &recorded.outcome) {
+        (Determinism::Nondeterministic(_), _) => {
+            Some("a --nondeterministic run (the host's clocks and OS randomness)".to_string())
+        }
+        (_, RecordedOutcome::TimedOut(_)) => {
+            Some(format!("a run stopped by its timeout, {real_time}"))
+        }
+        (_, RecordedOutcome::Stopped(signal)) => {
+            Some(format!("a run stopped by {signal}, {real_time}"))
+        }
         _ => None,
     };
-    if let Some(by) = stopped_by {
+    if let Some(what) = unverifiable {
         return Err(Error::Verify(format!(
-            "{} records a run stopped by {by}, at a point that depends on real time, \
-             which cannot be verified",
+            "{} records {what}, which cannot be verified",
             args.receipt.display()
         )));
     }

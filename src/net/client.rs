@@ -66,10 +66,14 @@ impl Client {
         }
     }
 
-    /// Cuts every request short at `at`, the run's deadline: the guest gets `Timeout`, and the
-    /// run stops it at its next slice of fuel.
+    /// Cuts every request short at `at`, the run's deadline.
     pub fn end_by(&mut self, at: Instant) {
         self.end = Some(at);
+    }
+
+    /// Whether the run's deadline has passed.
+    pub fn past_end(&self) -> bool {
+        self.end.is_some_and(|end| Instant::now() >= end)
     }
 
     /// Sends `request`, following redirects allowed by `policy`, and returns the response with

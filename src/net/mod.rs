@@ -90,22 +90,18 @@ pub fn check_import(name: &str, ty: &ExternType) -> Result<(), String> {
 pub struct Net {
     policy: Policy,
     client: client::Client,
-    /// The run's deadline, if it has one.
-    end: Option<std::time::Instant>,
 }
 
 impl Net {
     /// Ends every request at the run's deadline at the latest.
     pub fn end_by(&mut self, at: std::time::Instant) {
-        self.end = Some(at);
         self.client.end_by(at);
     }
 
     /// Whether the run must stop the guest now: its deadline passed (which cut the request
     /// short) or bolinho caught a signal during it.
     fn must_stop(&self) -> bool {
-        self.end.is_some_and(|end| std::time::Instant::now() >= end)
-            || crate::signal::received().is_some()
+        self.client.past_end() || crate::signal::received().is_some()
     }
 
     /// The network `plan` allows, or `None`. The error names a domain that is not one.
@@ -124,7 +120,6 @@ impl Net {
         Ok(Some(Net {
             policy,
             client: client::Client::new(timeout_from_env()),
-            end: None,
         }))
     }
 
