@@ -5,38 +5,13 @@
 
 use std::fs;
 use std::path::Path;
-use std::process::{Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use sha2::{Digest, Sha256};
 
 use crate::http_server::{Reply, Server, closed_port_url};
-use crate::support::{Output, TempDir, testdata};
-
-/// Runs `bolinho ARGS` in `dir` like `support::bolinho` (cache in `<dir>/.bolinho-cache`), with
-/// retries 5 ms apart, no gateway unless `env` sets one, and `env` added.
-fn run(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Output {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_bolinho"));
-    command
-        .args(args)
-        .current_dir(dir)
-        .env("BOLINHO_CACHE_DIR", dir.join(".bolinho-cache"))
-        .env("BOLINHO_HTTP_BACKOFF_MS", "5")
-        .env_remove("BOLINHO_IPFS_GATEWAY")
-        .env_remove("BOLINHO_HTTP_TIMEOUT_MS")
-        .env_remove("BOLINHO_HTTP_MAX_BYTES")
-        .stdin(Stdio::null());
-    for (name, value) in env {
-        command.env(name, value);
-    }
-    let out = command.output().expect("the bolinho binary runs");
-    Output {
-        code: out.status.code().expect("an exit code"),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-    }
-}
+use crate::support::{TempDir, bolinho_env, testdata};
 
 /// Writes `job.yaml`: `cat.wasm` (a local source at `/app`) printing `files`, with `source`
 /// (a YAML flow mapping) at `/data`, which is `Tasks[0].InputSources[1]`.
@@ -66,7 +41,7 @@ fn ipfs_source(cid: &str) -> String {
 fn run_ok(dir: &TempDir, args: &[&str], env: &[(&str, &str)]) -> String {
     let mut all = vec!["run", "job.yaml"];
     all.extend(args);
-    let out = run(dir.path(), &all, env);
+    let out = bolinho_env(dir.path(), &all, env);
     assert_eq!(out.code, 0, "{}", out.stderr);
     // stderr is not a terminal: no progress line.
     assert!(!out.stderr.contains('\r'), "{:?}", out.stderr);
@@ -79,7 +54,7 @@ fn run_err(dir: &TempDir, args: &[&str], env: &[(&str, &str)]) -> String {
     all.extend(args);
     let results = || fs::read_dir(dir.join("bolinho-results")).map_or(0, |d| d.count());
     let before = results();
-    let out = run(dir.path(), &all, env);
+    let out = bolinho_env(dir.path(), &all, env);
     assert_eq!((out.code, out.stdout.as_str()), (122, ""), "{}", out.stderr);
     assert_eq!(results(), before, "no results for a failed fetch");
     out.stderr.trim_end().to_string()
@@ -138,7 +113,7 @@ fn a_module_from_a_url_runs_as_the_entry_module() {
     let hello = fs::read(testdata("wasm/hello.wasm")).unwrap();
     server.route("/releases/hello.wasm", Reply::ok(hello));
     let url = server.url("/releases/hello.wasm");
-    let expected = run(
+    let expected = bolinho_env(
         Path::new("."),
         &["run", &testdata("wasm/hello.wasm").display().to_string()],
         &[],
@@ -446,7 +421,7 @@ fn two_processes_share_one_cache() {
     let runs: Vec<_> = (0..2)
         .map(|_| {
             let path = dir.path().to_path_buf();
-            std::thread::spawn(move || run(&path, &["run", "job.yaml"], &[]))
+            std::thread::spawn(move || bolinho_env(&path, &["run", "job.yaml"], &[]))
         })
         .collect();
     for handle in runs {
@@ -659,7 +634,7 @@ fn verify_fetches_a_url_again_and_names_it_when_its_content_changed() {
         &["/data/data.txt"],
     );
     assert_eq!(run_ok(&dir, &["--results", "out"], &[]), "first\n");
-    let verify = || run(dir.path(), &["verify", "out/receipt.json"], &[]);
+    let verify = || bolinho_env(dir.path(), &["verify", "out/receipt.json"], &[]);
     let out = verify();
     assert_eq!(out.code, 0, "{}\n{}", out.stdout, out.stderr);
     assert!(

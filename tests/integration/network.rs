@@ -3,10 +3,9 @@
 //! link error when the run has no network.
 
 use std::path::Path;
-use std::process::{Command, Stdio};
 
 use crate::http_server::{Reply, Server, closed_port_url};
-use crate::support::{Output, TempDir, testdata};
+use crate::support::{Output, TempDir, bolinho_env, testdata};
 
 fn guest() -> String {
     testdata("wat/net_request.wat").display().to_string()
@@ -20,25 +19,6 @@ fn run(dir: &Path, flags: &[&str], argv: [&str; 6], env: &[(&str, &str)]) -> Out
     args.push("--");
     args.extend(argv);
     bolinho_env(dir, &args, env)
-}
-
-fn bolinho_env(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Output {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_bolinho"));
-    command
-        .args(args)
-        .current_dir(dir)
-        .env_remove("BOLINHO_HTTP_TIMEOUT_MS")
-        .env("BOLINHO_CACHE_DIR", dir.join(".bolinho-cache"))
-        .stdin(Stdio::null());
-    for (name, value) in env {
-        command.env(name, value);
-    }
-    let out = command.output().expect("the bolinho binary runs");
-    Output {
-        code: out.status.code().expect("an exit code"),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-    }
 }
 
 /// Runs with `--network host` and returns stdout, insisting on a clean exit.

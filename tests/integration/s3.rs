@@ -8,14 +8,14 @@
 //! from the developer's AWS configuration leaks in.
 
 use std::path::Path;
-use std::process::{Command, Stdio};
+use std::process::Command;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::Duration;
 
 use rusty_s3::{Bucket, Credentials, S3Action, UrlStyle};
 use sha2::{Digest, Sha256};
 
-use crate::support::{Output, TempDir, testdata};
+use crate::support::{self, Output, TempDir, testdata};
 
 mod cache;
 mod objects;
@@ -183,38 +183,19 @@ impl S3 {
 /// Runs bolinho in `dir` with test credentials (unless `env` removes them by setting them
 /// empty) and a HOME, cache and AWS configuration of its own.
 pub(super) fn bolinho(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Output {
-    bolinho_command(dir, args, env)
-        .output()
-        .map(|out| Output {
-            code: out.status.code().expect("bolinho exits with a code"),
-            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-        })
-        .unwrap()
+    support::output(bolinho_command(dir, args, env).output().unwrap())
 }
 
+/// `support::command` with test credentials and `HOME` in `dir` (no shared credentials file),
+/// which `env` may override.
 pub(super) fn bolinho_command(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Command {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_bolinho"));
-    command
-        .args(args)
-        .current_dir(dir)
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
-    for (name, _) in std::env::vars() {
-        if name.starts_with("AWS_") || name.starts_with("BOLINHO_") {
-            command.env_remove(name);
-        }
-    }
-    command
-        .env("HOME", dir)
-        .env("BOLINHO_CACHE_DIR", dir.join(".bolinho-cache"))
-        .env("AWS_ACCESS_KEY_ID", "test-key")
-        .env("AWS_SECRET_ACCESS_KEY", "test-secret");
-    for (name, value) in env {
-        command.env(name, value);
-    }
-    command
+    let home = dir.display().to_string();
+    let defaults = [
+        ("HOME", home.as_str()),
+        ("AWS_ACCESS_KEY_ID", "test-key"),
+        ("AWS_SECRET_ACCESS_KEY", "test-secret"),
+    ];
+    support::command(dir, args, &[&defaults[..], env].concat())
 }
 
 /// Writes `job.yaml` (with `{E}` replaced by the endpoint and `{B}` by the bucket).

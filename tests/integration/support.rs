@@ -58,30 +58,35 @@ pub struct Output {
     pub stderr: String,
 }
 
-/// Runs `bolinho ARGS` in `cwd` with empty stdin, and `BOLINHO_TEST_HOST_VAR` set for the
-/// tests of `env:NAME`.
-pub fn bolinho(cwd: &Path, args: &[&str]) -> Output {
-    bolinho_with_stdin(cwd, args, b"")
-}
-
-/// Runs `bolinho ARGS` in `cwd` with `stdin` as its standard input.
-pub fn bolinho_with_stdin(cwd: &Path, args: &[&str], stdin: &[u8]) -> Output {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_bolinho"))
+/// `bolinho ARGS` in `cwd`, with `env` added, as every test runs it: none of the caller's
+/// `BOLINHO_*` or `AWS_*` variables (a developer's settings must not change a test),
+/// downloads cached in `cwd/.bolinho-cache` (never the user's cache), retries 5 ms apart, and
+/// `BOLINHO_TEST_HOST_VAR` set for the tests of `env:NAME`. Stdin is empty.
+pub fn command(cwd: &Path, args: &[&str], env: &[(&str, &str)]) -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_bolinho"));
+    command
         .args(args)
         .current_dir(cwd)
-        .env("BOLINHO_TEST_HOST_VAR", "from the host")
-        // Downloads go to the test's own directory, never the user's cache.
-        .env("BOLINHO_CACHE_DIR", cwd.join(".bolinho-cache"))
-        .stdin(Stdio::piped())
+        .stdin(Stdio::null())
         .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("the bolinho binary runs");
-    let mut input = child.stdin.take().unwrap();
-    // A guest that never reads stdin may exit first: a broken pipe here is not a failure.
-    let _ = input.write_all(stdin);
-    drop(input);
-    let out = child.wait_with_output().unwrap();
+        .stderr(Stdio::piped());
+    for (name, _) in std::env::vars() {
+        if name.starts_with("AWS_") || name.starts_with("BOLINHO_") {
+            command.env_remove(name);
+        }
+    }
+    command
+        .env("BOLINHO_TEST_HOST_VAR", "from the host")
+        .env("BOLINHO_CACHE_DIR", cwd.join(".bolinho-cache"))
+        .env("BOLINHO_HTTP_BACKOFF_MS", "5");
+    for (name, value) in env {
+        command.env(name, value);
+    }
+    command
+}
+
+/// What a finished bolinho did.
+pub fn output(out: std::process::Output) -> Output {
     Output {
         code: out
             .status
@@ -90,6 +95,33 @@ pub fn bolinho_with_stdin(cwd: &Path, args: &[&str], stdin: &[u8]) -> Output {
         stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
         stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
     }
+}
+
+/// Runs `bolinho ARGS` in `cwd` (see `command`).
+pub fn bolinho(cwd: &Path, args: &[&str]) -> Output {
+    bolinho_env(cwd, args, &[])
+}
+
+/// Runs `bolinho ARGS` in `cwd` with `env` added (see `command`).
+pub fn bolinho_env(cwd: &Path, args: &[&str], env: &[(&str, &str)]) -> Output {
+    output(
+        command(cwd, args, env)
+            .output()
+            .expect("the bolinho binary runs"),
+    )
+}
+
+/// Runs `bolinho ARGS` in `cwd` with `stdin` as its standard input.
+pub fn bolinho_with_stdin(cwd: &Path, args: &[&str], stdin: &[u8]) -> Output {
+    let mut child = command(cwd, args, &[])
+        .stdin(Stdio::piped())
+        .spawn()
+        .expect("the bolinho binary runs");
+    let mut input = child.stdin.take().unwrap();
+    // A guest that never reads stdin may exit first: a broken pipe here is not a failure.
+    let _ = input.write_all(stdin);
+    drop(input);
+    output(child.wait_with_output().unwrap())
 }
 
 /// The files below `dir` with their contents, as sorted `path: contents` lines; directories
