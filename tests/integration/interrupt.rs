@@ -6,22 +6,18 @@ use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use crate::support::{TempDir, testdata};
+use crate::support::{self, TempDir, testdata};
 
 /// Starts bolinho with `args` in `dir`, waits for the guest's first line, `first` (so the
 /// guest is running), and returns the child. With `stdin_open`, stdin is a pipe that stays
 /// open and empty, so a read from it waits.
 fn start(dir: &TempDir, args: &[&str], stdin_open: bool, first: &str) -> Child {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_bolinho"))
-        .args(args)
-        .current_dir(dir.path())
+    let mut child = support::command(dir.path(), args, &[])
         .stdin(if stdin_open {
             Stdio::piped()
         } else {
             Stdio::null()
         })
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
         .spawn()
         .unwrap();
     let mut line = String::new();
