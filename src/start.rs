@@ -7,68 +7,62 @@
 //! calls through `run` right after instantiating the module, where wasmi would have run it.
 //! Owns: that byte-level rewrite, nothing else. The module's hash in a receipt is of the bytes
 //! as given; only the engine sees the rewrite.
+//!
+//! The bytes are untrusted, and a rewrite must never turn a malformed module into a well-formed
+//! one: dropping a start section that holds a stray byte, or moving an export section that came
+//! after it, would hide the fault wasmi should report. So everything the rewrite reads, drops or
+//! moves is checked to the letter of the binary format (the header, section ids, order, sizes,
+//! LEB128 integers, the start and export sections' contents), and anything off leaves the module
+//! alone. What the rewrite copies unread (function bodies, other sections) keeps its faults.
+//! One limit is not checked: wasmparser caps a module's imports and exports together at an
+//! "effective type size" of a million, so a module within one export of it is refused once
+//! rewritten. Reaching it takes about a million imports and exports.
 
 /// The name the start function is exported as. Not a name a compiler emits, and checked to be
 /// free in each module rewritten.
 pub const EXPORT: &str = "bolinho:start";
 
+/// The preamble of a module: the magic number and version 1 (spec §5.5.16).
+const HEADER: &[u8; 8] = b"\0asm\x01\0\0\0";
+const CUSTOM_SECTION: u8 = 0;
 const EXPORT_SECTION: u8 = 7;
 const START_SECTION: u8 = 8;
+/// The ids of the other sections in the order a module must give them, each at most once
+/// (§5.5.16; custom sections may appear anywhere): type, import, function, table, memory, tag,
+/// global, export, start, element, data count, code, data. The tag section (exception handling)
+/// and the data count section sit where wasmparser expects them.
+const ORDER: [u8; 13] = [1, 2, 3, 4, 5, 13, 6, 7, 8, 9, 12, 10, 11];
 /// The export kind of a function.
 const FUNC: u8 = 0;
 
 /// `wasm` with its start section replaced by an export of the start function as [`EXPORT`], or
 /// `None` when it has no start section. Also `None` when the module is malformed where this
-/// looks (wasmi then reports it, on the original bytes) or already exports [`EXPORT`].
+/// looks (wasmi then reports it, on the original bytes), or already exports [`EXPORT`].
 pub fn defer(wasm: &[u8]) -> Option<Vec<u8>> {
     let sections = sections(wasm)?;
     let start = sections.iter().find(|s| s.id == START_SECTION)?;
-    let mut at = start.payload.clone();
-    let func = read_u32(wasm, &mut at)?;
+    let func = start_function(&wasm[start.payload.clone()])?;
     let exports = sections.iter().find(|s| s.id == EXPORT_SECTION);
-    // The new export section's payload: the old entries, if any, then ours.
-    let mut payload = Vec::new();
-    match exports {
-        Some(section) => {
-            let mut at = section.payload.clone();
-            let count = read_u32(wasm, &mut at)?;
-            let entries = at.start;
-            for _ in 0..count {
-                let len = read_u32(wasm, &mut at)? as usize;
-                let name = wasm.get(at.start..at.start.checked_add(len)?)?;
-                if name == EXPORT.as_bytes() {
-                    return None;
-                }
-                at.start += len + 1; // the name, then the kind
-                read_u32(wasm, &mut at)?;
-            }
-            write_u32(&mut payload, count.checked_add(1)?);
-            payload.extend_from_slice(&wasm[entries..section.payload.end]);
-        }
-        None => write_u32(&mut payload, 1),
-    }
-    write_u32(&mut payload, EXPORT.len() as u32);
-    payload.extend_from_slice(EXPORT.as_bytes());
-    payload.push(FUNC);
-    write_u32(&mut payload, func);
+    let payload = exports_with(exports.map(|s| &wasm[s.payload.clone()]), func)?;
+    let payload_len = u32::try_from(payload.len()).ok()?;
 
     let mut out = Vec::with_capacity(wasm.len() + payload.len());
-    out.extend_from_slice(&wasm[..8]);
+    out.extend_from_slice(HEADER);
     for section in &sections {
-        let (export_here, copy) = match section.id {
+        let export_here = match section.id {
             // The export section comes just before the start section, so a module without one
             // gets it where its start section was: the order stays valid.
-            EXPORT_SECTION => (true, false),
-            START_SECTION => (exports.is_none(), false),
-            _ => (false, true),
+            EXPORT_SECTION => true,
+            START_SECTION => exports.is_none(),
+            _ => {
+                out.extend_from_slice(&wasm[section.whole.clone()]);
+                false
+            }
         };
         if export_here {
             out.push(EXPORT_SECTION);
-            write_u32(&mut out, u32::try_from(payload.len()).ok()?);
+            write_u32(&mut out, payload_len);
             out.extend_from_slice(&payload);
-        }
-        if copy {
-            out.extend_from_slice(&wasm[section.whole.clone()]);
         }
     }
     Some(out)
@@ -81,45 +75,125 @@ struct Section {
     payload: std::ops::Range<usize>,
 }
 
-/// The sections of `wasm`, after its 8-byte header; `None` if they do not fit.
+/// The sections of `wasm`, after its header; `None` unless the header is version 1's, every
+/// section id is known, the non-custom sections come in [`ORDER`], each at most once, and each
+/// section's size ends within the module, the last one exactly at its end.
 fn sections(wasm: &[u8]) -> Option<Vec<Section>> {
-    if wasm.get(..4)? != b"\0asm" || wasm.len() < 8 {
+    if !wasm.starts_with(HEADER) {
         return None;
     }
+    let mut reader = Reader::at(wasm, HEADER.len());
     let mut sections = Vec::new();
-    let mut at = 8..wasm.len();
-    while at.start < wasm.len() {
-        let begin = at.start;
-        let id = wasm[begin];
-        at.start += 1;
-        let len = read_u32(wasm, &mut at)? as usize;
-        let end = at.start.checked_add(len).filter(|&e| e <= wasm.len())?;
+    let mut last = None; // where in ORDER the last non-custom section stands
+    while !reader.done() {
+        let begin = reader.at;
+        let id = reader.byte()?;
+        if id != CUSTOM_SECTION {
+            let rank = ORDER.iter().position(|&o| o == id)?;
+            if last.is_some_and(|last| last >= rank) {
+                return None;
+            }
+            last = Some(rank);
+        }
+        let len = reader.u32()?;
+        let payload = reader.at;
+        reader.take(len as usize)?;
         sections.push(Section {
             id,
-            whole: begin..end,
-            payload: at.start..end,
+            whole: begin..reader.at,
+            payload: payload..reader.at,
         });
-        at.start = end;
     }
     Some(sections)
 }
 
-/// Reads an unsigned LEB128 `u32` at `at.start`, advancing it; `None` past `at.end` or when
-/// malformed.
-fn read_u32(wasm: &[u8], at: &mut std::ops::Range<usize>) -> Option<u32> {
-    let mut value: u32 = 0;
-    for shift in (0..35).step_by(7) {
-        if at.start >= at.end {
-            return None;
+/// The function a start section's payload names: one index, and nothing after it (§5.5.11).
+fn start_function(payload: &[u8]) -> Option<u32> {
+    let mut reader = Reader::at(payload, 0);
+    let func = reader.u32()?;
+    reader.done().then_some(func)
+}
+
+/// A new export section's payload: the entries of the old one (`old`, its payload), if any,
+/// then [`EXPORT`] naming function `func`. `None` if the old entries do not fill their section
+/// exactly (§5.5.10: a vector of name, kind byte, index) or one of them is already [`EXPORT`].
+fn exports_with(old: Option<&[u8]>, func: u32) -> Option<Vec<u8>> {
+    let (count, entries) = match old {
+        None => (0, &[][..]),
+        Some(old) => {
+            let mut reader = Reader::at(old, 0);
+            let count = reader.u32()?;
+            let entries = reader.at;
+            for _ in 0..count {
+                let len = reader.u32()?;
+                if reader.take(len as usize)? == EXPORT.as_bytes() {
+                    return None;
+                }
+                reader.byte()?; // the kind
+                reader.u32()?; // the index
+            }
+            if !reader.done() {
+                return None;
+            }
+            (count, &old[entries..])
         }
-        let byte = *wasm.get(at.start)?;
-        at.start += 1;
-        value |= u32::from(byte & 0x7f).checked_shl(shift)?;
-        if byte & 0x80 == 0 {
-            return Some(value);
-        }
+    };
+    let count = count.checked_add(1)?;
+    let mut payload = Vec::with_capacity(entries.len() + EXPORT.len() + 16);
+    write_u32(&mut payload, count);
+    payload.extend_from_slice(entries);
+    write_u32(&mut payload, EXPORT.len() as u32);
+    payload.extend_from_slice(EXPORT.as_bytes());
+    payload.push(FUNC);
+    write_u32(&mut payload, func);
+    Some(payload)
+}
+
+/// A cursor over `bytes`; every read is `None` past their end.
+struct Reader<'a> {
+    bytes: &'a [u8],
+    at: usize,
+}
+
+impl<'a> Reader<'a> {
+    fn at(bytes: &'a [u8], at: usize) -> Self {
+        Reader { bytes, at }
     }
-    None
+
+    fn done(&self) -> bool {
+        self.at >= self.bytes.len()
+    }
+
+    fn byte(&mut self) -> Option<u8> {
+        let byte = *self.bytes.get(self.at)?;
+        self.at += 1;
+        Some(byte)
+    }
+
+    fn take(&mut self, len: usize) -> Option<&'a [u8]> {
+        let end = self.at.checked_add(len)?;
+        let taken = self.bytes.get(self.at..end)?;
+        self.at = end;
+        Some(taken)
+    }
+
+    /// An unsigned LEB128 `u32` (§5.2.2): at most five bytes, of which the fifth holds bits 28
+    /// to 31 only, so it must be below 0x10. Shorter encodings padded with `0x80` bytes are
+    /// well-formed.
+    fn u32(&mut self) -> Option<u32> {
+        let mut value: u32 = 0;
+        for shift in [0, 7, 14, 21, 28] {
+            let byte = self.byte()?;
+            if shift == 28 && byte >= 0x10 {
+                return None;
+            }
+            value |= u32::from(byte & 0x7f) << shift;
+            if byte & 0x80 == 0 {
+                return Some(value);
+            }
+        }
+        None
+    }
 }
 
 fn write_u32(out: &mut Vec<u8>, mut value: u32) {
@@ -158,6 +232,11 @@ mod tests {
         10, 7, 2, 2, 0, 11, 2, 0, 11, // code section: two empty bodies
     ];
 
+    /// The `u32` at the start of `bytes`.
+    fn read_u32(bytes: &[u8]) -> Option<u32> {
+        Reader::at(bytes, 0).u32()
+    }
+
     fn exports(bytes: &[u8]) -> Vec<(String, bool)> {
         let module = Module::new(&Engine::default(), bytes).unwrap();
         module
@@ -192,13 +271,139 @@ mod tests {
         assert_eq!(defer(b""), None);
     }
 
+    /// `module` is rejected by wasmi, and `defer` leaves it alone, so wasmi names the real
+    /// fault in the bytes as given.
+    fn left_alone(module: &[u8]) {
+        assert!(
+            Module::new(&Engine::default(), module).is_err(),
+            "{module:?}"
+        );
+        assert_eq!(defer(module), None, "{module:?}");
+    }
+
+    /// `module` with `bytes` spliced in at `at` (and `drop` bytes removed there).
+    fn spliced(module: &[u8], at: usize, drop: usize, bytes: &[u8]) -> Vec<u8> {
+        let mut out = module.to_vec();
+        out.splice(at..at + drop, bytes.iter().copied());
+        out
+    }
+
+    #[test]
+    fn leb128_fifth_byte_may_only_use_its_low_four_bits() {
+        // §5.2.2: the last byte of a u32 holds bits 28..31, so it must be below 0x10.
+        let max = [0xff, 0xff, 0xff, 0xff, 0x0f];
+        assert_eq!(read_u32(&max), Some(u32::MAX));
+        for last in [0x10, 0x1f, 0x40, 0x70, 0x7f] {
+            let bytes = [0x80, 0x80, 0x80, 0x80, last];
+            assert_eq!(read_u32(&bytes), None, "{last:#x}");
+        }
+        // The start section naming function 0 as `80 80 80 80 10`: 2^32, not 0.
+        left_alone(&spliced(
+            START_ONLY,
+            19,
+            2,
+            &[6, 0x80, 0x80, 0x80, 0x80, 0x10],
+        ));
+    }
+
+    #[test]
+    fn leb128_longer_than_five_bytes_is_refused() {
+        let six = [0x80, 0x80, 0x80, 0x80, 0x80, 0x00];
+        assert_eq!(read_u32(&six), None);
+        // Padded encodings of five bytes or fewer are well-formed (§5.2.2 allows them).
+        assert_eq!(read_u32(&[0x80, 0x80, 0x00]), Some(0));
+        left_alone(&spliced(
+            START_ONLY,
+            19,
+            2,
+            &[7, 0x80, 0x80, 0x80, 0x80, 0x80, 0x00],
+        ));
+        let padded = spliced(START_ONLY, 19, 2, &[5, 0x80, 0x80, 0x80, 0x80, 0x00]);
+        assert_eq!(
+            exports(&defer(&padded).unwrap()),
+            [(EXPORT.to_string(), true)]
+        );
+    }
+
+    #[test]
+    fn a_start_section_with_trailing_bytes_is_left_alone() {
+        // Size 2, function 0, then a stray byte: dropping the section would hide it.
+        left_alone(&spliced(START_ONLY, 19, 2, &[2, 0, 0]));
+    }
+
+    #[test]
+    fn an_export_section_with_trailing_bytes_is_left_alone() {
+        // Size 11: the entry, then a stray byte.
+        let entry = [1, 6, 95, 115, 116, 97, 114, 116, 0, 1];
+        left_alone(&spliced(
+            START_AND_EXPORTS,
+            20,
+            11,
+            &[&[11], &entry[..], &[0]].concat(),
+        ));
+    }
+
+    #[test]
+    fn an_export_name_past_its_section_is_left_alone() {
+        // The name's length (9) runs past the section's 10 bytes, into the start section.
+        left_alone(&spliced(START_AND_EXPORTS, 22, 1, &[9]));
+        // The export section claims more entries than it holds.
+        left_alone(&spliced(START_AND_EXPORTS, 21, 1, &[2]));
+    }
+
+    #[test]
+    fn a_section_running_past_the_end_is_left_alone() {
+        let mut long = START_ONLY.to_vec();
+        long[22] = 5; // the code section's size, one more than follows
+        left_alone(&long);
+        left_alone(&START_ONLY[..START_ONLY.len() - 1]);
+    }
+
+    #[test]
+    fn sections_out_of_order_or_repeated_are_left_alone() {
+        // The start section before the export section.
+        let swapped = [
+            &START_AND_EXPORTS[..19],
+            &START_AND_EXPORTS[31..34],
+            &START_AND_EXPORTS[19..31],
+            &START_AND_EXPORTS[34..],
+        ]
+        .concat();
+        left_alone(&swapped);
+        // Two start sections.
+        left_alone(&spliced(START_AND_EXPORTS, 34, 0, &[8, 1, 0]));
+        left_alone(&spliced(START_ONLY, 21, 0, &[8, 1, 0]));
+        // A function section after the start section.
+        left_alone(&spliced(START_ONLY, 21, 0, &[3, 2, 1, 0]));
+        // A section id the spec does not define.
+        left_alone(&spliced(START_ONLY, 21, 0, &[14, 0]));
+    }
+
+    #[test]
+    fn custom_sections_may_sit_anywhere() {
+        let custom = [0, 2, 1, b'x'];
+        for at in [8, 14, 18, 21, START_ONLY.len()] {
+            let module = spliced(START_ONLY, at, 0, &custom);
+            assert_eq!(
+                exports(&defer(&module).unwrap()),
+                [(EXPORT.to_string(), true)]
+            );
+        }
+    }
+
+    #[test]
+    fn another_binary_format_version_is_left_alone() {
+        left_alone(&spliced(START_ONLY, 4, 1, &[2]));
+        left_alone(&START_ONLY[..7]);
+    }
+
     #[test]
     fn leb128_round_trips() {
         for value in [0, 1, 127, 128, 300, 16_384, u32::MAX] {
             let mut bytes = Vec::new();
             write_u32(&mut bytes, value);
-            assert_eq!(read_u32(&bytes, &mut (0..bytes.len())), Some(value));
+            assert_eq!(read_u32(&bytes), Some(value));
         }
-        assert_eq!(read_u32(&[0x80], &mut (0..1)), None);
+        assert_eq!(read_u32(&[0x80]), None);
     }
 }
