@@ -12,6 +12,8 @@ pub mod determinism;
 pub mod error;
 pub mod exit;
 pub mod fetch;
+#[doc(hidden)]
+pub mod fuzz;
 pub mod inspect;
 pub mod link;
 pub mod net;

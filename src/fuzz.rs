@@ -1,0 +1,345 @@
+//! Entry points for the fuzz targets in `fuzz/` (docs/FUZZING.md): one function per parser of
+//! untrusted bytes, each feeding it one input and checking what must hold of the answer. A
+//! failed check panics, which the fuzzer reports as a crash.
+//!
+//! Everything here is compiled only under `--cfg fuzzing`, which `cargo fuzz` sets; in any other
+//! build this module is empty, so the crate's API is unchanged. (Cargo's check-cfg does not know
+//! `fuzzing`, hence the `allow` below; declaring it in Cargo.toml's `[lints.rust]` would let
+//! `lib.rs` gate the whole module instead.)
+//!
+//! The fetch parsers live in modules private to `fetch` (`data_url`, `tarball`, `ipfs::cid`,
+//! `s3::xml`), so this module compiles its own copy of each of those files (`#[path]`) rather
+//! than widening their declarations: the same source, self-contained but for `io_message`,
+//! which `tarball` takes from its parent and which is stubbed below.
+#![allow(unexpected_cfgs, clippy::duplicate_mod)]
+
+#[cfg(fuzzing)]
+pub use targets::*;
+
+#[cfg(fuzzing)]
+#[allow(dead_code)]
+#[path = "fetch/data_url.rs"]
+#[rustfmt::skip] // formatted where it is declared first, in `fetch`
+mod data_url_parser;
+#[cfg(fuzzing)]
+#[allow(dead_code)]
+#[path = "fetch/ipfs/cid.rs"]
+#[rustfmt::skip] // formatted where it is declared first, in `fetch`
+mod cid_parser;
+#[cfg(fuzzing)]
+#[allow(dead_code)]
+#[path = "fetch/tarball.rs"]
+#[rustfmt::skip] // formatted where it is declared first, in `fetch`
+mod tarball;
+#[cfg(fuzzing)]
+#[allow(dead_code)]
+#[path = "fetch/s3/xml.rs"]
+#[rustfmt::skip] // formatted where it is declared first, in `fetch`
+mod s3_xml;
+
+/// What `tarball` takes from `fetch`: an I/O error's message (its wording does not matter here).
+#[cfg(fuzzing)]
+fn io_message(e: &std::io::Error) -> String {
+    e.to_string()
+}
+
+#[cfg(fuzzing)]
+mod targets {
+    use std::fs;
+    use std::path::{Component, Path, PathBuf};
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    use crate::receipt::Recorded;
+    use crate::spec::{ParseOptions, Plan, parse_job};
+    use crate::start;
+
+    use super::{cid_parser, data_url_parser, s3_xml, tarball};
+
+    /// A job document, YAML or JSON. A plan it yields survives the trip through a receipt's
+    /// JSON unchanged, since `verify` reads plans back from receipts.
+    pub fn job_document(data: &[u8]) {
+        let Ok(text) = std::str::from_utf8(data) else {
+            return;
+        };
+        let job = Path::new("/fuzz/job.yaml");
+        for strict in [false, true] {
+            let Ok(parsed) = parse_job(text, job, &ParseOptions { strict }) else {
+                continue;
+            };
+            let json = serde_json::to_string(&parsed.plan).expect("a plan serialises");
+            let back: Plan = serde_json::from_str(&json)
+                .unwrap_or_else(|e| panic!("a plan's JSON does not read back: {e}\n{json}"));
+            assert_eq!(back, parsed.plan, "a plan changed through JSON: {json}");
+        }
+    }
+
+    /// A receipt (`verify` reads one it is handed).
+    pub fn receipt(data: &[u8]) {
+        if let Ok(text) = std::str::from_utf8(data) {
+            let _ = Recorded::parse(text);
+        }
+    }
+
+    /// An RFC 2397 `data:` URL. Whatever it decodes to, encoding that again (base64, or one
+    /// percent-escape per byte) and decoding gives the same bytes.
+    pub fn data_url(data: &[u8]) {
+        let Ok(text) = std::str::from_utf8(data) else {
+            return;
+        };
+        let Ok(url) = data_url_parser::parse(text) else {
+            return;
+        };
+        assert!(
+            !url.media_type.bytes().any(|b| b.is_ascii_uppercase()),
+            "media type not lower-cased: {:?}",
+            url.media_type
+        );
+        let again = data_url_parser::parse(&format!("data:;base64,{}", base64(&url.data)))
+            .expect("our own base64 decodes");
+        assert_eq!(again.data, url.data, "base64 does not round-trip");
+        let escaped: String = url.data.iter().map(|b| format!("%{b:02X}")).collect();
+        let again = data_url_parser::decode_percent(escaped.as_bytes()).expect("escapes decode");
+        assert_eq!(again, url.data, "percent-escapes do not round-trip");
+    }
+
+    /// A tar archive (plain, as IPFS gateways send; or gzipped, as inline sources hold, when it
+    /// starts with gzip's magic), expanded into a fresh directory. Whether or not it is
+    /// refused, nothing appears beside that directory, no symlink in it leads out of it, and
+    /// the whole can be removed. Header checksums are recomputed first, so that mutated headers
+    /// reach the parser instead of failing their checksum.
+    pub fn tar(data: &[u8]) {
+        let scratch = Scratch::new("tar");
+        let gzipped = data.starts_with(&[0x1f, 0x8b]);
+        let data = if gzipped {
+            data.to_vec()
+        } else {
+            fix_checksums(data)
+        };
+        let dest = scratch.path.join("out");
+        let result = if gzipped {
+            tarball::expand(&data, &dest, tarball::MAX_EXPANDED)
+        } else {
+            tarball::expand_tar(&data[..], &dest, tarball::MAX_EXPANDED)
+        };
+        let beside: Vec<_> = fs::read_dir(&scratch.path)
+            .expect("read the scratch directory")
+            .map(|e| e.expect("an entry").file_name())
+            .collect();
+        assert_eq!(
+            beside,
+            ["out"],
+            "written beside the destination ({result:?})"
+        );
+        let root = fs::canonicalize(&dest).expect("the destination resolves");
+        assert_inside(&root, &root);
+        scratch.remove();
+    }
+
+    /// Every symlink below `dir` resolves inside `root` (lexically when it dangles).
+    fn assert_inside(root: &Path, dir: &Path) {
+        for entry in fs::read_dir(dir).expect("read an expanded directory") {
+            let path = entry.expect("an entry").path();
+            let meta = fs::symlink_metadata(&path).expect("stat an expanded entry");
+            if meta.file_type().is_symlink() {
+                let target = fs::read_link(&path).expect("read a link");
+                let resolved = match fs::canonicalize(&path) {
+                    Ok(real) => real,
+                    Err(_) => normalise(&dir.join(&target)),
+                };
+                assert!(
+                    resolved.starts_with(root),
+                    "{} -> {} leads out of the destination",
+                    path.display(),
+                    target.display()
+                );
+            } else if meta.is_dir() {
+                assert_inside(root, &path);
+            }
+        }
+    }
+
+    /// `path` with `.` and `..` applied lexically.
+    fn normalise(path: &Path) -> PathBuf {
+        let mut out = PathBuf::new();
+        for part in path.components() {
+            match part {
+                Component::ParentDir => {
+                    out.pop();
+                }
+                Component::CurDir => {}
+                other => out.push(other),
+            }
+        }
+        out
+    }
+
+    /// `tar` with the checksum of each header it walks through set right: a header, then its
+    /// data rounded up to 512-byte blocks, and so on.
+    fn fix_checksums(tar: &[u8]) -> Vec<u8> {
+        let mut out = tar.to_vec();
+        let mut at = 0usize;
+        while let Some(end) = at.checked_add(512) {
+            let Some(block) = out.get_mut(at..end) else {
+                break;
+            };
+            let mut header = ::tar::Header::new_old();
+            header.as_mut_bytes().copy_from_slice(block);
+            header.set_cksum();
+            block.copy_from_slice(header.as_bytes());
+            let size = header.entry_size().unwrap_or(0);
+            let blocks = usize::try_from(size.div_ceil(512)).unwrap_or(usize::MAX);
+            match blocks
+                .checked_mul(512)
+                .and_then(|data| data.checked_add(end))
+            {
+                Some(next) => at = next,
+                None => break,
+            }
+        }
+        out
+    }
+
+    /// A CID from a job. One that parses is letters and digits only: it goes into a gateway
+    /// URL and names a directory.
+    pub fn cid(data: &[u8]) {
+        let Ok(text) = std::str::from_utf8(data) else {
+            return;
+        };
+        let Ok(cid) = cid_parser::parse(text) else {
+            return;
+        };
+        assert!(
+            text.bytes().all(|b| b.is_ascii_alphanumeric()),
+            "accepted a CID that is not alphanumeric: {text:?}"
+        );
+        if cid.version == 0 {
+            assert_eq!(cid.digest.len(), 32, "{text}");
+        }
+        let _ = cid.raw_sha256();
+    }
+
+    /// An S3 ListObjectsV2 response, read by rusty-s3 as `s3::Client::list_page` does.
+    pub fn s3_listing(data: &[u8]) {
+        if let Ok(text) = std::str::from_utf8(data) {
+            let _ = rusty_s3::actions::ListObjectsV2::parse_response(text);
+        }
+    }
+
+    /// An S3 error body. A code found is non-empty and trimmed; text without `&` unescapes to
+    /// itself.
+    pub fn s3_error_body(data: &[u8]) {
+        let Ok(text) = std::str::from_utf8(data) else {
+            return;
+        };
+        if let Some((code, message)) = s3_xml::error(text) {
+            assert!(!code.is_empty() && code.trim() == code, "code {code:?}");
+            assert_eq!(message.trim(), message);
+        }
+        let _ = s3_xml::leaf(text, "Region");
+        let unescaped = s3_xml::unescape(text);
+        if !text.contains('&') {
+            assert_eq!(unescaped, text);
+        }
+    }
+
+    /// A module, through the start-section rewrite. A valid module stays valid and exports
+    /// [`start::EXPORT`] as a `() -> ()` function exactly when it had a start section (and did
+    /// not already export that name), with its other exports unchanged; an invalid one is never
+    /// made valid; a rewritten module has nothing left to rewrite. `has_start` says whether the
+    /// module has a start section (the fuzz target asks wasmparser).
+    pub fn start_section(wasm: &[u8], has_start: bool) {
+        let engine = crate::run::engine();
+        let rewritten = start::defer(wasm);
+        let original = wasmi::Module::new(&engine, wasm);
+        let Some(new) = rewritten else {
+            if let Ok(module) = &original {
+                let taken = module.exports().any(|e| e.name() == start::EXPORT);
+                assert!(
+                    !has_start || taken,
+                    "a valid start section was not deferred"
+                );
+            }
+            return;
+        };
+        assert!(
+            has_start || original.is_err(),
+            "rewrote a module with no start section"
+        );
+        let compiled = wasmi::Module::new(&engine, &new[..]);
+        let module = match (original, compiled) {
+            (Err(_), Err(_)) => return,
+            (Err(e), Ok(_)) => panic!("the rewrite made an invalid module valid: {e}"),
+            (Ok(_), Err(e)) => panic!("the rewrite made a valid module invalid: {e}"),
+            (Ok(module), Ok(new)) => {
+                let names = |m: &wasmi::Module| {
+                    m.exports()
+                        .map(|e| (e.name().to_string(), format!("{:?}", e.ty())))
+                        .collect::<Vec<_>>()
+                };
+                let mut want = names(&module);
+                let mut got = names(&new);
+                let ours = got.iter().position(|(name, _)| name == start::EXPORT);
+                got.remove(ours.expect("the rewrite exports the start function"));
+                want.sort();
+                got.sort();
+                assert_eq!(got, want, "the rewrite changed the module's exports");
+                new
+            }
+        };
+        match module.get_export(start::EXPORT) {
+            Some(wasmi::ExternType::Func(ty)) => {
+                assert!(ty.params().is_empty() && ty.results().is_empty(), "{ty:?}")
+            }
+            other => panic!("start export is {other:?}"),
+        }
+        assert_eq!(
+            start::defer(&new),
+            None,
+            "a rewritten module was rewritten again"
+        );
+    }
+
+    /// Standard base64 with padding (RFC 4648 §4).
+    fn base64(bytes: &[u8]) -> String {
+        const ALPHABET: &[u8; 64] =
+            b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+        let mut out = String::new();
+        for chunk in bytes.chunks(3) {
+            let group = chunk
+                .iter()
+                .enumerate()
+                .fold(0u32, |acc, (i, &b)| acc | u32::from(b) << (16 - 8 * i));
+            for i in 0..4 {
+                out.push(if i <= chunk.len() {
+                    ALPHABET[(group >> (18 - 6 * i) & 63) as usize] as char
+                } else {
+                    '='
+                });
+            }
+        }
+        out
+    }
+
+    /// A fresh directory for one input, under the temporary directory.
+    struct Scratch {
+        path: PathBuf,
+    }
+
+    impl Scratch {
+        fn new(what: &str) -> Scratch {
+            static NEXT: AtomicUsize = AtomicUsize::new(0);
+            let n = NEXT.fetch_add(1, Ordering::Relaxed);
+            let path = std::env::temp_dir()
+                .join(format!("bolinho-fuzz-{what}-{}-{n}", std::process::id()));
+            let _ = fs::remove_dir_all(&path);
+            fs::create_dir(&path).expect("create a scratch directory");
+            Scratch { path }
+        }
+
+        /// Removes the directory, which must succeed: the runner removes expanded archives.
+        fn remove(self) {
+            fs::remove_dir_all(&self.path)
+                .unwrap_or_else(|e| panic!("cannot remove {}: {e}", self.path.display()));
+        }
+    }
+}
