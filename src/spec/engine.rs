@@ -5,8 +5,11 @@
 //! paths: legacy modules become inputs at Bacalhau's default targets, as its `wasm_legacy.go`
 //! transformer does. Mixing the forms is refused, since Bacalhau refuses it too.
 
+use std::collections::HashMap;
+
 use super::SpecError;
 use super::plan::{ImportModule, ModuleLocation};
+use super::quote::{quote, quote_in};
 use super::reader::{Ctx, Field, MapReader, kind};
 use super::source::{Inputs, guest_path, read_input};
 use super::tree::Value;
@@ -33,7 +36,10 @@ pub(crate) fn read<'n>(
     if !engine.eq_ignore_ascii_case("wasm") {
         return Err(type_field.error(
             ctx,
-            format!("engine \"{engine}\" is not supported: bolinho runs WASM tasks"),
+            format!(
+                "engine {} is not supported: bolinho runs WASM tasks",
+                quote_in('"', &engine)
+            ),
         ));
     }
     let mut p = m.require("Params", ctx)?.map(ctx)?;
@@ -61,9 +67,7 @@ pub(crate) fn read<'n>(
     let entrypoint = match p.get("Entrypoint") {
         Some(f) => {
             let name = f.string(ctx)?;
-            if name.is_empty() {
-                return Err(f.error(ctx, "must not be empty (leave it out to call `_start`)"));
-            }
+            entrypoint(&name).map_err(|message| f.error(ctx, message))?;
             name
         }
         // Bacalhau has no default; `_start` is what every WASI command exports.
@@ -142,7 +146,7 @@ fn current_modules(
     inputs: &Inputs,
     ctx: &Ctx,
 ) -> Result<Modules, SpecError> {
-    let mut named: Vec<(String, String)> = Vec::new();
+    let mut named = ModulePaths::default();
     let entry_path = module_path(entry, inputs, &mut named, ctx)?;
     let mut modules = Vec::with_capacity(imports.len());
     for import in imports {
@@ -155,7 +159,7 @@ fn current_modules(
         }
         let path = module_path(import, inputs, &mut named, ctx)?;
         // The alias lets the linker resolve an import by the name the job gave the module.
-        let alias = inputs.at(&path).and_then(|input| input.alias.clone());
+        let alias = inputs.alias_at(&path);
         modules.push(ImportModule {
             location: ModuleLocation::Guest(path),
             alias,
@@ -167,7 +171,7 @@ fn current_modules(
 fn module_path(
     field: &Field,
     inputs: &Inputs,
-    named: &mut Vec<(String, String)>,
+    named: &mut ModulePaths,
     ctx: &Ctx,
 ) -> Result<String, SpecError> {
     let written = field.string(ctx)?;
@@ -175,21 +179,35 @@ fn module_path(
         return Err(field.error(ctx, "required"));
     }
     let path = guest_path(&written).map_err(|message| field.error(ctx, message))?;
-    if !inputs.covers(&path) {
-        let message = match inputs.targets().as_slice() {
-            [] => format!("no input source is mounted at `{path}`: the task has no InputSources"),
-            targets => format!(
-                "no input source is mounted at `{path}` (targets: {})",
-                targets.join(", ")
-            ),
-        };
-        return Err(field.error(ctx, message));
-    }
-    if let Some((_, first)) = named.iter().find(|(p, _)| *p == path) {
-        return Err(field.error(ctx, format!("`{path}` is already named by {first}")));
-    }
-    named.push((path.clone(), field.path.clone()));
+    inputs
+        .check_module_path(&path)
+        .map_err(|message| field.error(ctx, message))?;
+    named
+        .claim(&path, &field.path)
+        .map_err(|message| field.error(ctx, message))?;
     Ok(path)
+}
+
+/// The guest paths named as modules, and by what: a module is named once.
+#[derive(Default)]
+pub(crate) struct ModulePaths(HashMap<String, String>);
+
+impl ModulePaths {
+    pub fn claim(&mut self, path: &str, owner: &str) -> Result<(), String> {
+        if let Some(first) = self.0.get(path) {
+            return Err(format!("{} is already named by {first}", quote(path)));
+        }
+        self.0.insert(path.to_string(), owner.to_string());
+        Ok(())
+    }
+}
+
+/// `Entrypoint` (and `--entrypoint`): the exported function to call. Left out, it is `_start`.
+pub(crate) fn entrypoint(name: &str) -> Result<(), &'static str> {
+    if name.is_empty() {
+        return Err("must not be empty (leave it out to call `_start`)");
+    }
+    Ok(())
 }
 
 fn mixed_forms(field: &Field, expected: &str, ctx: &Ctx) -> SpecError {

@@ -2,12 +2,16 @@
 //! and the `BACALHAU_*` variables Bacalhau sets for every execution.
 //!
 //! Host variables (`env:NAME`) are only named here; whether the user allowed them is decided
-//! when the job runs (`--allow-env`), not when it is parsed.
+//! when the job runs (`--allow-env`), not when it is parsed. The rules for names and for the
+//! system variables' values are functions `check` applies to a receipt's plan too.
+
+use std::collections::HashSet;
 
 use sha2::{Digest, Sha256};
 
 use super::SpecError;
 use super::plan::{EnvValue, EnvVar};
+use super::quote::quote;
 use super::reader::{Ctx, Field};
 
 /// Bacalhau reserves this prefix for the variables it sets (`models.EnvVarPrefix`).
@@ -21,6 +25,7 @@ pub(crate) fn user_env(
     ctx: &mut Ctx,
 ) -> Result<Vec<EnvVar>, SpecError> {
     let mut vars = Vec::new();
+    let mut task_names = HashSet::new();
     if let Some(field) = task_env {
         for (name, value) in field.entries(ctx)? {
             check_name(&name, &value, ctx)?;
@@ -32,20 +37,20 @@ pub(crate) fn user_env(
                     "empty value (Bacalhau rejects empty values)",
                 );
             }
-            vars.push(EnvVar {
-                name,
-                value: task_value(text, &value, ctx)?,
-            });
+            let value = task_value(text).map_err(|message| value.error(ctx, message))?;
+            task_names.insert(name.clone());
+            vars.push(EnvVar { name, value });
         }
     }
     if let Some(field) = engine_env {
         for (name, value) in field.entries(ctx)? {
             check_name(&name, &value, ctx)?;
-            if let Some(task_field) = task_env.filter(|_| vars.iter().any(|v| v.name == name)) {
+            if let Some(task_field) = task_env.filter(|_| task_names.contains(&name)) {
                 return Err(value.error(
                     ctx,
                     format!(
-                        "`{name}` is also set in {}: set it in one place",
+                        "{} is also set in {}: set it in one place",
+                        quote(&name),
                         task_field.path
                     ),
                 ));
@@ -61,14 +66,14 @@ pub(crate) fn user_env(
 }
 
 /// A `Task.Env` value: `env:NAME` takes the host's NAME, as in Bacalhau's `EnvVarValue`.
-fn task_value(text: String, field: &Field, ctx: &Ctx) -> Result<EnvValue, SpecError> {
+pub(crate) fn task_value(text: String) -> Result<EnvValue, String> {
     let Some(host) = text.strip_prefix("env:") else {
         return Ok(EnvValue::Literal(text));
     };
     if !is_name(host) {
-        return Err(field.error(
-            ctx,
-            format!("`env:` must be followed by a host variable name, found `{host}`"),
+        return Err(format!(
+            "`env:` must be followed by a host variable name, found {}",
+            quote(host)
         ));
     }
     Ok(EnvValue::FromHost(host.to_string()))
@@ -82,21 +87,27 @@ fn is_name(name: &str) -> bool {
         && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
 }
 
+/// The name of a variable the user sets: any name a POSIX shell accepts, outside the
+/// `BACALHAU_` prefix.
+pub(crate) fn user_name(name: &str) -> Result<(), String> {
+    if !is_name(name) {
+        return Err(format!(
+            "invalid name {}: use letters, digits and `_`, not starting with a digit",
+            quote(name)
+        ));
+    }
+    if name.to_ascii_uppercase().starts_with(RESERVED_PREFIX) {
+        return Err(format!(
+            "the `{RESERVED_PREFIX}` prefix is reserved for the variables bolinho sets"
+        ));
+    }
+    Ok(())
+}
+
 /// Names any POSIX shell accepts pass; Bacalhau's stricter rule (upper case, starting with a
 /// letter) only warns, since a local run has no reason to refuse `path` or `_x`.
 fn check_name(name: &str, field: &Field, ctx: &mut Ctx) -> Result<(), SpecError> {
-    if !is_name(name) {
-        let message = format!(
-            "invalid name `{name}`: use letters, digits and `_`, not starting with a digit"
-        );
-        return Err(field.error(ctx, message));
-    }
-    if name.to_ascii_uppercase().starts_with(RESERVED_PREFIX) {
-        return Err(field.error(
-            ctx,
-            format!("the `{RESERVED_PREFIX}` prefix is reserved for the variables bolinho sets"),
-        ));
-    }
+    user_name(name).map_err(|message| field.error(ctx, message))?;
     let bacalhau_valid = name.starts_with(|c: char| c.is_ascii_uppercase())
         && name
             .chars()
@@ -111,24 +122,82 @@ fn check_name(name: &str, field: &Field, ctx: &mut Ctx) -> Result<(), SpecError>
     Ok(())
 }
 
+/// A variable bolinho sets for every job, and what its value is.
+#[derive(Clone, Copy)]
+enum System {
+    ExecutionId,
+    JobId,
+    JobType,
+    PartitionCount,
+    PartitionIndex,
+}
+
+/// The variables bolinho sets for every job (compat §6), in name order.
+const SYSTEM: [(&str, System); 5] = [
+    ("BACALHAU_EXECUTION_ID", System::ExecutionId),
+    ("BACALHAU_JOB_ID", System::JobId),
+    ("BACALHAU_JOB_TYPE", System::JobType),
+    ("BACALHAU_PARTITION_COUNT", System::PartitionCount),
+    ("BACALHAU_PARTITION_INDEX", System::PartitionIndex),
+];
+
+/// The job type, and the partition we run: one execution, the first partition (compat §6).
+const JOB_TYPE: &str = "batch";
+const PARTITION_INDEX: &str = "0";
+
 /// Adds the system variables and sorts by name. They cannot collide with the user's, whose
 /// `BACALHAU_` names were refused.
 pub(crate) fn with_system(mut vars: Vec<EnvVar>, document: &str, count: u64) -> Vec<EnvVar> {
     let (job_id, execution_id) = ids(document);
-    let system = [
-        ("BACALHAU_EXECUTION_ID", execution_id),
-        ("BACALHAU_JOB_ID", job_id),
-        ("BACALHAU_JOB_TYPE", "batch".to_string()),
-        ("BACALHAU_PARTITION_COUNT", count.to_string()),
-        // We run one execution, the first partition (compat §6).
-        ("BACALHAU_PARTITION_INDEX", "0".to_string()),
-    ];
-    vars.extend(system.map(|(name, value)| EnvVar {
-        name: name.to_string(),
-        value: EnvValue::Literal(value),
+    vars.extend(SYSTEM.map(|(name, which)| {
+        let value = match which {
+            System::ExecutionId => execution_id.clone(),
+            System::JobId => job_id.clone(),
+            System::JobType => JOB_TYPE.to_string(),
+            System::PartitionCount => count.to_string(),
+            System::PartitionIndex => PARTITION_INDEX.to_string(),
+        };
+        EnvVar {
+            name: name.to_string(),
+            value: EnvValue::Literal(value),
+        }
     }));
     vars.sort_by(|a, b| a.name.cmp(&b.name));
     vars
+}
+
+/// Whether `var` is one `with_system` adds: `None` if its name is not a system variable's,
+/// else whether its value has the shape `with_system` gives it (an id of the right kind, a
+/// count of at least 1 written as `count.to_string()` writes it, the constants).
+pub(crate) fn system_var(var: &EnvVar) -> Option<Result<(), String>> {
+    let (_, which) = SYSTEM.iter().find(|(name, _)| *name == var.name)?;
+    let EnvValue::Literal(value) = &var.value else {
+        return Some(Err(
+            "bolinho sets this variable itself, to a value".to_string()
+        ));
+    };
+    let (ok, expected) = match which {
+        System::ExecutionId => (is_id("e", value), "an execution id, `e-` and a UUID"),
+        System::JobId => (is_id("j", value), "a job id, `j-` and a UUID"),
+        System::JobType => (value == JOB_TYPE, "`batch`"),
+        System::PartitionCount => (
+            value
+                .parse::<u64>()
+                .is_ok_and(|count| count >= 1 && count.to_string() == *value),
+            "a count of at least 1",
+        ),
+        System::PartitionIndex => (value == PARTITION_INDEX, "`0`"),
+    };
+    Some(if ok {
+        Ok(())
+    } else {
+        Err(format!("expected {expected}, found {}", quote(value)))
+    })
+}
+
+/// The names of the variables bolinho sets, in order.
+pub(crate) fn system_names() -> impl Iterator<Item = &'static str> {
+    SYSTEM.iter().map(|(name, _)| *name)
 }
 
 /// Ids in Bacalhau's shape (`j-<uuid>`, `e-<uuid>`), derived from the document so that a rerun
@@ -139,6 +208,25 @@ pub(crate) fn ids(document: &str) -> (String, String) {
         uuid("j", &[document.as_bytes()]),
         uuid("e", &[b"execution", document.as_bytes()]),
     )
+}
+
+/// Whether `text` is an id as `uuid` makes them: `<prefix>-`, then a version 8 UUID in lower
+/// case.
+fn is_id(prefix: &str, text: &str) -> bool {
+    let Some(uuid) = text
+        .strip_prefix(prefix)
+        .and_then(|rest| rest.strip_prefix('-'))
+    else {
+        return false;
+    };
+    let groups: Vec<&str> = uuid.split('-').collect();
+    let lengths: Vec<usize> = groups.iter().map(|g| g.len()).collect();
+    lengths == [8, 4, 4, 4, 12]
+        && uuid
+            .bytes()
+            .all(|b| b == b'-' || b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+        && groups[2].starts_with('8')
+        && groups[3].starts_with(['8', '9', 'a', 'b'])
 }
 
 /// The first 16 bytes of a SHA-256 as an RFC 9562 version 8 ("custom") UUID.

@@ -2,16 +2,19 @@
 //!
 //! The guest sees exactly what the flags say: argv is the module's file name and the arguments
 //! after `--`, the environment is exactly the `--env` values in the order given, and the
-//! filesystem is exactly the `--dir` mounts (read-write, as in wasmtime).
+//! filesystem is exactly the `--dir` mounts (read-write, as in wasmtime). Each flag is read by
+//! its own function, which `check` also applies to a receipt's plan of a module run.
 
+use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 
-use crate::net::Domain;
-
+use super::engine::entrypoint as entrypoint_rule;
 use super::plan::{
     CreateAs, EnvValue, EnvVar, ImportModule, Input, Limits, ModuleLocation, Network, Origin, Plan,
     Publisher, Source,
 };
+use super::quote::{key, quote};
+use super::task::check_domain;
 
 /// The flags of a module run, as typed.
 #[derive(Debug)]
@@ -50,59 +53,32 @@ pub fn module_plan(flags: &ModuleFlags<'_>) -> Result<Plan, String> {
         .module
         .file_stem()
         .map_or("module".into(), |s| s.to_string_lossy().into_owned());
-    let mut inputs = Vec::new();
+    let mut inputs: Vec<Input> = Vec::new();
+    let mut targets = HashSet::new();
     for dir in flags.dirs {
-        let (host, guest) = dir.split_once("::").unwrap_or((dir, dir));
-        if host.is_empty() || guest.is_empty() {
-            return Err(format!("--dir {dir}: expected HOST::GUEST or HOST"));
+        let input = dir_input(dir)?;
+        if !targets.insert(input.target.clone()) {
+            return Err(format!(
+                "--dir {}: {} is already mounted",
+                key(dir),
+                input.target
+            ));
         }
-        let target = guest_path(guest).ok_or_else(|| {
-            format!("--dir {dir}: the guest path {guest} leaves `/` through `..`")
-        })?;
-        if inputs.iter().any(|i: &Input| i.target == target) {
-            return Err(format!("--dir {dir}: {target} is already mounted"));
-        }
-        inputs.push(Input {
-            source: Source::Local {
-                path: PathBuf::from(host),
-                read_write: true,
-                create_as: CreateAs::NoCreate,
-            },
-            target,
-            alias: None,
-            field: format!("--dir {dir}"),
-        });
+        inputs.push(input);
     }
-    let mut env = Vec::new();
-    for entry in flags.envs {
-        let var = match entry.split_once('=') {
-            Some((name, value)) => EnvVar {
-                name: name.to_string(),
-                value: EnvValue::Literal(value.to_string()),
-            },
-            None => EnvVar {
-                name: entry.clone(),
-                value: EnvValue::FromHost(entry.clone()),
-            },
-        };
-        if var.name.is_empty() {
-            return Err(format!("--env {entry}: expected KEY=VALUE or KEY"));
-        }
-        env.push(var);
-    }
-    let mut import_modules = Vec::new();
-    for import in flags.imports {
-        let Some((alias, path)) = import
-            .split_once('=')
-            .filter(|(a, p)| !a.is_empty() && !p.is_empty())
-        else {
-            return Err(format!("--import {import}: expected NAME=PATH"));
-        };
-        import_modules.push(ImportModule {
-            location: ModuleLocation::Host(PathBuf::from(path)),
-            alias: Some(alias.to_string()),
-        });
-    }
+    let env = flags
+        .envs
+        .iter()
+        .map(|entry| env_var(entry))
+        .collect::<Result<_, _>>()?;
+    let import_modules = flags
+        .imports
+        .iter()
+        .map(|import| import_module(import))
+        .collect::<Result<_, _>>()?;
+    let entrypoint = flags.entrypoint.unwrap_or("_start");
+    entrypoint_rule(entrypoint)
+        .map_err(|message| format!("--entrypoint {}: {message}", quote(entrypoint)))?;
     let network = network(flags.network, flags.allow_domains)?;
     Ok(Plan {
         name,
@@ -110,7 +86,7 @@ pub fn module_plan(flags: &ModuleFlags<'_>) -> Result<Plan, String> {
         inputs,
         entry_module: ModuleLocation::Host(flags.module.to_path_buf()),
         import_modules,
-        entrypoint: flags.entrypoint.unwrap_or("_start").to_string(),
+        entrypoint: entrypoint.to_string(),
         args: flags.args.to_vec(),
         env,
         outputs: Vec::new(),
@@ -122,9 +98,66 @@ pub fn module_plan(flags: &ModuleFlags<'_>) -> Result<Plan, String> {
     })
 }
 
+/// `--dir HOST::GUEST` (or `--dir HOST`, mounted at the same path): a read-write mount.
+pub(crate) fn dir_input(dir: &str) -> Result<Input, String> {
+    let (host, guest) = dir.split_once("::").unwrap_or((dir, dir));
+    if host.is_empty() || guest.is_empty() {
+        return Err(format!("--dir {}: expected HOST::GUEST or HOST", key(dir)));
+    }
+    let target = guest_path(guest).ok_or_else(|| {
+        format!(
+            "--dir {}: the guest path {} leaves `/` through `..`",
+            key(dir),
+            key(guest)
+        )
+    })?;
+    Ok(Input {
+        source: Source::Local {
+            path: PathBuf::from(host),
+            read_write: true,
+            create_as: CreateAs::NoCreate,
+        },
+        target,
+        alias: None,
+        field: format!("--dir {dir}"),
+    })
+}
+
+/// `--env KEY=VALUE`, or `--env KEY` for the host's KEY.
+pub(crate) fn env_var(entry: &str) -> Result<EnvVar, String> {
+    let var = match entry.split_once('=') {
+        Some((name, value)) => EnvVar {
+            name: name.to_string(),
+            value: EnvValue::Literal(value.to_string()),
+        },
+        None => EnvVar {
+            name: entry.to_string(),
+            value: EnvValue::FromHost(entry.to_string()),
+        },
+    };
+    if var.name.is_empty() {
+        return Err(format!("--env {}: expected KEY=VALUE or KEY", key(entry)));
+    }
+    Ok(var)
+}
+
+/// `--import NAME=PATH`: a host module, linked under NAME.
+pub(crate) fn import_module(import: &str) -> Result<ImportModule, String> {
+    let Some((alias, path)) = import
+        .split_once('=')
+        .filter(|(a, p)| !a.is_empty() && !p.is_empty())
+    else {
+        return Err(format!("--import {}: expected NAME=PATH", key(import)));
+    };
+    Ok(ImportModule {
+        location: ModuleLocation::Host(PathBuf::from(path)),
+        alias: Some(alias.to_string()),
+    })
+}
+
 /// `--network` and `--allow-domain`: no network unless asked; `http` needs the domains, and
 /// the domains need `http`.
-fn network(kind: Option<&str>, domains: &[String]) -> Result<Network, String> {
+pub(crate) fn network(kind: Option<&str>, domains: &[String]) -> Result<Network, String> {
     let kind = kind.unwrap_or("none");
     let network = match kind.to_ascii_lowercase().as_str() {
         "none" => Network::None,
@@ -133,7 +166,10 @@ fn network(kind: Option<&str>, domains: &[String]) -> Result<Network, String> {
             domains: domains.to_vec(),
         },
         _ => {
-            return Err(format!("--network {kind}: expected none, host or http"));
+            return Err(format!(
+                "--network {}: expected none, host or http",
+                key(kind)
+            ));
         }
     };
     match (&network, domains.first()) {
@@ -142,19 +178,20 @@ fn network(kind: Option<&str>, domains: &[String]) -> Result<Network, String> {
         ),
         (Network::Http { .. }, Some(_)) => {
             for domain in domains {
-                Domain::parse(domain).map_err(|e| format!("--allow-domain {domain}: {e}"))?;
+                check_domain(domain).map_err(|e| format!("--allow-domain {}: {e}", key(domain)))?;
             }
             Ok(network)
         }
         (_, Some(domain)) => Err(format!(
-            "--allow-domain {domain}: applies to --network http"
+            "--allow-domain {}: applies to --network http",
+            key(domain)
         )),
         (_, None) => Ok(network),
     }
 }
 
 /// `data`, `/data/`, `./data` -> `/data`; `.` and `/` -> `/`; `None` when `..` leaves `/`.
-fn guest_path(path: &str) -> Option<String> {
+pub(crate) fn guest_path(path: &str) -> Option<String> {
     let mut parts: Vec<&str> = Vec::new();
     for part in path.split('/') {
         match part {
@@ -253,6 +290,15 @@ mod tests {
         assert_eq!(
             bad(&[], &[], &["lib.wasm"]),
             "--import lib.wasm: expected NAME=PATH"
+        );
+        let empty = module_plan(&ModuleFlags {
+            module: Path::new("a.wasm"),
+            entrypoint: Some(""),
+            ..Default::default()
+        });
+        assert_eq!(
+            empty.unwrap_err(),
+            "--entrypoint ``: must not be empty (leave it out to call `_start`)"
         );
     }
 

@@ -14,7 +14,8 @@ use super::SpecError;
 use super::engine;
 use super::env::{user_env, with_system};
 use super::plan::{Network, Origin, Plan, Publisher};
-use super::reader::{Ctx, Field, kind};
+use super::quote::quote;
+use super::reader::{Ctx, Field, join, kind};
 use super::source::Inputs;
 use super::task::{self, Task, string_map};
 use super::tree::{Entry, Node, Value};
@@ -131,13 +132,13 @@ fn job(
             .any(|k| k.eq_ignore_ascii_case(&entry.key))
         {
             let message = format!(
-                "`{}` is set by the Bacalhau server and is not allowed in a job file",
-                entry.key
+                "{} is set by the Bacalhau server and is not allowed in a job file",
+                quote(&entry.key)
             );
             return Err(ctx.error(entry.line, "", message));
         }
         if !JOB_KEYS.iter().any(|k| k.eq_ignore_ascii_case(&entry.key)) {
-            return Err(ctx.error(entry.line, &entry.key, "unknown key"));
+            return Err(ctx.error(entry.line, &join("", &entry.key), "unknown key"));
         }
     }
     let mut m = field.map(ctx)?;
@@ -153,12 +154,16 @@ fn job(
         match written.to_ascii_lowercase().as_str() {
             "" | "batch" => {}
             "ops" | "service" | "daemon" => {
+                let written = quote(&written);
                 return Err(f.error(
                     ctx,
-                    format!("job type `{written}` is not supported: bolinho runs batch jobs"),
+                    format!("job type {written} is not supported: bolinho runs batch jobs"),
                 ));
             }
-            _ => return Err(f.error(ctx, format!("unknown job type `{written}`: expected batch"))),
+            _ => {
+                let written = quote(&written);
+                return Err(f.error(ctx, format!("unknown job type {written}: expected batch")));
+            }
         }
     }
     if let Some(f) = m.get("Priority") {

@@ -8,6 +8,8 @@
 
 use std::time::Duration;
 
+use super::quote::quote;
+
 /// The suffixes go-humanize accepts, lower-case, with their multipliers.
 const SUFFIXES: [(&str, u64); 26] = [
     ("", 1),
@@ -44,60 +46,104 @@ pub const PAGE: u64 = 65536;
 pub const MAX_PAGES: u64 = 65536;
 
 /// Parses a size such as `512Mb`, `1.5GB` or `512MiB` into bytes; the error says what is wrong
-/// with the text (the caller names the field or flag).
+/// with the text (the caller names the field or flag). A size that is not 0 but less than a
+/// byte (`0.5`) is an error: go-humanize would truncate it to 0, which a limit reads as none.
 pub fn parse_size(text: &str) -> Result<u64, String> {
+    let shown = quote(text);
     let digits = text
         .find(|c: char| !(c.is_ascii_digit() || c == '.'))
         .unwrap_or(text.len());
     let (number, suffix) = text.split_at(digits);
     let invalid = || {
         format!(
-            "invalid size `{text}`: expected a number and an optional unit, such as 512MB, 1.5GiB or 4096"
+            "invalid size {shown}: expected a number and an optional unit, such as 512MB, 1.5GiB or 4096"
         )
     };
     let number: f64 = number.parse().map_err(|_| invalid())?;
     let suffix = suffix.trim().to_ascii_lowercase();
     let Some((_, multiplier)) = SUFFIXES.iter().find(|(s, _)| *s == suffix) else {
         return Err(format!(
-            "invalid size `{text}`: unknown unit `{}`; expected B, kB, MB, GB, TB, PB, EB, KiB, MiB, GiB, TiB, PiB or EiB (case does not matter)",
-            suffix
+            "invalid size {shown}: unknown unit {}; expected B, kB, MB, GB, TB, PB, EB, KiB, MiB, GiB, TiB, PiB or EiB (case does not matter)",
+            quote(&suffix)
         ));
     };
     let bytes = number * *multiplier as f64;
     if bytes >= u64::MAX as f64 {
-        return Err(format!("invalid size `{text}`: too large"));
+        return Err(format!("invalid size {shown}: too large"));
     }
     // Truncated, as go-humanize's uint64 conversion does.
-    Ok(bytes as u64)
+    let truncated = bytes as u64;
+    if truncated == 0 && number > 0.0 {
+        return Err(format!(
+            "invalid size {shown}: less than one byte, so it would round down to 0 \
+             (write 0 if that is what you mean)"
+        ));
+    }
+    Ok(truncated)
 }
 
-/// A memory size: `None` for no limit (`0`, as Bacalhau treats an unset quantity), else the
-/// bytes; more than 4 GiB is an error, as in Bacalhau.
-pub fn parse_memory(text: &str) -> Result<Option<u64>, String> {
-    let bytes = parse_size(text)?;
+/// A memory limit in bytes: `None` for no limit (`0`, as Bacalhau treats an unset quantity),
+/// else the bytes; more than 4 GiB is an error, as in Bacalhau. The error is the reason alone.
+pub fn memory_limit(bytes: u64) -> Result<Option<u64>, String> {
     if bytes == 0 {
         return Ok(None);
     }
     if bytes.div_ceil(PAGE) > MAX_PAGES {
         return Err(format!(
-            "`{text}` is {bytes} bytes, more than a 32-bit memory can hold (4 GiB, {MAX_PAGES} pages)"
+            "{bytes} bytes, more than a 32-bit memory can hold (4 GiB, {MAX_PAGES} pages)"
         ));
     }
     Ok(Some(bytes))
 }
 
-/// A fuel amount: a plain non-negative integer (`0` runs nothing).
-pub fn parse_fuel(text: &str) -> Result<u64, String> {
-    text.trim()
-        .parse()
-        .map_err(|_| format!("invalid fuel `{text}`: expected a non-negative integer"))
+/// A memory size, read by `parse_size` and bounded by `memory_limit`.
+pub fn parse_memory(text: &str) -> Result<Option<u64>, String> {
+    memory_limit(parse_size(text)?).map_err(|why| format!("{} is {why}", quote(text)))
 }
 
-/// A timeout in seconds, decimals allowed (`30`, `0.5`); `0` is no timeout, as a job's 0.
+/// `pages` pages and their size in bytes, for messages: `2 pages (131072 bytes)`. Checked, so a
+/// count too large for the bytes to fit 64 bits never shows a wrapped size.
+pub fn describe_pages(pages: u64) -> String {
+    let s = if pages == 1 { "" } else { "s" };
+    match pages.checked_mul(PAGE) {
+        Some(bytes) => format!("{pages} page{s} ({bytes} bytes)"),
+        None => format!("{pages} page{s} (more than {} bytes)", u64::MAX),
+    }
+}
+
+/// A fuel amount: a plain non-negative integer (`0` runs nothing).
+pub fn parse_fuel(text: &str) -> Result<u64, String> {
+    text.trim().parse().map_err(|_| {
+        format!(
+            "invalid fuel {}: expected a non-negative integer",
+            quote(text)
+        )
+    })
+}
+
+/// The longest timeout: what a Go `time.Duration` holds (2^63 - 1 ns, about 292 years), the
+/// type Bacalhau reads timeouts into. Its whole seconds are exact in a receipt's f64.
+pub const MAX_TIMEOUT: Duration = Duration::from_nanos(i64::MAX as u64);
+
+/// A timeout: `None` for none (a zero duration, as a job's 0), else the duration, at most
+/// `MAX_TIMEOUT`. The error is the reason alone.
+pub fn timeout_limit(duration: Duration) -> Result<Option<Duration>, String> {
+    if duration > MAX_TIMEOUT {
+        return Err(format!(
+            "more than {} seconds (about 292 years), the longest timeout",
+            MAX_TIMEOUT.as_secs()
+        ));
+    }
+    Ok(Some(duration).filter(|d| !d.is_zero()))
+}
+
+/// A timeout in seconds, decimals allowed (`30`, `0.5`); `0` is no timeout, as a job's 0. A
+/// timeout that is not 0 but less than a nanosecond is an error: it would round down to none.
 pub fn parse_timeout(text: &str) -> Result<Option<Duration>, String> {
+    let shown = quote(text);
     let invalid = || {
         format!(
-            "invalid timeout `{text}`: expected a non-negative number of seconds, such as 30 or 0.5"
+            "invalid timeout {shown}: expected a non-negative number of seconds, such as 30 or 0.5"
         )
     };
     // Rust's f64 parser also takes `inf`, `NaN` and `1e3`: only plain decimals are seconds.
@@ -105,9 +151,15 @@ pub fn parse_timeout(text: &str) -> Result<Option<Duration>, String> {
         return Err(invalid());
     }
     let seconds: f64 = text.parse().map_err(|_| invalid())?;
-    let timeout = Duration::try_from_secs_f64(seconds)
-        .map_err(|_| format!("invalid timeout `{text}`: too large"))?;
-    Ok(Some(timeout).filter(|t| !t.is_zero()))
+    // Past what a `Duration` holds is past `MAX_TIMEOUT` too.
+    let timeout = Duration::try_from_secs_f64(seconds).unwrap_or(Duration::MAX);
+    if timeout.is_zero() && seconds > 0.0 {
+        return Err(format!(
+            "invalid timeout {shown}: less than a nanosecond, so it would round down to 0, \
+             which is no timeout (write 0 if that is what you mean)"
+        ));
+    }
+    timeout_limit(timeout).map_err(|why| format!("invalid timeout {shown}: {why}"))
 }
 
 #[cfg(test)]
@@ -132,7 +184,7 @@ mod tests {
             ("2TB", 2_000_000_000_000),
             ("1TiB", 1 << 40),
             ("4096", 4096),
-            ("0.5", 0),
+            ("0.0MB", 0),
         ];
         for (text, bytes) in table {
             assert_eq!(parse_size(text), Ok(bytes), "{text}");
@@ -160,6 +212,37 @@ mod tests {
         assert_eq!(
             parse_size("100EB").unwrap_err(),
             "invalid size `100EB`: too large"
+        );
+    }
+
+    #[test]
+    fn a_size_that_is_not_zero_never_rounds_down_to_zero() {
+        assert_eq!(parse_size("0"), Ok(0));
+        assert_eq!(parse_size("0kB"), Ok(0));
+        assert_eq!(parse_size("1.5"), Ok(1), "truncated, as go-humanize does");
+        for text in ["0.5", "0.999B", "0.0001kB"] {
+            assert_eq!(
+                parse_size(text).unwrap_err(),
+                format!(
+                    "invalid size `{text}`: less than one byte, so it would round down to 0 \
+                     (write 0 if that is what you mean)"
+                )
+            );
+        }
+        assert_eq!(
+            parse_memory("0.5").unwrap_err(),
+            "invalid size `0.5`: less than one byte, so it would round down to 0 (write 0 if that is what you mean)"
+        );
+        assert_eq!(parse_memory("0"), Ok(None), "an explicit 0 is no limit");
+    }
+
+    #[test]
+    fn pages_are_described_without_overflow() {
+        assert_eq!(describe_pages(1), "1 page (65536 bytes)");
+        assert_eq!(describe_pages(MAX_PAGES), "65536 pages (4294967296 bytes)");
+        assert_eq!(
+            describe_pages(1 << 48),
+            "281474976710656 pages (more than 18446744073709551615 bytes)"
         );
     }
 
@@ -193,6 +276,15 @@ mod tests {
         assert_eq!(parse_timeout("0.5"), Ok(Some(Duration::from_millis(500))));
         assert_eq!(parse_timeout("0"), Ok(None));
         assert_eq!(parse_timeout("0.0"), Ok(None));
+        assert_eq!(
+            parse_timeout("0.000000001"),
+            Ok(Some(Duration::from_nanos(1)))
+        );
+        assert_eq!(
+            parse_timeout("0.0000000001").unwrap_err(),
+            "invalid timeout `0.0000000001`: less than a nanosecond, so it would round down to 0, \
+             which is no timeout (write 0 if that is what you mean)"
+        );
         for bad in ["-1", "soon", "", "1e3", "inf", "NaN", "1.2.3", " 2", "2s"] {
             assert_eq!(
                 parse_timeout(bad).unwrap_err(),
@@ -202,10 +294,17 @@ mod tests {
                 "{bad}"
             );
         }
-        let huge = "9".repeat(30);
         assert_eq!(
-            parse_timeout(&huge).unwrap_err(),
-            format!("invalid timeout `{huge}`: too large")
+            parse_timeout("9223372036"),
+            Ok(Some(Duration::from_secs(9_223_372_036)))
         );
+        for huge in ["9223372037".to_string(), "9".repeat(30)] {
+            assert_eq!(
+                parse_timeout(&huge).unwrap_err(),
+                format!(
+                    "invalid timeout `{huge}`: more than 9223372036 seconds (about 292 years), the longest timeout"
+                )
+            );
+        }
     }
 }

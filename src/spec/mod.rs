@@ -10,16 +10,24 @@
 use std::fmt;
 use std::path::{Path, PathBuf};
 
+mod bounds;
+mod check;
 mod engine;
 mod env;
 pub mod flags;
 mod job;
 pub mod limits;
 pub mod plan;
+mod quote;
 mod reader;
 mod source;
 mod task;
 mod tree;
+
+pub use bounds::{MAX_DEPTH, MAX_DOCUMENT_BYTES, MAX_VALUES};
+pub use check::check_plan;
+pub use quote::quote;
+pub use task::{NAME_MAX, RESERVED_RESULT_NAMES};
 
 pub use plan::{
     CreateAs, EnvValue, EnvVar, ImportModule, Input, Limits, ModuleLocation, Network, Origin,
@@ -35,7 +43,8 @@ pub struct ParseOptions {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Parsed {
     pub plan: Plan,
-    /// One line each, in the form `<file>:<line>: <field>: <message>`.
+    /// One line each, in the form `<file>:<line>: <field>: <message>`; past 20, one last line
+    /// (`<file>: N more warnings not shown`) counts the rest.
     pub warnings: Vec<String>,
 }
 

@@ -4,17 +4,30 @@
 //! case-insensitively. Unlike Go it remembers which keys were read, so that `finish` can report
 //! every other key: a warning (Bacalhau ignores unknown nested keys silently, but a typo must
 //! not be) or, in strict mode, an error. This module knows no job keys; the callers do.
+//!
+//! Everything here is linear in the size of the document: keys are found through a hash map
+//! of their lower-cased spelling, never by scanning the map, so a hostile document of a
+//! hundred thousand keys costs no more than its size.
 
+use std::collections::HashMap;
+use std::collections::hash_map::Entry as Slot;
 use std::path::Path;
 
 use super::SpecError;
+use super::quote::{self, quote};
 use super::tree::{Entry, Node, Value};
+
+/// The most warnings kept; the rest are counted in one last line, so a hostile document of
+/// unknown keys cannot flood stderr.
+pub(crate) const MAX_WARNINGS: usize = 20;
 
 /// Where errors and warnings go, and what they are reported against.
 pub(crate) struct Ctx<'a> {
     file: &'a Path,
     strict: bool,
     warnings: Vec<String>,
+    /// Warnings past `MAX_WARNINGS`, counted, not kept.
+    hidden: usize,
 }
 
 impl<'a> Ctx<'a> {
@@ -23,6 +36,7 @@ impl<'a> Ctx<'a> {
             file,
             strict,
             warnings: Vec::new(),
+            hidden: 0,
         }
     }
 
@@ -45,6 +59,10 @@ impl<'a> Ctx<'a> {
     }
 
     pub fn warn(&mut self, line: Option<u32>, field: &str, message: impl Into<String>) {
+        if self.warnings.len() == MAX_WARNINGS {
+            self.hidden += 1;
+            return;
+        }
         let warning = self.error(line, field, message).to_string();
         self.warnings.push(warning);
     }
@@ -58,18 +76,42 @@ impl<'a> Ctx<'a> {
         Ok(())
     }
 
+    /// The warnings, and a last line counting those past `MAX_WARNINGS`.
     pub fn into_warnings(self) -> Vec<String> {
-        self.warnings
+        let mut warnings = self.warnings;
+        if self.hidden > 0 {
+            let s = if self.hidden == 1 { "" } else { "s" };
+            warnings.push(format!(
+                "{}: {} more warning{s} not shown",
+                self.file.display(),
+                self.hidden
+            ));
+        }
+        warnings
     }
 }
 
-/// `Tasks[0]` + `Engine` -> `Tasks[0].Engine`; the root's path is empty.
+/// `Tasks[0]` + `Engine` -> `Tasks[0].Engine`; the root's path is empty. A key written by the
+/// user is shown bounded (`quote::key`).
 pub(crate) fn join(parent: &str, key: &str) -> String {
+    let key = quote::key(key);
     if parent.is_empty() {
-        key.to_string()
+        key
     } else {
         format!("{parent}.{key}")
     }
+}
+
+/// Whether `text` is a field path as `Field` makes them from our own keys (`Tasks[0].Engine`):
+/// names, `.` and indexes, none of the user's text.
+pub(crate) fn is_field_path(text: &str) -> bool {
+    /// Far longer than any path of our own keys (`Tasks[0].Engine.Params.ImportModules[9]`).
+    const MAX: usize = 200;
+    !text.is_empty()
+        && text.len() <= MAX
+        && text
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"._[]".contains(&b))
 }
 
 /// How a value is named in "expected X, found Y".
@@ -141,7 +183,11 @@ impl<'n> Field<'n> {
     pub fn u64(&self, ctx: &Ctx) -> Result<u64, SpecError> {
         match &self.node.value {
             Value::Number(s) => s.parse().map_err(|_| {
-                self.error(ctx, format!("expected a non-negative integer, found {s}"))
+                let found = quote(s);
+                self.error(
+                    ctx,
+                    format!("expected a non-negative integer, found {found}"),
+                )
             }),
             _ => Err(self.expected(ctx, "a non-negative integer")),
         }
@@ -151,7 +197,7 @@ impl<'n> Field<'n> {
         match &self.node.value {
             Value::Number(s) => s
                 .parse()
-                .map_err(|_| self.error(ctx, format!("expected an integer, found {s}"))),
+                .map_err(|_| self.error(ctx, format!("expected an integer, found {}", quote(s)))),
             _ => Err(self.expected(ctx, "an integer")),
         }
     }
@@ -183,15 +229,18 @@ impl<'n> Field<'n> {
             return Err(self.expected(ctx, "a map"));
         };
         let mut out: Vec<(String, Field<'n>)> = Vec::with_capacity(entries.len());
+        let mut seen: HashMap<&str, usize> = HashMap::with_capacity(entries.len());
         for entry in entries {
             let path = join(&self.path, &entry.key);
-            if let Some((_, first)) = out.iter().find(|(key, _)| *key == entry.key) {
+            if let Some(&first) = seen.get(entry.key.as_str()) {
+                let first = &entries[first];
                 return Err(ctx.error(
                     entry.line,
                     &path,
-                    duplicate_message(&entry.key, first.line),
+                    duplicate_message(&first.key, first.line),
                 ));
             }
+            seen.insert(&entry.key, out.len());
             out.push((
                 entry.key.clone(),
                 Field {
@@ -206,9 +255,10 @@ impl<'n> Field<'n> {
 }
 
 fn duplicate_message(first_key: &str, first_line: Option<u32>) -> String {
+    let first_key = quote(first_key);
     match first_line {
-        Some(line) => format!("duplicate key: `{first_key}` is already set on line {line}"),
-        None => format!("duplicate key: `{first_key}` is already set"),
+        Some(line) => format!("duplicate key: {first_key} is already set on line {line}"),
+        None => format!("duplicate key: {first_key} is already set"),
     }
 }
 
@@ -217,6 +267,8 @@ pub(crate) struct MapReader<'n> {
     path: String,
     line: Option<u32>,
     entries: &'n [Entry],
+    /// Each key, lower-cased, and its entry.
+    index: HashMap<String, usize>,
     used: Vec<bool>,
 }
 
@@ -225,24 +277,29 @@ impl<'n> MapReader<'n> {
         let Value::Map(entries) = &field.node.value else {
             return Err(field.expected(ctx, "a map"));
         };
-        // Go would let the last of `Name` and `name` win without a word; we refuse both.
+        let mut index = HashMap::with_capacity(entries.len());
         for (i, entry) in entries.iter().enumerate() {
-            if let Some(first) = entries[..i]
-                .iter()
-                .find(|e| e.key.eq_ignore_ascii_case(&entry.key))
-            {
-                let path = join(&field.path, &entry.key);
-                return Err(ctx.error(
-                    entry.line,
-                    &path,
-                    duplicate_message(&first.key, first.line),
-                ));
+            match index.entry(entry.key.to_ascii_lowercase()) {
+                Slot::Vacant(slot) => {
+                    slot.insert(i);
+                }
+                // Go would let the last of `Name` and `name` win without a word; we refuse both.
+                Slot::Occupied(first) => {
+                    let first = &entries[*first.get()];
+                    let path = join(&field.path, &entry.key);
+                    return Err(ctx.error(
+                        entry.line,
+                        &path,
+                        duplicate_message(&first.key, first.line),
+                    ));
+                }
             }
         }
         Ok(MapReader {
             path: field.path.clone(),
             line: field.line,
             entries,
+            index,
             used: vec![false; entries.len()],
         })
     }
@@ -252,9 +309,7 @@ impl<'n> MapReader<'n> {
     }
 
     fn position(&self, key: &str) -> Option<usize> {
-        self.entries
-            .iter()
-            .position(|e| e.key.eq_ignore_ascii_case(key))
+        self.index.get(&key.to_ascii_lowercase()).copied()
     }
 
     /// The value of `key` (matched case-insensitively), named by our spelling of the key.
@@ -378,8 +433,8 @@ mod tests {
             errors,
             [
                 "job.yaml:1: s: expected a string, found a list",
-                "job.yaml:2: n: expected a non-negative integer, found -1",
-                "job.yaml:3: f: expected an integer, found 1.5",
+                "job.yaml:2: n: expected a non-negative integer, found `-1`",
+                "job.yaml:3: f: expected an integer, found `1.5`",
                 "job.yaml:4: b: expected true or false, found a string",
                 "job.yaml:5: m: expected a map, found a string",
                 "job.yaml:6: l: expected a list, found a map",

@@ -1,13 +1,17 @@
 //! InputSources (`{Source: {Type, Params}, Alias, Target}`) and guest paths (compat §3).
 //!
-//! Owns the one rule for guest paths (`guest_path`) and the registry that keeps Targets,
-//! ResultPaths and Aliases unique. Local paths are resolved against the job file's directory
-//! but never looked at: existence is checked by `fetch`, when the job runs.
+//! Owns the one rule for guest paths (`guest_path`), the registry that keeps Targets,
+//! ResultPaths and Aliases unique and says which guest paths the inputs cover, and the rules
+//! for each source's parameters. `check` applies the same functions to a plan read back from a
+//! receipt. Local paths are resolved against the job file's directory but never looked at:
+//! existence is checked by `fetch`, when the job runs.
 
+use std::collections::HashMap;
 use std::path::{Component, Path, PathBuf};
 
 use super::SpecError;
 use super::plan::{CreateAs, Input, S3Source, Source};
+use super::quote::quote;
 use super::reader::{Ctx, Field, MapReader, join};
 
 /// The source types of Bacalhau's storage providers that a job may name, in the order an error
@@ -21,11 +25,14 @@ const SOURCE_TYPES: [&str; 6] = [
     "ipfs",
 ];
 
+/// The most targets an error message lists.
+const LISTED_TARGETS: usize = 10;
+
 /// `inputs` -> `/inputs`, `/a/./b/` -> `/a/b`. A Target is where a mount appears in the guest's
 /// single preopened `/`, so it must name a directory below `/` and cannot climb out with `..`
 /// (rejected rather than resolved: a Target written with `..` is a mistake, not a shortcut).
 pub(crate) fn guest_path(raw: &str) -> Result<String, String> {
-    let invalid = |why: &str| Err(format!("invalid path `{raw}`: {why}"));
+    let invalid = |why: &str| Err(format!("invalid path {}: {why}", quote(raw)));
     if raw.contains('\0') {
         return invalid("it contains a NUL byte");
     }
@@ -43,68 +50,160 @@ pub(crate) fn guest_path(raw: &str) -> Result<String, String> {
     Ok(format!("/{}", parts.join("/")))
 }
 
+/// Which key of an input an `Inputs::add` refusal is about.
+pub(crate) enum Clash {
+    Target(String),
+    Alias(String),
+}
+
 /// Every input so far, and every guest path and alias claimed, with the field that claimed it.
+/// Each lookup is a hash lookup (or one per path component), so a job of many inputs and
+/// modules is read in linear time.
 #[derive(Default)]
 pub(crate) struct Inputs {
     pub list: Vec<Input>,
-    paths: Vec<(String, String)>,
-    aliases: Vec<(String, String)>,
+    /// Every guest path claimed (Targets and ResultPaths), and its owner.
+    paths: HashMap<String, String>,
+    aliases: HashMap<String, String>,
+    /// Each Target, and its input in `list`.
+    targets: HashMap<String, usize>,
+    /// The Targets as a tree of path components, for `covers`.
+    mounts: Mounts,
 }
 
 impl Inputs {
-    /// Adds an input, refusing a Target or an Alias already taken; `lines` locate them.
+    /// Adds an input read from a job, refusing a Target or an Alias already taken; `lines`
+    /// locate them.
     pub fn add(&mut self, input: Input, lines: SourceLines, ctx: &Ctx) -> Result<(), SpecError> {
-        let target_field = join(&input.field, "Target");
-        self.claim_path(
-            &input.target,
-            &target_field,
-            &input.field,
-            lines.target,
-            ctx,
-        )?;
+        let field = input.field.clone();
+        self.insert(input, &field).map_err(|clash| match clash {
+            Clash::Target(message) => ctx.error(lines.target, &join(&field, "Target"), message),
+            Clash::Alias(message) => ctx.error(lines.alias, &join(&field, "Alias"), message),
+        })
+    }
+
+    /// Adds an input, refusing a Target or an Alias already taken; `owner` names it in the
+    /// message (the parser's field path, or the plan's).
+    pub fn insert(&mut self, input: Input, owner: &str) -> Result<(), Clash> {
+        self.claim_path(&input.target, owner)
+            .map_err(Clash::Target)?;
         if let Some(alias) = &input.alias {
-            if let Some((_, owner)) = self.aliases.iter().find(|(a, _)| a == alias) {
-                let message = format!("alias `{alias}` is already used by {owner}");
-                return Err(ctx.error(lines.alias, &join(&input.field, "Alias"), message));
+            if let Some(first) = self.aliases.get(alias) {
+                return Err(Clash::Alias(format!(
+                    "alias {} is already used by {first}",
+                    quote(alias)
+                )));
             }
-            self.aliases.push((alias.clone(), input.field.clone()));
+            self.aliases.insert(alias.clone(), owner.to_string());
         }
+        self.targets.insert(input.target.clone(), self.list.len());
+        self.mounts.insert(&input.target);
         self.list.push(input);
         Ok(())
     }
 
     /// Claims a guest path for `owner` (an input or a ResultPaths entry): no two mounts may
     /// share one, since the second would hide the first.
-    pub fn claim_path(
-        &mut self,
-        path: &str,
-        field: &str,
-        owner: &str,
-        line: Option<u32>,
-        ctx: &Ctx,
-    ) -> Result<(), SpecError> {
-        if let Some((_, first)) = self.paths.iter().find(|(p, _)| p == path) {
-            return Err(ctx.error(line, field, format!("`{path}` is already used by {first}")));
+    pub fn claim_path(&mut self, path: &str, owner: &str) -> Result<(), String> {
+        if let Some(first) = self.paths.get(path) {
+            return Err(format!("{} is already used by {first}", quote(path)));
         }
-        self.paths.push((path.to_string(), owner.to_string()));
+        self.paths.insert(path.to_string(), owner.to_string());
         Ok(())
     }
 
     /// The input mounted exactly at `path`.
     pub fn at(&self, path: &str) -> Option<&Input> {
-        self.list.iter().find(|i| i.target == path)
+        self.targets.get(path).map(|&i| &self.list[i])
     }
 
-    /// Whether `path` is an input's target or lies below one.
-    pub fn covers(&self, path: &str) -> bool {
-        self.list.iter().any(|i| {
-            path.strip_prefix(i.target.as_str())
-                .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
+    /// The alias a module at `path` is linked under: that of the input mounted exactly there.
+    pub fn alias_at(&self, path: &str) -> Option<String> {
+        self.at(path).and_then(|input| input.alias.clone())
+    }
+
+    /// A module's guest path must be an input's Target or lie below one (Bacalhau loads it
+    /// from the guest's filesystem); the error lists the Targets there are.
+    pub fn check_module_path(&self, path: &str) -> Result<(), String> {
+        if self.mounts.covers(path) {
+            return Ok(());
+        }
+        let path = quote(path);
+        let targets: Vec<&str> = self.list.iter().map(|i| i.target.as_str()).collect();
+        Err(match targets.as_slice() {
+            [] => format!("no input source is mounted at {path}: the task has no InputSources"),
+            targets => {
+                let listed: Vec<String> = targets
+                    .iter()
+                    .take(LISTED_TARGETS)
+                    .map(|t| super::quote::key(t))
+                    .collect();
+                let more = match targets.len().saturating_sub(LISTED_TARGETS) {
+                    0 => String::new(),
+                    n => format!(" and {n} more"),
+                };
+                format!(
+                    "no input source is mounted at {path} (targets: {}{more})",
+                    listed.join(", ")
+                )
+            }
         })
     }
 
+    #[cfg(test)]
     pub fn targets(&self) -> Vec<&str> {
         self.list.iter().map(|i| i.target.as_str()).collect()
+    }
+}
+
+/// Guest paths as a tree of components: whether a path is a Target or lies below one takes a
+/// step per component of the path, however many Targets there are.
+#[derive(Default)]
+struct Mounts {
+    /// Node 0 is `/`; each node's children by component.
+    children: Vec<HashMap<String, usize>>,
+    /// Whether each node is a Target.
+    target: Vec<bool>,
+}
+
+impl Mounts {
+    /// `path` is absolute and normalised (`guest_path`).
+    fn insert(&mut self, path: &str) {
+        if self.children.is_empty() {
+            self.children.push(HashMap::new());
+            self.target.push(false);
+        }
+        let mut node = 0;
+        for part in path.split('/').skip(1) {
+            node = match self.children[node].get(part) {
+                Some(&child) => child,
+                None => {
+                    let child = self.children.len();
+                    self.children.push(HashMap::new());
+                    self.target.push(false);
+                    self.children[node].insert(part.to_string(), child);
+                    child
+                }
+            };
+        }
+        self.target[node] = true;
+    }
+
+    fn covers(&self, path: &str) -> bool {
+        if self.children.is_empty() {
+            return false;
+        }
+        let mut node = 0;
+        for part in path.split('/').skip(1) {
+            match self.children[node].get(part) {
+                Some(&child) => node = child,
+                None => return false,
+            }
+            if self.target[node] {
+                return true;
+            }
+        }
+        false
     }
 }
 
@@ -164,7 +263,10 @@ fn read_source(field: &Field, ctx: &mut Ctx) -> Result<Source, SpecError> {
         let known = SOURCE_TYPES.join(", ");
         return Err(type_field.error(
             ctx,
-            format!("unknown source type `{written}`: expected one of {known}"),
+            format!(
+                "unknown source type {}: expected one of {known}",
+                quote(&written)
+            ),
         ));
     };
     let params = m.get("Params");
@@ -178,30 +280,23 @@ fn read_source(field: &Field, ctx: &mut Ctx) -> Result<Source, SpecError> {
         "inline" => {
             let url = require_param(p.as_mut(), "URL", &params_path, m.line(), ctx)?;
             let text = url.string(ctx)?;
-            if !text
-                .get(..5)
-                .is_some_and(|scheme| scheme.eq_ignore_ascii_case("data:"))
-            {
-                return Err(url.error(ctx, "expected an RFC 2397 `data:` URL"));
-            }
+            inline_url(&text).map_err(|message| url.error(ctx, message))?;
             Source::Inline { url: text }
         }
         "urlDownload" => {
             let url = require_param(p.as_mut(), "URL", &params_path, m.line(), ctx)?;
             let text = url.string(ctx)?;
-            let scheme = text.split_once("://").map(|(s, _)| s.to_ascii_lowercase());
-            if !matches!(scheme.as_deref(), Some("http" | "https")) {
-                return Err(url.error(ctx, "expected an http:// or https:// URL"));
-            }
+            download_url(&text).map_err(|message| url.error(ctx, message))?;
             Source::Url { url: text }
         }
         "s3" => {
-            let bucket = require_param(p.as_mut(), "Bucket", &params_path, m.line(), ctx)?;
-            let bucket = bucket.string(ctx)?;
+            let bucket_field = require_param(p.as_mut(), "Bucket", &params_path, m.line(), ctx)?;
+            let bucket = required(bucket_field.string(ctx)?)
+                .map_err(|message| bucket_field.error(ctx, message))?;
             let p = p.as_mut().expect("Bucket was found in Params");
             let mut optional = |key: &str| -> Result<Option<String>, SpecError> {
                 match p.get(key) {
-                    Some(f) => Ok(Some(f.string(ctx)?).filter(|v| !v.is_empty())),
+                    Some(f) => Ok(optional(f.string(ctx)?)),
                     None => Ok(None),
                 }
             };
@@ -218,7 +313,7 @@ fn read_source(field: &Field, ctx: &mut Ctx) -> Result<Source, SpecError> {
         _ => {
             let cid = require_param(p.as_mut(), "CID", &params_path, m.line(), ctx)?;
             Source::Ipfs {
-                cid: cid.string(ctx)?,
+                cid: required(cid.string(ctx)?).map_err(|message| cid.error(ctx, message))?,
             }
         }
     };
@@ -227,6 +322,37 @@ fn read_source(field: &Field, ctx: &mut Ctx) -> Result<Source, SpecError> {
     }
     m.finish(ctx)?;
     Ok(source)
+}
+
+/// An `inline` source's URL: an RFC 2397 `data:` URL (decoded by `fetch`).
+pub(crate) fn inline_url(url: &str) -> Result<(), &'static str> {
+    match url.get(..5) {
+        Some(scheme) if scheme.eq_ignore_ascii_case("data:") => Ok(()),
+        _ => Err("expected an RFC 2397 `data:` URL"),
+    }
+}
+
+/// A `urlDownload` source's URL: http or https.
+pub(crate) fn download_url(url: &str) -> Result<(), &'static str> {
+    let scheme = url.split_once("://").map(|(s, _)| s.to_ascii_lowercase());
+    match scheme.as_deref() {
+        Some("http" | "https") => Ok(()),
+        _ => Err("expected an http:// or https:// URL"),
+    }
+}
+
+/// A parameter that must be there: an empty string is as good as none.
+pub(crate) fn required(text: String) -> Result<String, &'static str> {
+    if text.is_empty() {
+        Err("required")
+    } else {
+        Ok(text)
+    }
+}
+
+/// An optional parameter: an empty string is absent, as in Go.
+pub(crate) fn optional(text: String) -> Option<String> {
+    Some(text).filter(|t| !t.is_empty())
 }
 
 fn require_param<'n>(
@@ -261,10 +387,8 @@ fn read_local(
             return Err(ctx.error(p.line(), &format!("{params_path}.SourcePath"), "required"));
         }
     };
-    let written = path_field.string(ctx)?;
-    if written.is_empty() {
-        return Err(path_field.error(ctx, "required"));
-    }
+    let written =
+        required(path_field.string(ctx)?).map_err(|message| path_field.error(ctx, message))?;
     let read_write = match p.get("ReadWrite") {
         // Bacalhau's decoder also takes the strings "true" and "false" here.
         Some(f) => match f.string(ctx).as_deref() {
@@ -291,7 +415,8 @@ fn read_local(
 }
 
 /// A relative path is relative to the job file, so a job directory can be moved as a whole.
-fn resolve(base: &Path, written: &str) -> PathBuf {
+/// `.` components are dropped (`resolve` of its own result gives it back).
+pub(crate) fn resolve(base: &Path, written: &str) -> PathBuf {
     let path = Path::new(written);
     let joined = if path.is_absolute() {
         path.to_path_buf()
@@ -339,7 +464,15 @@ mod tests {
             err("/./"),
             "invalid path `/./`: it must name a directory below `/`"
         );
-        assert_eq!(err("/a\0"), "invalid path `/a\0`: it contains a NUL byte");
+        assert_eq!(err("/a\0"), "invalid path `/a\\0`: it contains a NUL byte");
+        let long = format!("/{}", "a".repeat(1 << 20));
+        assert_eq!(
+            guest_path(&format!("{long}/..")).unwrap_err(),
+            format!(
+                "invalid path `/{}...` (1048580 bytes): `..` is not allowed",
+                "a".repeat(59)
+            )
+        );
     }
 
     #[test]

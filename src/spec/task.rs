@@ -7,17 +7,21 @@
 //! `Resources`, `Network`, `Timeouts` and `Meta` is checked for shape
 //! and known keys only; what it asks for is applied elsewhere, or not yet.
 
+use std::collections::HashMap;
 use std::time::Duration;
+
+use crate::net::Domain;
 
 use super::SpecError;
 use super::engine;
 use super::env::user_env;
-use super::limits::{parse_fuel, parse_memory};
+use super::limits::{parse_fuel, parse_memory, timeout_limit};
 use super::plan::{
     Determinism, EnvVar, ImportModule, Input, Limits, ModuleLocation, Network, Output, Publisher,
 };
+use super::quote::quote;
 use super::reader::{Ctx, Field, join};
-use super::source::{Inputs, guest_path, read_input};
+use super::source::{Inputs, guest_path, optional, read_input, required};
 use crate::determinism::{parse_epoch, parse_seed};
 
 /// A Task, validated; `job` adds what depends on the whole document.
@@ -37,14 +41,20 @@ pub(crate) struct Task {
     pub determinism: Determinism,
 }
 
-/// The names of result files bolinho writes beside the output directories (compat §8).
-const RESULT_FILES: [&str; 5] = [
+/// The files bolinho writes in a results directory beside the output directories (compat §8,
+/// README "Running jobs"), which no `ResultPaths` Name may take, in any case. Names starting
+/// with `.` are refused too: bolinho reserves them for its staging directory.
+pub const RESERVED_RESULT_NAMES: [&str; 6] = [
     "stdout",
     "stderr",
     "exitCode",
     "stdout.truncated",
     "stderr.truncated",
+    "receipt.json",
 ];
+
+/// The longest file name Linux (`NAME_MAX`) and most filesystems take, in bytes.
+pub const NAME_MAX: usize = 255;
 
 /// The `Meta` key of bolinho's fuel limit.
 pub(crate) const FUEL_KEY: &str = "bolinho.fuel";
@@ -105,23 +115,21 @@ pub(crate) fn read(field: &Field, ctx: &mut Ctx) -> Result<Task, SpecError> {
     };
     if let Some(f) = m.get("Timeouts") {
         let mut t = f.map(ctx)?;
-        let mut seconds = [0; 3];
-        for (key, seconds) in ["ExecutionTimeout", "QueueTimeout", "TotalTimeout"]
+        let mut timeouts = [None; 3];
+        for (key, timeout) in ["ExecutionTimeout", "QueueTimeout", "TotalTimeout"]
             .into_iter()
-            .zip(&mut seconds)
+            .zip(&mut timeouts)
         {
             if let Some(value) = t.get(key) {
-                *seconds = value.u64(ctx)?;
+                let seconds = Duration::from_secs(value.u64(ctx)?);
+                *timeout = timeout_limit(seconds).map_err(|why| value.error(ctx, why))?;
             }
         }
         t.finish(ctx)?;
         // compat §7: ExecutionTimeout, 0 falling back to TotalTimeout; both 0 is no timeout.
         // QueueTimeout has nothing to wait for here: bolinho runs the job at once.
-        let [execution, _, total] = seconds;
-        limits.timeout = [execution, total]
-            .into_iter()
-            .find(|s| *s > 0)
-            .map(Duration::from_secs);
+        let [execution, _, total] = timeouts;
+        limits.timeout = execution.or(total);
     }
     if let Some(f) = m.get("Meta") {
         string_map(&f, ctx)?;
@@ -169,37 +177,77 @@ fn result_paths(
     inputs: &mut Inputs,
     ctx: &mut Ctx,
 ) -> Result<Vec<Output>, SpecError> {
-    let mut outputs: Vec<(Output, String)> = Vec::new();
+    let mut outputs = Vec::new();
+    let mut names = OutputNames::default();
     for item in field.list(ctx)? {
         let mut m = item.map(ctx)?;
         let name_field = m.require("Name", ctx)?;
         let name = name_field.string(ctx)?;
-        let bad_name = |why: &str| name_field.error(ctx, format!("invalid name `{name}`: {why}"));
         if name.is_empty() {
             return Err(name_field.error(ctx, "required"));
         }
-        if name == "." || name == ".." || name.contains(['/', '\\', '\0']) {
-            return Err(bad_name("it must be a plain directory name"));
-        }
-        if RESULT_FILES.iter().any(|f| f.eq_ignore_ascii_case(&name)) {
-            return Err(bad_name(
-                "stdout, stderr, exitCode, stdout.truncated and stderr.truncated are the names of result files",
-            ));
-        }
-        if let Some((_, first)) = outputs
-            .iter()
-            .find(|(o, _)| o.name.eq_ignore_ascii_case(&name))
-        {
-            return Err(bad_name(&format!("already used by {first}")));
-        }
+        names
+            .claim(&name, &item.path)
+            .map_err(|message| name_field.error(ctx, message))?;
         let path_field = m.require("Path", ctx)?;
         let path = guest_path(&path_field.string(ctx)?)
             .map_err(|message| path_field.error(ctx, message))?;
-        inputs.claim_path(&path, &path_field.path, &item.path, path_field.line, ctx)?;
+        inputs
+            .claim_path(&path, &item.path)
+            .map_err(|message| path_field.error(ctx, message))?;
         m.finish(ctx)?;
-        outputs.push((Output { name, path }, item.path.clone()));
+        outputs.push(Output { name, path });
     }
-    Ok(outputs.into_iter().map(|(output, _)| output).collect())
+    Ok(outputs)
+}
+
+/// An output's Name: one file name, none of the names bolinho writes beside the outputs.
+pub(crate) fn output_name(name: &str) -> Result<(), String> {
+    let bad = |why: String| Err(format!("invalid name {}: {why}", quote(name)));
+    if name.is_empty() || name == "." || name == ".." || name.contains(['/', '\\', '\0']) {
+        return bad("it must be a plain directory name".into());
+    }
+    if name.len() > NAME_MAX {
+        return bad(format!(
+            "it is {} bytes long, more than a file name can be ({NAME_MAX})",
+            name.len()
+        ));
+    }
+    if RESERVED_RESULT_NAMES
+        .iter()
+        .any(|f| f.eq_ignore_ascii_case(name))
+    {
+        let (last, others) = RESERVED_RESULT_NAMES.split_last().expect("not empty");
+        return bad(format!(
+            "{} and {last} are the names of files bolinho writes beside the outputs",
+            others.join(", ")
+        ));
+    }
+    if name.starts_with('.') {
+        return bad("names starting with `.` are bolinho's own (its staging directory)".into());
+    }
+    Ok(())
+}
+
+/// The output Names so far, lower-cased (a case-insensitive filesystem would merge two that
+/// differ in case), each with its owner.
+#[derive(Default)]
+pub(crate) struct OutputNames(HashMap<String, String>);
+
+impl OutputNames {
+    /// Checks `name` (`output_name`) and claims it for `owner`.
+    pub fn claim(&mut self, name: &str, owner: &str) -> Result<(), String> {
+        output_name(name)?;
+        let key = name.to_lowercase();
+        if let Some(first) = self.0.get(&key) {
+            return Err(format!(
+                "invalid name {}: already used by {first}",
+                quote(name)
+            ));
+        }
+        self.0.insert(key, owner.to_string());
+        Ok(())
+    }
 }
 
 /// `Publisher: {Type, Params}`. An S3 publisher needs its `Bucket`; `Key` is the prefix the
@@ -213,7 +261,10 @@ fn publisher(field: &Field, ctx: &mut Ctx) -> Result<Publisher, SpecError> {
                 let known = PUBLISHERS.join(", ");
                 return Err(type_field.error(
                     ctx,
-                    format!("unknown publisher type `{written}`: expected one of {known}"),
+                    format!(
+                        "unknown publisher type {}: expected one of {known}",
+                        quote(&written)
+                    ),
                 ));
             }
             written.to_ascii_lowercase()
@@ -230,7 +281,7 @@ fn publisher(field: &Field, ctx: &mut Ctx) -> Result<Publisher, SpecError> {
                 return Err(ctx.error(m.line(), &join(&field.path, "Params.Bucket"), "required"));
             };
             let bucket = match p.get("Bucket") {
-                Some(f) => f.string(ctx)?,
+                Some(f) => required(f.string(ctx)?).map_err(|message| f.error(ctx, message))?,
                 None => {
                     return Err(ctx.error(
                         p.line(),
@@ -241,7 +292,7 @@ fn publisher(field: &Field, ctx: &mut Ctx) -> Result<Publisher, SpecError> {
             };
             let mut optional = |key: &str| -> Result<Option<String>, SpecError> {
                 match p.get(key) {
-                    Some(f) => Ok(Some(f.string(ctx)?).filter(|v| !v.is_empty())),
+                    Some(f) => Ok(optional(f.string(ctx)?)),
                     None => Ok(None),
                 }
             };
@@ -276,7 +327,10 @@ fn network(field: &Field, ctx: &mut Ctx) -> Result<Network, SpecError> {
                 let known = NETWORKS.join(", ");
                 return Err(type_field.error(
                     ctx,
-                    format!("unknown network type `{written}`: expected one of {known}"),
+                    format!(
+                        "unknown network type {}: expected one of {known}",
+                        quote(&written)
+                    ),
                 ));
             }
             written.to_ascii_lowercase()
@@ -285,8 +339,10 @@ fn network(field: &Field, ctx: &mut Ctx) -> Result<Network, SpecError> {
     };
     let mut domains = Vec::new();
     if let Some(list) = m.get("Domains") {
-        for domain in list.list(ctx)? {
-            domains.push(domain.string(ctx)?);
+        for item in list.list(ctx)? {
+            let domain = item.string(ctx)?;
+            check_domain(&domain).map_err(|message| item.error(ctx, message))?;
+            domains.push(domain);
         }
     }
     if let Some(ports) = m.get("Ports") {
@@ -298,6 +354,29 @@ fn network(field: &Field, ctx: &mut Ctx) -> Result<Network, SpecError> {
         "http" => Network::Http { domains },
         _ => Network::None,
     })
+}
+
+/// One entry of `Network.Domains` (and `--allow-domain`): a host name, an address or a glob,
+/// as `net::Domain` reads them when the guest makes a request. Checked here so that a bad one
+/// is an error before anything runs; bounded first, since a host name is at most 253
+/// characters and `net`'s messages show the whole entry.
+pub(crate) fn check_domain(domain: &str) -> Result<(), String> {
+    /// A 253-character host name, a leading `.` and a `:port`.
+    const MAX_DOMAIN: usize = 253 + 1 + 6;
+    if domain.len() > MAX_DOMAIN {
+        return Err(format!(
+            "{} is not a domain: it is {} bytes long, more than a host name and port can be ({MAX_DOMAIN})",
+            quote(domain),
+            domain.len()
+        ));
+    }
+    if domain.contains(char::is_control) {
+        return Err(format!(
+            "{} is not a domain: it holds a control character",
+            quote(domain)
+        ));
+    }
+    Domain::parse(domain).map(drop)
 }
 
 /// `Meta` and `Labels`: string to string.
@@ -369,13 +448,52 @@ mod tests {
             err("ResultPaths:\n  - {Name: a, Path: /o}\n  - {Name: A, Path: /p}\n"),
             "job.yaml:6: Tasks[0].ResultPaths[1].Name: invalid name `A`: already used by Tasks[0].ResultPaths[0]"
         );
+        for reserved in RESERVED_RESULT_NAMES
+            .iter()
+            .flat_map(|n| [n.to_string(), n.to_uppercase()])
+        {
+            assert_eq!(
+                err(&format!(
+                    "ResultPaths:\n  - {{Name: {reserved}, Path: /o}}\n"
+                )),
+                format!(
+                    "job.yaml:5: Tasks[0].ResultPaths[0].Name: invalid name `{reserved}`: stdout, stderr, exitCode, stdout.truncated, stderr.truncated and receipt.json are the names of files bolinho writes beside the outputs"
+                )
+            );
+        }
         assert_eq!(
-            err("ResultPaths:\n  - {Name: stdout, Path: /o}\n"),
-            "job.yaml:5: Tasks[0].ResultPaths[0].Name: invalid name `stdout`: stdout, stderr, exitCode, stdout.truncated and stderr.truncated are the names of result files"
+            err("ResultPaths:\n  - {Name: .partial, Path: /o}\n"),
+            "job.yaml:5: Tasks[0].ResultPaths[0].Name: invalid name `.partial`: names starting with `.` are bolinho's own (its staging directory)"
         );
+        // As YAML writes them (double-quoted), and as the message shows them.
+        for (yaml, shown) in [(".", "."), ("a\\\\b", "a\\b"), ("a\\0b", "a\\0b")] {
+            assert_eq!(
+                err(&format!(
+                    "ResultPaths:\n  - {{Name: \"{yaml}\", Path: /o}}\n"
+                )),
+                format!(
+                    "job.yaml:5: Tasks[0].ResultPaths[0].Name: invalid name `{shown}`: it must be a plain directory name"
+                )
+            );
+        }
+        let long = "n".repeat(NAME_MAX + 1);
         assert_eq!(
-            err("ResultPaths:\n  - {Name: exitcode, Path: /o}\n"),
-            "job.yaml:5: Tasks[0].ResultPaths[0].Name: invalid name `exitcode`: stdout, stderr, exitCode, stdout.truncated and stderr.truncated are the names of result files"
+            err(&format!("ResultPaths:\n  - {{Name: {long}, Path: /o}}\n")),
+            format!(
+                "job.yaml:5: Tasks[0].ResultPaths[0].Name: invalid name `{}...` (256 bytes): it is 256 bytes long, more than a file name can be (255)",
+                "n".repeat(60)
+            )
+        );
+        assert!(
+            task(
+                &format!(
+                    "ResultPaths:\n  - {{Name: {}, Path: /o}}\n",
+                    "n".repeat(NAME_MAX)
+                ),
+                true
+            )
+            .0
+            .is_ok()
         );
         assert_eq!(
             err("ResultPaths:\n  - {Name: a/b, Path: /o}\n"),
@@ -415,7 +533,7 @@ mod tests {
         );
         assert_eq!(
             err("Timeouts: {ExecutionTimeout: -1}\n"),
-            "job.yaml:4: Tasks[0].Timeouts.ExecutionTimeout: expected a non-negative integer, found -1"
+            "job.yaml:4: Tasks[0].Timeouts.ExecutionTimeout: expected a non-negative integer, found `-1`"
         );
         assert_eq!(
             err("Resources: {Memroy: 1}\n"),
@@ -484,6 +602,15 @@ mod tests {
         }
         let (t, _) = task("Resources: {Memory: \"0\"}\n", true);
         assert_eq!(t.unwrap().limits, Limits::default());
+        assert_eq!(
+            err("Timeouts: {TotalTimeout: 9223372037}\n"),
+            "job.yaml:4: Tasks[0].Timeouts.TotalTimeout: more than 9223372036 seconds (about 292 years), the longest timeout"
+        );
+        let (t, _) = task("Timeouts: {ExecutionTimeout: 9223372036}\n", true);
+        assert_eq!(
+            t.unwrap().limits.timeout,
+            Some(Duration::from_secs(9_223_372_036))
+        );
         assert_eq!(
             err("Resources: {Memory: 4.5GiB}\n"),
             "job.yaml:4: Tasks[0].Resources.Memory: `4.5GiB` is 4831838208 bytes, more than a 32-bit memory can hold (4 GiB, 65536 pages)"

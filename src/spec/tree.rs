@@ -4,13 +4,19 @@
 //! line they are on. It knows nothing of jobs; `reader` and the modules above it give the tree
 //! meaning. Lines are 1-based and known for YAML only: serde_json does not expose positions for
 //! values, only for its own syntax errors.
+//! Each document is held to `bounds` as it is read: its size before parsing, its values and
+//! depth by the visitor below.
 
 use std::marker::PhantomData;
 
 use serde::Deserialize;
 use serde::de::{self, Deserializer, MapAccess, SeqAccess, Visitor};
-use serde_saphyr::budget::BudgetBreach;
 use serde_saphyr::{DuplicateKeyPolicy, MessageFormatter, NonFiniteFloatPolicy, Spanned};
+
+use super::bounds::{
+    self, MAX_DOCUMENT_BYTES, count_value, enter, leave, several_documents, too_large, yaml_budget,
+    yaml_limit,
+};
 
 /// A value of the document and the line it is on (`None` for JSON).
 #[derive(Debug, Clone, PartialEq)]
@@ -40,7 +46,7 @@ pub(crate) struct Entry {
     pub value: Node,
 }
 
-/// A document that is not valid YAML or JSON.
+/// A document that is not valid YAML or JSON, or is larger than bolinho reads.
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) struct SyntaxError {
     pub line: Option<u32>,
@@ -49,6 +55,13 @@ pub(crate) struct SyntaxError {
 
 /// Parses a job document: JSON when its first non-blank character is `{`, else YAML.
 pub(crate) fn parse(text: &str) -> Result<Node, SyntaxError> {
+    if text.len() > MAX_DOCUMENT_BYTES {
+        return Err(SyntaxError {
+            line: None,
+            message: too_large(text.len()),
+        });
+    }
+    bounds::start();
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     if text.trim_start().starts_with('{') {
         parse_json(text)
@@ -57,15 +70,10 @@ pub(crate) fn parse(text: &str) -> Result<Node, SyntaxError> {
     }
 }
 
-/// The deepest YAML nesting accepted (maps and lists).
-const MAX_DEPTH: usize = 32;
-
 fn parse_yaml(text: &str) -> Result<Node, SyntaxError> {
+    let budget = yaml_budget();
     let options = serde_saphyr::options! {
-        // Each level costs tens of kilobytes of stack in a debug build (serde-saphyr's
-        // deserializer plus `Spanned`), so the default of 64 could overflow a 2 MiB thread.
-        // A job nests about ten levels deep; 32 leaves room and keeps parsing within 2 MiB.
-        budget: serde_saphyr::budget! { max_depth: MAX_DEPTH },
+        budget: Some(budget.clone()),
         // YAML 1.2 booleans only: `yes`, `no`, `on` and `off` stay strings, as in Go's yaml.v3.
         strict_booleans: true,
         // Passed through so that duplicates are reported like JSON's, with both spellings.
@@ -75,16 +83,21 @@ fn parse_yaml(text: &str) -> Result<Node, SyntaxError> {
     };
     let raw: YamlNode = serde_saphyr::from_str_with_options(text, options).map_err(|e| {
         let line = e.location().and_then(|l| line_number(l.line()));
-        let message = match innermost(&e) {
-            serde_saphyr::Error::MultipleDocuments { .. } => {
-                "a job file holds one YAML document, this one has several".to_string()
-            }
-            serde_saphyr::Error::Budget {
-                breach: BudgetBreach::Depth { .. },
-                ..
-            } => {
-                format!("nested more than {MAX_DEPTH} levels deep")
-            }
+        if let Some((line_matters, message)) = bounds::own_breach() {
+            return SyntaxError {
+                line: line.filter(|_| line_matters),
+                message,
+            };
+        }
+        let inner = innermost(&e);
+        if let Some((line_matters, message)) = yaml_limit(inner, &budget, text.len()) {
+            return SyntaxError {
+                line: line.filter(|_| line_matters),
+                message,
+            };
+        }
+        let message = match inner {
+            serde_saphyr::Error::MultipleDocuments { .. } => several_documents(),
             inner => serde_saphyr::DefaultMessageFormatter
                 .format_message(inner)
                 .into_owned(),
@@ -101,6 +114,13 @@ fn parse_json(text: &str) -> Result<Node, SyntaxError> {
     let mut de = serde_json::Deserializer::from_str(text);
     let raw = JsonNode::deserialize(&mut de).and_then(|node| de.end().map(|()| node));
     let raw = raw.map_err(|e| {
+        let line = line_number(e.line() as u64);
+        if let Some((line_matters, message)) = bounds::own_breach() {
+            return SyntaxError {
+                line: line.filter(|_| line_matters),
+                message,
+            };
+        }
         // serde_json appends " at line L column C"; the line goes in its own field.
         let full = e.to_string();
         let suffix = format!(" at line {} column {}", e.line(), e.column());
@@ -109,10 +129,7 @@ fn parse_json(text: &str) -> Result<Node, SyntaxError> {
             0 => format!("invalid json: {message}"),
             column => format!("invalid json: {message} (column {column})"),
         };
-        SyntaxError {
-            line: line_number(e.line() as u64),
-            message,
-        }
+        SyntaxError { line, message }
     })?;
     convert(raw, None)
 }
@@ -151,6 +168,7 @@ struct JsonNode(Shape<JsonNode>);
 
 impl<'de> Deserialize<'de> for JsonNode {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        count_value()?;
         d.deserialize_any(ShapeVisitor(PhantomData)).map(JsonNode)
     }
 }
@@ -173,6 +191,7 @@ struct YamlShape(Shape<YamlNode>);
 
 impl<'de> Deserialize<'de> for YamlShape {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        count_value()?;
         d.deserialize_any(ShapeVisitor(PhantomData)).map(YamlShape)
     }
 }
@@ -242,17 +261,21 @@ impl<'de, C: Deserialize<'de>> Visitor<'de> for ShapeVisitor<C> {
         Ok(Shape::String(v))
     }
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Shape<C>, A::Error> {
+        enter()?;
         let mut items = Vec::new();
         while let Some(item) = seq.next_element()? {
             items.push(item);
         }
+        leave();
         Ok(Shape::Seq(items))
     }
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Shape<C>, A::Error> {
+        enter()?;
         let mut entries = Vec::new();
         while let Some(key) = map.next_key()? {
             entries.push((key, map.next_value()?));
         }
+        leave();
         Ok(Shape::Map(entries))
     }
     fn visit_bytes<E: de::Error>(self, _: &[u8]) -> Result<Shape<C>, E> {
@@ -260,8 +283,8 @@ impl<'de, C: Deserialize<'de>> Visitor<'de> for ShapeVisitor<C> {
     }
 }
 
-/// Builds the public tree. Recursion depth is bounded by the parsers' limits (`MAX_DEPTH` for
-/// YAML, serde_json's 128 for JSON), so a hostile document cannot overflow the stack here.
+/// Builds the public tree. Recursion depth is bounded by `MAX_DEPTH`, counted while parsing,
+/// so a hostile document cannot overflow the stack here.
 fn convert<R: RawNode>(raw: R, source: Option<&str>) -> Result<Node, SyntaxError> {
     let (shape, line, span) = raw.into_parts();
     let value = match shape {
@@ -322,6 +345,7 @@ fn number_text(printed: String, source: Option<&str>, span: Option<(usize, usize
 
 #[cfg(test)]
 mod tests {
+    use super::super::bounds::MAX_VALUES;
     use super::*;
 
     fn map(node: &Node) -> &[Entry] {
@@ -461,10 +485,20 @@ mod tests {
 
     #[test]
     fn hostile_nesting_is_an_error_not_a_crash() {
+        let deep_message =
+            "the document nests lists and maps more than 32 levels deep, the most bolinho reads";
         let deep = "[".repeat(100_000);
-        assert!(parse(&deep).is_err());
-        let deep_json = format!("{{\"a\": {}", "[".repeat(100_000));
-        assert!(parse(&deep_json).is_err());
+        assert_eq!(
+            parse(&deep).unwrap_err(),
+            SyntaxError {
+                line: Some(1),
+                message: deep_message.into()
+            }
+        );
+        let flow =
+            |levels: usize| format!("a: {}{}\n", "[".repeat(levels - 1), "]".repeat(levels - 1));
+        assert!(parse(&flow(32)).is_ok());
+        assert_eq!(parse(&flow(33)).unwrap_err().message, deep_message);
         let block: String = (0..200)
             .map(|depth| format!("{}k:\n", " ".repeat(depth)))
             .collect();
@@ -472,14 +506,129 @@ mod tests {
             parse(&block).unwrap_err(),
             SyntaxError {
                 line: Some(33),
-                message: "invalid yaml: nested more than 32 levels deep".into()
+                message: deep_message.into()
             }
         );
         let alias = format!("a: &x {}{}\nb: [[*x]]\n", "[".repeat(31), "]".repeat(31));
-        assert_eq!(
-            parse(&alias).unwrap_err().message,
-            "invalid yaml: nested more than 32 levels deep"
-        );
+        assert_eq!(parse(&alias).unwrap_err().message, deep_message);
         assert!(parse("a: &a [*a]").is_err());
+    }
+
+    #[test]
+    fn json_is_nested_at_most_as_deep_as_yaml() {
+        let deep_message =
+            "the document nests lists and maps more than 32 levels deep, the most bolinho reads";
+        // serde_json alone would go to 128 levels; 32 is bolinho's bound for both formats.
+        let nested = |levels: usize| {
+            format!(
+                "{{\"a\": {}{}}}",
+                "[".repeat(levels - 1),
+                "]".repeat(levels - 1)
+            )
+        };
+        assert!(parse(&nested(32)).is_ok());
+        assert_eq!(
+            parse(&nested(33)).unwrap_err(),
+            SyntaxError {
+                line: Some(1),
+                message: deep_message.into()
+            }
+        );
+        let deep_json = format!("{{\"a\": {}", "[".repeat(100_000));
+        assert_eq!(parse(&deep_json).unwrap_err().message, deep_message);
+    }
+
+    /// A flow list of `n` values in a one-key map: `n + 3` values with the map, key and list.
+    fn values(n: usize, json: bool) -> String {
+        let items = vec!["1"; n].join(",");
+        if json {
+            format!("{{\"a\": [{items}]}}")
+        } else {
+            format!("a: [{items}]\n")
+        }
+    }
+
+    #[test]
+    fn documents_hold_at_most_max_values() {
+        let message = "the document holds more than 250000 values, the most bolinho reads";
+        for json in [false, true] {
+            assert!(parse(&values(MAX_VALUES - 3, json)).is_ok(), "json: {json}");
+            assert_eq!(
+                parse(&values(MAX_VALUES - 2, json)).unwrap_err(),
+                SyntaxError {
+                    line: None,
+                    message: message.into()
+                },
+                "json: {json}"
+            );
+        }
+    }
+
+    #[test]
+    fn yaml_aliases_count_as_often_as_they_are_used() {
+        // 30 anchored lists of 1000 values, each used 10 times: 30,000 values as written,
+        // 330,000 as read. serde-saphyr's own budget counts only the first.
+        let mut text = String::new();
+        for i in 0..30 {
+            text.push_str(&format!("a{i}: &x{i} [{}]\n", vec!["1"; 1000].join(",")));
+        }
+        for i in 0..30 {
+            text.push_str(&format!(
+                "b{i}: [{}]\n",
+                vec![format!("*x{i}"); 10].join(",")
+            ));
+        }
+        assert_eq!(
+            parse(&text).unwrap_err(),
+            SyntaxError {
+                line: None,
+                message: "the document holds more than 250000 values, the most bolinho reads"
+                    .into()
+            }
+        );
+    }
+
+    #[test]
+    fn documents_are_at_most_16_mib() {
+        let at_most = format!("a: \"{}\"\n", "x".repeat(MAX_DOCUMENT_BYTES - 6));
+        assert_eq!(at_most.len(), MAX_DOCUMENT_BYTES);
+        assert!(parse(&at_most).is_ok());
+        for text in [
+            format!("{at_most} "),
+            format!("{{\"a\": \"{}\"}}", "x".repeat(MAX_DOCUMENT_BYTES)),
+        ] {
+            assert_eq!(
+                parse(&text).unwrap_err(),
+                SyntaxError {
+                    line: None,
+                    message: format!(
+                        "the document is {} bytes, more than 16777216 (16 MiB), the most bolinho reads",
+                        text.len()
+                    )
+                }
+            );
+        }
+    }
+
+    #[test]
+    fn yaml_only_bounds_say_which_they_are() {
+        let many_aliases: String = (0..5_001)
+            .map(|i| format!("a{i}: &x{i} 1\n"))
+            .chain((0..50_001).map(|i| format!("b{i}: *x{}\n", i % 5_001)))
+            .collect();
+        assert_eq!(
+            parse(&many_aliases).unwrap_err(),
+            SyntaxError {
+                line: None,
+                message:
+                    "the document uses more than 50000 aliases (`*name`), the most bolinho reads"
+                        .into()
+            }
+        );
+        let bomb = format!("a: &x 1\nb: [{}]\n", vec!["*x"; 101].join(","));
+        assert_eq!(
+            parse(&bomb).unwrap_err().message,
+            "the document uses its anchors more than 10 times each (101 aliases, 1 anchor), the most bolinho reads"
+        );
     }
 }

@@ -5,7 +5,9 @@ use std::path::Path;
 
 use super::*;
 
+mod check;
 mod errors;
+mod large;
 mod shapes;
 
 /// The current-form job of the brief, and the plan it must become.
