@@ -8,15 +8,21 @@
 //! Owns: that byte-level rewrite, nothing else. The module's hash in a receipt is of the bytes
 //! as given; only the engine sees the rewrite.
 //!
-//! The bytes are untrusted, and a rewrite must never turn a malformed module into a well-formed
-//! one: dropping a start section that holds a stray byte, or moving an export section that came
-//! after it, would hide the fault wasmi should report. So everything the rewrite reads, drops or
-//! moves is checked to the letter of the binary format (the header, section ids, order, sizes,
-//! LEB128 integers, the start and export sections' contents), and anything off leaves the module
-//! alone. What the rewrite copies unread (function bodies, other sections) keeps its faults.
+//! The bytes are untrusted, and a rewrite must never turn an invalid module into a valid one:
+//! dropping a start section that holds a stray byte, or moving an export section that came after
+//! it, would hide the fault wasmi should report. So everything the rewrite reads, drops or moves
+//! is checked to the letter of the binary format (the header, section ids, order, sizes, LEB128
+//! integers, the start and export sections' contents), and anything off leaves the module alone.
+//! Some faults the rewrite would hide lie beyond what it reads: a start function of the wrong
+//! type or that does not exist, or one that a `ref.func` names without declaring it (an export
+//! declares it). So a module with a start section is also validated, as given, before it is
+//! rewritten; an invalid one is left alone. That validates such modules twice (`link.rs`
+//! compiles the rewrite), a cost only modules with a start section pay.
 //! One limit is not checked: wasmparser caps a module's imports and exports together at an
 //! "effective type size" of a million, so a module within one export of it is refused once
 //! rewritten. Reaching it takes about a million imports and exports.
+
+use wasmi::{Engine, Module};
 
 /// The name the start function is exported as. Not a name a compiler emits, and checked to be
 /// free in each module rewritten.
@@ -37,11 +43,14 @@ const FUNC: u8 = 0;
 
 /// `wasm` with its start section replaced by an export of the start function as [`EXPORT`], or
 /// `None` when it has no start section. Also `None` when the module is malformed where this
-/// looks (wasmi then reports it, on the original bytes), or already exports [`EXPORT`].
+/// looks or invalid (wasmi then reports it, on the original bytes), or already exports
+/// [`EXPORT`].
 pub fn defer(wasm: &[u8]) -> Option<Vec<u8>> {
     let sections = sections(wasm)?;
     let start = sections.iter().find(|s| s.id == START_SECTION)?;
     let func = start_function(&wasm[start.payload.clone()])?;
+    // The default configuration validates what `run::engine` does: it changes fuel alone.
+    Module::validate(&Engine::default(), wasm).ok()?;
     let exports = sections.iter().find(|s| s.id == EXPORT_SECTION);
     let payload = exports_with(exports.map(|s| &wasm[s.payload.clone()]), func)?;
     let payload_len = u32::try_from(payload.len()).ok()?;
@@ -211,7 +220,7 @@ fn write_u32(out: &mut Vec<u8>, mut value: u32) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use wasmi::{Engine, ExternType, Module};
+    use wasmi::ExternType;
 
     /// A function `() -> ()` with an empty body, run by the start section.
     const START_ONLY: &[u8] = &[
@@ -377,6 +386,32 @@ mod tests {
         left_alone(&spliced(START_ONLY, 21, 0, &[3, 2, 1, 0]));
         // A section id the spec does not define.
         left_alone(&spliced(START_ONLY, 21, 0, &[14, 0]));
+    }
+
+    #[test]
+    fn a_start_function_of_the_wrong_type_is_left_alone() {
+        // Type 0 is (i32) -> (): exported, the function would be valid; as a start, it is not.
+        left_alone(&spliced(START_ONLY, 8, 6, &[1, 5, 1, 96, 1, 127, 0]));
+    }
+
+    #[test]
+    fn a_start_function_that_does_not_exist_is_left_alone() {
+        // wasmi says "unknown function 5" of the start function, not of an export.
+        left_alone(&spliced(START_ONLY, 20, 1, &[5]));
+    }
+
+    #[test]
+    fn a_start_function_referenced_undeclared_is_left_alone() {
+        // Function 1 takes `ref.func 0`, which no element segment or export declares; the
+        // export the rewrite adds would declare it.
+        let module = [
+            &START_ONLY[..14],
+            &[3, 3, 2, 0, 0], // two functions of type 0
+            &[8, 1, 0],       // start: function 0
+            &[10, 10, 2, 2, 0, 11, 5, 0, 0xd2, 0, 0x1a, 11], // `ref.func 0; drop`
+        ]
+        .concat();
+        left_alone(&module);
     }
 
     #[test]
