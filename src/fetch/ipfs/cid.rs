@@ -43,8 +43,21 @@ impl fmt::Display for Cid {
     }
 }
 
+/// The longest text taken for a CID. The longest CIDs are identity multihashes, whose digest
+/// Kubo caps at 128 bytes: with the varints before it, under 160 bytes, about 260 characters in
+/// base32. Longer text is refused before it is decoded (base58 decoding takes time quadratic in
+/// the length) or echoed in full in an error.
+pub const MAX_LEN: usize = 512;
+
 /// Parses `text`, or says why it is not a CID bolinho can read.
 pub fn parse(text: &str) -> Result<Cid, String> {
+    if text.len() > MAX_LEN {
+        let start: String = text.chars().take(16).collect();
+        return Err(format!(
+            "`{start}...` is not a CID: {} bytes long, and a CID is at most {MAX_LEN}",
+            text.len()
+        ));
+    }
     let bad = |why: &str| format!("`{text}` is not a CID: {why}");
     if text.len() == 46 && text.starts_with("Qm") {
         let bytes = base58btc(text).ok_or_else(|| bad("not base58btc"))?;
@@ -271,6 +284,24 @@ mod tests {
         for (text, want) in table {
             assert_eq!(parse(text).unwrap_err(), want, "{text}");
         }
+    }
+
+    #[test]
+    fn a_very_long_cid_is_refused_before_decoding() {
+        // Decoding 100,000 base58 characters took seconds, and a megabyte of them half an hour.
+        let long = format!("z{}", "2".repeat(100_000));
+        let started = std::time::Instant::now();
+        assert_eq!(
+            parse(&long).unwrap_err(),
+            "`z222222222222222...` is not a CID: 100001 bytes long, and a CID is at most 512"
+        );
+        assert!(started.elapsed() < std::time::Duration::from_secs(1));
+        // At the limit, text is still decoded (and here refused for what it says).
+        let at_limit = format!("z{}", "1".repeat(MAX_LEN - 1));
+        assert_eq!(
+            parse(&at_limit).unwrap_err(),
+            format!("`{at_limit}` is not a CID: unknown CID version 0")
+        );
     }
 
     /// The inverse of `base58btc`, for tests.
