@@ -242,55 +242,51 @@ mod targets {
         }
     }
 
-    /// A module, through the start-section rewrite. A valid module stays valid and exports
-    /// [`start::EXPORT`] as a `() -> ()` function exactly when it had a start section (and did
-    /// not already export that name), with its other exports unchanged; an invalid one is never
-    /// made valid; a rewritten module has nothing left to rewrite. `has_start` says whether the
-    /// module has a start section (the fuzz target asks wasmparser).
+    /// A module, through the start-section rewrite. A module wasmi refuses is left alone, so
+    /// that wasmi reports its fault on the bytes as given. A valid one is rewritten exactly when
+    /// it has a start section (and does not already export [`start::EXPORT`]), into a valid
+    /// module with the same exports plus [`start::EXPORT`], a `() -> ()` function, and nothing
+    /// left to rewrite. `has_start` says whether the module has a start section (the fuzz target
+    /// asks wasmparser).
     pub fn start_section(wasm: &[u8], has_start: bool) {
         let engine = crate::run::engine();
         let rewritten = start::defer(wasm);
-        let original = wasmi::Module::new(&engine, wasm);
-        let Some(new) = rewritten else {
-            if let Ok(module) = &original {
-                let taken = module.exports().any(|e| e.name() == start::EXPORT);
-                assert!(
-                    !has_start || taken,
-                    "a valid start section was not deferred"
-                );
+        let module = match wasmi::Module::new(&engine, wasm) {
+            Ok(module) => module,
+            Err(e) => {
+                assert!(rewritten.is_none(), "rewrote an invalid module ({e})");
+                return;
             }
+        };
+        let taken = module.exports().any(|e| e.name() == start::EXPORT);
+        let Some(new) = rewritten else {
+            assert!(!has_start || taken, "a start section was not deferred");
             return;
         };
-        assert!(
-            has_start || original.is_err(),
-            "rewrote a module with no start section"
-        );
-        let compiled = wasmi::Module::new(&engine, &new[..]);
-        let module = match (original, compiled) {
-            (Err(_), Err(_)) => return,
-            (Err(e), Ok(_)) => panic!("the rewrite made an invalid module valid: {e}"),
-            (Ok(_), Err(e)) => panic!("the rewrite made a valid module invalid: {e}"),
-            (Ok(module), Ok(new)) => {
-                let names = |m: &wasmi::Module| {
-                    m.exports()
-                        .map(|e| (e.name().to_string(), format!("{:?}", e.ty())))
-                        .collect::<Vec<_>>()
-                };
-                let mut want = names(&module);
-                let mut got = names(&new);
-                let ours = got.iter().position(|(name, _)| name == start::EXPORT);
-                got.remove(ours.expect("the rewrite exports the start function"));
-                want.sort();
-                got.sort();
-                assert_eq!(got, want, "the rewrite changed the module's exports");
-                new
-            }
+        assert!(has_start, "rewrote a module with no start section");
+        let new_module = wasmi::Module::new(&engine, &new[..])
+            .unwrap_or_else(|e| panic!("the rewrite made a valid module invalid: {e}"));
+        let exports = |m: &wasmi::Module| {
+            let mut all: Vec<_> = m
+                .exports()
+                .map(|e| (e.name().to_string(), format!("{:?}", e.ty())))
+                .collect();
+            all.sort();
+            all
         };
-        match module.get_export(start::EXPORT) {
+        let mut got = exports(&new_module);
+        let ours = got.iter().position(|(name, _)| name == start::EXPORT);
+        got.remove(ours.expect("the rewrite exports the start function"));
+        assert_eq!(
+            got,
+            exports(&module),
+            "the rewrite changed the other exports"
+        );
+        match new_module.get_export(start::EXPORT) {
             Some(wasmi::ExternType::Func(ty)) => {
                 assert!(ty.params().is_empty() && ty.results().is_empty(), "{ty:?}")
             }
-            other => panic!("start export is {other:?}"),
+            other => panic!("the start export is {other:?}"),
         }
         assert_eq!(
             start::defer(&new),
