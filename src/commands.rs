@@ -39,7 +39,8 @@ pub fn dispatch(cli: Cli) -> Result<u8, Error> {
 }
 
 fn run(args: RunArgs) -> Result<u8, Error> {
-    let contents = read(&args.file)?;
+    // A module or a job document; a document is refused past its own bound when parsed.
+    let contents = read(&args.file, pipeline::MAX_MODULE)?;
     let mut plan = if is_module(&args.file, &contents) {
         module_plan(&ModuleFlags {
             module: &args.file,
@@ -113,10 +114,10 @@ fn run(args: RunArgs) -> Result<u8, Error> {
                 .ipfs_gateway
                 .or_else(|| std::env::var("BOLINHO_IPFS_GATEWAY").ok()),
             progress: std::io::stderr().is_terminal(),
+            private_writes: false,
         },
         nondeterministic: args.nondeterministic,
-        expect: None,
-        quiet: false,
+        ..RunOptions::default()
     };
     let report = pipeline::run(&plan, &options)?;
     match &report.outcome {
@@ -141,7 +142,7 @@ fn run(args: RunArgs) -> Result<u8, Error> {
 }
 
 fn validate(args: ValidateArgs) -> Result<u8, Error> {
-    let contents = read(&args.file)?;
+    let contents = read(&args.file, spec::MAX_DOCUMENT_BYTES as u64)?;
     let plan = parse_job(&args.file, &contents, args.strict)?;
     let yaml = serde_saphyr::to_string(&plan).expect("a Plan always serialises");
     print!("{yaml}");
@@ -149,7 +150,7 @@ fn validate(args: ValidateArgs) -> Result<u8, Error> {
 }
 
 fn inspect(args: InspectArgs) -> Result<u8, Error> {
-    let contents = read(&args.file)?;
+    let contents = read(&args.file, pipeline::MAX_MODULE)?;
     let label = args.file.display().to_string();
     let module = Module::new(&crate::run::engine(), &contents).map_err(|cause| {
         Error::Link(crate::link::LinkError::Load {
@@ -164,10 +165,17 @@ fn inspect(args: InspectArgs) -> Result<u8, Error> {
 /// Reruns a receipt's job (README "Receipts and verify"): its sources must hash as recorded
 /// before anything runs, and its results must hash as recorded after.
 fn verify(args: VerifyArgs) -> Result<u8, Error> {
-    let contents = read(&args.receipt)?;
+    let contents = read(&args.receipt, crate::receipt::MAX_BYTES)?;
     let text = String::from_utf8_lossy(&contents);
     let recorded = Recorded::parse(&text)
         .map_err(|e| Error::Verify(format!("failed to read {}: {e}", args.receipt.display())))?;
+    // A receipt is someone else's word: its plan is checked as a job file is, before anything
+    // is fetched or run.
+    spec::check_plan(&recorded.plan, &args.receipt).map_err(|e| {
+        Error::Verify(format!(
+            "the receipt's plan is not one a job file could give: {e}"
+        ))
+    })?;
     // What a rerun could not reproduce: the host's clocks and randomness, or where real time
     // (a timeout, a signal) stopped the guest.
     let real_time = "at a point that depends on real time";
@@ -192,22 +200,24 @@ fn verify(args: VerifyArgs) -> Result<u8, Error> {
     let mut plan = recorded.plan.clone();
     // A rerun checks the results; it never publishes them again.
     plan.publisher = Publisher::Local;
-    let scratch = std::env::temp_dir().join(format!("bolinho-verify-{}", std::process::id()));
-    let _ = fs::remove_dir_all(&scratch);
-    fs::create_dir_all(&scratch).map_err(|e| {
+    // Private, unguessable and removed afterwards: nobody else can plant or read anything in
+    // it.
+    let scratch = crate::private::TempDir::new("bolinho-verify-").map_err(|e| {
         Error::Setup(format!(
-            "failed to create a scratch directory {}: {e}",
-            scratch.display()
+            "failed to create a scratch directory in {}: {e}",
+            std::env::temp_dir().display()
         ))
     })?;
     let options = RunOptions {
-        results: Some(scratch.join("results")),
+        results: Some(scratch.path().join("results")),
         allow_env: args.allow_env,
         cache_dir: args.cache_dir,
         fetch: fetch::Options {
             offline: args.offline,
             ipfs_gateway: std::env::var("BOLINHO_IPFS_GATEWAY").ok(),
             progress: false,
+            // The guest of a receipt someone handed over writes to copies only.
+            private_writes: true,
         },
         expect: Some(Given {
             determinism: recorded.determinism.clone(),
@@ -215,6 +225,7 @@ fn verify(args: VerifyArgs) -> Result<u8, Error> {
             inputs: recorded.inputs.clone(),
         }),
         quiet: true,
+        remove_on_signal: vec![scratch.path().to_path_buf()],
         ..RunOptions::default()
     };
     let rerun = pipeline::run(&plan, &options).and_then(|report| {
@@ -228,7 +239,7 @@ fn verify(args: VerifyArgs) -> Result<u8, Error> {
         })?;
         Recorded::parse(&text).map_err(Error::Verify)
     });
-    let _ = fs::remove_dir_all(&scratch);
+    drop(scratch);
     let checks = crate::receipt::compare(&recorded, &rerun?);
     for check in &checks {
         println!("{}", check.line);
@@ -240,8 +251,9 @@ fn verify(args: VerifyArgs) -> Result<u8, Error> {
     }
 }
 
-fn read(path: &Path) -> Result<Vec<u8>, Error> {
-    fs::read(path).map_err(|cause| Error::Read {
+/// A file named on the command line, at most `limit` bytes.
+fn read(path: &Path, limit: u64) -> Result<Vec<u8>, Error> {
+    fetch::read_bounded(path, limit).map_err(|cause| Error::Read {
         path: path.display().to_string(),
         cause,
     })

@@ -19,7 +19,7 @@ const NANOS: u64 = 1_000_000_000;
 /// The clock and the random source of one run.
 pub struct Sources {
     pub clock: Clock,
-    pub random: Box<dyn wasi_shim::RandomSource>,
+    pub random: Box<dyn wasi_shim::RandomSource + Send>,
 }
 
 /// Which clock a run has: the timeout only caps the sleeps of a clock that really sleeps.

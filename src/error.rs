@@ -7,6 +7,7 @@ use crate::fetch::FetchError;
 use crate::link::LinkError;
 use crate::publish::PublishError;
 use crate::results::ResultsError;
+use crate::signal::Signal;
 use crate::spec::SpecError;
 
 #[derive(Debug)]
@@ -32,6 +33,12 @@ pub enum Error {
     Instantiate(wasmi::Error),
     /// `verify` found a changed module or input, or was given a receipt it cannot verify.
     Verify(String),
+    /// Ctrl-C or SIGTERM stopped bolinho while it finished the results of a guest that had
+    /// run; the message says where they are.
+    Stopped {
+        signal: Signal,
+        message: String,
+    },
 }
 
 impl Error {
@@ -44,6 +51,7 @@ impl Error {
             Error::Results(_) => Failure::Results,
             Error::Publish(_) => Failure::Publish,
             Error::Verify(_) => Failure::Verify,
+            Error::Stopped { signal, .. } => signal.failure(),
         }
     }
 }
@@ -51,9 +59,10 @@ impl Error {
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Error::Usage(message) | Error::Setup(message) | Error::Verify(message) => {
-                f.write_str(message)
-            }
+            Error::Usage(message)
+            | Error::Setup(message)
+            | Error::Verify(message)
+            | Error::Stopped { message, .. } => f.write_str(message),
             Error::Read { path, cause } => write!(f, "failed to read {path}: {cause}"),
             Error::Spec(e) => write!(f, "invalid job: {e}"),
             Error::Fetch(e) => e.fmt(f),

@@ -104,14 +104,23 @@ impl Failure {
     }
 }
 
+impl Signal {
+    /// The failure a run stopped by this signal ends with.
+    pub fn failure(self) -> Failure {
+        match self {
+            Signal::Interrupt => Failure::Interrupted,
+            Signal::Terminate => Failure::Terminated,
+        }
+    }
+}
+
 /// The process exit code for how a guest ended.
 pub fn outcome_code(outcome: &Outcome) -> u8 {
     match outcome {
         Outcome::Exited(status) => guest_code(*status),
         Outcome::Trapped(_) => Failure::Trap.code(),
         Outcome::TimedOut(_) => Failure::Timeout.code(),
-        Outcome::Stopped(Signal::Interrupt) => Failure::Interrupted.code(),
-        Outcome::Stopped(Signal::Terminate) => Failure::Terminated.code(),
+        Outcome::Stopped(signal) => signal.failure().code(),
     }
 }
 

@@ -5,6 +5,7 @@
 //! each subcommand does with them. Each stage adds context to its errors and knows nothing of
 //! the stages after it.
 
+pub mod cleanup;
 pub mod cli;
 pub mod commands;
 pub mod describe;
@@ -18,6 +19,7 @@ pub mod inspect;
 pub mod link;
 pub mod net;
 pub mod pipeline;
+pub mod private;
 pub mod publish;
 pub mod receipt;
 pub mod results;

@@ -8,19 +8,21 @@
 //! Each resolved import is checked against what its provider exports. Every failure is collected,
 //! so the user sees all unresolved imports in one error rather than one per attempt.
 //!
-//! Nothing here executes guest code: `Linked::instantiate` does that, and `run` classifies traps.
+//! Nothing here executes guest code: `run` instantiates the `Linked` graph and calls it.
 
 use std::collections::HashMap;
 use std::fmt;
 
-use wasmi::errors::{ErrorKind, InstantiationError, MemoryError};
-use wasmi::{Engine, ExternType, Func, FuncType, Linker, Module, Store};
+use wasmi::{Engine, ExternType, FuncType, Module};
 
 use crate::describe;
 use crate::net::{self, Offer};
-use crate::run::{Host, Outcome};
 use crate::spec::limits::PAGE;
 use crate::start;
+
+/// The host bytes one table element takes in wasmi 2 (a 32-bit reference): what a table
+/// costs against the memory limit.
+pub const TABLE_ELEMENT_BYTES: u64 = 4;
 
 /// A module's bytes and the names it may be linked under.
 pub struct ModuleBytes {
@@ -47,13 +49,13 @@ pub enum LinkError {
     },
     /// Import modules that import each other.
     Cycle(Vec<String>),
-    /// A module declares a memory whose minimum is above the memory limit (compat §7);
-    /// `pages` is `None` when the memory is neither imported nor exported, so only
-    /// instantiation could tell.
+    /// A memory or table, or all of them together, need more than the memory limit
+    /// (compat §7): `item` says which one declares what, when it is known before
+    /// instantiation; `limit` is in bytes.
     MemoryLimit {
         label: String,
-        memory: Option<(String, u64)>,
-        limit_pages: u64,
+        item: Option<String>,
+        limit: u64,
     },
     /// The entrypoint is missing or not `() -> ()`.
     Entrypoint {
@@ -93,26 +95,17 @@ impl fmt::Display for LinkError {
                 }
                 Ok(())
             }
-            LinkError::MemoryLimit {
-                label,
-                memory,
-                limit_pages,
-            } => {
-                let limit = limit_pages * PAGE;
-                match memory {
-                    Some((name, pages)) => write!(
-                        f,
-                        "failed to instantiate {label}: memory `{name}` declares a minimum of \
-                         {pages} pages ({} bytes), above the memory limit of {limit_pages} pages \
-                         ({limit} bytes)",
-                        pages * PAGE
-                    ),
-                    None => write!(
-                        f,
-                        "failed to instantiate {label}: a memory's declared minimum is above the \
-                         memory limit of {limit_pages} pages ({limit} bytes)"
-                    ),
+            LinkError::MemoryLimit { label, item, limit } => {
+                write!(f, "failed to instantiate {label}: ")?;
+                match item {
+                    Some(item) => write!(f, "{item}, above")?,
+                    None => write!(f, "its memories and tables need more than")?,
                 }
+                write!(
+                    f,
+                    " the memory limit of {limit} bytes, shared by every memory and table of \
+                     the run"
+                )
             }
             LinkError::Cycle(chain) => write!(
                 f,
@@ -142,21 +135,33 @@ impl fmt::Display for LinkError {
 
 impl std::error::Error for LinkError {}
 
-/// A resolved module graph, ready to instantiate: dependencies before dependants, entry last.
+/// A resolved module graph, ready to instantiate.
 pub struct Linked {
-    /// Modules in instantiation order, each with whether its start function was deferred
-    /// (`start.rs`) and the names it is registered under.
-    order: Vec<(Module, bool, Vec<String>)>,
-    /// The label of each module of `order`, then the entry's: for errors.
-    labels: Vec<String>,
-    entry: Module,
-    entry_start: bool,
-    entrypoint: String,
+    /// Modules in instantiation order, dependencies before dependants, the entry last.
+    pub modules: Vec<LinkedModule>,
+    /// The entry module's function to call, checked to be `() -> ()`.
+    pub entrypoint: String,
+    /// The size of the largest function body of all the modules, in bytes.
+    pub largest_body: usize,
+}
+
+/// One module of a `Linked` graph.
+pub struct LinkedModule {
+    pub module: Module,
+    /// How messages name it.
+    pub label: String,
+    /// Whether its start function was taken out of instantiation (`start.rs`): exported as
+    /// `start::EXPORT`, to be called after it.
+    pub deferred_start: bool,
+    /// The module names other modules import it by.
+    pub names: Vec<String>,
 }
 
 struct Node {
     label: String,
     module: Module,
+    /// The size of its largest function body, in bytes.
+    largest_body: usize,
     /// Whether the module's start function was taken out of instantiation (`start.rs`).
     deferred_start: bool,
     /// The nodes this node imports from.
@@ -205,6 +210,7 @@ fn compile(engine: &Engine, bytes: &ModuleBytes) -> Result<Node, LinkError> {
     Ok(Node {
         label: bytes.label.clone(),
         module,
+        largest_body: start::largest_function_body(source),
         deferred_start: deferred.is_some(),
         deps: vec![],
         linked_as: vec![],
@@ -338,136 +344,68 @@ pub fn resolve(
         });
     }
     let order = instantiation_order(&r.nodes)?;
+    let largest_body = r.nodes.iter().map(|n| n.largest_body).max().unwrap_or(0);
     let mut nodes: Vec<Option<Node>> = r.nodes.into_iter().map(Some).collect();
-    let entry_node = nodes[0].take().expect("entry is node 0");
-    let mut labels = Vec::new();
-    let order = order.into_iter().filter(|&i| i != 0).map(|i| {
-        let node = nodes[i].take().expect("each node is instantiated once");
-        labels.push(node.label);
-        (node.module, node.deferred_start, node.linked_as)
-    });
-    let order = order.collect();
-    labels.push(entry_node.label);
+    let modules = order
+        .into_iter()
+        .map(|i| {
+            let node = nodes[i].take().expect("each node is instantiated once");
+            LinkedModule {
+                module: node.module,
+                label: node.label,
+                deferred_start: node.deferred_start,
+                names: node.linked_as,
+            }
+        })
+        .collect();
     Ok(Linked {
-        order,
-        labels,
-        entry: entry_node.module,
-        entry_start: entry_node.deferred_start,
+        modules,
         entrypoint: entrypoint.to_string(),
+        largest_body,
     })
 }
 
-/// Why instantiation did not give an entrypoint: the guest ended in a start-up function (an
-/// exit, a trap, a stop), failed otherwise while instantiated, or a memory is too large for the
-/// limit.
-pub enum Instantiation {
-    Ended(Outcome),
-    Guest(wasmi::Error),
-    Limit(LinkError),
-}
-
 impl Linked {
-    /// Fails, before anything runs, when a module imports or exports a memory whose declared
-    /// minimum is above `limit_pages`. A memory neither imported nor exported is not in wasmi's
-    /// public API: `instantiate` reports it instead.
-    pub fn check_memory_limit(&self, limit_pages: u64) -> Result<(), LinkError> {
-        let modules = self.order.iter().map(|(m, _, _)| m).chain([&self.entry]);
-        for (module, label) in modules.zip(&self.labels) {
-            let imported = module.imports().filter_map(|i| match i.ty() {
-                ExternType::Memory(ty) => Some((format!("{}::{}", i.module(), i.name()), *ty)),
-                _ => None,
-            });
-            let exported = module.exports().filter_map(|e| match e.ty() {
-                ExternType::Memory(ty) => Some((e.name().to_string(), *ty)),
-                _ => None,
-            });
-            if let Some((name, ty)) = imported
-                .chain(exported)
-                .find(|(_, ty)| ty.minimum() > limit_pages)
-            {
-                return Err(LinkError::MemoryLimit {
-                    label: label.clone(),
-                    memory: Some((name, ty.minimum())),
-                    limit_pages,
-                });
+    /// Fails, before anything runs, when a module imports or exports a memory or table whose
+    /// declared minimum alone is above `limit` bytes. A memory or table neither imported nor
+    /// exported is not in wasmi's public API, and the total of them all is known only as they
+    /// are made: instantiation reports those (`run`).
+    pub fn check_memory_limit(&self, limit: u64) -> Result<(), LinkError> {
+        for linked in &self.modules {
+            let module = &linked.module;
+            let imported = module
+                .imports()
+                .map(|i| (format!("{}::{}", i.module(), i.name()), i.ty().clone()));
+            let exported = module
+                .exports()
+                .map(|e| (e.name().to_string(), e.ty().clone()));
+            for (name, ty) in imported.chain(exported) {
+                let (what, minimum, bytes) = match ty {
+                    ExternType::Memory(ty) => {
+                        let bytes = u128::from(ty.minimum()) * u128::from(PAGE);
+                        ("memory", format!("{} pages", ty.minimum()), bytes)
+                    }
+                    ExternType::Table(ty) => {
+                        let each = u128::from(TABLE_ELEMENT_BYTES);
+                        let bytes = u128::from(ty.minimum()) * each;
+                        ("table", format!("{} elements", ty.minimum()), bytes)
+                    }
+                    _ => continue,
+                };
+                if bytes > u128::from(limit) {
+                    return Err(LinkError::MemoryLimit {
+                        label: linked.label.clone(),
+                        item: Some(format!(
+                            "{what} `{name}` declares a minimum of {minimum} ({bytes} bytes)"
+                        )),
+                        limit,
+                    });
+                }
             }
         }
         Ok(())
     }
-
-    /// Instantiates the import modules (running their start functions and a reactor's
-    /// `_initialize`), then the entry module, and returns the entrypoint. Those start-up
-    /// functions run through `call` (`run::call`: in fuel slices, bounded like the entrypoint);
-    /// a guest that ends during start-up ends the run. Other errors here are the guest's doing
-    /// (a trap in a data segment's initialisation), or a limit hit while instantiating.
-    pub fn instantiate(
-        self,
-        store: &mut Store<Host>,
-        linker: &mut Linker<Host>,
-        limit_pages: Option<u64>,
-        call: &mut StartUp<'_>,
-    ) -> Result<Func, Instantiation> {
-        let mut labels = self.labels.into_iter();
-        // The limiter denies a memory only when it is created: growth fails with -1 instead.
-        let denied = |error: wasmi::Error, label: Option<String>| match (&limit_pages, error.kind())
-        {
-            (
-                Some(limit_pages),
-                ErrorKind::Instantiation(InstantiationError::FailedToInstantiateMemory(
-                    MemoryError::ResourceLimiterDeniedAllocation,
-                ))
-                | ErrorKind::Memory(MemoryError::ResourceLimiterDeniedAllocation),
-            ) => Instantiation::Limit(LinkError::MemoryLimit {
-                label: label.unwrap_or_default(),
-                memory: None,
-                limit_pages: *limit_pages,
-            }),
-            _ => Instantiation::Guest(error),
-        };
-        // Runs a start-up function of `instance`, if it exports a `() -> ()` named `name`.
-        let mut start_up = |store: &mut Store<Host>, instance: wasmi::Instance, name: &str| {
-            let Some(func) = instance.get_func(&*store, name).filter(|f| {
-                let ty = f.ty(&*store);
-                ty.params().is_empty() && ty.results().is_empty()
-            }) else {
-                return Ok(());
-            };
-            match call(store, func) {
-                Ok(None) => Ok(()),
-                Ok(Some(outcome)) => Err(Instantiation::Ended(outcome)),
-                Err(error) => Err(Instantiation::Guest(error)),
-            }
-        };
-        for (module, deferred_start, names) in self.order {
-            let label = labels.next();
-            let instance = linker
-                .instantiate_and_start(&mut *store, &module)
-                .map_err(|e| denied(e, label))?;
-            if deferred_start {
-                start_up(store, instance, start::EXPORT)?;
-            }
-            start_up(store, instance, "_initialize")?;
-            for name in names {
-                linker
-                    .instance(&mut *store, &name, instance)
-                    .map_err(Instantiation::Guest)?;
-            }
-        }
-        let instance = linker
-            .instantiate_and_start(&mut *store, &self.entry)
-            .map_err(|e| denied(e, labels.next()))?;
-        if self.entry_start {
-            start_up(store, instance, start::EXPORT)?;
-        }
-        Ok(instance
-            .get_func(&*store, &self.entrypoint)
-            .expect("entrypoint checked by resolve"))
-    }
 }
-
-/// How `Linked::instantiate` calls a start-up function: `run::call` with the run's limits.
-pub type StartUp<'a> =
-    dyn FnMut(&mut Store<Host>, Func) -> Result<Option<Outcome>, wasmi::Error> + 'a;
 
 fn check_entrypoint(entry: &Node, name: &str) -> Result<(), LinkError> {
     let problem = match entry.export(name) {

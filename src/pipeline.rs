@@ -1,28 +1,39 @@
-//! A run wired in named steps: environment and network, results directory, fetch, guest
-//! filesystem, link, run, results. Each step adds what it was doing to its errors.
+//! A run wired in named steps: environment and network, results directory, fetch, modules,
+//! what the guest is given, guest filesystem, link, run, results. Each step adds what it was
+//! doing to its errors.
+//!
+//! Before the guest starts, any failure, and Ctrl-C or SIGTERM (`cleanup`), leaves nothing
+//! behind. Once it has run, its results are never removed: whatever fails while they are
+//! finished (a full disk, a tree too large to hash, a signal while hashing), the error says
+//! where they are.
 
 use std::collections::BTreeMap;
-use std::fs;
 use std::io;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
-use wasi_shim::{Access, Clock, WasiCtx, WasiCtxBuilder};
+use wasi_shim::{Access, Clock, Interrupt, WasiCtx, WasiCtxBuilder};
 
+use crate::cleanup;
 use crate::determinism;
 use crate::error::Error;
 use crate::fetch::{self, Cache, FetchError, Fetched, Workspace};
 use crate::link::{self, GuestFiles, ModuleBytes};
 use crate::net::{self, Net, Offer};
+use crate::private;
 use crate::publish;
-use crate::receipt::{self, Given};
+use crate::receipt::{self, Given, TreeError, Walk};
 use crate::results::{ResultsDir, ResultsError};
-use crate::run::{self, Outcome};
+use crate::run::{self, Deadline, Outcome, StopClock};
 use crate::signal;
 use crate::spec::{EnvValue, ModuleLocation, Origin, Plan, Source};
 use crate::tee::{Saved, Tee};
 
 /// The default cap on each of the `stdout` and `stderr` results files: 1 GB, as Bacalhau.
 pub const DEFAULT_OUTPUT_LIMIT: u64 = 1_000_000_000;
+
+/// The largest module bolinho reads: the largest download it accepts.
+pub const MAX_MODULE: u64 = 1 << 30;
 
 /// What the command line adds to a plan.
 #[derive(Debug, Clone)]
@@ -44,6 +55,9 @@ pub struct RunOptions {
     pub expect: Option<receipt::Given>,
     /// Keep the guest's stdout and stderr out of bolinho's own (`verify` prints its checks).
     pub quiet: bool,
+    /// Directories the caller made for this run, removed with the run's own if a signal ends
+    /// it before the guest starts.
+    pub remove_on_signal: Vec<PathBuf>,
 }
 
 impl Default for RunOptions {
@@ -57,6 +71,7 @@ impl Default for RunOptions {
             nondeterministic: false,
             expect: None,
             quiet: false,
+            remove_on_signal: Vec::new(),
         }
     }
 }
@@ -72,35 +87,18 @@ pub struct Report {
 
 /// Runs a plan: every step before the guest starts fails cleanly, leaving no results behind.
 pub fn run(plan: &Plan, options: &RunOptions) -> Result<Report, Error> {
+    let _signals = signal::catch();
+    let setup = cleanup::Setup::start();
+    for path in &options.remove_on_signal {
+        setup.remove_on_signal(path);
+    }
     let env = resolve_env(plan, &options.allow_env)?;
     let mut net = Net::for_plan(plan).map_err(Error::Setup)?;
     // A publisher that could never publish (ipfs, bad S3 settings) fails before anything runs.
     let publisher = publish::prepare(plan).map_err(Error::Setup)?;
-    // Jobs always save results; a bare module run only when asked to.
-    let results = match (plan.origin, &options.results) {
-        (Origin::Job, requested) => Some(ResultsDir::create(requested.as_deref(), &plan.name)?),
-        (Origin::Module, Some(dir)) => Some(ResultsDir::create(Some(dir), &plan.name)?),
-        (Origin::Module, None) => None,
-    };
-    let scratch = Scratch::create()?;
-    let cache_root = match &options.cache_dir {
-        Some(dir) => dir.clone(),
-        // Without a home directory, downloads are kept for this run only.
-        None => Cache::default_root().unwrap_or_else(|| scratch.0.join("cache")),
-    };
-    let context = fetch::Context {
-        workspace: Workspace::new(scratch.0.join("inputs")),
-        cache: Cache::open(cache_root),
-        options: options.fetch.clone(),
-    };
-    fs::create_dir(context.workspace.dir())
-        .map_err(|e| Error::Setup(format!("failed to create a scratch directory: {e}")))?;
-    let fetched = plan
-        .inputs
-        .iter()
-        .enumerate()
-        .map(|(index, input)| fetch::fetch(input, index, &context))
-        .collect::<Result<Vec<_>, _>>()?;
+    let results = claim_results(plan, options, &setup)?;
+    let scratch = scratch(plan, options, &setup)?;
+    let fetched = fetch_inputs(plan, options, scratch.as_ref())?;
 
     let (entry, argv0) = load_module(&plan.entry_module, None, plan, &fetched)?;
     let imports = plan
@@ -108,33 +106,34 @@ pub fn run(plan: &Plan, options: &RunOptions) -> Result<Report, Error> {
         .iter()
         .map(|m| load_module(&m.location, m.alias.as_deref(), plan, &fetched).map(|(m, _)| m))
         .collect::<Result<Vec<_>, _>>()?;
-
+    if let Some(results) = &results {
+        results.check_outside(&writable(plan, &fetched))?;
+    }
     // What the guest is given, hashed before it runs (a read-write input may change).
     let given = match &results {
         Some(_) => Some(hash_given(plan, &entry, &imports, &env, &fetched, options)?),
         None => None,
     };
-    if let (Some(expected), Some(given)) = (&options.expect, &given) {
-        let changes = given.changes(expected);
-        if !changes.is_empty() {
-            return Err(Error::Verify(format!(
-                "the job's sources differ from the receipt, so it was not run: {}",
-                changes.join("; ")
-            )));
-        }
-    }
 
     // The timeout counts from here: everything is fetched, and the guest is about to be set
     // up and run.
-    let deadline = run::Deadline::start(&plan.limits);
-    if let (Some(net), Some(deadline)) = (&mut net, deadline) {
-        net.end_by(deadline.at);
+    let deadline = Deadline::start(plan.limits.timeout);
+    let interrupt = Arc::new(Interrupt::new());
+    if let Some(net) = &mut net {
+        net.stop_with(deadline.map(|d| d.at), Arc::clone(&interrupt));
     }
+    let saved = match &results {
+        Some(results) => Some(save_output(results, options.output_limit)?),
+        None => None,
+    };
     let sources = determinism::sources(plan, &entry.bytes, &env, options.nondeterministic);
-    let wasi = guest_context(plan, &argv0, &env, &fetched, results.as_ref(), options)?
+    let clock = stop_clock(sources.clock, deadline, Arc::clone(&interrupt));
+    let saving = results.as_ref().zip(saved.as_ref());
+    let wasi = guest_context(plan, &argv0, &env, &fetched, saving, options, &interrupt)?
         .random(sources.random)
-        .clock(stop_clock(sources.clock, deadline))
+        .clock(clock)
         .virtual_metadata(!options.nondeterministic)
+        .interrupt(Arc::clone(&interrupt))
         .build()
         .map_err(|e| Error::Setup(format!("failed to build the guest filesystem: {e}")))?;
     let engine = run::engine();
@@ -146,46 +145,43 @@ pub fn run(plan: &Plan, options: &RunOptions) -> Result<Report, Error> {
     if net.is_some() {
         net::add_to_linker(&mut linker).map_err(Error::Instantiate)?;
     }
-    if let Some(pages) = plan.limits.memory_pages() {
-        linked.check_memory_limit(pages)?;
-    }
-    let mut store = run::new_store(&engine, wasi, net, &plan.limits).map_err(Error::Instantiate)?;
+    let store = run::new_store(&engine, wasi, net, &plan.limits).map_err(Error::Instantiate)?;
+    linked.check_memory_limit(store.data().memory_limit())?;
 
-    // From here to the guest's end, Ctrl-C and SIGTERM stop the guest and keep its results.
-    let catching = signal::catch();
-    let mut start_up = |store: &mut _, func| run::call(store, func, &plan.limits, deadline);
-    let pages = plan.limits.memory_pages();
-    let outcome = match linked.instantiate(&mut store, &mut linker, pages, &mut start_up) {
-        Ok(entrypoint) => run::call(&mut store, entrypoint, &plan.limits, deadline)
-            .map(|ended| ended.unwrap_or(Outcome::Exited(0))),
-        Err(link::Instantiation::Ended(outcome)) => Ok(outcome),
-        Err(link::Instantiation::Guest(error)) => run::classify(error, deadline),
-        Err(link::Instantiation::Limit(error)) => return Err(error.into()),
-    }
-    .map_err(Error::Instantiate)?;
-    drop(catching);
-
+    // From here a signal stops the guest and keeps its results.
+    setup.done();
+    let ended = run::execute(run::Guest {
+        store,
+        linker,
+        linked,
+        limits: plan.limits,
+        deadline,
+        interrupt,
+    })
+    .map_err(|failure| match failure {
+        run::Failure::Limit(error) => Error::Link(error),
+        run::Failure::Engine(error) => Error::Instantiate(error),
+    })?;
+    let outcome = ended.outcome;
     // A guest stopped wherever the clock or a signal caught it: its fuel says nothing.
-    let fuel_used = match outcome {
-        Outcome::TimedOut(_) | Outcome::Stopped(_) => None,
-        _ => run::fuel_used(&store, &plan.limits),
+    let fuel_used = match (&outcome, &ended.store) {
+        (Outcome::TimedOut(_) | Outcome::Stopped(_), _) | (_, None) => None,
+        (_, Some(store)) => run::fuel_used(store, &plan.limits),
     };
-    // Dropping the context closes every file the guest left open, before the rename.
-    let flushed = store.into_data().wasi.flush();
-    let results = match results {
-        Some(results) => {
-            let path = results.path().to_path_buf();
-            flushed.map_err(|cause| ResultsError {
-                path,
-                action: "write",
-                cause,
-            })?;
-            if let Some(given) = given {
-                write_receipt(given, plan, &results, &outcome, fuel_used)?;
-            }
-            Some(results.finish(exit_status(&outcome))?)
+    // Dropping the context closes every file the guest left open; the live copies of its
+    // output are flushed (they never fail a run).
+    if let Some(mut store) = ended.store {
+        let _ = store.data_mut().wasi.flush();
+    }
+    let results = match (results, saved, given) {
+        (Some(results), Some(saved), Some(given)) => {
+            let finished = Finished {
+                outcome: &outcome,
+                fuel_used,
+            };
+            Some(finish(results, saved, given, plan, finished)?)
         }
-        None => None,
+        _ => None,
     };
     // Publishing copies the finished directory; a failure keeps it and says where it is.
     let published = match &results {
@@ -208,7 +204,99 @@ fn exit_status(outcome: &Outcome) -> i32 {
     }
 }
 
-/// What a receipt records of what the guest was given.
+/// Claims the results directory: always for a job, for a module run only when asked to.
+fn claim_results(
+    plan: &Plan,
+    options: &RunOptions,
+    setup: &cleanup::Setup,
+) -> Result<Option<ResultsDir>, Error> {
+    let results = match (plan.origin, &options.results) {
+        (Origin::Job, requested) => ResultsDir::claim(requested.as_deref(), &plan.name)?,
+        (Origin::Module, Some(dir)) => ResultsDir::claim(Some(dir), &plan.name)?,
+        (Origin::Module, None) => return Ok(None),
+    };
+    if let Some(parent) = results.made_parent() {
+        setup.remove_if_empty_on_signal(parent);
+    }
+    for path in results.made() {
+        setup.remove_on_signal(&path);
+    }
+    Ok(Some(results))
+}
+
+/// A private scratch directory for what sources materialise, if any source needs one.
+fn scratch(
+    plan: &Plan,
+    options: &RunOptions,
+    setup: &cleanup::Setup,
+) -> Result<Option<private::TempDir>, Error> {
+    let needed = plan.inputs.iter().any(|input| match input.source {
+        Source::Local { read_write, .. } => read_write && options.fetch.private_writes,
+        _ => true,
+    });
+    if !needed {
+        return Ok(None);
+    }
+    let scratch = private::TempDir::new("bolinho-").map_err(|e| {
+        Error::Setup(format!(
+            "failed to create a scratch directory in {}: {e}",
+            std::env::temp_dir().display()
+        ))
+    })?;
+    setup.remove_on_signal(scratch.path());
+    Ok(Some(scratch))
+}
+
+/// Brings every input onto the host.
+fn fetch_inputs(
+    plan: &Plan,
+    options: &RunOptions,
+    scratch: Option<&private::TempDir>,
+) -> Result<Vec<Fetched>, Error> {
+    let cache_root = match (&options.cache_dir, Cache::default_root(), scratch) {
+        (Some(dir), _, _) => dir.clone(),
+        (None, Some(dir), _) => dir,
+        // Without a home directory, downloads are kept for this run only.
+        (None, None, Some(scratch)) => scratch.path().join("cache"),
+        (None, None, None) => PathBuf::new(),
+    };
+    let workspace = match scratch {
+        Some(scratch) => {
+            let dir = scratch.path().join("inputs");
+            std::fs::create_dir(&dir)
+                .map_err(|e| Error::Setup(format!("failed to create a scratch directory: {e}")))?;
+            dir
+        }
+        // No source materialises anything.
+        None => PathBuf::new(),
+    };
+    let context = fetch::Context {
+        workspace: Workspace::new(workspace),
+        cache: Cache::open(cache_root),
+        options: options.fetch.clone(),
+    };
+    let fetched = plan
+        .inputs
+        .iter()
+        .enumerate()
+        .map(|(index, input)| fetch::fetch(input, index, &context))
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(fetched)
+}
+
+/// The host paths the guest may write to, each with the field that names it.
+fn writable<'a>(plan: &'a Plan, fetched: &'a [Fetched]) -> Vec<(&'a str, &'a Path)> {
+    plan.inputs
+        .iter()
+        .zip(fetched)
+        .filter(|(_, fetched)| fetched.writable)
+        .map(|(input, fetched)| (input.field.as_str(), fetched.path.as_path()))
+        .collect()
+}
+
+/// What a receipt records of what the guest was given. For `verify`, the walk stops as soon
+/// as it finds more than the receipt lists: a receipt naming a huge directory is refused
+/// without reading it all.
 fn hash_given(
     plan: &Plan,
     entry: &ModuleBytes,
@@ -231,16 +319,118 @@ fn hash_given(
         .chain(imports)
         .map(|m| (m.label.clone(), receipt::sha256(&m.bytes)))
         .collect();
+    let limit = match &options.expect {
+        Some(expected) => expected.inputs.len() + 1,
+        None => receipt::MAX_ENTRIES,
+    };
+    let stop = || signal::received().is_some();
+    let mut walk = Walk::new(limit, &stop);
     let mut inputs = BTreeMap::new();
     for (input, fetched) in plan.inputs.iter().zip(fetched) {
-        receipt::hash_tree(&fetched.path, &input.target, &mut inputs)
-            .map_err(|e| Error::Setup(format!("failed to hash input {}: {e}", input.target)))?;
+        walk.hash(&fetched.path, &input.target, &mut inputs)
+            .map_err(|e| match e {
+                TreeError::TooMany { .. } if options.expect.is_some() => Error::Verify(format!(
+                    "the job's sources differ from the receipt, so it was not run: {} holds \
+                     more files than the receipt records",
+                    input.target
+                )),
+                other => Error::Fetch(FetchError {
+                    input: input.field.clone(),
+                    source: input.target.clone(),
+                    message: format!("failed to hash it for the receipt: {other}"),
+                }),
+            })?;
     }
-    Ok(Given {
+    let given = Given {
         determinism,
         modules,
         inputs,
-    })
+    };
+    if let Some(expected) = &options.expect {
+        let changes = given.changes(expected);
+        if !changes.is_empty() {
+            return Err(Error::Verify(format!(
+                "the job's sources differ from the receipt, so it was not run: {}",
+                changes.join("; ")
+            )));
+        }
+    }
+    Ok(given)
+}
+
+/// The saved copies of the guest's stdout and stderr, each capped at `limit` bytes.
+fn save_output(results: &ResultsDir, limit: u64) -> Result<[(&'static str, Saved); 2], Error> {
+    let saved = |name: &'static str| -> Result<(&'static str, Saved), Error> {
+        let file = results.create_file(name)?;
+        let marker = format!("{name}.truncated");
+        Ok((name, Saved::new(file, limit, results.opener()?, marker)))
+    };
+    Ok([saved("stdout")?, saved("stderr")?])
+}
+
+/// How the guest ended, for its results.
+struct Finished<'a> {
+    outcome: &'a Outcome,
+    fuel_used: Option<u64>,
+}
+
+/// Finishes the results directory of a guest that has run: its saved output, its receipt,
+/// `exitCode`, everything moved into place. Nothing is removed whatever fails: the directory
+/// is finished without what could not be written, or left in staging, and the error says so.
+fn finish(
+    mut results: ResultsDir,
+    saved: [(&'static str, Saved); 2],
+    given: Given,
+    plan: &Plan,
+    finished: Finished<'_>,
+) -> Result<PathBuf, Error> {
+    results.start();
+    let mut problems = Vec::new();
+    for (name, saved) in &saved {
+        if let Err(e) = saved.finish() {
+            problems.push(format!("failed to write {name} whole: {e}"));
+        }
+    }
+    // A receipt vouches for complete results only.
+    let mut stopped = None;
+    if problems.is_empty() {
+        match write_receipt(given, plan, &results, &finished) {
+            Ok(()) => {}
+            Err(ReceiptError::Stopped) => stopped = signal::received(),
+            Err(ReceiptError::Failed(problem)) => problems.push(problem),
+        }
+    }
+    let path = results.finish(exit_status(finished.outcome))?;
+    if let Some(signal) = stopped {
+        return Err(Error::Stopped {
+            signal,
+            message: format!(
+                "stopped by {} while hashing the results; they are in {}, without {}",
+                signal.name(),
+                path.display(),
+                receipt::FILE
+            ),
+        });
+    }
+    if !problems.is_empty() {
+        return Err(Error::Results(ResultsError {
+            path: path.clone(),
+            action: "finish",
+            cause: io::Error::other(format!(
+                "{}; the rest of the results are in place, without {}",
+                problems.join("; "),
+                receipt::FILE
+            )),
+        }));
+    }
+    Ok(path)
+}
+
+enum ReceiptError {
+    /// A signal stopped the hashing.
+    Stopped,
+    /// What could not be hashed or written.
+    Failed(String),
 }
 
 /// Writes `receipt.json` into the staging directory, hashing what the guest produced.
@@ -248,30 +438,30 @@ fn write_receipt(
     given: Given,
     plan: &Plan,
     results: &ResultsDir,
-    outcome: &Outcome,
-    fuel_used: Option<u64>,
-) -> Result<(), Error> {
-    let failed = |path: PathBuf| {
-        move |cause| ResultsError {
-            path,
-            action: "write",
-            cause,
-        }
-    };
+    finished: &Finished<'_>,
+) -> Result<(), ReceiptError> {
+    // A signal that stopped the guest has had its effect; only a new one stops the hashing
+    // (a second one of the same kind ends bolinho at once, as it always does).
+    let guest_stopped = matches!(finished.outcome, Outcome::Stopped(_));
+    let stop = || !guest_stopped && signal::received().is_some();
+    let mut walk = Walk::new(receipt::MAX_ENTRIES, &stop);
     let mut hashes = BTreeMap::new();
+    let staging = results.staging_path();
+    let mut hash = |name: &str| match walk.hash(&staging.join(name), name, &mut hashes) {
+        Ok(()) => Ok(()),
+        Err(TreeError::Stopped) => Err(ReceiptError::Stopped),
+        Err(e) => Err(ReceiptError::Failed(format!("failed to hash {name}: {e}"))),
+    };
     for name in ["stdout", "stderr"] {
-        let path = results.staging_path(name);
-        receipt::hash_tree(&path, name, &mut hashes).map_err(failed(path))?;
+        hash(name)?;
         // Truncation is part of the result: a rerun that kept more or less must not match.
         let marker = format!("{name}.truncated");
-        let path = results.staging_path(&marker);
-        if path.exists() {
-            receipt::hash_tree(&path, &marker, &mut hashes).map_err(failed(path))?;
+        if staging.join(&marker).exists() {
+            hash(&marker)?;
         }
     }
     for output in &plan.outputs {
-        let path = results.staging_path(&output.name);
-        receipt::hash_tree(&path, &output.name, &mut hashes).map_err(failed(path))?;
+        hash(&output.name)?;
     }
     let receipt = receipt::Receipt {
         bolinho: env!("CARGO_PKG_VERSION"),
@@ -282,16 +472,16 @@ fn write_receipt(
         modules: given.modules,
         inputs: given.inputs,
         results: hashes,
-        outcome: outcome.into(),
-        exit_code: exit_status(outcome),
-        fuel_used,
+        outcome: finished.outcome.into(),
+        exit_code: exit_status(finished.outcome),
+        fuel_used: finished.fuel_used,
     };
-    let path = results.staging_path(receipt::FILE);
-    fs::write(&path, receipt.to_json()).map_err(failed(path))?;
-    Ok(())
+    results
+        .write_file(receipt::FILE, receipt.to_json().as_bytes())
+        .map_err(|e| ReceiptError::Failed(e.to_string()))
 }
 
-/// Step 1: the environment, with `env:NAME` values read from the host only where allowed.
+/// The environment, with `env:NAME` values read from the host only where allowed.
 fn resolve_env(plan: &Plan, allowed: &[String]) -> Result<Vec<(String, String)>, Error> {
     // `--env NAME` on a module run is itself the user's permission to pass NAME through.
     let may_read = |host: &str| plan.origin == Origin::Module || allowed.iter().any(|a| a == host);
@@ -315,7 +505,7 @@ fn resolve_env(plan: &Plan, allowed: &[String]) -> Result<Vec<(String, String)>,
         .collect()
 }
 
-/// Step 3: the bytes of a module, the names it answers to, and its file name for `argv[0]`:
+/// The bytes of a module, the names it answers to, and its file name for `argv[0]`:
 /// the host file's name for host and local sources (the name the user gave it), else the name
 /// the guest sees it by (an inline or downloaded module has no better one).
 fn load_module(
@@ -339,7 +529,7 @@ fn load_module(
             (guest.clone(), file, Some(input))
         }
     };
-    let bytes = fs::read(&file).map_err(|e| {
+    let bytes = fetch::read_bounded(&file, MAX_MODULE).map_err(|e| {
         Error::Fetch(FetchError {
             input: input.map_or_else(|| label.clone(), |i| i.field.clone()),
             source: format!("module {label}"),
@@ -387,15 +577,16 @@ fn host_path(guest: &str, plan: &Plan, fetched: &[Fetched]) -> Option<(usize, Pa
     Some((index, path))
 }
 
-/// Step 4: the guest's view: argv, environment, stdio and the mounts composing `/`; the run
-/// adds its clock and random source.
+/// The guest's view: argv, environment, stdio and the mounts composing `/`; the run adds its
+/// clock and random source.
 fn guest_context(
     plan: &Plan,
     argv0: &str,
     env: &[(String, String)],
     fetched: &[Fetched],
-    results: Option<&ResultsDir>,
+    saving: Option<(&ResultsDir, &[(&'static str, Saved); 2])>,
     options: &RunOptions,
+    interrupt: &Arc<Interrupt>,
 ) -> Result<WasiCtxBuilder, Error> {
     let mut builder = WasiCtxBuilder::new().arg(argv0);
     for arg in &plan.args {
@@ -412,33 +603,30 @@ fn guest_context(
         };
         builder = builder.mount(&input.target, fetched.path.clone(), access);
     }
-    let (stdout, stderr) = match results {
-        Some(results) => {
-            let saved = |name: &str| -> Result<Saved, Error> {
-                let file = results.create_file(name)?;
-                let marker = results.staging_path(&format!("{name}.truncated"));
-                Ok(Saved::new(file, options.output_limit, marker))
-            };
-            (Some(saved("stdout")?), Some(saved("stderr")?))
-        }
-        None => (None, None),
-    };
     for output in &plan.outputs {
-        let Some(results) = results else { break };
+        let Some((results, _)) = saving else { break };
         builder = builder.mount(
             &output.path,
             results.create_output_dir(&output.name)?,
             Access::ReadWrite,
         );
     }
+    let (stdout, stderr) = match saving {
+        Some((_, [(_, stdout), (_, stderr)])) => (Some(stdout.clone()), Some(stderr.clone())),
+        None => (None, None),
+    };
+    let tee = |live, saved| Tee::new(live, saved, Arc::clone(interrupt));
     builder = if options.quiet {
         builder
-            .stdout(Box::new(Tee::new(io::sink(), stdout)))
-            .stderr(Box::new(Tee::new(io::sink(), stderr)))
+            .stdout(Box::new(tee(
+                Box::new(io::sink()) as Box<dyn io::Write + Send>,
+                stdout,
+            )))
+            .stderr(Box::new(tee(Box::new(io::sink()), stderr)))
     } else {
         builder
-            .stdout(Box::new(Tee::new(io::stdout(), stdout)))
-            .stderr(Box::new(Tee::new(io::stderr(), stderr)))
+            .stdout(Box::new(tee(Box::new(io::stdout()), stdout)))
+            .stderr(Box::new(tee(Box::new(io::stderr()), stderr)))
     };
     builder = builder.preopen_root(plan.preopen_root);
     if plan.origin == Origin::Module {
@@ -448,13 +636,17 @@ fn guest_context(
 }
 
 /// The guest's clock: virtual (its sleeps take no real time), or the host's with sleeps that
-/// end at the deadline; either way one that ends the guest's host call on a caught signal. The
-/// timeout itself is measured in real time by `run::call`, whatever the guest's clock.
-fn stop_clock(clock: determinism::Clock, deadline: Option<run::Deadline>) -> Box<dyn Clock> {
+/// end at the deadline; either way one whose cut sleep, or a caught signal, ends the guest's
+/// host call. The timeout itself is measured in real time by `run`, whatever the guest's clock.
+fn stop_clock(
+    clock: determinism::Clock,
+    deadline: Option<Deadline>,
+    interrupt: Arc<Interrupt>,
+) -> Box<dyn Clock + Send> {
     match clock {
-        determinism::Clock::Virtual(clock) => Box::new(run::StopClock::virtual_time(clock)),
+        determinism::Clock::Virtual(clock) => Box::new(StopClock::virtual_time(clock, interrupt)),
         determinism::Clock::Host(clock) => {
-            Box::new(run::StopClock::real(clock, deadline.map(|d| d.at)))
+            Box::new(StopClock::real(clock, deadline.map(|d| d.at), interrupt))
         }
     }
 }
@@ -462,34 +654,5 @@ fn stop_clock(clock: determinism::Clock, deadline: Option<run::Deadline>) -> Box
 impl GuestFiles for WasiCtx {
     fn read(&self, guest_path: &str) -> Option<Vec<u8>> {
         self.read_file(guest_path).ok()
-    }
-}
-
-/// A scratch directory for materialised sources, removed when the run ends however it ends.
-struct Scratch(PathBuf);
-
-impl Scratch {
-    fn create() -> Result<Scratch, Error> {
-        let base = std::env::temp_dir();
-        for n in 0u32.. {
-            let path = base.join(format!("bolinho-{}-{n}", std::process::id()));
-            match fs::create_dir(&path) {
-                Ok(()) => return Ok(Scratch(path)),
-                Err(e) if e.kind() == io::ErrorKind::AlreadyExists => continue,
-                Err(e) => {
-                    return Err(Error::Setup(format!(
-                        "failed to create a scratch directory in {}: {e}",
-                        base.display()
-                    )));
-                }
-            }
-        }
-        unreachable!("u32 scratch names exhausted")
-    }
-}
-
-impl Drop for Scratch {
-    fn drop(&mut self) {
-        let _ = fs::remove_dir_all(&self.0);
     }
 }

@@ -1,18 +1,38 @@
 //! The results directory: `stdout`, `stderr`, `exitCode` and one folder per `ResultPaths` entry,
-//! laid out as Bacalhau lays it out.
+//! laid out as Bacalhau lays it out, plus bolinho's `receipt.json`.
 //!
-//! A run never presents a half-written directory as complete: everything is written into a
-//! staging directory beside the final one (`.NAME.partial-PID`), and only a run that reached its
-//! end renames it into place, in one `rename(2)`. The final path is claimed first with
-//! `create_dir`, so two runs never share a directory and an earlier run is never overwritten. A
-//! crash or Ctrl-C leaves only the clearly named staging directory.
+//! Owns: claiming the directory, the staging directory inside it, writing bolinho's own files
+//! there, and moving everything into place at the end. A run never presents a half-written
+//! directory as complete: everything is written into `DIR/.bolinho-partial/` and moved up into
+//! `DIR` when the run ends, `exitCode` last, so `exitCode` is there only when the rest is.
+//! Making the staging directory is also how a run claims `DIR`: a second run given the same
+//! directory finds it and stops before running.
+//!
+//! Before the guest starts, a failure removes everything claimed. Once it has started, nothing
+//! is ever removed: a failure leaves what was produced where it is, and the error says where.
+//! Every file bolinho writes here is created by handle, exclusively (`O_EXCL`, `O_NOFOLLOW`),
+//! and the directory must not lie inside anything the guest may write (`check_outside`), so no
+//! file of bolinho's is ever written through a path a guest can touch.
 
 use std::fs::{self, File};
-use std::io;
+use std::io::{self, Write};
+use std::os::fd::{AsFd, OwnedFd};
 use std::path::{Path, PathBuf};
+
+use rustix::fs::{AtFlags, Mode, OFlags, RenameFlags};
 
 /// Where results go when the user gives no `--results`.
 pub const DEFAULT_PARENT: &str = "bolinho-results";
+
+/// The staging directory's name inside the results directory.
+pub const STAGING: &str = ".bolinho-partial";
+
+/// The file whose presence says a results directory is complete; written last.
+pub const EXIT_CODE: &str = "exitCode";
+
+/// The longest job-name part of a default results directory's name, in bytes: with `-N` it
+/// stays well inside a file name's 255.
+const MAX_STEM: usize = 200;
 
 #[derive(Debug)]
 pub struct ResultsError {
@@ -44,113 +64,327 @@ fn error(path: &Path, action: &'static str) -> impl FnOnce(io::Error) -> Results
     }
 }
 
+fn errno(e: rustix::io::Errno) -> io::Error {
+    e.into()
+}
+
 /// A results directory being written.
 #[derive(Debug)]
 pub struct ResultsDir {
-    final_path: PathBuf,
-    staging: PathBuf,
-    /// Whether we created `final_path` (and so may remove it when the run fails before running).
-    claimed: bool,
+    /// The directory as the user named it (or the default): what messages show.
+    path: PathBuf,
+    /// Its real path (symlinks resolved): where bolinho works.
+    real: PathBuf,
+    dir: OwnedFd,
+    staging: OwnedFd,
+    /// Whether bolinho created `path` (and so removes it when the run fails before running).
+    created: bool,
+    /// `bolinho-results`, if this run created it (removed with `path`, if empty).
+    parent: Option<PathBuf>,
+    /// Whether the guest has started: from then on nothing is removed.
+    started: bool,
     finished: bool,
 }
 
 impl ResultsDir {
     /// Claims `requested` (which must not exist, or be an empty directory), or else a new
-    /// `bolinho-results/<job>-<n>` under the current directory, and creates the staging directory.
-    pub fn create(requested: Option<&Path>, job_name: &str) -> Result<ResultsDir, ResultsError> {
-        let (final_path, claimed) = match requested {
-            Some(path) => claim_requested(path)?,
-            None => (claim_next(Path::new(DEFAULT_PARENT), job_name)?, true),
+    /// `bolinho-results/<job>-<n>` under the current directory, and creates the staging
+    /// directory in it.
+    pub fn claim(requested: Option<&Path>, job_name: &str) -> Result<ResultsDir, ResultsError> {
+        let (path, created, parent) = match requested {
+            Some(path) => {
+                let (path, created) = claim_requested(path)?;
+                (path, created, None)
+            }
+            None => {
+                let (path, parent) = claim_next(Path::new(DEFAULT_PARENT), job_name)?;
+                (path, true, parent)
+            }
         };
-        let name = final_path
-            .file_name()
-            .map_or("results".into(), |n| n.to_string_lossy());
-        let parent = final_path.parent().unwrap_or(Path::new("."));
-        let staging = parent.join(format!(".{name}.partial-{}", std::process::id()));
-        // A staging directory left by an earlier crashed process with our pid is stale.
-        let _ = fs::remove_dir_all(&staging);
-        fs::create_dir(&staging).map_err(error(&staging, "create"))?;
+        let unclaim = |e: ResultsError| {
+            if created {
+                let _ = fs::remove_dir(&path);
+            }
+            if let Some(parent) = &parent {
+                let _ = fs::remove_dir(parent);
+            }
+            e
+        };
+        let real = fs::canonicalize(&path)
+            .map_err(error(&path, "use"))
+            .map_err(unclaim)?;
+        let dir = rustix::fs::open(&real, DIR, Mode::empty())
+            .map_err(|e| error(&path, "use")(errno(e)))
+            .map_err(unclaim)?;
+        let staging = stage(&dir, &path).map_err(unclaim)?;
         Ok(ResultsDir {
-            final_path,
+            path,
+            real,
+            dir,
             staging,
-            claimed,
+            created,
+            parent,
+            started: false,
             finished: false,
         })
     }
 
-    /// The path the directory will have once finished.
+    /// The directory as the user named it.
     pub fn path(&self) -> &Path {
-        &self.final_path
+        &self.path
     }
 
-    /// Creates one of the results files (`stdout`, `stderr`) in the staging directory.
+    /// `bolinho-results`, if this claim created it: removed only if empty.
+    pub fn made_parent(&self) -> Option<&Path> {
+        self.parent.as_deref()
+    }
+
+    /// What this claim made inside `made_parent`, oldest first: the directory itself if it
+    /// did not exist, and the staging directory.
+    pub fn made(&self) -> Vec<PathBuf> {
+        let mut made = Vec::new();
+        if self.created {
+            made.push(self.real.clone());
+        }
+        made.push(self.staging_path());
+        made
+    }
+
+    /// Where results are while the run is going on (by their real path).
+    pub fn staging_path(&self) -> PathBuf {
+        self.real.join(STAGING)
+    }
+
+    /// Refuses to go on if the directory lies inside, or holds, one of `writable`: the host
+    /// paths the guest may write to, each with the field that names it. A guest could plant
+    /// links where bolinho writes its own files, or move the directory elsewhere.
+    pub fn check_outside(&self, writable: &[(&str, &Path)]) -> Result<(), ResultsError> {
+        for (field, host) in writable {
+            let host = fs::canonicalize(host).unwrap_or_else(|_| host.to_path_buf());
+            if self.real.starts_with(&host) || host.starts_with(&self.real) {
+                return Err(ResultsError {
+                    path: self.path.clone(),
+                    action: "use",
+                    cause: io::Error::other(format!(
+                        "it lies inside {field} ({}), which the guest may write to; \
+                         give --results a directory outside it",
+                        host.display()
+                    )),
+                });
+            }
+        }
+        Ok(())
+    }
+
+    /// Creates one of bolinho's own files (`stdout`, `stderr`, `receipt.json`) in the
+    /// staging directory: a new file, never one that was there.
     pub fn create_file(&self, name: &str) -> Result<File, ResultsError> {
-        let path = self.staging.join(name);
-        File::create(&path).map_err(error(&path, "create"))
+        let path = self.path.join(STAGING).join(name);
+        one_component(name, &path)?;
+        create_in(&self.staging, name).map_err(error(&path, "create"))
     }
 
-    /// Where a results file is written until `finish` moves the directory into place.
-    pub fn staging_path(&self, name: &str) -> PathBuf {
-        self.staging.join(name)
+    /// A handle for creating files in the staging directory from elsewhere (the guest's
+    /// output creates its `.truncated` marker when it is cut).
+    pub fn opener(&self) -> Result<Opener, ResultsError> {
+        self.staging
+            .try_clone()
+            .map(Opener)
+            .map_err(error(&self.path.join(STAGING), "open"))
+    }
+
+    /// Writes one of bolinho's own files whole.
+    pub fn write_file(&self, name: &str, contents: &[u8]) -> Result<(), ResultsError> {
+        let path = self.path.join(STAGING).join(name);
+        self.create_file(name)?
+            .write_all(contents)
+            .map_err(error(&path, "write"))
     }
 
     /// Creates the empty folder for a `ResultPaths` entry and returns its host path.
     pub fn create_output_dir(&self, name: &str) -> Result<PathBuf, ResultsError> {
-        let path = self.staging.join(name);
-        fs::create_dir(&path).map_err(error(&path, "create"))?;
-        Ok(path)
+        let path = self.path.join(STAGING).join(name);
+        one_component(name, &path)?;
+        rustix::fs::mkdirat(&self.staging, name, Mode::from_raw_mode(0o755))
+            .map_err(|e| error(&path, "create")(errno(e)))?;
+        Ok(self.staging_path().join(name))
     }
 
-    /// Writes `exitCode` and moves the directory into place. Call only after every file written
-    /// into it has been flushed.
+    /// The guest is about to start: from now on nothing here is ever removed.
+    pub fn start(&mut self) {
+        self.started = true;
+    }
+
+    /// Moves every result up from the staging directory into place, then writes `exitCode`,
+    /// then removes the empty staging directory. Call only after every file written into it
+    /// has been flushed. On failure nothing is removed; the error says where the results are.
     pub fn finish(mut self, exit_code: i32) -> Result<PathBuf, ResultsError> {
-        let code_path = self.staging.join("exitCode");
-        fs::write(&code_path, exit_code.to_string()).map_err(error(&code_path, "write"))?;
-        // rename(2) replaces the empty directory that claimed the final name.
-        fs::rename(&self.staging, &self.final_path).map_err(error(&self.final_path, "create"))?;
         self.finished = true;
-        Ok(self.final_path.clone())
+        let staging = self.path.join(STAGING);
+        let unfinished = |e: io::Error| ResultsError {
+            path: self.path.clone(),
+            action: "finish",
+            cause: io::Error::new(
+                e.kind(),
+                format!("{e}; the results are in {}", staging.display()),
+            ),
+        };
+        let names = list(&self.staging).map_err(unfinished)?;
+        for name in &names {
+            move_up(&self.staging, &self.dir, name)
+                .map_err(|e| unfinished(io::Error::other(format!("failed to move {name}: {e}"))))?;
+        }
+        // `exitCode` last, so that it is there only when everything else is.
+        let mut code = create_in(&self.staging, EXIT_CODE).map_err(unfinished)?;
+        code.write_all(exit_code.to_string().as_bytes())
+            .and_then(|()| code.sync_all())
+            .map_err(unfinished)?;
+        move_up(&self.staging, &self.dir, EXIT_CODE).map_err(|e| unfinished(errno(e)))?;
+        rustix::fs::unlinkat(&self.dir, STAGING, AtFlags::REMOVEDIR)
+            .map_err(|e| error(&staging, "remove")(errno(e)))?;
+        Ok(self.path.clone())
     }
 }
 
 impl Drop for ResultsDir {
-    /// A run that failed before it could finish (bad link, fetch error) leaves nothing behind:
-    /// no results files, and no directory we created.
+    /// A run that failed before its guest started (bad link, fetch error) leaves nothing
+    /// behind: no results files, and no directory bolinho created. Once the guest has
+    /// started, everything stays.
     fn drop(&mut self) {
-        if !self.finished {
-            let _ = fs::remove_dir_all(&self.staging);
-            if self.claimed {
-                let _ = fs::remove_dir(&self.final_path);
-            }
+        if self.started || self.finished {
+            return;
+        }
+        let _ = fs::remove_dir_all(self.staging_path());
+        if self.created {
+            let _ = fs::remove_dir(&self.real);
+        }
+        if let Some(parent) = &self.parent {
+            // Only if empty: another run may have put its results there meanwhile.
+            let _ = fs::remove_dir(parent);
         }
     }
+}
+
+/// A handle on a staging directory, for creating bolinho's own files in it.
+#[derive(Debug)]
+pub struct Opener(OwnedFd);
+
+impl Opener {
+    /// Creates `name` (one path component), a new file, never one that was there.
+    pub fn create(&self, name: &str) -> io::Result<File> {
+        create_in(&self.0, name)
+    }
+}
+
+/// Creates `name` in `dir` exclusively: a file, link or anything else already there (planted,
+/// say) is an error, never opened or followed.
+fn create_in(dir: &OwnedFd, name: &str) -> io::Result<File> {
+    let flags = OFlags::WRONLY | OFlags::CREATE | OFlags::EXCL | OFlags::NOFOLLOW;
+    rustix::fs::openat(
+        dir,
+        name,
+        flags | OFlags::CLOEXEC,
+        Mode::from_raw_mode(0o644),
+    )
+    .map(File::from)
+    .map_err(errno)
+}
+
+const DIR: OFlags = OFlags::RDONLY
+    .union(OFlags::DIRECTORY)
+    .union(OFlags::CLOEXEC);
+
+/// Creates the staging directory in `dir`, which claims it: fails if it is already there (a
+/// run is writing `dir`, or one did not finish) or if `dir` holds anything else.
+fn stage(dir: &OwnedFd, path: &Path) -> Result<OwnedFd, ResultsError> {
+    let staging = path.join(STAGING);
+    match rustix::fs::mkdirat(dir, STAGING, Mode::from_raw_mode(0o755)) {
+        Ok(()) => {}
+        Err(rustix::io::Errno::EXIST) => {
+            return Err(error(path, "use")(io::Error::other(format!(
+                "another bolinho run is writing it, or one did not finish ({} exists)",
+                staging.display()
+            ))));
+        }
+        Err(e) => return Err(error(&staging, "create")(errno(e))),
+    }
+    let others = list(dir).map_err(error(path, "use"))?;
+    if others.iter().any(|name| name != STAGING) {
+        let _ = rustix::fs::unlinkat(dir, STAGING, AtFlags::REMOVEDIR);
+        return Err(error(path, "use")(io::Error::other(
+            "it exists and is not an empty directory",
+        )));
+    }
+    rustix::fs::openat(dir, STAGING, DIR | OFlags::NOFOLLOW, Mode::empty())
+        .map_err(|e| error(&staging, "open")(errno(e)))
+}
+
+/// Moves `name` from `from` to `to`, never replacing anything there (`to` held only the
+/// staging directory when it was claimed). A filesystem without `RENAME_NOREPLACE` gets a
+/// plain rename.
+fn move_up(from: &OwnedFd, to: &OwnedFd, name: &str) -> rustix::io::Result<()> {
+    match rustix::fs::renameat_with(from, name, to, name, RenameFlags::NOREPLACE) {
+        Err(rustix::io::Errno::INVAL | rustix::io::Errno::NOSYS) => {
+            rustix::fs::renameat(from, name, to, name)
+        }
+        done => done,
+    }
+}
+
+/// The names in a directory, sorted, without `.` and `..`. Every name bolinho writes is UTF-8.
+fn list(dir: &impl AsFd) -> io::Result<Vec<String>> {
+    let mut names = Vec::new();
+    for entry in rustix::fs::Dir::read_from(dir)? {
+        let entry = entry?;
+        let name = entry.file_name().to_string_lossy();
+        if name != "." && name != ".." {
+            names.push(name.into_owned());
+        }
+    }
+    names.sort();
+    Ok(names)
+}
+
+/// A name bolinho writes must be one path component; the plan's checks make sure of it, and
+/// this keeps it so whatever the plan says.
+fn one_component(name: &str, path: &Path) -> Result<(), ResultsError> {
+    if name.is_empty() || name == "." || name == ".." || name.contains(['/', '\0']) {
+        return Err(error(path, "create")(io::Error::new(
+            io::ErrorKind::InvalidInput,
+            "not a file name",
+        )));
+    }
+    Ok(())
 }
 
 fn claim_requested(path: &Path) -> Result<(PathBuf, bool), ResultsError> {
     match fs::create_dir(path) {
         Ok(()) => Ok((path.to_path_buf(), true)),
-        Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {
-            let not_empty = || io::Error::other("it exists and is not an empty directory");
-            let mut entries = fs::read_dir(path)
-                .map_err(|_| not_empty())
-                .map_err(error(path, "use"))?;
-            if entries.next().is_some() {
-                return Err(error(path, "use")(not_empty()));
-            }
+        // An existing directory (or a link to one, `.`, `x/.`) is used if it is empty; `stage`
+        // checks that once it holds the claim.
+        Err(e) if e.kind() == io::ErrorKind::AlreadyExists && path.is_dir() => {
             Ok((path.to_path_buf(), false))
         }
+        Err(e) if e.kind() == io::ErrorKind::AlreadyExists => Err(error(path, "use")(
+            io::Error::other("it exists and is not an empty directory"),
+        )),
         Err(e) => Err(error(path, "create")(e)),
     }
 }
 
-/// Claims `<parent>/<job>-<n>` for the smallest free `n`, atomically.
-fn claim_next(parent: &Path, job_name: &str) -> Result<PathBuf, ResultsError> {
-    fs::create_dir_all(parent).map_err(error(parent, "create"))?;
+/// Claims `<parent>/<job>-<n>` for the smallest free `n`, atomically; and `parent` too, if
+/// it did not exist.
+fn claim_next(parent: &Path, job_name: &str) -> Result<(PathBuf, Option<PathBuf>), ResultsError> {
+    let made_parent = match fs::create_dir(parent) {
+        Ok(()) => Some(parent.to_path_buf()),
+        Err(e) if e.kind() == io::ErrorKind::AlreadyExists => None,
+        Err(e) => return Err(error(parent, "create")(e)),
+    };
     let stem = safe_name(job_name);
     for n in 1u32.. {
         let candidate = parent.join(format!("{stem}-{n}"));
         match fs::create_dir(&candidate) {
-            Ok(()) => return Ok(candidate),
+            Ok(()) => return Ok((candidate, made_parent)),
             Err(e) if e.kind() == io::ErrorKind::AlreadyExists => continue,
             Err(e) => return Err(error(&candidate, "create")(e)),
         }
@@ -158,7 +392,7 @@ fn claim_next(parent: &Path, job_name: &str) -> Result<PathBuf, ResultsError> {
     unreachable!("u32 run numbers exhausted")
 }
 
-/// A job name made safe as one path component.
+/// A job name made safe as one path component, at most `MAX_STEM` bytes.
 fn safe_name(name: &str) -> String {
     let cleaned: String = name
         .chars()
@@ -169,6 +403,7 @@ fn safe_name(name: &str) -> String {
                 '_'
             }
         })
+        .take(MAX_STEM)
         .collect();
     match cleaned.trim_start_matches('.') {
         "" => "job".to_string(),
@@ -177,74 +412,5 @@ fn safe_name(name: &str) -> String {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn scratch(name: &str) -> PathBuf {
-        let dir = std::env::temp_dir().join(format!(
-            "bolinho-results-test-{name}-{}",
-            std::process::id()
-        ));
-        let _ = fs::remove_dir_all(&dir);
-        fs::create_dir_all(&dir).unwrap();
-        dir
-    }
-
-    #[test]
-    fn finished_directory_has_exit_code_and_files() {
-        let dir = scratch("finish");
-        let target = dir.join("out");
-        let results = ResultsDir::create(Some(&target), "job").unwrap();
-        fs::write(results.staging.join("stdout"), "hi\n").unwrap();
-        assert!(
-            !target.join("stdout").exists(),
-            "nothing visible before finish"
-        );
-        let path = results.finish(3).unwrap();
-        assert_eq!(fs::read_to_string(path.join("exitCode")).unwrap(), "3");
-        assert_eq!(fs::read_to_string(path.join("stdout")).unwrap(), "hi\n");
-        assert_eq!(
-            fs::read_dir(&dir).unwrap().count(),
-            1,
-            "no staging directory left"
-        );
-        fs::remove_dir_all(dir).unwrap();
-    }
-
-    #[test]
-    fn unfinished_run_leaves_nothing() {
-        let dir = scratch("drop");
-        let target = dir.join("out");
-        drop(ResultsDir::create(Some(&target), "job").unwrap());
-        assert_eq!(fs::read_dir(&dir).unwrap().count(), 0);
-        fs::remove_dir_all(dir).unwrap();
-    }
-
-    #[test]
-    fn an_existing_empty_directory_is_used_and_kept() {
-        let dir = scratch("empty");
-        drop(ResultsDir::create(Some(&dir), "job").unwrap());
-        assert!(dir.is_dir(), "the user's directory is not removed");
-        fs::write(dir.join("x"), "").unwrap();
-        let err = ResultsDir::create(Some(&dir), "job").unwrap_err();
-        assert_eq!(
-            err.to_string(),
-            format!(
-                "failed to use {}: it exists and is not an empty directory",
-                dir.display()
-            )
-        );
-        fs::remove_dir_all(dir).unwrap();
-    }
-
-    #[test]
-    fn default_names_never_reuse_a_directory() {
-        let dir = scratch("next");
-        let first = claim_next(&dir, "my job/../x").unwrap();
-        let second = claim_next(&dir, "my job/../x").unwrap();
-        assert_eq!(first, dir.join("my_job_.._x-1"));
-        assert_eq!(second, dir.join("my_job_.._x-2"));
-        assert_eq!(safe_name("..."), "job");
-        fs::remove_dir_all(dir).unwrap();
-    }
-}
+#[path = "results_tests.rs"]
+mod tests;

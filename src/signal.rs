@@ -1,11 +1,14 @@
-//! Ctrl-C (SIGINT) and SIGTERM while a guest runs: caught, so that the run stops the guest at
+//! Ctrl-C (SIGINT) and SIGTERM while a run goes on: caught, so that the run stops the guest at
 //! its next fuel slice or host call and keeps its results, instead of dying with them
-//! half-written.
+//! half-written; and the wake-up signal by which the run gets its guest's thread out of a
+//! blocking system call.
 //!
-//! Owns: installing the handlers for the guest's run and restoring the previous ones, and the
-//! one flag the handlers set. The handler does nothing but store the signal's number, the only
-//! thing a signal handler may safely do. A second signal finds the default action again
-//! (`SA_RESETHAND`) and kills bolinho at once: the way out when the guest cannot be reached.
+//! Owns: installing the handlers for a run and restoring the previous ones, the one flag the
+//! handlers set, and sending the wake-up. The handler does nothing but store the signal's
+//! number, the only thing a signal handler may safely do; the wake-up's handler does nothing
+//! at all: its arrival is what ends a blocking call with `EINTR` (no handler is installed with
+//! `SA_RESTART`). A second SIGINT or SIGTERM finds the default action again (`SA_RESETHAND`)
+//! and kills bolinho at once: the way out when nothing else answers.
 
 use std::sync::atomic::{AtomicI32, Ordering};
 
@@ -54,28 +57,73 @@ extern "C" fn record(number: libc::c_int) {
     let _ = RECEIVED.compare_exchange(0, number, Ordering::Relaxed, Ordering::Relaxed);
 }
 
+extern "C" fn ignore(_: libc::c_int) {}
+
+/// The signal that wakes the guest's thread. SIGURG is ignored by default, so one that
+/// arrives when no run is going on does nothing; Go and Wasmtime preempt threads with it too.
+const WAKE: libc::c_int = libc::SIGURG;
+
+/// A thread that can be woken out of a blocking system call.
+#[derive(Debug, Clone, Copy)]
+pub struct Thread(libc::pthread_t);
+
+impl Thread {
+    pub fn of<T>(handle: &std::thread::JoinHandle<T>) -> Thread {
+        use std::os::unix::thread::JoinHandleExt;
+        Thread(handle.as_pthread_t() as libc::pthread_t)
+    }
+
+    /// Ends the system call the thread is blocked in, if any, with `EINTR`.
+    pub fn wake(self) {
+        // SAFETY: the thread is alive: it is joined only after its last wake-up.
+        unsafe {
+            libc::pthread_kill(self.0, WAKE);
+        }
+    }
+}
+
+/// Leaves SIGINT and SIGTERM to the process's other threads: the calling thread (the guest's)
+/// is then reached only by the wake-up its watcher sends.
+pub fn leave_to_others() {
+    // SAFETY: a mask built with the libc calls, applied to the calling thread.
+    unsafe {
+        let mut set: libc::sigset_t = std::mem::zeroed();
+        libc::sigemptyset(&mut set);
+        libc::sigaddset(&mut set, libc::SIGINT);
+        libc::sigaddset(&mut set, libc::SIGTERM);
+        libc::pthread_sigmask(libc::SIG_BLOCK, &set, std::ptr::null_mut());
+    }
+}
+
 /// Handlers installed for the life of this value; dropping it restores the previous ones.
 pub struct Catching {
     previous: Vec<(libc::c_int, libc::sigaction)>,
 }
 
-/// Catches SIGINT and SIGTERM until the returned value is dropped. Blocking system calls are
-/// not restarted after the signal (no `SA_RESTART`): a guest waiting on stdin gets `EINTR`
-/// from its read, and the host call's end stops it.
+/// Catches SIGINT and SIGTERM, and installs the wake-up's handler, until the returned value
+/// is dropped. Blocking system calls are not restarted after a signal (no `SA_RESTART`): a
+/// guest waiting on stdin or on a full pipe gets `EINTR`, and its host call's end stops it.
 pub fn catch() -> Catching {
     RECEIVED.store(0, Ordering::Relaxed);
+    let record = record as extern "C" fn(libc::c_int) as libc::sighandler_t;
+    let ignore = ignore as extern "C" fn(libc::c_int) as libc::sighandler_t;
+    let handlers = [
+        (libc::SIGINT, record, libc::SA_RESETHAND),
+        (libc::SIGTERM, record, libc::SA_RESETHAND),
+        (WAKE, ignore, 0),
+    ];
     let mut previous = Vec::new();
-    for signal in [Signal::Interrupt, Signal::Terminate] {
-        // SAFETY: a zeroed sigaction is a valid value (empty mask, no flags), and `record` is
-        // async-signal-safe: one atomic store.
+    for (number, handler, flags) in handlers {
+        // SAFETY: a zeroed sigaction is a valid value (empty mask, no flags), and both
+        // handlers are async-signal-safe: one atomic store, or nothing.
         unsafe {
             let mut action: libc::sigaction = std::mem::zeroed();
-            action.sa_sigaction = record as extern "C" fn(libc::c_int) as libc::sighandler_t;
-            action.sa_flags = libc::SA_RESETHAND;
+            action.sa_sigaction = handler;
+            action.sa_flags = flags;
             libc::sigemptyset(&mut action.sa_mask);
             let mut old: libc::sigaction = std::mem::zeroed();
-            if libc::sigaction(signal.number(), &action, &mut old) == 0 {
-                previous.push((signal.number(), old));
+            if libc::sigaction(number, &action, &mut old) == 0 {
+                previous.push((number, old));
             }
         }
     }

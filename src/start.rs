@@ -5,8 +5,9 @@
 //! fuel slicing of `run.rs` needs one). So before compiling, a module with a start section is
 //! rewritten: the section is dropped and its function exported as [`EXPORT`], which `link.rs`
 //! calls through `run` right after instantiating the module, where wasmi would have run it.
-//! Owns: that byte-level rewrite, nothing else. The module's hash in a receipt is of the bytes
-//! as given; only the engine sees the rewrite.
+//! Owns: that byte-level rewrite, and one more reading of the sections it walks: the size of
+//! the largest function body, which the guest's host stack is sized by. The module's hash in
+//! a receipt is of the bytes as given; only the engine sees the rewrite.
 //!
 //! The bytes are untrusted, and a rewrite must never turn an invalid module into a valid one:
 //! dropping a start section that holds a stray byte, or moving an export section that came after
@@ -33,6 +34,7 @@ const HEADER: &[u8; 8] = b"\0asm\x01\0\0\0";
 const CUSTOM_SECTION: u8 = 0;
 const EXPORT_SECTION: u8 = 7;
 const START_SECTION: u8 = 8;
+const CODE_SECTION: u8 = 10;
 /// The ids of the other sections in the order a module must give them, each at most once
 /// (§5.5.16; custom sections may appear anywhere): type, import, function, table, memory, tag,
 /// global, export, start, element, data count, code, data. The tag section (exception handling)
@@ -75,6 +77,28 @@ pub fn defer(wasm: &[u8]) -> Option<Vec<u8>> {
         }
     }
     Some(out)
+}
+
+/// The size in bytes of the largest function body of `wasm`: 0 when it has none, or is
+/// malformed where this looks (wasmi then refuses it). It bounds how much host stack one block
+/// of its code may take (`run::guest_stack`).
+pub fn largest_function_body(wasm: &[u8]) -> usize {
+    let Some(code) = sections(wasm)
+        .into_iter()
+        .flatten()
+        .find(|s| s.id == CODE_SECTION)
+    else {
+        return 0;
+    };
+    let mut reader = Reader::at(&wasm[code.payload], 0);
+    let mut largest = 0;
+    for _ in 0..reader.u32().unwrap_or(0) {
+        match reader.u32().and_then(|len| reader.take(len as usize)) {
+            Some(body) => largest = largest.max(body.len()),
+            None => break,
+        }
+    }
+    largest
 }
 
 /// One section: its id, its bytes with the header, and its payload.
@@ -440,5 +464,18 @@ mod tests {
             assert_eq!(read_u32(&bytes), Some(value));
         }
         assert_eq!(read_u32(&[0x80]), None);
+    }
+
+    #[test]
+    fn the_largest_function_body_is_measured() {
+        let big = "(drop (i32.const 1))\n".repeat(100);
+        let wasm = wat::parse_str(format!("(module (func) (func {big}) (func (nop)))")).unwrap();
+        // `i32.const 1; drop` is 3 bytes; the body adds its local count and `end`.
+        assert_eq!(largest_function_body(&wasm), 300 + 2);
+        assert_eq!(
+            largest_function_body(&wat::parse_str("(module)").unwrap()),
+            0
+        );
+        assert_eq!(largest_function_body(b"\0asm\x01\0\0\0\x0a\xff"), 0);
     }
 }

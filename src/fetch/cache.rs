@@ -15,7 +15,6 @@
 use std::fs::{self, File};
 use std::io::{self, Read, Write};
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicU64, Ordering};
 
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
@@ -138,8 +137,8 @@ impl Cache {
         expected_sha256: Option<&str>,
     ) -> Result<Entry, String> {
         self.create_dirs()?;
-        let tmp = self.tmp_path();
-        let written = copy_hashing(body, &tmp, limit);
+        let (tmp, file) = self.tmp_file()?;
+        let written = copy_hashing(body, file, &tmp, limit);
         let (sha256, size) = match written {
             Ok(done) => done,
             Err(e) => {
@@ -181,11 +180,15 @@ impl Cache {
         };
         let text = serde_json::to_string(&record).expect("a cache record always serialises");
         self.create_dirs()?;
-        let tmp = self.tmp_path();
+        let (tmp, mut file) = self.tmp_file()?;
         let path = self.record_path(key);
-        fs::write(&tmp, text)
-            .and_then(|()| fs::rename(&tmp, &path))
-            .map_err(|e| format!("failed to write cache record {}: {e}", path.display()))
+        let written = file
+            .write_all(text.as_bytes())
+            .and_then(|()| fs::rename(&tmp, &path));
+        written.map_err(|e| {
+            let _ = fs::remove_file(&tmp);
+            format!("failed to write cache record {}: {e}", path.display())
+        })
     }
 
     /// Puts a cached object at `dest` for the guest: a hard link when the cache and `dest`
@@ -213,20 +216,22 @@ impl Cache {
             .join(format!("{}.json", hex(&Sha256::digest(key.as_bytes()))))
     }
 
-    /// A file name in `tmp/` no other writer, in this process or another, uses.
-    fn tmp_path(&self) -> PathBuf {
-        static NEXT: AtomicU64 = AtomicU64::new(0);
-        let n = NEXT.fetch_add(1, Ordering::Relaxed);
-        self.root
-            .join("tmp")
-            .join(format!("{}-{n}", std::process::id()))
+    /// A new private file in `tmp/` under a name no other writer, in this process or another
+    /// (two containers sharing the cache are both PID 1), can use or plant.
+    fn tmp_file(&self) -> Result<(PathBuf, File), String> {
+        let dir = self.root.join("tmp");
+        crate::private::create_file(&dir, "")
+            .map_err(|e| format!("failed to create a file in {}: {e}", dir.display()))
     }
 }
 
-/// Copies `body` into a new file at `path`, hashing as it goes; fails past `limit` bytes.
-fn copy_hashing(body: &mut dyn Read, path: &Path, limit: u64) -> Result<(String, u64), String> {
-    let mut file =
-        File::create(path).map_err(|e| format!("failed to create {}: {e}", path.display()))?;
+/// Copies `body` into `file` (at `path`), hashing as it goes; fails past `limit` bytes.
+fn copy_hashing(
+    body: &mut dyn Read,
+    mut file: File,
+    path: &Path,
+    limit: u64,
+) -> Result<(String, u64), String> {
     let mut hasher = Sha256::new();
     let mut buf = vec![0u8; 64 * 1024];
     let mut size = 0u64;

@@ -4,15 +4,25 @@
 //! read-only unless the job says `ReadWrite`. The only write this file makes is the one a job
 //! asks for: creating a missing `ReadWrite` path as `CreateAs` says. It must not decide what the
 //! guest may reach inside the path; that is the WASI layer's path resolution.
+//!
+//! With `Options::private_writes` (`bolinho verify`, rerunning someone else's receipt), a
+//! `ReadWrite` source is copied into the workspace and the copy is mounted instead, and a
+//! missing one is created there: the rerun never changes or creates a host path.
 
-use std::fs;
-use std::io;
+use std::fs::{self, File};
+use std::io::{self, Read};
+use std::os::unix::fs::OpenOptionsExt;
 use std::path::Path;
 
 use super::{Fetched, Kind, io_message};
 use crate::spec::plan::CreateAs;
 
-pub(super) fn fetch(path: &Path, read_write: bool, create_as: CreateAs) -> Result<Fetched, String> {
+pub(super) fn fetch(
+    path: &Path,
+    read_write: bool,
+    create_as: CreateAs,
+    private: Option<&Path>,
+) -> Result<Fetched, String> {
     // Canonicalising resolves a path that is itself a symlink, so the mount is the real
     // file or directory and its kind is the target's.
     let canonical = match fs::canonicalize(path) {
@@ -22,13 +32,17 @@ pub(super) fn fetch(path: &Path, read_write: bool, create_as: CreateAs) -> Resul
                 // Creating through a dangling link would write wherever it points.
                 return Err("dangling symlink: its target does not exist".to_string());
             }
+            let create_at = match (read_write, private) {
+                (true, Some(slot)) => slot,
+                _ => path,
+            };
             let created = match (read_write, create_as) {
-                (true, CreateAs::Dir) => fs::create_dir_all(path),
-                (true, CreateAs::File) => create_file(path),
+                (true, CreateAs::Dir) => fs::create_dir_all(create_at),
+                (true, CreateAs::File) => create_file(create_at),
                 _ => return Err("no such file or directory".to_string()),
             };
             created.map_err(|e| format!("failed to create it: {}", io_message(&e)))?;
-            fs::canonicalize(path).map_err(|e| io_message(&e))?
+            fs::canonicalize(create_at).map_err(|e| io_message(&e))?
         }
         Err(e) => return Err(io_message(&e)),
     };
@@ -40,8 +54,15 @@ pub(super) fn fetch(path: &Path, read_write: bool, create_as: CreateAs) -> Resul
     } else {
         return Err("not a regular file or directory".to_string());
     };
+    let path = match private {
+        Some(slot) if read_write && !canonical.starts_with(slot) => {
+            copy_tree(&canonical, slot).map_err(|e| format!("failed to copy it: {e}"))?;
+            slot.to_path_buf()
+        }
+        _ => canonical,
+    };
     Ok(Fetched {
-        path: canonical,
+        path,
         kind,
         writable: read_write,
     })
@@ -59,13 +80,72 @@ fn create_file(path: &Path) -> io::Result<()> {
         .map(drop)
 }
 
+/// Copies a file or a directory tree to `to` (which must not exist): files by content,
+/// symbolic links as links (never followed), directories recursively. Anything else (a FIFO,
+/// a device) is an error naming it: a copy could not behave the same.
+fn copy_tree(from: &Path, to: &Path) -> io::Result<()> {
+    let meta = fs::symlink_metadata(from)?;
+    let kind = meta.file_type();
+    if kind.is_symlink() {
+        std::os::unix::fs::symlink(fs::read_link(from)?, to)
+    } else if kind.is_file() {
+        fs::copy(from, to).map(drop)
+    } else if kind.is_dir() {
+        fs::create_dir(to)?;
+        for entry in fs::read_dir(from)? {
+            let entry = entry?;
+            copy_tree(&entry.path(), &to.join(entry.file_name()))?;
+        }
+        Ok(())
+    } else {
+        Err(io::Error::other(format!(
+            "{} is not a regular file, directory or link",
+            from.display()
+        )))
+    }
+}
+
+/// Reads a whole file the user named (a job file, a receipt, a module), refusing anything
+/// that is not a regular file (a FIFO would block, a device never end) or is larger than
+/// `limit` bytes.
+pub fn read_bounded(path: &Path, limit: u64) -> io::Result<Vec<u8>> {
+    // Non-blocking, so that opening a FIFO does not wait for a writer; the check follows.
+    let file = fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NONBLOCK)
+        .open(path)?;
+    let meta = file.metadata()?;
+    if !meta.is_file() {
+        return Err(io::Error::new(
+            io::ErrorKind::InvalidInput,
+            "not a regular file",
+        ));
+    }
+    if meta.len() > limit {
+        return Err(too_large(limit));
+    }
+    let mut bytes = Vec::with_capacity(meta.len() as usize);
+    File::take(file, limit + 1).read_to_end(&mut bytes)?;
+    if bytes.len() as u64 > limit {
+        return Err(too_large(limit));
+    }
+    Ok(bytes)
+}
+
+fn too_large(limit: u64) -> io::Error {
+    io::Error::new(
+        io::ErrorKind::InvalidInput,
+        format!("larger than {limit} bytes, the most bolinho reads"),
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::super::test_util::TempDir;
     use super::*;
 
     fn ok(path: &Path, read_write: bool, create_as: CreateAs) -> Fetched {
-        fetch(path, read_write, create_as).unwrap()
+        fetch(path, read_write, create_as, None).unwrap()
     }
 
     #[test]
@@ -102,16 +182,16 @@ mod tests {
         let tmp = TempDir::new();
         let missing = tmp.path().join("nope");
         assert_eq!(
-            fetch(&missing, false, CreateAs::NoCreate).unwrap_err(),
+            fetch(&missing, false, CreateAs::NoCreate, None).unwrap_err(),
             "no such file or directory"
         );
         // CreateAs means nothing without ReadWrite: nothing is created.
         assert_eq!(
-            fetch(&missing, false, CreateAs::Dir).unwrap_err(),
+            fetch(&missing, false, CreateAs::Dir, None).unwrap_err(),
             "no such file or directory"
         );
         assert_eq!(
-            fetch(&missing, true, CreateAs::NoCreate).unwrap_err(),
+            fetch(&missing, true, CreateAs::NoCreate, None).unwrap_err(),
             "no such file or directory"
         );
         assert!(!missing.exists());
@@ -141,7 +221,7 @@ mod tests {
         let tmp = TempDir::new();
         let file = tmp.write("f", b"");
         assert_eq!(
-            fetch(&file.join("x"), false, CreateAs::NoCreate).unwrap_err(),
+            fetch(&file.join("x"), false, CreateAs::NoCreate, None).unwrap_err(),
             "not a directory"
         );
     }
@@ -164,7 +244,7 @@ mod tests {
         let tmp = TempDir::new();
         let link = tmp.path().join("link");
         std::os::unix::fs::symlink(tmp.path().join("elsewhere"), &link).unwrap();
-        let err = fetch(&link, true, CreateAs::File).unwrap_err();
+        let err = fetch(&link, true, CreateAs::File, None).unwrap_err();
         assert_eq!(err, "dangling symlink: its target does not exist");
         assert!(!tmp.path().join("elsewhere").exists());
     }
@@ -176,8 +256,70 @@ mod tests {
         let sock = tmp.path().join("s.sock");
         let _listener = std::os::unix::net::UnixListener::bind(&sock).unwrap();
         assert_eq!(
-            fetch(&sock, false, CreateAs::NoCreate).unwrap_err(),
+            fetch(&sock, false, CreateAs::NoCreate, None).unwrap_err(),
             "not a regular file or directory"
+        );
+    }
+
+    #[test]
+    fn a_private_fetch_copies_a_writable_source_and_creates_nothing_on_the_host() {
+        let tmp = TempDir::new();
+        let source = tmp.path().join("data");
+        fs::create_dir_all(source.join("sub")).unwrap();
+        fs::write(source.join("sub/f"), "f").unwrap();
+        std::os::unix::fs::symlink("/etc/passwd", source.join("link")).unwrap();
+        let slot = tmp.path().join("ws-slot");
+        let got = fetch(&source, true, CreateAs::NoCreate, Some(&slot)).unwrap();
+        assert_eq!(got.path, slot);
+        assert!(got.writable);
+        assert_eq!(fs::read(slot.join("sub/f")).unwrap(), b"f");
+        assert_eq!(
+            fs::read_link(slot.join("link")).unwrap(),
+            Path::new("/etc/passwd"),
+            "a link is copied as a link"
+        );
+        // A read-only source is used in place, copy or not.
+        let ro = fetch(
+            &source,
+            false,
+            CreateAs::NoCreate,
+            Some(&tmp.path().join("x")),
+        )
+        .unwrap();
+        assert_eq!(ro.path, fs::canonicalize(&source).unwrap());
+
+        let missing = tmp.path().join("victim/new.txt");
+        let slot = tmp.path().join("ws-created");
+        let got = fetch(&missing, true, CreateAs::File, Some(&slot)).unwrap();
+        assert_eq!(got.path, fs::canonicalize(&slot).unwrap());
+        assert!(
+            !tmp.path().join("victim").exists(),
+            "nothing created on the host"
+        );
+    }
+
+    #[test]
+    fn reading_a_named_file_is_bounded() {
+        let tmp = TempDir::new();
+        let file = tmp.write("m.wasm", b"12345");
+        assert_eq!(read_bounded(&file, 5).unwrap(), b"12345");
+        assert_eq!(
+            read_bounded(&file, 4).unwrap_err().to_string(),
+            "larger than 4 bytes, the most bolinho reads"
+        );
+        let fifo = tmp.path().join("fifo");
+        let c = std::ffi::CString::new(fifo.to_str().unwrap()).unwrap();
+        // SAFETY: a valid NUL-terminated path.
+        assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o644) }, 0);
+        assert_eq!(
+            read_bounded(&fifo, 100).unwrap_err().to_string(),
+            "not a regular file"
+        );
+        assert_eq!(
+            read_bounded(Path::new("/dev/zero"), 100)
+                .unwrap_err()
+                .to_string(),
+            "not a regular file"
         );
     }
 }

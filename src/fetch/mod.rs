@@ -29,6 +29,7 @@ use std::path::{Path, PathBuf};
 use crate::spec::plan::{Input, Source};
 
 pub use cache::Cache;
+pub use local::read_bounded;
 
 /// What every source may use besides its own parameters.
 #[derive(Debug, Clone)]
@@ -48,6 +49,9 @@ pub struct Options {
     pub ipfs_gateway: Option<String>,
     /// Whether to show download progress on stderr (it is a terminal).
     pub progress: bool,
+    /// Give a `ReadWrite` local source a private copy in the workspace instead of the host
+    /// path (`bolinho verify`: a rerun never changes or creates a host path).
+    pub private_writes: bool,
 }
 
 /// A scratch directory for materialised sources.
@@ -134,7 +138,11 @@ pub fn fetch(input: &Input, index: usize, ctx: &Context) -> Result<Fetched, Fetc
             path,
             read_write,
             create_as,
-        } => local::fetch(path, *read_write, *create_as),
+        } => {
+            let slot = ws.slot(index, "local");
+            let private = ctx.options.private_writes.then_some(slot.as_path());
+            local::fetch(path, *read_write, *create_as, private)
+        }
         Source::Inline { url } => inline::fetch(url, &ws.slot(index, "inline")),
         Source::S3(source) => s3::fetch(source, &ws.slot(index, "s3"), ctx),
         Source::Url { url } => http::fetch(url, &ws.slot(index, "url"), ctx),

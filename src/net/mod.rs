@@ -18,9 +18,10 @@ mod abi;
 mod client;
 mod domains;
 
+use std::sync::Arc;
 use std::time::Duration;
 
-use wasi_shim::Interrupted;
+use wasi_shim::{Interrupt, Interrupted};
 use wasmi::{Caller, Extern, ExternType, FuncType, Linker, ValType};
 
 pub use abi::{Args, Code};
@@ -90,18 +91,18 @@ pub fn check_import(name: &str, ty: &ExternType) -> Result<(), String> {
 pub struct Net {
     policy: Policy,
     client: client::Client,
+    /// The run's hold on the guest, which `http_request` passes through as WASI calls do.
+    interrupt: Arc<Interrupt>,
 }
 
 impl Net {
-    /// Ends every request at the run's deadline at the latest.
-    pub fn end_by(&mut self, at: std::time::Instant) {
-        self.client.end_by(at);
-    }
-
-    /// Whether the run must stop the guest now: its deadline passed (which cut the request
-    /// short) or bolinho caught a signal during it.
-    fn must_stop(&self) -> bool {
-        self.client.past_end() || crate::signal::received().is_some()
+    /// Ends every request at the run's deadline at the latest, and makes the call that
+    /// one cut short, or that a stop of the run caught, end the guest.
+    pub fn stop_with(&mut self, deadline: Option<std::time::Instant>, interrupt: Arc<Interrupt>) {
+        if let Some(at) = deadline {
+            self.client.end_by(at);
+        }
+        self.interrupt = interrupt;
     }
 
     /// The network `plan` allows, or `None`. The error names a domain that is not one.
@@ -120,6 +121,7 @@ impl Net {
         Ok(Some(Net {
             policy,
             client: client::Client::new(timeout_from_env()),
+            interrupt: Arc::new(Interrupt::new()),
         }))
     }
 
@@ -172,16 +174,22 @@ pub fn add_to_linker(linker: &mut Linker<Host>) -> Result<(), wasmi::Error> {
                 Some(Extern::Memory(m)) => m.data_and_store_mut(&mut caller),
                 _ => (&mut [], caller.data_mut()),
             };
-            let code = match &host.net {
-                // A request the run's deadline or a signal cut short ends the guest, as a cut
-                // sleep does: it must not go on as if the server had been slow.
-                Some(net) => match net.request(mem, &args) {
-                    _ if net.must_stop() => return Err(wasmi::Error::host(Interrupted)),
-                    code => code,
-                },
-                // Defined only for runs with a network; kept total rather than panicking.
-                None => Code::NotAllowed,
+            // Defined only for runs with a network; kept total rather than panicking.
+            let Some(net) = &host.net else {
+                return Ok(Code::NotAllowed as i32);
             };
+            if !net.interrupt.enter() {
+                return Err(wasmi::Error::host(Interrupted));
+            }
+            let code = net.request(mem, &args);
+            // A request the run's deadline or a signal cut short ends the guest, as a cut
+            // sleep does: it must not go on as if the server had been slow.
+            if net.client.past_end() || crate::signal::received().is_some() {
+                net.interrupt.request();
+            }
+            if net.interrupt.leave() {
+                return Err(wasmi::Error::host(Interrupted));
+            }
             Ok(code as i32)
         },
     )?;

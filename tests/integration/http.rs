@@ -652,6 +652,6 @@ fn verify_fetches_a_url_again_and_names_it_when_its_content_changed() {
         "bolinho: error: the job's sources differ from the receipt, so it was not run: \
          input /data/data.txt: expected \
          sha256:b640e840b19d378660b32fb51ae18d67dccb4a8596a29e7bd72c1b2ae5928f41, \
-         got sha256:480c2336b410f1ad5f8bf1b28944490255804b65350c527787e74ebdd511e3a4\n"
+         found other content\n"
     );
 }

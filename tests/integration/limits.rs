@@ -41,7 +41,8 @@ fn a_declared_minimum_above_the_limit_fails_before_running() {
         out.stderr,
         format!(
             "bolinho: error: failed to instantiate {module}: memory `memory` declares a minimum \
-             of 10 pages (655360 bytes), above the memory limit of 8 pages (524288 bytes)\n"
+             of 10 pages (655360 bytes), above the memory limit of 524288 bytes, shared by \
+             every memory and table of the run\n"
         )
     );
     // At the limit exactly, it runs.
@@ -58,8 +59,8 @@ fn a_hidden_memory_above_the_limit_fails_when_instantiated() {
     assert_eq!(
         out.stderr,
         format!(
-            "bolinho: error: failed to instantiate {module}: a memory's declared minimum is above \
-             the memory limit of 16 pages (1048576 bytes)\n"
+            "bolinho: error: failed to instantiate {module}: its memories and tables need more \
+             than the memory limit of 1048576 bytes, shared by every memory and table of the run\n"
         )
     );
 }

@@ -4,6 +4,7 @@ mod cli;
 mod determinism;
 mod differential;
 mod examples;
+mod hostile;
 mod http;
 mod http_server;
 mod inspect;

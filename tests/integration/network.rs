@@ -491,13 +491,19 @@ fn a_job_domain_that_is_not_one_is_an_error_before_running() {
         "http://127.0.0.1/",
         Some("{Type: HTTP, Domains: ['https://example.com/']}"),
     );
-    let out = bolinho_env(dir.path(), &["run", &file], &[]);
-    assert_eq!(out.code, 121);
-    assert_eq!(
-        out.stderr,
-        "bolinho: error: invalid network domain: `https://example.com/` is not a domain: \
-         write a host name or a glob such as *.example.com, without scheme or path\n"
-    );
+    // Checked with the job file, naming its line and field, by `validate` as by `run`.
+    for command in ["run", "validate"] {
+        let out = bolinho_env(dir.path(), &[command, &file], &[]);
+        assert_eq!(out.code, 121);
+        assert_eq!(
+            out.stderr,
+            format!(
+                "bolinho: error: invalid job: {file}:11: Tasks[0].Network.Domains[0]: \
+                 `https://example.com/` is not a domain: write a host name or a glob such as \
+                 *.example.com, without scheme or path\n"
+            )
+        );
+    }
 }
 
 #[test]

@@ -126,9 +126,8 @@ fn verify_after_an_input_changed_fails_before_running_and_names_it() {
         out.stderr,
         format!(
             "bolinho: error: the job's sources differ from the receipt, so it was not run: \
-             input /inputs/sub/b.txt: expected {}, got {}\n",
+             input /inputs/sub/b.txt: expected {}, found other content\n",
             sha256(b"beta\n"),
-            sha256(b"BETA\n")
         )
     );
 }

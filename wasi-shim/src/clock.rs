@@ -51,23 +51,6 @@ pub trait Clock {
     fn sleep(&self, ns: u64) {
         std::thread::sleep(std::time::Duration::from_nanos(ns));
     }
-    /// Whether this clock cut a sleep short because the run's time is up (a runner's
-    /// timeout); the host call that slept then ends the guest with [`Interrupted`] instead of
-    /// letting it wake as if the time it asked for had passed.
-    fn interrupted(&self) -> bool {
-        false
-    }
-}
-
-/// The error a host call ends the guest with when its clock was [`Clock::interrupted`]; the
-/// runner recognises it by downcasting.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Interrupted;
-
-impl std::fmt::Display for Interrupted {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("the guest's sleep was cut short: its time is up")
-    }
 }
 
 /// The host's clocks: realtime from `SystemTime`, monotonic from an `Instant` taken when the
@@ -264,7 +247,6 @@ mod tests {
         assert!(start.elapsed() < std::time::Duration::from_secs(1));
         assert_eq!(c.now(ClockId::Monotonic), Some(10_000_000_000));
         assert_eq!(c.now(ClockId::Realtime), Some(EPOCH + 10_000_001_000));
-        assert!(!c.interrupted());
     }
 
     #[test]

@@ -13,11 +13,13 @@ use crate::fs::meta::{Change, Meta};
 use crate::fs::mounts::{Mount, Mounts, parse_guest_path};
 use crate::fs::resolve::resolve;
 use crate::fs::{Access, Node, OpenOptions, ops};
+use crate::interrupt::Interrupt;
 use crate::random::{OsRandom, RandomSource};
 use std::fmt;
 use std::fs::File;
 use std::io::{self, Read, Write};
 use std::path::PathBuf;
+use std::sync::Arc;
 
 /// Why a [`WasiCtxBuilder`] could not build a context.
 #[derive(Debug)]
@@ -94,14 +96,15 @@ impl std::error::Error for BuildError {
 pub struct WasiCtxBuilder {
     args: Vec<String>,
     env: Vec<(String, String)>,
-    stdin: Box<dyn Read>,
-    stdout: Box<dyn Write>,
-    stderr: Box<dyn Write>,
+    stdin: Box<dyn Read + Send>,
+    stdout: Box<dyn Write + Send>,
+    stderr: Box<dyn Write + Send>,
     mounts: Vec<(String, PathBuf, Access)>,
     preopen_root: bool,
-    clock: Box<dyn Clock>,
-    random: Box<dyn RandomSource>,
+    clock: Box<dyn Clock + Send>,
+    random: Box<dyn RandomSource + Send>,
     virtual_metadata: bool,
+    interrupt: Arc<Interrupt>,
 }
 
 impl Default for WasiCtxBuilder {
@@ -125,6 +128,7 @@ impl WasiCtxBuilder {
             clock: Box::new(HostClock::new()),
             random: Box::new(OsRandom::new()),
             virtual_metadata: false,
+            interrupt: Arc::new(Interrupt::new()),
         }
     }
 
@@ -141,19 +145,19 @@ impl WasiCtxBuilder {
     }
 
     /// The guest's stdin (fd 0).
-    pub fn stdin(mut self, r: Box<dyn Read>) -> Self {
+    pub fn stdin(mut self, r: Box<dyn Read + Send>) -> Self {
         self.stdin = r;
         self
     }
 
     /// The guest's stdout (fd 1).
-    pub fn stdout(mut self, w: Box<dyn Write>) -> Self {
+    pub fn stdout(mut self, w: Box<dyn Write + Send>) -> Self {
         self.stdout = w;
         self
     }
 
     /// The guest's stderr (fd 2).
-    pub fn stderr(mut self, w: Box<dyn Write>) -> Self {
+    pub fn stderr(mut self, w: Box<dyn Write + Send>) -> Self {
         self.stderr = w;
         self
     }
@@ -177,13 +181,13 @@ impl WasiCtxBuilder {
     }
 
     /// The clock the guest reads.
-    pub fn clock(mut self, clock: Box<dyn Clock>) -> Self {
+    pub fn clock(mut self, clock: Box<dyn Clock + Send>) -> Self {
         self.clock = clock;
         self
     }
 
     /// The random source the guest reads.
-    pub fn random(mut self, random: Box<dyn RandomSource>) -> Self {
+    pub fn random(mut self, random: Box<dyn RandomSource + Send>) -> Self {
         self.random = random;
         self
     }
@@ -196,6 +200,13 @@ impl WasiCtxBuilder {
     /// docs/RATIONALE.md, "Why virtual file metadata?".
     pub fn virtual_metadata(mut self, yes: bool) -> Self {
         self.virtual_metadata = yes;
+        self
+    }
+
+    /// The handle through which a runner stops the guest from outside (see [`Interrupt`]);
+    /// every host call checks it on entry and on return.
+    pub fn interrupt(mut self, interrupt: Arc<Interrupt>) -> Self {
+        self.interrupt = interrupt;
         self
     }
 
@@ -260,6 +271,7 @@ impl WasiCtxBuilder {
             meta,
             clock: self.clock,
             random: self.random,
+            interrupt: self.interrupt,
         })
     }
 }
@@ -271,8 +283,9 @@ pub struct WasiCtx {
     pub(crate) fds: FdTable,
     pub(crate) mounts: Mounts,
     pub(crate) meta: Meta,
-    pub(crate) clock: Box<dyn Clock>,
-    pub(crate) random: Box<dyn RandomSource>,
+    pub(crate) clock: Box<dyn Clock + Send>,
+    pub(crate) random: Box<dyn RandomSource + Send>,
+    pub(crate) interrupt: Arc<Interrupt>,
 }
 
 impl WasiCtx {
@@ -425,23 +438,24 @@ mod tests {
 
     #[test]
     fn flush_flushes_open_outputs() {
-        struct Flushes(std::rc::Rc<std::cell::Cell<u32>>);
+        use std::sync::atomic::{AtomicU32, Ordering};
+        struct Flushes(Arc<AtomicU32>);
         impl Write for Flushes {
             fn write(&mut self, b: &[u8]) -> io::Result<usize> {
                 Ok(b.len())
             }
             fn flush(&mut self) -> io::Result<()> {
-                self.0.set(self.0.get() + 1);
+                self.0.fetch_add(1, Ordering::Relaxed);
                 Ok(())
             }
         }
-        let n = std::rc::Rc::new(std::cell::Cell::new(0));
+        let n = Arc::new(AtomicU32::new(0));
         let mut ctx = WasiCtxBuilder::new()
             .stdout(Box::new(Flushes(n.clone())))
             .stderr(Box::new(Flushes(n.clone())))
             .build()
             .unwrap();
         ctx.flush().unwrap();
-        assert_eq!(n.get(), 2);
+        assert_eq!(n.load(Ordering::Relaxed), 2);
     }
 }

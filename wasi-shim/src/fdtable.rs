@@ -60,9 +60,9 @@ pub struct OpenDir {
 /// What an fd refers to.
 pub enum Object {
     /// A guest input stream (stdin).
-    Reader(Box<dyn Read>),
+    Reader(Box<dyn Read + Send>),
     /// A guest output stream (stdout, stderr).
-    Writer(Box<dyn Write>),
+    Writer(Box<dyn Write + Send>),
     /// A regular file.
     File(OpenFile),
     /// A directory.

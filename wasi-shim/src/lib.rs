@@ -20,6 +20,7 @@ mod errno;
 mod fdtable;
 mod fs;
 mod funcs;
+mod interrupt;
 mod linker;
 mod memory;
 mod random;
@@ -28,10 +29,11 @@ mod table;
 #[cfg(test)]
 mod testutil;
 
-pub use clock::{Clock, ClockId, FixedClock, HostClock, Interrupted, VirtualClock};
+pub use clock::{Clock, ClockId, FixedClock, HostClock, VirtualClock};
 pub use ctx::{BuildError, WasiCtx, WasiCtxBuilder};
 pub use errno::Errno;
 pub use fs::Access;
+pub use interrupt::{Interrupt, Interrupted};
 pub use linker::add_to_linker;
 pub use random::{OsRandom, RandomSource, SeededRandom};
 pub use table::{FUNCTIONS, FuncSpec, MODULE};

@@ -4,7 +4,7 @@
 //! Owns: adapting the plain host functions of `funcs/` to the engine: find the calling
 //! instance's `memory` export and the `WasiCtx` in the store data, call, turn
 //! `Result<(), Errno>` into the `i32` errno, `proc_exit` into `wasmi::Error::i32_exit`, and a
-//! sleep cut short by the runner's deadline into the host error [`Interrupted`].
+//! stop the runner requested (`Interrupt`) into the host error [`Interrupted`].
 //! Must not contain WASI semantics: argument meaning lives in `funcs/`, signatures in
 //! `table.rs`.
 //!
@@ -25,9 +25,9 @@
 //! (`fd_close`, `proc_exit`, `sched_yield`) work.
 
 use crate::WasiCtx;
-use crate::clock::Interrupted;
 use crate::errno::Errno;
 use crate::funcs;
+use crate::interrupt::Interrupted;
 use crate::memory::GuestMemory;
 use crate::table::{FUNCTIONS, FuncSpec, MODULE};
 use wasmi::{Caller, Extern, Linker, ValType};
@@ -182,6 +182,9 @@ fn call<T>(
     args: &[u64],
 ) -> Result<i32, wasmi::Error> {
     let args = Args(args);
+    if !get(caller.data_mut()).interrupt.enter() {
+        return Err(wasmi::Error::host(Interrupted));
+    }
     let result = match h {
         Handler::Mem(f) => {
             let (bytes, data): (&mut [u8], &mut T) = match caller.get_export("memory") {
@@ -192,13 +195,14 @@ fn call<T>(
         }
         Handler::Ctx(f) => f(get(caller.data_mut()), &args),
         Handler::Exit => {
+            get(caller.data_mut()).interrupt.leave();
             let status = funcs::proc::proc_exit(args.u32(0)).0;
             return Err(wasmi::Error::i32_exit(status));
         }
     };
-    // A sleep the runner's deadline cut short ends the guest here (one virtual call, no
-    // clock read, for every other call).
-    if get(caller.data_mut()).clock.interrupted() {
+    // A stop the runner requested while the call ran (a sleep its deadline cut short, a
+    // signal that ended a blocking read) ends the guest here.
+    if get(caller.data_mut()).interrupt.leave() {
         return Err(wasmi::Error::host(Interrupted));
     }
     let errno = result.err().unwrap_or(Errno::Success);

@@ -259,3 +259,31 @@ fn handlers_awaiting_the_table_work_through_the_engine() {
     let raise = instance.get_typed_func::<(), i32>(&store, "raise").unwrap();
     assert_eq!(raise.call(&mut store, ()).unwrap(), 52);
 }
+
+#[test]
+fn a_requested_stop_ends_the_guest_and_a_closed_handle_lets_no_call_run() {
+    let wat = r#"
+        (module
+          (import "wasi_snapshot_preview1" "fd_write" (func $fd_write (param i32 i32 i32 i32) (result i32)))
+          (memory (export "memory") 1)
+          (data (i32.const 16) "x")
+          (func (export "write") (result i32)
+            (i32.store (i32.const 0) (i32.const 16))
+            (i32.store (i32.const 4) (i32.const 1))
+            (call $fd_write (i32.const 1) (i32.const 0) (i32.const 1) (i32.const 8))))
+    "#;
+    let stdout = Captured::default();
+    let interrupt = std::sync::Arc::new(crate::Interrupt::new());
+    let wasi = WasiCtxBuilder::new()
+        .stdout(Box::new(stdout.clone()))
+        .interrupt(interrupt.clone())
+        .build()
+        .unwrap();
+    let (mut store, instance) = setup(wat, wasi);
+    let write = instance.get_typed_func::<(), i32>(&store, "write").unwrap();
+    assert_eq!(write.call(&mut store, ()).unwrap(), 0);
+    interrupt.close(|| {});
+    let err = write.call(&mut store, ()).unwrap_err();
+    assert!(err.downcast_ref::<Interrupted>().is_some(), "{err}");
+    assert_eq!(stdout.bytes(), b"x", "the refused call wrote nothing");
+}

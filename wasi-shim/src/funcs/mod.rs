@@ -24,17 +24,16 @@ pub(crate) mod test_support {
     //! A context over a temporary host directory and a marked memory image.
     use crate::testutil::TempDir;
     use crate::{Access, WasiCtx, WasiCtxBuilder};
-    use std::cell::RefCell;
     use std::io::Write;
-    use std::rc::Rc;
+    use std::sync::{Arc, Mutex};
 
     /// A writer tests can read back.
     #[derive(Clone, Default)]
-    pub struct Captured(pub Rc<RefCell<Vec<u8>>>);
+    pub struct Captured(pub Arc<Mutex<Vec<u8>>>);
 
     impl Write for Captured {
         fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-            self.0.borrow_mut().extend_from_slice(buf);
+            self.0.lock().unwrap().extend_from_slice(buf);
             Ok(buf.len())
         }
         fn flush(&mut self) -> std::io::Result<()> {
@@ -44,7 +43,7 @@ pub(crate) mod test_support {
 
     impl Captured {
         pub fn bytes(&self) -> Vec<u8> {
-            self.0.borrow().clone()
+            self.0.lock().unwrap().clone()
         }
     }
 

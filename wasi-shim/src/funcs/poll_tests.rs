@@ -6,10 +6,10 @@ use crate::clock::{Clock, HostClock};
 use crate::fdtable::{Entry, OpenFile};
 use crate::fs::meta::Key;
 use crate::testutil::{TempDir, marked};
-use std::cell::{Cell, RefCell};
 use std::io::SeekFrom;
 use std::os::fd::AsFd;
-use std::rc::Rc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
 
 /// What the fake clock's realtime reads when its monotonic time is 0.
 const EPOCH: u64 = 1_700_000_000_000_000_000;
@@ -23,16 +23,16 @@ const USERDATA: u64 = 0x0102_0304_0506_0708;
 /// and, unless frozen, advances by it.
 #[derive(Clone, Default)]
 struct FakeClock {
-    now: Rc<Cell<u64>>,
-    slept: Rc<RefCell<Vec<u64>>>,
+    now: Arc<AtomicU64>,
+    slept: Arc<Mutex<Vec<u64>>>,
     frozen: bool,
 }
 
 impl Clock for FakeClock {
     fn now(&self, id: ClockId) -> Option<u64> {
         match id {
-            ClockId::Realtime => Some(EPOCH + self.now.get()),
-            ClockId::Monotonic => Some(self.now.get()),
+            ClockId::Realtime => Some(EPOCH + self.now.load(Ordering::Relaxed)),
+            ClockId::Monotonic => Some(self.now.load(Ordering::Relaxed)),
             _ => None,
         }
     }
@@ -40,9 +40,10 @@ impl Clock for FakeClock {
         self.now(id).map(|_| 1)
     }
     fn sleep(&self, ns: u64) {
-        self.slept.borrow_mut().push(ns);
+        self.slept.lock().unwrap().push(ns);
         if !self.frozen {
-            self.now.set(self.now.get().saturating_add(ns));
+            let now = self.now.load(Ordering::Relaxed);
+            self.now.store(now.saturating_add(ns), Ordering::Relaxed);
         }
     }
 }
@@ -50,11 +51,11 @@ impl Clock for FakeClock {
 impl FakeClock {
     fn at(now: u64) -> FakeClock {
         let c = FakeClock::default();
-        c.now.set(now);
+        c.now.store(now, Ordering::Relaxed);
         c
     }
     fn slept(&self) -> Vec<u64> {
-        self.slept.borrow().clone()
+        self.slept.lock().unwrap().clone()
     }
 }
 
@@ -204,7 +205,7 @@ fn relative_clocks_sleep_their_timeout() {
             &[event(USERDATA, OK, C, 0)],
         );
         assert_eq!(c.slept(), [5_000], "clock {id}");
-        assert_eq!(c.now.get(), 6_000);
+        assert_eq!(c.now.load(Ordering::Relaxed), 6_000);
     }
 }
 

@@ -1,0 +1,115 @@
+//! What a Ctrl-C or SIGTERM before the guest starts leaves behind: nothing.
+//!
+//! Owns: the paths bolinho made for a run that nothing but the run needs (its scratch
+//! directory of downloads, a results directory it claimed), and a thread that, while a run
+//! is being set up (fetching can take minutes), removes them and ends bolinho as soon as one
+//! of those signals is caught. Once the guest starts, a signal stops the guest instead and
+//! keeps its results (`run`); the thread is gone by then.
+
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::thread::JoinHandle;
+use std::time::Duration;
+
+use crate::run::Outcome;
+use crate::signal;
+
+/// How often the thread looks for a signal.
+const POLL: Duration = Duration::from_millis(10);
+
+/// A path to remove, and whether with everything in it (else only if it is empty).
+type Made = (PathBuf, bool);
+
+/// Paths to remove, newest last; shared with the thread.
+#[derive(Default)]
+struct Paths(Mutex<Option<Vec<Made>>>);
+
+impl Paths {
+    fn lock(&self) -> MutexGuard<'_, Option<Vec<Made>>> {
+        self.0.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+/// Watches for a signal while a run is set up; see the module's documentation.
+pub struct Setup {
+    paths: Arc<Paths>,
+    thread: Option<JoinHandle<()>>,
+}
+
+impl Setup {
+    /// Starts watching.
+    pub fn start() -> Setup {
+        let paths = Arc::new(Paths(Mutex::new(Some(Vec::new()))));
+        let watched = Arc::clone(&paths);
+        let thread = std::thread::Builder::new()
+            .name("setup".into())
+            .spawn(move || watch(&watched))
+            .ok();
+        Setup { paths, thread }
+    }
+
+    /// Removes `path` (a directory, with everything in it) if a signal ends the setup.
+    pub fn remove_on_signal(&self, path: &Path) {
+        self.add(path, true);
+    }
+
+    /// Removes `path` if a signal ends the setup and it is empty by then (a directory that
+    /// other runs may share, such as `bolinho-results`).
+    pub fn remove_if_empty_on_signal(&self, path: &Path) {
+        self.add(path, false);
+    }
+
+    fn add(&self, path: &Path, tree: bool) {
+        if let Some(paths) = self.paths.lock().as_mut() {
+            paths.push((path.to_path_buf(), tree));
+        }
+    }
+
+    /// The setup is over: from now on a signal is the run's to handle.
+    pub fn done(mut self) {
+        self.stop();
+    }
+
+    fn stop(&mut self) {
+        *self.paths.lock() = None;
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}
+
+impl Drop for Setup {
+    /// A setup that failed: the caller removes its own paths as it unwinds.
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
+
+fn watch(paths: &Paths) {
+    loop {
+        std::thread::sleep(POLL);
+        // Held while removing, so that the run cannot go on to start its guest meanwhile.
+        let mut guard = paths.lock();
+        let Some(list) = guard.as_mut() else { return };
+        let Some(signal) = signal::received() else {
+            continue;
+        };
+        for (path, tree) in list.iter().rev() {
+            if !tree {
+                let _ = std::fs::remove_dir(path);
+                continue;
+            }
+            // The run may be adding files meanwhile: a few tries.
+            for _ in 0..5 {
+                if std::fs::remove_dir_all(path).is_ok() || !path.exists() {
+                    break;
+                }
+            }
+        }
+        eprintln!(
+            "bolinho: error: stopped by {} before the guest started; nothing was kept",
+            signal.name()
+        );
+        std::process::exit(crate::exit::outcome_code(&Outcome::Stopped(signal)).into());
+    }
+}

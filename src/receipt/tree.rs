@@ -1,0 +1,273 @@
+//! Hashing a file tree for a receipt: an input as the guest was given it, or an output as the
+//! guest left it.
+//!
+//! Owns: the walk and what each kind of entry is recorded as. Everything below the starting
+//! point may have been made by a guest, or by whoever made an input, so nothing found there is
+//! trusted: a symbolic link is recorded as a link (the sha256 of its target text) and never
+//! followed; a FIFO, socket or device is recorded by its kind and never opened; a file that
+//! cannot be opened is recorded as unreadable. The walk goes by directory handles, one
+//! `*at` call at a time, so no path is ever longer than one name however deep the tree, and
+//! it is bounded in depth and in entries. Files are read in chunks, never whole, and the
+//! walk stops between chunks when `stop` says so (a signal while hashing).
+
+use std::collections::BTreeMap;
+use std::ffi::{CStr, OsStr};
+use std::fmt;
+use std::io;
+use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
+use std::os::unix::ffi::OsStrExt;
+use std::path::Path;
+
+use rustix::fs::{AtFlags, CWD, Dir, FileType, Mode, OFlags};
+use sha2::{Digest, Sha256};
+
+/// The deepest directory nesting hashed. Each level holds one open directory while the walk
+/// is below it; real trees are a few dozen levels deep.
+pub const MAX_DEPTH: usize = 256;
+
+/// How an entry that is not a regular file is recorded.
+pub const DIRECTORY: &str = "directory";
+pub const UNREADABLE: &str = "unreadable";
+pub const SYMLINK_PREFIX: &str = "symlink:";
+
+/// Why a tree could not be hashed.
+#[derive(Debug)]
+pub enum TreeError {
+    /// An entry could not be read; `key` names it as the receipt would.
+    Io { key: String, cause: io::Error },
+    /// More than `limit` entries in all.
+    TooMany { limit: usize },
+    /// Directories nested deeper than `MAX_DEPTH` below `key`, where the walk began.
+    TooDeep { key: String },
+    /// `stop` said to stop.
+    Stopped,
+}
+
+impl fmt::Display for TreeError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            TreeError::Io { key, cause } => write!(f, "failed to read {key}: {cause}"),
+            TreeError::TooMany { limit } => {
+                write!(f, "more than {limit} files, the most a receipt records")
+            }
+            TreeError::TooDeep { key } => write!(
+                f,
+                "{key} holds directories nested more than {MAX_DEPTH} deep, the most a receipt \
+                 records"
+            ),
+            TreeError::Stopped => f.write_str("stopped by a signal"),
+        }
+    }
+}
+
+/// One walk, which may cover several trees (every input, or every result), sharing one bound.
+pub struct Walk<'a> {
+    /// The key of the tree being walked, for `TooDeep`.
+    root: String,
+    entries: usize,
+    limit: usize,
+    stop: &'a dyn Fn() -> bool,
+    buf: Vec<u8>,
+}
+
+impl<'a> Walk<'a> {
+    /// A walk of at most `limit` entries, checking `stop` between entries and chunks.
+    pub fn new(limit: usize, stop: &'a dyn Fn() -> bool) -> Self {
+        Walk {
+            root: String::new(),
+            entries: 0,
+            limit,
+            stop,
+            buf: vec![0; 256 * 1024],
+        }
+    }
+
+    /// Adds what is at `path` (not followed if it is a link), and everything below it if it is
+    /// a directory, to `into`, keyed by `key` and, below it, `key/name/...`.
+    pub fn hash(
+        &mut self,
+        path: &Path,
+        key: &str,
+        into: &mut BTreeMap<String, String>,
+    ) -> Result<(), TreeError> {
+        self.root = key.to_string();
+        self.entry(CWD, path.as_os_str(), key.to_string(), 0, into)
+    }
+
+    fn entry(
+        &mut self,
+        dir: BorrowedFd<'_>,
+        name: &OsStr,
+        key: String,
+        depth: usize,
+        into: &mut BTreeMap<String, String>,
+    ) -> Result<(), TreeError> {
+        if (self.stop)() {
+            return Err(TreeError::Stopped);
+        }
+        let io = |cause: rustix::io::Errno| TreeError::Io {
+            key: key.clone(),
+            cause: cause.into(),
+        };
+        let stat = rustix::fs::statat(dir, name, AtFlags::SYMLINK_NOFOLLOW).map_err(io)?;
+        let value = match FileType::from_raw_mode(stat.st_mode) {
+            FileType::RegularFile => self.file(dir, name, &key)?,
+            FileType::Symlink => symlink(dir, name).map_err(io)?,
+            FileType::Directory => return self.directory(dir, name, key, depth, into),
+            FileType::Fifo => "fifo".to_string(),
+            FileType::Socket => "socket".to_string(),
+            FileType::CharacterDevice => "char-device".to_string(),
+            FileType::BlockDevice => "block-device".to_string(),
+            FileType::Unknown => "unknown".to_string(),
+        };
+        self.record(key, value, into)
+    }
+
+    /// Adds one entry, within the bound. Only what is recorded counts: a directory that is not
+    /// empty is recorded by what it holds, and there are never more of those than of their
+    /// contents times `MAX_DEPTH`.
+    fn record(
+        &mut self,
+        key: String,
+        value: String,
+        into: &mut BTreeMap<String, String>,
+    ) -> Result<(), TreeError> {
+        self.entries += 1;
+        if self.entries > self.limit {
+            return Err(TreeError::TooMany { limit: self.limit });
+        }
+        into.insert(key, value);
+        Ok(())
+    }
+
+    /// `sha256:HEX` of a regular file's bytes, read in chunks.
+    fn file(&mut self, dir: BorrowedFd<'_>, name: &OsStr, key: &str) -> Result<String, TreeError> {
+        let io = |cause: io::Error| TreeError::Io {
+            key: key.to_string(),
+            cause,
+        };
+        // Non-blocking and no-follow: if the file was swapped for a FIFO or a link since the
+        // stat, the open neither waits for a writer nor leaves the tree.
+        let flags = OFlags::RDONLY | OFlags::NOFOLLOW | OFlags::NONBLOCK | OFlags::NOCTTY;
+        let fd = match rustix::fs::openat(dir, name, flags | OFlags::CLOEXEC, Mode::empty()) {
+            Ok(fd) => fd,
+            Err(rustix::io::Errno::ACCESS | rustix::io::Errno::PERM) => {
+                return Ok(UNREADABLE.to_string());
+            }
+            Err(rustix::io::Errno::LOOP) => return symlink(dir, name).map_err(|e| io(e.into())),
+            Err(e) => return Err(io(e.into())),
+        };
+        let stat = rustix::fs::fstat(&fd).map_err(|e| io(e.into()))?;
+        if FileType::from_raw_mode(stat.st_mode) != FileType::RegularFile {
+            return Ok("unknown".to_string());
+        }
+        let mut hasher = Sha256::new();
+        loop {
+            if (self.stop)() {
+                return Err(TreeError::Stopped);
+            }
+            let n = match rustix::io::read(&fd, &mut self.buf) {
+                Ok(0) => break,
+                Ok(n) => n,
+                Err(rustix::io::Errno::INTR) => continue,
+                Err(e) => return Err(io(e.into())),
+            };
+            hasher.update(&self.buf[..n]);
+        }
+        Ok(digest(hasher))
+    }
+
+    fn directory(
+        &mut self,
+        dir: BorrowedFd<'_>,
+        name: &OsStr,
+        key: String,
+        depth: usize,
+        into: &mut BTreeMap<String, String>,
+    ) -> Result<(), TreeError> {
+        if depth >= MAX_DEPTH {
+            return Err(TreeError::TooDeep {
+                key: self.root.clone(),
+            });
+        }
+        let flags = OFlags::RDONLY | OFlags::DIRECTORY | OFlags::NOFOLLOW | OFlags::CLOEXEC;
+        let fd: OwnedFd = match rustix::fs::openat(dir, name, flags, Mode::empty()) {
+            Ok(fd) => fd,
+            Err(rustix::io::Errno::ACCESS | rustix::io::Errno::PERM) => {
+                return self.record(key, UNREADABLE.to_string(), into);
+            }
+            Err(e) => {
+                return Err(TreeError::Io {
+                    key,
+                    cause: e.into(),
+                });
+            }
+        };
+        let names = list(&fd).map_err(|e| TreeError::Io {
+            key: key.clone(),
+            cause: e.into(),
+        })?;
+        if names.is_empty() {
+            return self.record(key, DIRECTORY.to_string(), into);
+        }
+        for name in names {
+            let name = OsStr::from_bytes(name.to_bytes());
+            let child = join(&key, name);
+            self.entry(fd.as_fd(), name, child, depth + 1, into)?;
+        }
+        Ok(())
+    }
+}
+
+/// The names in a directory, sorted by their bytes, without `.` and `..`.
+fn list(fd: &OwnedFd) -> rustix::io::Result<Vec<std::ffi::CString>> {
+    let mut names = Vec::new();
+    for entry in Dir::read_from(fd)? {
+        let entry = entry?;
+        let name: &CStr = entry.file_name();
+        if name != c"." && name != c".." {
+            names.push(name.to_owned());
+        }
+    }
+    names.sort();
+    Ok(names)
+}
+
+/// `symlink:sha256:HEX` of a link's target text.
+fn symlink(dir: BorrowedFd<'_>, name: &OsStr) -> rustix::io::Result<String> {
+    let target = rustix::fs::readlinkat(dir, name, Vec::new())?;
+    let mut hasher = Sha256::new();
+    hasher.update(target.as_bytes());
+    Ok(format!("{SYMLINK_PREFIX}{}", digest(hasher)))
+}
+
+fn digest(hasher: Sha256) -> String {
+    format!("sha256:{}", crate::fetch::cache::hex(&hasher.finalize()))
+}
+
+/// `key/name`, with any byte of `name` that is not UTF-8 written `\xNN` (and `\` itself
+/// `\\`), so that two different names never make the same key.
+fn join(key: &str, name: &OsStr) -> String {
+    let mut out = String::with_capacity(key.len() + 1 + name.len());
+    out.push_str(key);
+    if !key.ends_with('/') {
+        out.push('/');
+    }
+    for chunk in name.as_bytes().utf8_chunks() {
+        for c in chunk.valid().chars() {
+            if c == '\\' {
+                out.push_str("\\\\");
+            } else {
+                out.push(c);
+            }
+        }
+        for byte in chunk.invalid() {
+            out.push_str(&format!("\\x{byte:02x}"));
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+#[path = "tree_tests.rs"]
+mod tests;

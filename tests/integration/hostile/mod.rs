@@ -1,0 +1,61 @@
+//! Hostile guests and hostile layouts: what a guest, a job file, a receipt handed over by
+//! someone else, or the machine itself (a full disk, a signal at the worst moment) can do to
+//! what is around the sandbox. Each test attacks as the issue that found the hole described
+//! it, and checks that no host file outside the mounts is read or written, that bolinho ends
+//! with a clear outcome, and that results that were produced are kept.
+//!
+//! Most use `testdata/c/hostile.c` (`hostile.wasm`), a guest that plants links, nests
+//! directories past PATH_MAX, makes sparse files and floods stdout on request.
+
+mod access;
+mod limits;
+mod results;
+
+use std::fs;
+use std::path::Path;
+
+use crate::support::{TempDir, testdata};
+
+/// `hostile.wasm` copied into `dir/app/`, and `dir/job.yaml` running it with `args`, the
+/// module at `/app`, `extra` (YAML lines of the task, indented by four spaces) and an output
+/// directory `/outputs` saved as `outputs`.
+fn hostile_job(dir: &TempDir, args: &[&str], extra: &str) {
+    fs::create_dir_all(dir.join("app")).unwrap();
+    fs::copy(testdata("wasm/hostile.wasm"), dir.join("app/hostile.wasm")).unwrap();
+    let args: Vec<String> = args.iter().map(|a| format!("{a:?}")).collect();
+    dir.write(
+        "job.yaml",
+        format!(
+            "Name: hostile\nTasks:\n  - Name: main\n    Engine:\n      Type: wasm\n      Params:\n        \
+             EntryModule: /app/hostile.wasm\n        Parameters: [{}]\n    InputSources:\n      \
+             - Target: /app\n        Source: {{Type: local, Params: {{SourcePath: ./app}}}}\n{extra}    \
+             ResultPaths:\n      - {{Name: outputs, Path: /outputs}}\n",
+            args.join(", ")
+        ),
+    );
+}
+
+/// The receipt in results directory `dir`, parsed.
+fn receipt(dir: &Path) -> serde_json::Value {
+    serde_json::from_str(&fs::read_to_string(dir.join("receipt.json")).unwrap()).unwrap()
+}
+
+/// `sha256:HEX` of `bytes`, as receipts write it.
+fn sha256(bytes: &[u8]) -> String {
+    use sha2::{Digest, Sha256};
+    let hex: String = Sha256::digest(bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    format!("sha256:{hex}")
+}
+
+/// The sorted names in `dir`.
+fn names(dir: &Path) -> Vec<String> {
+    let mut names: Vec<String> = fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    names
+}
