@@ -30,38 +30,42 @@ impl Paths {
     }
 }
 
-/// Watches for a signal while a run is set up; see the module's documentation.
+/// Watches for a signal while a run is set up; see the module's documentation. The thread
+/// starts with the first path to remove: a run that makes nothing has nothing to watch for.
 pub struct Setup {
     paths: Arc<Paths>,
     thread: Option<JoinHandle<()>>,
 }
 
 impl Setup {
-    /// Starts watching.
-    pub fn start() -> Setup {
-        let paths = Arc::new(Paths(Mutex::new(Some(Vec::new()))));
-        let watched = Arc::clone(&paths);
-        let thread = std::thread::Builder::new()
-            .name("setup".into())
-            .spawn(move || watch(&watched))
-            .ok();
-        Setup { paths, thread }
+    pub fn new() -> Setup {
+        Setup {
+            paths: Arc::new(Paths(Mutex::new(Some(Vec::new())))),
+            thread: None,
+        }
     }
 
     /// Removes `path` (a directory, with everything in it) if a signal ends the setup.
-    pub fn remove_on_signal(&self, path: &Path) {
+    pub fn remove_on_signal(&mut self, path: &Path) {
         self.add(path, true);
     }
 
     /// Removes `path` if a signal ends the setup and it is empty by then (a directory that
     /// other runs may share, such as `bolinho-results`).
-    pub fn remove_if_empty_on_signal(&self, path: &Path) {
+    pub fn remove_if_empty_on_signal(&mut self, path: &Path) {
         self.add(path, false);
     }
 
-    fn add(&self, path: &Path, tree: bool) {
+    fn add(&mut self, path: &Path, tree: bool) {
         if let Some(paths) = self.paths.lock().as_mut() {
             paths.push((path.to_path_buf(), tree));
+        }
+        if self.thread.is_none() {
+            let watched = Arc::clone(&self.paths);
+            self.thread = std::thread::Builder::new()
+                .name("setup".into())
+                .spawn(move || watch(&watched))
+                .ok();
         }
     }
 
@@ -73,8 +77,16 @@ impl Setup {
     fn stop(&mut self) {
         *self.paths.lock() = None;
         if let Some(thread) = self.thread.take() {
+            // Out of its wait at once.
+            thread.thread().unpark();
             let _ = thread.join();
         }
+    }
+}
+
+impl Default for Setup {
+    fn default() -> Self {
+        Setup::new()
     }
 }
 
@@ -87,7 +99,7 @@ impl Drop for Setup {
 
 fn watch(paths: &Paths) {
     loop {
-        std::thread::sleep(POLL);
+        std::thread::park_timeout(POLL);
         // Held while removing, so that the run cannot go on to start its guest meanwhile.
         let mut guard = paths.lock();
         let Some(list) = guard.as_mut() else { return };

@@ -79,7 +79,7 @@ pub const TABLE: &[(Failure, u8, &str)] = &[
     (
         Failure::Interrupted,
         130,
-        "Ctrl-C (SIGINT) stopped the guest; its output so far is kept",
+        "Ctrl-C (SIGINT) stopped the run; what the guest wrote so far is kept",
     ),
     (
         Failure::Trap,
@@ -89,7 +89,7 @@ pub const TABLE: &[(Failure, u8, &str)] = &[
     (
         Failure::Terminated,
         143,
-        "SIGTERM stopped the guest; its output so far is kept",
+        "SIGTERM stopped the run; what the guest wrote so far is kept",
     ),
 ];
 

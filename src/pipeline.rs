@@ -88,7 +88,7 @@ pub struct Report {
 /// Runs a plan: every step before the guest starts fails cleanly, leaving no results behind.
 pub fn run(plan: &Plan, options: &RunOptions) -> Result<Report, Error> {
     let _signals = signal::catch();
-    let setup = cleanup::Setup::start();
+    let mut setup = cleanup::Setup::new();
     for path in &options.remove_on_signal {
         setup.remove_on_signal(path);
     }
@@ -96,8 +96,8 @@ pub fn run(plan: &Plan, options: &RunOptions) -> Result<Report, Error> {
     let mut net = Net::for_plan(plan).map_err(Error::Setup)?;
     // A publisher that could never publish (ipfs, bad S3 settings) fails before anything runs.
     let publisher = publish::prepare(plan).map_err(Error::Setup)?;
-    let results = claim_results(plan, options, &setup)?;
-    let scratch = scratch(plan, options, &setup)?;
+    let results = claim_results(plan, options, &mut setup)?;
+    let scratch = scratch(plan, options, &mut setup)?;
     let fetched = fetch_inputs(plan, options, scratch.as_ref())?;
 
     let (entry, argv0) = load_module(&plan.entry_module, None, plan, &fetched)?;
@@ -208,7 +208,7 @@ fn exit_status(outcome: &Outcome) -> i32 {
 fn claim_results(
     plan: &Plan,
     options: &RunOptions,
-    setup: &cleanup::Setup,
+    setup: &mut cleanup::Setup,
 ) -> Result<Option<ResultsDir>, Error> {
     let results = match (plan.origin, &options.results) {
         (Origin::Job, requested) => ResultsDir::claim(requested.as_deref(), &plan.name)?,
@@ -228,7 +228,7 @@ fn claim_results(
 fn scratch(
     plan: &Plan,
     options: &RunOptions,
-    setup: &cleanup::Setup,
+    setup: &mut cleanup::Setup,
 ) -> Result<Option<private::TempDir>, Error> {
     let needed = plan.inputs.iter().any(|input| match input.source {
         Source::Local { read_write, .. } => read_write && options.fetch.private_writes,

@@ -237,7 +237,6 @@ impl ResultsDir {
         // `exitCode` last, so that it is there only when everything else is.
         let mut code = create_in(&self.staging, EXIT_CODE).map_err(unfinished)?;
         code.write_all(exit_code.to_string().as_bytes())
-            .and_then(|()| code.sync_all())
             .map_err(unfinished)?;
         move_up(&self.staging, &self.dir, EXIT_CODE).map_err(|e| unfinished(errno(e)))?;
         rustix::fs::unlinkat(&self.dir, STAGING, AtFlags::REMOVEDIR)

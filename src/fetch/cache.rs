@@ -376,4 +376,23 @@ mod tests {
         fs::remove_file(&entry.path).unwrap();
         assert_eq!(cache.lookup("k"), None);
     }
+
+    #[test]
+    fn temporary_files_are_private_and_never_shared() {
+        use std::os::unix::fs::PermissionsExt;
+        let tmp = TempDir::new();
+        let cache = Cache::open(tmp.path().join("c"));
+        cache.create_dirs().unwrap();
+        let (first, _) = cache.tmp_file().unwrap();
+        let (second, _) = cache.tmp_file().unwrap();
+        assert_ne!(first, second);
+        // 64 random bits, not a process id: two containers sharing a cache are both PID 1.
+        let name = first.file_name().unwrap().to_string_lossy().into_owned();
+        assert!(
+            name.len() == 16 && name.chars().all(|c| c.is_ascii_hexdigit()),
+            "{name}"
+        );
+        let mode = fs::metadata(&first).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600);
+    }
 }

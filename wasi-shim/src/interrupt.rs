@@ -68,7 +68,7 @@ impl Interrupt {
     pub fn enter(&self) -> bool {
         self.in_call.store(true, Ordering::SeqCst);
         if self.closed.load(Ordering::SeqCst) || self.requested() {
-            self.in_call.store(false, Ordering::SeqCst);
+            self.in_call.store(false, Ordering::Release);
             return false;
         }
         true
@@ -77,7 +77,8 @@ impl Interrupt {
     /// Called by every host function when it has done its work: true if the guest must end
     /// now instead of going on.
     pub fn leave(&self) -> bool {
-        self.in_call.store(false, Ordering::SeqCst);
+        // Release: `close` need only see it eventually; it is entering that must not be missed.
+        self.in_call.store(false, Ordering::Release);
         self.requested()
     }
 }

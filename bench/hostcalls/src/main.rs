@@ -139,7 +139,7 @@ struct ShimHost {
 }
 
 fn run_shim(engine: &Engine, case: &Case, dir: &Path, calls: u32, reps: usize) -> (f64, f64) {
-    let stdout: Box<dyn io::Write> = match devnull(case) {
+    let stdout: Box<dyn io::Write + Send> = match devnull(case) {
         Some(f) => Box::new(f),
         None => Box::new(io::sink()),
     };

@@ -257,3 +257,68 @@ fn hashing_a_huge_sparse_output_takes_little_memory() {
         format!("sha256:{hex}")
     );
 }
+
+#[test]
+fn a_read_of_stdin_that_never_ends_ends_at_the_timeout() {
+    let dir = TempDir::new("hostile-stdin-timeout");
+    let wait = crate::support::testdata("wat/wait_stdin.wat");
+    let started = Instant::now();
+    let mut child = support::command(
+        dir.path(),
+        &[
+            "run",
+            "--timeout",
+            "1",
+            "--results",
+            "out",
+            wait.to_str().unwrap(),
+        ],
+        &[],
+    )
+    .stdin(Stdio::piped())
+    .stdout(Stdio::null())
+    .stderr(Stdio::null())
+    .spawn()
+    .unwrap();
+    // Held open, and empty, until bolinho has ended: only the timeout ends the read.
+    let _stdin = child.stdin.take();
+    assert_eq!(child.wait().unwrap().code(), Some(124));
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "{:?}",
+        started.elapsed()
+    );
+    assert_eq!(fs::read_to_string(dir.join("out/exitCode")).unwrap(), "124");
+}
+
+#[test]
+fn messages_about_a_module_name_what_the_guest_did_not_the_engines_internals() {
+    let dir = TempDir::new("hostile-messages");
+    // An element segment outside its table traps as instantiation runs it, as a data segment
+    // outside its memory does; wasmi's own error quoted its store handles.
+    let (out, _) = run_wat(
+        &dir,
+        "(module (table 1 funcref) (func $f) (elem (i32.const 5) $f) (func (export \"_start\")))",
+        &[],
+    );
+    assert_eq!(
+        (out.code, out.stderr.as_str()),
+        (
+            134,
+            "bolinho: error: the guest trapped: out of bounds table access\n"
+        )
+    );
+    // A minimum of 2^48 pages is 2^64 bytes: said as it is, not wrapped round to 0.
+    let (out, _) = run_wat(
+        &dir,
+        "(module (memory (export \"m\") i64 281474976710656) (func (export \"_start\")))",
+        &[],
+    );
+    assert_eq!(out.code, 123);
+    assert_eq!(
+        out.stderr,
+        "bolinho: error: failed to instantiate m.wat: memory `m` declares a minimum of \
+         281474976710656 pages (18446744073709551616 bytes), above the memory limit of \
+         4294967296 bytes, shared by every memory and table of the run\n"
+    );
+}
