@@ -143,7 +143,8 @@ pub fn run(plan: &Plan, options: &RunOptions) -> Result<Report, Error> {
     wasi_shim::add_to_linker(&mut linker, |host: &mut run::Host| &mut host.wasi)
         .map_err(Error::Instantiate)?;
     if net.is_some() {
-        net::add_to_linker(&mut linker).map_err(Error::Instantiate)?;
+        net::add_to_linker(&mut linker, |host: &run::Host| host.net.as_ref())
+            .map_err(Error::Instantiate)?;
     }
     let store = run::new_store(&engine, wasi, net, &plan.limits).map_err(Error::Instantiate)?;
     linked.check_memory_limit(store.data().memory_limit())?;

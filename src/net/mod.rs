@@ -28,7 +28,6 @@ pub use abi::{Args, Code};
 pub use domains::{Domain, Policy};
 
 use crate::describe;
-use crate::run::Host;
 use crate::spec::{Network, Origin, Plan};
 
 /// The module name guests import from.
@@ -150,12 +149,16 @@ fn timeout_from_env() -> Duration {
         .map_or(TIMEOUT, Duration::from_millis)
 }
 
-/// Defines `wasi:http/requests::http_request`, working on the store's `Host::net`.
-pub fn add_to_linker(linker: &mut Linker<Host>) -> Result<(), wasmi::Error> {
+/// Defines `wasi:http/requests::http_request`, working on the `Net` that `get` finds in the
+/// store data `T` (as `wasi_shim::add_to_linker` finds its context).
+pub fn add_to_linker<T: 'static>(
+    linker: &mut Linker<T>,
+    get: fn(&T) -> Option<&Net>,
+) -> Result<(), wasmi::Error> {
     linker.func_wrap(
         MODULE,
         FUNCTION,
-        |mut caller: Caller<'_, Host>,
+        move |mut caller: Caller<'_, T>,
          a0: i32,
          a1: i32,
          a2: i32,
@@ -170,12 +173,12 @@ pub fn add_to_linker(linker: &mut Linker<Host>) -> Result<(), wasmi::Error> {
          a11: i32|
          -> Result<i32, wasmi::Error> {
             let args = Args::from_wasm([a0, a1, a2, a3, a4, a5, a6, a7, a8, a9, a10, a11]);
-            let (mem, host): (&mut [u8], &mut Host) = match caller.get_export("memory") {
+            let (mem, host): (&mut [u8], &mut T) = match caller.get_export("memory") {
                 Some(Extern::Memory(m)) => m.data_and_store_mut(&mut caller),
                 _ => (&mut [], caller.data_mut()),
             };
             // Defined only for runs with a network; kept total rather than panicking.
-            let Some(net) = &host.net else {
+            let Some(net) = get(host) else {
                 return Ok(Code::NotAllowed as i32);
             };
             if !net.interrupt.enter() {
