@@ -6,7 +6,7 @@ use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use crate::support::{self, TempDir, testdata};
+use crate::support::{self, TempDir, names, testdata};
 
 /// Starts bolinho with `args` in `dir`, waits for the guest's first line, `first` (so the
 /// guest is running), and returns the child. With `stdin_open`, stdin is a pipe that stays
@@ -62,16 +62,6 @@ fn job(dir: &TempDir, wat: &str) {
     );
 }
 
-/// The names in `dir`, sorted.
-fn names(dir: &TempDir) -> Vec<String> {
-    let mut names: Vec<String> = fs::read_dir(dir.path())
-        .unwrap()
-        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-        .collect();
-    names.sort();
-    names
-}
-
 #[test]
 fn ctrl_c_and_sigterm_stop_a_computing_guest_and_keep_its_results() {
     for (signal, name, code) in [("-INT", "SIGINT", 130), ("-TERM", "SIGTERM", 143)] {
@@ -91,7 +81,7 @@ fn ctrl_c_and_sigterm_stop_a_computing_guest_and_keep_its_results() {
         );
         assert!(took < Duration::from_secs(2), "{signal}: {took:?}");
         // A finished results directory, and nothing half-written beside it.
-        assert_eq!(names(&dir), ["job.yaml", "out"], "{signal}");
+        assert_eq!(names(dir.path()), ["job.yaml", "out"], "{signal}");
         let read = |file: &str| fs::read_to_string(dir.join("out").join(file)).unwrap();
         assert_eq!(read("stdout"), "started\n");
         assert_eq!(read("exitCode"), code.to_string());
@@ -149,12 +139,8 @@ fn sigkill_leaves_only_a_partial_directory() {
     );
     send(&child, "-KILL");
     assert!(!child.wait().unwrap().success());
-    assert_eq!(names(&dir), ["job.yaml", "out"]);
+    assert_eq!(names(dir.path()), ["job.yaml", "out"]);
     // Only the staging directory: nothing complete-looking (no exitCode) in out/.
-    let out: Vec<_> = fs::read_dir(dir.join("out"))
-        .unwrap()
-        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-        .collect();
-    assert_eq!(out, [".bolinho-partial"]);
+    assert_eq!(names(&dir.join("out")), [".bolinho-partial"]);
     assert!(dir.join("out/.bolinho-partial/stdout").is_file());
 }

@@ -6,8 +6,8 @@ use std::fs;
 use std::os::unix::fs::{PermissionsExt, symlink};
 use std::time::{Duration, Instant};
 
-use super::{hostile_job, names, receipt, sha256};
-use crate::support::{TempDir, bolinho, bolinho_env, testdata};
+use super::{hostile_job, receipt, sha256};
+use crate::support::{TempDir, bolinho, bolinho_env, names, testdata};
 
 /// The job's directory mounted read-write at /w, so that results under it (the default
 /// `./bolinho-results`) would be in the guest's reach; the guest plants links named after

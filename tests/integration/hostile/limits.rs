@@ -2,11 +2,10 @@
 //! failing `memory.grow`, grow gigabytes in one step, write into a pipe nobody reads, spread
 //! memory over many memories and tables, or leave an output of gigabytes behind.
 
-use std::fs;
 use std::process::Stdio;
 use std::time::{Duration, Instant};
 
-use super::{hostile_job, receipt};
+use super::{ended_at_the_timeout, hostile_job, receipt};
 use crate::support::{self, TempDir, bolinho, output};
 
 /// Runs `bolinho run MODULE.wat ARGS` with the module's text, returning the output and how
@@ -125,14 +124,7 @@ fn a_write_into_a_pipe_nobody_reads_ends_at_the_timeout() {
     .unwrap();
     // Held open, never read, until bolinho has ended.
     let _stdout = child.stdout.take();
-    let status = child.wait().unwrap();
-    assert_eq!(status.code(), Some(124));
-    assert!(
-        started.elapsed() < Duration::from_secs(5),
-        "{:?}",
-        started.elapsed()
-    );
-    assert_eq!(fs::read_to_string(dir.join("out/exitCode")).unwrap(), "124");
+    ended_at_the_timeout(child, started, &dir);
 }
 
 #[test]
@@ -282,13 +274,7 @@ fn a_read_of_stdin_that_never_ends_ends_at_the_timeout() {
     .unwrap();
     // Held open, and empty, until bolinho has ended: only the timeout ends the read.
     let _stdin = child.stdin.take();
-    assert_eq!(child.wait().unwrap().code(), Some(124));
-    assert!(
-        started.elapsed() < Duration::from_secs(5),
-        "{:?}",
-        started.elapsed()
-    );
-    assert_eq!(fs::read_to_string(dir.join("out/exitCode")).unwrap(), "124");
+    ended_at_the_timeout(child, started, &dir);
 }
 
 #[test]

@@ -50,12 +50,15 @@ fn sha256(bytes: &[u8]) -> String {
     format!("sha256:{hex}")
 }
 
-/// The sorted names in `dir`.
-fn names(dir: &Path) -> Vec<String> {
-    let mut names: Vec<String> = fs::read_dir(dir)
-        .unwrap()
-        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-        .collect();
-    names.sort();
-    names
+/// Waits for `child`, a run started at `started` with `--timeout 1 --results out`, and checks
+/// that its timeout held: exit 124, well within seconds, and the results kept.
+fn ended_at_the_timeout(
+    mut child: std::process::Child,
+    started: std::time::Instant,
+    dir: &TempDir,
+) {
+    assert_eq!(child.wait().unwrap().code(), Some(124));
+    let took = started.elapsed();
+    assert!(took < std::time::Duration::from_secs(5), "{took:?}");
+    assert_eq!(fs::read_to_string(dir.join("out/exitCode")).unwrap(), "124");
 }

@@ -9,9 +9,9 @@ use std::os::unix::process::CommandExt;
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
-use super::{hostile_job, names, receipt};
+use super::{hostile_job, receipt};
 use crate::http_server::{Reply, Server};
-use crate::support::{self, TempDir, bolinho, output, testdata};
+use crate::support::{self, TempDir, bolinho, names, output, testdata};
 
 #[test]
 fn results_named_through_a_link_or_a_dot_are_finished_where_they_really_are() {
