@@ -2,48 +2,11 @@
 //! untrusted bytes, each feeding it one input and checking what must hold of the answer. A
 //! failed check panics, which the fuzzer reports as a crash.
 //!
-//! Everything here is compiled only under `--cfg fuzzing`, which `cargo fuzz` sets; in any other
-//! build this module is empty, so the crate's API is unchanged. (Cargo's check-cfg does not know
-//! `fuzzing`, hence the `allow` below; declaring it in Cargo.toml's `[lints.rust]` would let
-//! `lib.rs` gate the whole module instead.)
-//!
-//! The fetch parsers live in modules private to `fetch` (`data_url`, `tarball`, `ipfs::cid`,
-//! `s3::xml`), so this module compiles its own copy of each of those files (`#[path]`) rather
-//! than widening their declarations: the same source, self-contained but for `io_message`,
-//! which `tarball` takes from its parent and which is stubbed below.
-#![allow(unexpected_cfgs, clippy::duplicate_mod)]
+//! Compiled only under `--cfg fuzzing`, which `cargo fuzz` sets (`lib.rs`): the crate's API is
+//! unchanged in any other build.
 
-#[cfg(fuzzing)]
 pub use targets::*;
 
-#[cfg(fuzzing)]
-#[allow(dead_code)]
-#[path = "fetch/data_url.rs"]
-#[rustfmt::skip] // formatted where it is declared first, in `fetch`
-mod data_url_parser;
-#[cfg(fuzzing)]
-#[allow(dead_code)]
-#[path = "fetch/ipfs/cid.rs"]
-#[rustfmt::skip] // formatted where it is declared first, in `fetch`
-mod cid_parser;
-#[cfg(fuzzing)]
-#[allow(dead_code)]
-#[path = "fetch/tarball.rs"]
-#[rustfmt::skip] // formatted where it is declared first, in `fetch`
-mod tarball;
-#[cfg(fuzzing)]
-#[allow(dead_code)]
-#[path = "fetch/s3/xml.rs"]
-#[rustfmt::skip] // formatted where it is declared first, in `fetch`
-mod s3_xml;
-
-/// What `tarball` takes from `fetch`: an I/O error's message (its wording does not matter here).
-#[cfg(fuzzing)]
-fn io_message(e: &std::io::Error) -> String {
-    e.to_string()
-}
-
-#[cfg(fuzzing)]
 mod targets {
     use std::fs;
     use std::path::{Component, Path, PathBuf};
@@ -53,7 +16,9 @@ mod targets {
     use crate::spec::{ParseOptions, Plan, parse_job};
     use crate::start;
 
-    use super::{cid_parser, data_url_parser, s3_xml, tarball};
+    use crate::fetch::ipfs::cid as cid_parser;
+    use crate::fetch::s3::xml as s3_xml;
+    use crate::fetch::{data_url as data_url_parser, tarball};
 
     /// A job document, YAML or JSON. A plan it yields survives the trip through a receipt's
     /// JSON unchanged, since `verify` reads plans back from receipts.

@@ -13,7 +13,7 @@ pub mod determinism;
 pub mod error;
 pub mod exit;
 pub mod fetch;
-#[doc(hidden)]
+#[cfg(fuzzing)]
 pub mod fuzz;
 pub mod inspect;
 pub mod link;

@@ -10,14 +10,14 @@
 
 /// A parsed `data:` URL.
 #[derive(Debug, PartialEq, Eq)]
-pub(super) struct DataUrl {
+pub(crate) struct DataUrl {
     /// The media type without parameters, lower-case; empty when the URL gives none
     /// (RFC 2397 then means `text/plain`).
     pub media_type: String,
     pub data: Vec<u8>,
 }
 
-pub(super) fn parse(url: &str) -> Result<DataUrl, String> {
+pub(crate) fn parse(url: &str) -> Result<DataUrl, String> {
     let url = url.trim();
     let rest = match url.get(..5) {
         Some(scheme) if scheme.eq_ignore_ascii_case("data:") => &url[5..],
@@ -38,7 +38,7 @@ pub(super) fn parse(url: &str) -> Result<DataUrl, String> {
 }
 
 /// Decodes `%XX` escapes; every other byte stands for itself (`+` is not a space here).
-pub(super) fn decode_percent(text: &[u8]) -> Result<Vec<u8>, String> {
+pub(crate) fn decode_percent(text: &[u8]) -> Result<Vec<u8>, String> {
     let mut out = Vec::with_capacity(text.len());
     let mut i = 0;
     while i < text.len() {
@@ -75,7 +75,7 @@ fn hex_value(b: u8) -> Option<u8> {
 /// Decodes standard-alphabet base64 (RFC 4648 §4). Padding is optional, but when present it
 /// must complete the last group; ASCII whitespace is skipped; the unused low bits of a final
 /// partial group are ignored (as browsers do).
-pub(super) fn decode_base64(text: &[u8]) -> Result<Vec<u8>, String> {
+pub(crate) fn decode_base64(text: &[u8]) -> Result<Vec<u8>, String> {
     let mut out = Vec::with_capacity(text.len() / 4 * 3 + 2);
     let mut group: u32 = 0; // the sextets of the current group, most significant first
     let mut in_group = 0; // how many sextets `group` holds

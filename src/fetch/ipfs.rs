@@ -14,7 +14,7 @@
 //! A CID names immutable content, so a cached one (key `ipfs://<cid>`) is used without any
 //! request. The cached object is the raw block or the TAR, expanded anew for each run.
 
-mod cid;
+pub(crate) mod cid;
 
 use std::fs::{self, File};
 use std::io::BufReader;

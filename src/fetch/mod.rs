@@ -10,14 +10,14 @@
 
 pub mod agent;
 pub mod cache;
-mod data_url;
+pub(crate) mod data_url;
 mod http;
 mod inline;
-mod ipfs;
+pub(crate) mod ipfs;
 mod local;
 pub mod progress;
 pub(crate) mod s3;
-mod tarball;
+pub(crate) mod tarball;
 #[cfg(test)]
 mod test_util;
 

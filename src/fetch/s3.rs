@@ -26,7 +26,7 @@ mod checksum;
 mod client;
 mod config;
 mod filter;
-mod xml;
+pub(crate) mod xml;
 
 use std::fs;
 use std::path::{Path, PathBuf};

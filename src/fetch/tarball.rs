@@ -33,16 +33,16 @@ use tar::{Archive, Entry, EntryType};
 use super::io_message;
 
 /// The most an archive may expand to.
-pub(super) const MAX_EXPANDED: u64 = 1 << 30;
+pub(crate) const MAX_EXPANDED: u64 = 1 << 30;
 
 /// Expands the tar.gz `gz` into `dest`, which must not exist yet.
-pub(super) fn expand(gz: &[u8], dest: &Path, limit: u64) -> Result<(), String> {
+pub(crate) fn expand(gz: &[u8], dest: &Path, limit: u64) -> Result<(), String> {
     expand_stream(GzDecoder::new(gz), dest, limit)
 }
 
 /// Expands the uncompressed tar read from `tar` into `dest`, which must not exist yet, by the
 /// same rules as `expand` (the bound counts the tar stream itself).
-pub(super) fn expand_tar(tar: impl Read, dest: &Path, limit: u64) -> Result<(), String> {
+pub(crate) fn expand_tar(tar: impl Read, dest: &Path, limit: u64) -> Result<(), String> {
     expand_stream(tar, dest, limit)
 }
 
