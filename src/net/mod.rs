@@ -159,19 +159,19 @@ pub fn add_to_linker<T: 'static>(
         MODULE,
         FUNCTION,
         move |mut caller: Caller<'_, T>,
-         a0: i32,
-         a1: i32,
-         a2: i32,
-         a3: i32,
-         a4: i32,
-         a5: i32,
-         a6: i32,
-         a7: i32,
-         a8: i32,
-         a9: i32,
-         a10: i32,
-         a11: i32|
-         -> Result<i32, wasmi::Error> {
+              a0: i32,
+              a1: i32,
+              a2: i32,
+              a3: i32,
+              a4: i32,
+              a5: i32,
+              a6: i32,
+              a7: i32,
+              a8: i32,
+              a9: i32,
+              a10: i32,
+              a11: i32|
+              -> Result<i32, wasmi::Error> {
             let args = Args::from_wasm([a0, a1, a2, a3, a4, a5, a6, a7, a8, a9, a10, a11]);
             let (mem, host): (&mut [u8], &mut T) = match caller.get_export("memory") {
                 Some(Extern::Memory(m)) => m.data_and_store_mut(&mut caller),
