@@ -27,7 +27,7 @@ use crate::results::{ResultsDir, ResultsError};
 use crate::run::{self, Deadline, Outcome, StopClock};
 use crate::signal;
 use crate::spec::{EnvValue, ModuleLocation, Origin, Plan, Source};
-use crate::tee::{Saved, Tee};
+use crate::tee::{Live, Saved, Tee};
 
 /// The default cap on each of the `stdout` and `stderr` results files: 1 GB, as Bacalhau.
 pub const DEFAULT_OUTPUT_LIMIT: u64 = 1_000_000_000;
@@ -616,18 +616,15 @@ fn guest_context(
         Some((_, [(_, stdout), (_, stderr)])) => (Some(stdout.clone()), Some(stderr.clone())),
         None => (None, None),
     };
-    let tee = |live, saved| Tee::new(live, saved, Arc::clone(interrupt));
+    let interrupt = || Arc::clone(interrupt);
     builder = if options.quiet {
         builder
-            .stdout(Box::new(tee(
-                Box::new(io::sink()) as Box<dyn io::Write + Send>,
-                stdout,
-            )))
-            .stderr(Box::new(tee(Box::new(io::sink()), stderr)))
+            .stdout(Box::new(Tee::new(io::sink(), stdout, interrupt())))
+            .stderr(Box::new(Tee::new(io::sink(), stderr, interrupt())))
     } else {
         builder
-            .stdout(Box::new(tee(Box::new(io::stdout()), stdout)))
-            .stderr(Box::new(tee(Box::new(io::stderr()), stderr)))
+            .stdout(Box::new(Tee::new(Live(io::stdout()), stdout, interrupt())))
+            .stderr(Box::new(Tee::new(Live(io::stderr()), stderr, interrupt())))
     };
     builder = builder.preopen_root(plan.preopen_root);
     if plan.origin == Origin::Module {

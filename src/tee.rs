@@ -10,11 +10,28 @@
 
 use std::fs::File;
 use std::io::{self, BufWriter, Write};
+use std::os::fd::AsFd;
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use wasi_shim::Interrupt;
 
 use crate::results::Opener;
+
+/// bolinho's own stdout or stderr, written with one `write(2)` for each write of the guest,
+/// as if the guest had the descriptor itself: nothing is held back until a newline (std's
+/// `Stdout` would), and a write that a signal interrupts returns `Interrupted` instead of
+/// being retried (std's `write_all` would), so that a requested stop can end it.
+pub struct Live<F>(pub F);
+
+impl<F: AsFd> Write for Live<F> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        rustix::io::write(self.0.as_fd(), buf).map_err(io::Error::from)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
 
 /// The most bytes written to a results file at once, between two looks for a stop.
 const CHUNK: usize = 1 << 20;

@@ -308,3 +308,36 @@ fn messages_about_a_module_name_what_the_guest_did_not_the_engines_internals() {
          4294967296 bytes, shared by every memory and table of the run\n"
     );
 }
+
+#[test]
+fn output_reaches_the_terminal_as_the_guest_writes_it() {
+    use std::io::Read;
+    let dir = TempDir::new("live-output");
+    // Half a line, then a loop until the timeout: bolinho holds nothing back for a newline.
+    dir.write(
+        "m.wat",
+        "(module (import \"wasi_snapshot_preview1\" \"fd_write\" \
+         (func $w (param i32 i32 i32 i32) (result i32))) (memory (export \"memory\") 1) \
+         (data (i32.const 16) \"partial\") (func (export \"_start\") \
+         (i32.store (i32.const 0) (i32.const 16)) (i32.store (i32.const 4) (i32.const 7)) \
+         (drop (call $w (i32.const 1) (i32.const 0) (i32.const 1) (i32.const 8))) \
+         (loop (br 0))))",
+    );
+    let started = Instant::now();
+    let mut child = support::command(dir.path(), &["run", "--timeout", "20", "m.wat"], &[])
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut partial = [0u8; 7];
+    child
+        .stdout
+        .as_mut()
+        .unwrap()
+        .read_exact(&mut partial)
+        .unwrap();
+    let took = started.elapsed();
+    child.kill().unwrap();
+    child.wait().unwrap();
+    assert_eq!(&partial, b"partial");
+    assert!(took < Duration::from_secs(10), "{took:?}");
+}
