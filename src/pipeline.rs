@@ -25,7 +25,7 @@ use crate::publish;
 use crate::receipt::{self, Given, TreeError, Walk};
 use crate::results::{ResultsDir, ResultsError};
 use crate::run::{self, Deadline, Outcome, StopClock};
-use crate::signal;
+use crate::signal::{self, Signal};
 use crate::spec::{EnvValue, ModuleLocation, Origin, Plan, Source};
 use crate::tee::{Live, Saved, Tee};
 
@@ -96,8 +96,16 @@ pub fn run(plan: &Plan, options: &RunOptions) -> Result<Report, Error> {
     let mut net = Net::for_plan(plan).map_err(Error::Setup)?;
     // A publisher that could never publish (ipfs, bad S3 settings) fails before anything runs.
     let publisher = publish::prepare(plan).map_err(Error::Setup)?;
-    let results = claim_results(plan, options, &mut setup)?;
-    let scratch = scratch(plan, options, &mut setup)?;
+    // Only a setup that materialises sources (downloads, copies) may take long enough for a
+    // signal to be worth a thread; otherwise one that comes meanwhile stops the guest as soon
+    // as it starts, and the results say so.
+    let materialises = materialises(plan, options);
+    let watched = if materialises { Some(&mut setup) } else { None };
+    let results = claim_results(plan, options, watched)?;
+    let scratch = match materialises {
+        true => Some(scratch(&mut setup)?),
+        false => None,
+    };
     let fetched = fetch_inputs(plan, options, scratch.as_ref())?;
 
     let (entry, argv0) = load_module(&plan.entry_module, None, plan, &fetched)?;
@@ -209,35 +217,35 @@ fn exit_status(outcome: &Outcome) -> i32 {
 fn claim_results(
     plan: &Plan,
     options: &RunOptions,
-    setup: &mut cleanup::Setup,
+    setup: Option<&mut cleanup::Setup>,
 ) -> Result<Option<ResultsDir>, Error> {
     let results = match (plan.origin, &options.results) {
         (Origin::Job, requested) => ResultsDir::claim(requested.as_deref(), &plan.name)?,
         (Origin::Module, Some(dir)) => ResultsDir::claim(Some(dir), &plan.name)?,
         (Origin::Module, None) => return Ok(None),
     };
-    if let Some(parent) = results.made_parent() {
-        setup.remove_if_empty_on_signal(parent);
-    }
-    for path in results.made() {
-        setup.remove_on_signal(&path);
+    if let Some(setup) = setup {
+        if let Some(parent) = results.made_parent() {
+            setup.remove_if_empty_on_signal(parent);
+        }
+        for path in results.made() {
+            setup.remove_on_signal(&path);
+        }
     }
     Ok(Some(results))
 }
 
-/// A private scratch directory for what sources materialise, if any source needs one.
-fn scratch(
-    plan: &Plan,
-    options: &RunOptions,
-    setup: &mut cleanup::Setup,
-) -> Result<Option<private::TempDir>, Error> {
-    let needed = plan.inputs.iter().any(|input| match input.source {
+/// Whether some source is materialised on the host (a download, an archive, a private copy):
+/// the run then needs a scratch directory, and may take a while before its guest starts.
+fn materialises(plan: &Plan, options: &RunOptions) -> bool {
+    plan.inputs.iter().any(|input| match input.source {
         Source::Local { read_write, .. } => read_write && options.fetch.private_writes,
         _ => true,
-    });
-    if !needed {
-        return Ok(None);
-    }
+    })
+}
+
+/// A private scratch directory for what sources materialise.
+fn scratch(setup: &mut cleanup::Setup) -> Result<private::TempDir, Error> {
     let scratch = private::TempDir::new("bolinho-").map_err(|e| {
         Error::Setup(format!(
             "failed to create a scratch directory in {}: {e}",
@@ -245,7 +253,7 @@ fn scratch(
         ))
     })?;
     setup.remove_on_signal(scratch.path());
-    Ok(Some(scratch))
+    Ok(scratch)
 }
 
 /// Brings every input onto the host.
@@ -330,6 +338,7 @@ fn hash_given(
     for (input, fetched) in plan.inputs.iter().zip(fetched) {
         walk.hash(&fetched.path, &input.target, &mut inputs)
             .map_err(|e| match e {
+                TreeError::Stopped => stopped_before_the_guest(),
                 TreeError::TooMany { .. } if options.expect.is_some() => Error::Verify(format!(
                     "the job's sources differ from the receipt, so it was not run: {} holds \
                      more files than the receipt records",
@@ -357,6 +366,19 @@ fn hash_given(
         }
     }
     Ok(given)
+}
+
+/// A signal caught before the guest started: the run ends, and everything it made goes (as
+/// `cleanup` does when it catches one while sources are materialised).
+fn stopped_before_the_guest() -> Error {
+    let signal = signal::received().unwrap_or(Signal::Interrupt);
+    Error::Stopped {
+        signal,
+        message: format!(
+            "stopped by {} before the guest started; nothing was kept",
+            signal.name()
+        ),
+    }
 }
 
 /// The saved copies of the guest's stdout and stderr, each capped at `limit` bytes.

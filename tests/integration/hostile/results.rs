@@ -255,3 +255,35 @@ fn a_signal_while_fetching_leaves_nothing() {
     assert!(names(&tmp).is_empty(), "{:?}", names(&tmp));
     assert_eq!(names(dir.path()), ["app", "job.yaml", "tmp"]);
 }
+
+#[test]
+fn a_signal_while_inputs_are_hashed_leaves_nothing() {
+    let dir = TempDir::new("hostile-signal-hashing-inputs");
+    // Seconds of hashing before the guest starts: a sparse input of 20 GB.
+    fs::create_dir(dir.join("data")).unwrap();
+    fs::File::create(dir.join("data/big"))
+        .unwrap()
+        .set_len(20_000_000_000)
+        .unwrap();
+    hostile_job(
+        &dir,
+        &["write", "3"],
+        "      - Target: /data\n        Source: {Type: local, Params: {SourcePath: ./data}}\n",
+    );
+    let child = support::command(dir.path(), &["run", "job.yaml", "--results", "out"], &[])
+        .spawn()
+        .unwrap();
+    std::thread::sleep(Duration::from_millis(300));
+    let sent = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(sent.success());
+    let out = output(child.wait_with_output().unwrap());
+    assert_eq!((out.code, out.stdout.as_str()), (130, ""), "{}", out.stderr);
+    assert_eq!(
+        out.stderr,
+        "bolinho: error: stopped by SIGINT before the guest started; nothing was kept\n"
+    );
+    assert_eq!(names(dir.path()), ["app", "data", "job.yaml"]);
+}
