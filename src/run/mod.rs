@@ -72,10 +72,13 @@ pub enum Outcome {
 /// fuel slice ends (docs/upstream/wasmi-non-tail-handlers.md). Priced at 255 fuel (`config`),
 /// a slice holds at most `SLICE / 255` of them, under a megabyte; but one block is paid for
 /// whole, and one block of a body of N bytes holds at most N / 2 of them (each is two bytes
-/// or more): 88 bytes of stack per byte of body. Only the pages used are ever committed.
+/// or more): 88 bytes of stack per byte of body on x86_64. Other architectures save more
+/// registers in a frame (aarch64 up to a dozen), so the stack allows 256-byte frames: 128 bytes
+/// per byte of body. Only the pages used are ever committed.
 pub fn guest_stack(largest_body: usize) -> usize {
     const BASE: usize = 64 << 20;
-    BASE.saturating_add(largest_body.saturating_mul(88))
+    const PER_BYTE_OF_BODY: usize = 256 / 2;
+    BASE.saturating_add(largest_body.saturating_mul(PER_BYTE_OF_BODY))
 }
 
 /// How long a guest told to stop may take to return before the run goes on without it.
