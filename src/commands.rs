@@ -8,7 +8,6 @@ use std::path::Path;
 use wasmi::Module;
 
 use crate::cli::{Cli, Command, InspectArgs, RunArgs, ValidateArgs, VerifyArgs};
-use crate::determinism::{parse_epoch, parse_seed};
 use crate::error::Error;
 use crate::fetch;
 use crate::pipeline::{self, RunOptions};
@@ -16,7 +15,7 @@ use crate::receipt::{Determinism, Given, Recorded, RecordedOutcome};
 use crate::run::Outcome;
 use crate::spec::flags::{ModuleFlags, module_plan};
 use crate::spec::limits::{parse_fuel, parse_memory, parse_size, parse_timeout};
-use crate::spec::{self, ParseOptions, Plan, Publisher};
+use crate::spec::{self, ParseOptions, Plan, Publisher, parse_epoch, parse_seed};
 
 /// The version `--version` prints: bolinho's and the engine's.
 pub const VERSION: &str = concat!("bolinho ", env!("CARGO_PKG_VERSION"), " (wasmi 2)");

@@ -21,7 +21,7 @@
 use ureq::http::{HeaderName, HeaderValue, Method, Uri};
 
 use super::client::{Request, Response};
-use super::domains::Policy;
+use crate::spec::Policy;
 
 /// What `http_request` returns (Bacalhau's `Status*` constants).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -415,8 +415,7 @@ mod tests {
     #[test]
     fn the_host_is_checked_against_the_policy() {
         let (mem, args) = memory(b"", b"");
-        let only =
-            |glob: &str| Policy::Domains(vec![super::super::domains::Domain::parse(glob).unwrap()]);
+        let only = |glob: &str| Policy::Domains(vec![crate::spec::Domain::parse(glob).unwrap()]);
         assert!(read(&mem, &args, &only("*.com")).is_ok());
         assert_eq!(
             read(&mem, &args, &only("*.example.com")).unwrap_err(),

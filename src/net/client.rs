@@ -24,8 +24,8 @@ use std::time::{Duration, Instant};
 use ureq::http::{self, HeaderMap, HeaderName, HeaderValue, Method, Uri, header};
 
 use super::abi::Code;
-use super::domains::Policy;
 use crate::fetch::agent;
+use crate::spec::Policy;
 
 /// Go's limit: the 11th redirect in a row fails.
 pub const MAX_REDIRECTS: u32 = 10;

@@ -3,7 +3,7 @@
 //! Owns: whether a run offers the module (`Network.Type` Host, Full or HTTP; module runs
 //! `--network`), the check of an import of it at link time, its one function `http_request`
 //! (12 `i32` -> `i32`), and the policy of which hosts it may reach. The ABI and result codes
-//! live in `abi`, host matching in `domains`, the HTTP exchange in `client`. Must not know
+//! live in `abi`, host matching in `spec::domains`, the HTTP exchange in `client`. Must not know
 //! about WASI: it reads guest memory itself, through the calling instance's `memory` export
 //! (Bacalhau reads the caller's memory too); a module without one gets `Memory` (7).
 //!
@@ -16,7 +16,6 @@
 
 mod abi;
 mod client;
-mod domains;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -25,10 +24,9 @@ use wasi_shim::{Interrupt, Interrupted};
 use wasmi::{Caller, Extern, ExternType, FuncType, Linker, ValType};
 
 pub use abi::{Args, Code};
-pub use domains::{Domain, Policy};
 
 use crate::describe;
-use crate::spec::{Network, Origin, Plan};
+use crate::spec::{Domain, Network, Origin, Plan, Policy};
 
 /// The module name guests import from.
 pub const MODULE: &str = "wasi:http/requests";

@@ -12,11 +12,13 @@ use std::path::{Path, PathBuf};
 
 mod bounds;
 mod check;
+mod domains;
 mod engine;
 mod env;
 pub mod flags;
 mod job;
 pub mod limits;
+mod meta;
 pub mod plan;
 mod quote;
 mod reader;
@@ -26,6 +28,8 @@ mod tree;
 
 pub use bounds::{MAX_DEPTH, MAX_DOCUMENT_BYTES, MAX_VALUES};
 pub use check::check_plan;
+pub use domains::{Domain, Policy};
+pub use meta::{parse_epoch, parse_seed};
 pub use quote::quote;
 pub use task::{NAME_MAX, RESERVED_RESULT_NAMES};
 

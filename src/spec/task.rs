@@ -10,19 +10,19 @@
 use std::collections::HashMap;
 use std::time::Duration;
 
-use crate::net::Domain;
+use super::domains::Domain;
 
 use super::SpecError;
 use super::engine;
 use super::env::user_env;
 use super::limits::{parse_fuel, parse_memory, timeout_limit};
+use super::meta::{parse_epoch, parse_seed};
 use super::plan::{
     Determinism, EnvVar, ImportModule, Input, Limits, ModuleLocation, Network, Output, Publisher,
 };
 use super::quote::quote;
 use super::reader::{Ctx, Field, join};
 use super::source::{Inputs, guest_path, optional, read_input, required};
-use crate::determinism::{parse_epoch, parse_seed};
 
 /// A Task, validated; `job` adds what depends on the whole document.
 pub(crate) struct Task {
@@ -357,7 +357,7 @@ fn network(field: &Field, ctx: &mut Ctx) -> Result<Network, SpecError> {
 }
 
 /// One entry of `Network.Domains` (and `--allow-domain`): a host name, an address or a glob,
-/// as `net::Domain` reads them when the guest makes a request. Checked here so that a bad one
+/// as `Domain` reads them when the guest makes a request. Checked here so that a bad one
 /// is an error before anything runs; bounded first, since a host name is at most 253
 /// characters and `net`'s messages show the whole entry.
 pub(crate) fn check_domain(domain: &str) -> Result<(), String> {

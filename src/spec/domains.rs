@@ -1,5 +1,7 @@
 //! Which hosts a guest may reach: any (`Network.Type` Host or Full), or those matching the
-//! `Domains` globs (HTTP).
+//! `Domains` globs (HTTP). Here, below `net`, because a job's `Domains` are part of what a job
+//! file says: `spec` checks them with the file, and `net` asks the same `Policy` on every
+//! request.
 //!
 //! Matching follows Bacalhau's `matchWildcard` (pkg/executor/wasm/funcs/http/http.go): ports
 //! are ignored on both sides, letters match whatever their case, a pattern without `*` must
