@@ -27,7 +27,6 @@
 use super::{FileType, Filestat, SetTime, host};
 use crate::clock::{Clock, ClockId};
 use crate::errno::Errno;
-use crate::fdtable::OpenFile;
 use std::collections::HashMap;
 use std::os::fd::BorrowedFd;
 
@@ -255,9 +254,10 @@ impl Meta {
         self.is_virtual().then(|| Key::of(st))
     }
 
-    /// The identity of an open file, known since it was opened; `None` in host mode.
-    pub fn key_of_file(&self, file: &OpenFile) -> Option<Key> {
-        self.is_virtual().then_some(file.key)
+    /// An open file's identity, known since it was opened (`OpenFile::key`), to record a
+    /// change by; `None` in host mode.
+    pub fn key_of_open(&self, key: Key) -> Option<Key> {
+        self.is_virtual().then_some(key)
     }
 
     /// Records a change the guest made, reading the clock once (`Times` brings its reading).

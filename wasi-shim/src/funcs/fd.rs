@@ -152,7 +152,7 @@ pub fn fd_write(
         }
         Object::File(f) if f.writable => {
             require(have, rights::FD_WRITE)?;
-            let key = ctx.meta.key_of_file(f);
+            let key = ctx.meta.key_of_open(f.key);
             if append {
                 f.file.seek(SeekFrom::End(0))?;
             }
@@ -222,7 +222,7 @@ pub fn fd_pwrite(
         return Err(Errno::Badf);
     }
     require(have, rights::FD_WRITE | rights::FD_SEEK)?;
-    let key = ctx.meta.key_of_file(f);
+    let key = ctx.meta.key_of_open(f.key);
     let start = if flags & fdflags::APPEND != 0 {
         f.file.metadata()?.len()
     } else {
@@ -417,7 +417,7 @@ pub fn fd_filestat_set_times(
     let of = match &entry.object {
         Object::File(f) => {
             require(have, rights::FD_FILESTAT_SET_TIMES)?;
-            let key = ctx.meta.key_of_file(f);
+            let key = ctx.meta.key_of_open(f.key);
             ops(access).set_times_fd(f.file.as_fd(), atim, mtim)?;
             key
         }
@@ -507,7 +507,7 @@ pub fn fd_allocate(ctx: &mut WasiCtx, fd: u32, offset: u64, len: u64) -> Result<
         .checked_add(len)
         .filter(|e| *e <= i64::MAX as u64)
         .ok_or(Errno::Fbig)?;
-    let key = ctx.meta.key_of_file(f);
+    let key = ctx.meta.key_of_open(f.key);
     ops(access).allocate(&f.file, end)?;
     ctx.record(Change::Data(key));
     Ok(())
@@ -524,7 +524,7 @@ pub fn fd_filestat_set_size(ctx: &mut WasiCtx, fd: u32, size: u64) -> Result<(),
     if size > i64::MAX as u64 {
         return Err(Errno::Fbig);
     }
-    let key = ctx.meta.key_of_file(f);
+    let key = ctx.meta.key_of_open(f.key);
     ops(access).set_size(&f.file, size)?;
     ctx.record(Change::Data(key));
     Ok(())
