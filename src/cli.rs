@@ -38,7 +38,7 @@ pub enum Command {
     name = "run",
     description = "run a job file (YAML or JSON) or a module (.wasm or .wat)",
     example = "$ {command_name} job.yaml --results out\n$ {command_name} app.wasm --dir .::/ --env K=V -- arg1 arg2",
-    note = "A job's results (stdout, stderr, exitCode, one folder per ResultPaths entry) go to --results, or else to a new directory under ./bolinho-results. --dir, --env, --entrypoint, --import, --network, --allow-domain and arguments after -- apply to module runs; --memory, --fuel, --timeout, --output-limit, --epoch, --seed and --nondeterministic to both."
+    note = "A job's results (stdout, stderr, exitCode, one folder per ResultPaths entry, receipt.json) go to --results, or else to a new directory under ./bolinho-results. --dir, --env, --entrypoint, --import, --network, --allow-domain and arguments after -- apply to module runs; --memory, --fuel, --timeout, --output-limit, --epoch, --seed and --nondeterministic to both."
 )]
 pub struct RunArgs {
     /// the job file or module to run
@@ -47,7 +47,7 @@ pub struct RunArgs {
     /// arguments for the module (after --), argv[1..]
     #[argh(positional)]
     pub args: Vec<String>,
-    /// where to write results; must not exist or be an empty directory
+    /// where to write results; must not exist or be an empty directory, and not lie inside a read-write input
     #[argh(option)]
     pub results: Option<PathBuf>,
     /// mount a host directory or file in the guest, HOST::GUEST (or HOST), read-write (module runs)
@@ -68,7 +68,7 @@ pub struct RunArgs {
     /// a host the guest may reach with --network http: a name, an IP or a glob such as *.example.com; ports are ignored (module runs; repeatable)
     #[argh(option)]
     pub allow_domain: Vec<String>,
-    /// limit each guest memory to SIZE (512MB, 512MiB, 1.5GB...), rounded up to 64 KiB pages; overrides the job's Resources.Memory
+    /// limit the guest's memories and tables, together, to SIZE (512MB, 512MiB, 1.5GB...), rounded up to 64 KiB pages; 4 GiB without one; overrides the job's Resources.Memory
     #[argh(option)]
     pub memory: Option<String>,
     /// stop the guest with a trap after N units of wasmi fuel (about one per instruction); overrides the job's bolinho.fuel
@@ -141,7 +141,7 @@ pub struct InspectArgs {
     name = "verify",
     description = "rerun the job of a receipt.json and check its sources and results hash as recorded",
     example = "$ {command_name} bolinho-results/hello-1/receipt.json",
-    note = "Modules and inputs are checked before the rerun; a changed one stops it. Exits 0 when everything matches, 120 on any difference, and refuses receipts of --nondeterministic runs and of runs a timeout or a signal stopped."
+    note = "The receipt's plan is checked as a job file is, and modules and inputs before the rerun; a changed one stops it. Read-write sources are copied: the rerun writes no host path. Exits 0 when everything matches, 120 on any difference, and refuses receipts of --nondeterministic runs and of runs a timeout or a signal stopped."
 )]
 pub struct VerifyArgs {
     /// the receipt.json of a run
