@@ -12,7 +12,7 @@ use std::thread::JoinHandle;
 use std::time::Duration;
 
 use crate::run::Outcome;
-use crate::signal;
+use crate::signal::{self, Signal};
 
 /// How often the thread looks for a signal.
 const POLL: Duration = Duration::from_millis(10);
@@ -97,6 +97,14 @@ impl Drop for Setup {
     }
 }
 
+/// What bolinho says when a signal ends a run before its guest started.
+pub fn stopped(signal: Signal) -> String {
+    format!(
+        "stopped by {} before the guest started; nothing was kept",
+        signal.name()
+    )
+}
+
 fn watch(paths: &Paths) {
     loop {
         std::thread::park_timeout(POLL);
@@ -118,10 +126,7 @@ fn watch(paths: &Paths) {
                 }
             }
         }
-        eprintln!(
-            "bolinho: error: stopped by {} before the guest started; nothing was kept",
-            signal.name()
-        );
+        eprintln!("bolinho: error: {}", stopped(signal));
         std::process::exit(crate::exit::outcome_code(&Outcome::Stopped(signal)).into());
     }
 }

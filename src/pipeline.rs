@@ -374,10 +374,7 @@ fn stopped_before_the_guest() -> Error {
     let signal = signal::received().unwrap_or(Signal::Interrupt);
     Error::Stopped {
         signal,
-        message: format!(
-            "stopped by {} before the guest started; nothing was kept",
-            signal.name()
-        ),
+        message: cleanup::stopped(signal),
     }
 }
 

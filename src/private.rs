@@ -16,7 +16,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::SystemTime;
 
 /// Creates `parent/PREFIX<random>`, a new directory with mode 0700.
-pub fn create_dir(parent: &Path, prefix: &str) -> io::Result<PathBuf> {
+fn create_dir(parent: &Path, prefix: &str) -> io::Result<PathBuf> {
     create(parent, prefix, |path| {
         DirBuilder::new().mode(0o700).create(path)
     })

@@ -78,7 +78,7 @@ impl<'a> Walk<'a> {
             entries: 0,
             limit,
             stop,
-            buf: vec![0; 256 * 1024],
+            buf: vec![0; 64 * 1024],
         }
     }
 

@@ -25,8 +25,7 @@ use wasmi::{
     Config, CustomFuelCosts, Engine, Func, Instance, Linker, OperatorCost, Store, TrapCode,
 };
 
-pub use limiter::DEFAULT_BYTES;
-pub use slices::{SLICE, call, fuel_used};
+pub use slices::fuel_used;
 pub use stop::{Deadline, StopClock};
 
 use crate::link::{LinkError, Linked};
@@ -35,6 +34,7 @@ use crate::signal::{self, Signal};
 use crate::spec::Limits;
 use crate::start;
 use limiter::Limiter;
+use slices::call;
 use stop::stop_now;
 
 /// What the store holds: the WASI context, and the network when the run has one, that host
@@ -75,14 +75,14 @@ pub enum Outcome {
 /// or more): 88 bytes of stack per byte of body on x86_64. Other architectures save more
 /// registers in a frame (aarch64 up to a dozen), so the stack allows 256-byte frames: 128 bytes
 /// per byte of body. Only the pages used are ever committed.
-pub fn guest_stack(largest_body: usize) -> usize {
+fn guest_stack(largest_body: usize) -> usize {
     const BASE: usize = 64 << 20;
     const PER_BYTE_OF_BODY: usize = 256 / 2;
     BASE.saturating_add(largest_body.saturating_mul(PER_BYTE_OF_BODY))
 }
 
 /// How long a guest told to stop may take to return before the run goes on without it.
-pub const GRACE: Duration = Duration::from_millis(200);
+const GRACE: Duration = Duration::from_millis(200);
 
 /// How often the watching thread looks at the clock and for a signal.
 const WATCH: Duration = Duration::from_millis(10);
@@ -356,7 +356,10 @@ fn refused(error: wasmi::Error, label: &str, limit: u64) -> Failure {
 /// Sorts an error from guest execution into an exit, a trap, a stop (a host call ended by
 /// `StopClock` for the deadline or a signal), or a failure of bolinho's own (returned as the
 /// error).
-pub fn classify(error: wasmi::Error, deadline: Option<Deadline>) -> Result<Outcome, wasmi::Error> {
+pub(crate) fn classify(
+    error: wasmi::Error,
+    deadline: Option<Deadline>,
+) -> Result<Outcome, wasmi::Error> {
     if error.downcast_ref::<Interrupted>().is_some()
         && let Some(stopped) = stop_now(deadline)
     {
@@ -384,7 +387,7 @@ pub fn classify(error: wasmi::Error, deadline: Option<Deadline>) -> Result<Outco
 }
 
 /// A short name for each trap, the words a programmer would search for.
-pub fn trap_name(code: TrapCode) -> &'static str {
+pub(crate) fn trap_name(code: TrapCode) -> &'static str {
     match code {
         TrapCode::UnreachableCodeReached => "unreachable instruction executed",
         TrapCode::MemoryOutOfBounds => "out of bounds memory access",
