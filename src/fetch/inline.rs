@@ -43,24 +43,9 @@ fn fetch_bounded(url: &str, slot: &Path, limit: u64) -> Result<Fetched, String> 
 
 #[cfg(test)]
 mod tests {
+    use super::super::data_url::encode_base64;
     use super::super::test_util::{Entry, TempDir, targz};
     use super::*;
-
-    fn base64(bytes: &[u8]) -> String {
-        const ALPHABET: &[u8; 64] =
-            b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-        let mut out = String::new();
-        for chunk in bytes.chunks(3) {
-            let group = chunk
-                .iter()
-                .enumerate()
-                .fold(0u32, |acc, (i, &b)| acc | u32::from(b) << (16 - 8 * i));
-            for i in 0..=chunk.len() {
-                out.push(ALPHABET[(group >> (18 - 6 * i) & 63) as usize] as char);
-            }
-        }
-        out
-    }
 
     #[test]
     fn plain_payload_becomes_a_file() {
@@ -84,7 +69,7 @@ mod tests {
         let slot = tmp.path().join("inline-1");
         let module = b"\0asm\x01\0\0\0";
         fetch(
-            &format!("data:application/wasm;base64,{}", base64(module)),
+            &format!("data:application/wasm;base64,{}", encode_base64(module)),
             &slot,
         )
         .unwrap();
@@ -103,7 +88,7 @@ mod tests {
         for media_type in ["application/gzip", "application/x-gzip"] {
             let _ = fs::remove_dir_all(&slot);
             let got = fetch(
-                &format!("data:{media_type};base64,{}", base64(&archive)),
+                &format!("data:{media_type};base64,{}", encode_base64(&archive)),
                 &slot,
             )
             .unwrap();
@@ -155,7 +140,7 @@ mod tests {
         let tmp = TempDir::new();
         let slot = tmp.path().join("inline-5");
         let archive = targz(&[Entry::File("big", &[0; 4096])]);
-        let url = format!("data:application/gzip;base64,{}", base64(&archive));
+        let url = format!("data:application/gzip;base64,{}", encode_base64(&archive));
         let err = fetch_bounded(&url, &slot, 2048).unwrap_err();
         assert_eq!(
             err,
