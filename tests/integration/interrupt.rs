@@ -2,11 +2,10 @@
 //! SIGKILL, which nothing can catch, never leaves a results directory that looks complete.
 
 use std::fs;
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Stdio};
 use std::time::{Duration, Instant};
 
-use crate::support::{self, TempDir, names, testdata};
+use crate::support::{self, TempDir, first_line, names, send, testdata};
 
 /// Starts bolinho with `args` in `dir`, waits for the guest's first line, `first` (so the
 /// guest is running), and returns the child. With `stdin_open`, stdin is a pipe that stays
@@ -20,20 +19,12 @@ fn start(dir: &TempDir, args: &[&str], stdin_open: bool, first: &str) -> Child {
         })
         .spawn()
         .unwrap();
-    let mut line = String::new();
-    BufReader::new(child.stdout.as_mut().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    assert_eq!(line, first, "the guest's stdout streams live");
+    assert_eq!(
+        first_line(&mut child),
+        first,
+        "the guest's stdout streams live"
+    );
     child
-}
-
-fn send(child: &Child, signal: &str) {
-    let status = Command::new("kill")
-        .args([signal, &child.id().to_string()])
-        .status()
-        .unwrap();
-    assert!(status.success());
 }
 
 /// Sends `signal` to `child` and returns its exit code, its stderr, and how long it took to end.

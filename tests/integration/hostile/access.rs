@@ -7,7 +7,7 @@ use std::os::unix::fs::{PermissionsExt, symlink};
 use std::time::{Duration, Instant};
 
 use super::{hostile_job, receipt, sha256};
-use crate::support::{TempDir, bolinho, bolinho_env, names, testdata};
+use crate::support::{self, TempDir, bolinho, bolinho_env, names, testdata};
 
 /// The job's directory mounted read-write at /w, so that results under it (the default
 /// `./bolinho-results`) would be in the guest's reach; the guest plants links named after
@@ -354,5 +354,39 @@ fn scratch_directories_are_private_and_removed() {
     assert_eq!(out.code, 0, "{}", out.stderr);
     let out = bolinho_env(dir.path(), &["verify", "out/receipt.json"], &env);
     assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
+    assert!(names(&tmp).is_empty(), "{:?}", names(&tmp));
+
+    // While a run goes on: its scratch directory is private, under a name no one can guess.
+    dir.write(
+        "spin.yaml",
+        format!(
+            "Name: spin\nTasks:\n  - Name: main\n    Engine: {{Type: wasm, Params: {{EntryModule: /m.wat}}}}\n    \
+             InputSources:\n      - Target: /m.wat\n        Source: {{Type: local, Params: {{SourcePath: {}}}}}\n      \
+             - Target: /inline\n        Source: {{Type: inline, Params: {{URL: 'data:,hello'}}}}\n",
+            testdata("wat/forever.wat").display()
+        ),
+    );
+    let mut child = support::command(
+        dir.path(),
+        &["run", "spin.yaml", "--results", "spin", "--timeout", "2"],
+        &env,
+    )
+    .spawn()
+    .unwrap();
+    assert_eq!(support::first_line(&mut child), "started\n");
+    let scratch = names(&tmp);
+    assert_eq!(scratch.len(), 1, "{scratch:?}");
+    let random = scratch[0].strip_prefix("bolinho-").unwrap();
+    assert!(
+        random.len() == 16 && random.chars().all(|c| c.is_ascii_hexdigit()),
+        "{random}"
+    );
+    let mode = fs::metadata(tmp.join(&scratch[0]))
+        .unwrap()
+        .permissions()
+        .mode()
+        & 0o777;
+    assert_eq!(mode, 0o700);
+    assert_eq!(child.wait().unwrap().code(), Some(124));
     assert!(names(&tmp).is_empty(), "{:?}", names(&tmp));
 }

@@ -3,15 +3,14 @@
 //! a signal while it finishes. And a run that never started leaves nothing.
 
 use std::fs;
-use std::io::{BufRead, BufReader};
 use std::os::unix::fs::symlink;
 use std::os::unix::process::CommandExt;
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 use std::time::Duration;
 
 use super::{hostile_job, receipt};
 use crate::http_server::{Reply, Server};
-use crate::support::{self, TempDir, bolinho, names, output, testdata};
+use crate::support::{self, TempDir, bolinho, first_line, names, output, send, testdata};
 
 #[test]
 fn results_named_through_a_link_or_a_dot_are_finished_where_they_really_are() {
@@ -68,11 +67,11 @@ fn a_second_run_given_the_same_directory_stops_before_running() {
     )
     .spawn()
     .unwrap();
-    let mut line = String::new();
-    BufReader::new(first.stdout.as_mut().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    assert_eq!(line, "started\n", "the first run's guest is running");
+    assert_eq!(
+        first_line(&mut first),
+        "started\n",
+        "the first run's guest is running"
+    );
     let second = bolinho(dir.path(), &["run", "job.yaml", "--results", "shared"]);
     assert_eq!(second.code, 125);
     assert_eq!(second.stdout, "", "the second guest never ran");
@@ -168,18 +167,10 @@ fn sigterm_while_hashing_keeps_the_results() {
     let mut child = support::command(dir.path(), &["run", "job.yaml", "--results", "out"], &[])
         .spawn()
         .unwrap();
-    let mut line = String::new();
-    BufReader::new(child.stdout.as_mut().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    assert_eq!(line, "done\n");
+    assert_eq!(first_line(&mut child), "done\n");
     // The guest's last words: give it a moment to end, and the hashing to begin.
     std::thread::sleep(Duration::from_millis(300));
-    let killed = Command::new("kill")
-        .args(["-TERM", &child.id().to_string()])
-        .status()
-        .unwrap();
-    assert!(killed.success());
+    send(&child, "-TERM");
     let out = output(child.wait_with_output().unwrap());
     assert_eq!(out.code, 143, "{}", out.stderr);
     assert_eq!(
@@ -241,11 +232,7 @@ fn a_signal_while_fetching_leaves_nothing() {
         std::thread::sleep(Duration::from_millis(10));
     }
     assert_eq!(server.count("/slow.txt"), 1);
-    let sent = Command::new("kill")
-        .args(["-INT", &child.id().to_string()])
-        .status()
-        .unwrap();
-    assert!(sent.success());
+    send(&child, "-INT");
     let out = output(child.wait_with_output().unwrap());
     assert_eq!(out.code, 130, "{}", out.stderr);
     assert_eq!(
@@ -274,11 +261,7 @@ fn a_signal_while_inputs_are_hashed_leaves_nothing() {
         .spawn()
         .unwrap();
     std::thread::sleep(Duration::from_millis(300));
-    let sent = Command::new("kill")
-        .args(["-INT", &child.id().to_string()])
-        .status()
-        .unwrap();
-    assert!(sent.success());
+    send(&child, "-INT");
     let out = output(child.wait_with_output().unwrap());
     assert_eq!((out.code, out.stdout.as_str()), (130, ""), "{}", out.stderr);
     assert_eq!(
