@@ -3,9 +3,11 @@
 //! The results directory is always written locally first (`results.rs`); a publisher only
 //! copies it somewhere else, after the run, so a failed publish never loses results: the error
 //! says where they are, and bolinho exits with `Failure::Publish`. `local` (the default) and
-//! `noop` publish nothing more. `s3` uploads every file of the directory (`s3.rs`). `ipfs` is
-//! refused before anything runs, by [`prepare`], which also resolves the S3 endpoint and
-//! credentials, so a job that could never be published does not run first.
+//! `noop` publish nothing more. `s3` uploads every file of the directory (`s3.rs`). What the
+//! job says of its publisher was checked with the job (`spec`: `ipfs` is refused there);
+//! [`prepare`] resolves what the host adds, the S3 endpoint and credentials from the
+//! environment, before anything runs, so a job that could never be published does not run
+//! first.
 //!
 //! An S3 `Key` may hold Bacalhau's placeholders: `{jobID}`, `{executionID}` (the job's
 //! `BACALHAU_JOB_ID` and `BACALHAU_EXECUTION_ID`), `{nodeID}` (this host's name), `{date}`
@@ -60,10 +62,6 @@ impl std::error::Error for PublishError {}
 pub fn prepare(plan: &Plan) -> Result<Prepared, String> {
     match &plan.publisher {
         Publisher::Local | Publisher::Noop => Ok(Prepared::Nothing),
-        Publisher::Ipfs => Err(
-            "publisher type `ipfs` is not supported: use `local` (the default), `noop` or `s3`"
-                .to_string(),
-        ),
         Publisher::S3 {
             bucket,
             key,
@@ -222,7 +220,7 @@ mod tests {
     }
 
     #[test]
-    fn ipfs_is_refused_before_running() {
+    fn a_publisher_is_prepared_before_running() {
         let job = "Engine: {Type: wasm, Params: {EntryModule: {Source: {Type: inline, Params: {URL: 'data:,x'}}}}}\n";
         let options = crate::spec::ParseOptions { strict: true };
         let mut plan = crate::spec::parse_job(job, Path::new("job.yaml"), &options)
@@ -231,11 +229,6 @@ mod tests {
         assert!(matches!(prepare(&plan), Ok(Prepared::Nothing)));
         plan.publisher = Publisher::Noop;
         assert!(matches!(prepare(&plan), Ok(Prepared::Nothing)));
-        plan.publisher = Publisher::Ipfs;
-        assert_eq!(
-            prepare(&plan).err().unwrap(),
-            "publisher type `ipfs` is not supported: use `local` (the default), `noop` or `s3`"
-        );
         plan.publisher = Publisher::S3 {
             bucket: "b".into(),
             key: "k".into(),

@@ -160,7 +160,7 @@ fn job(plan: &Plan, c: &Checker) -> Result<(), SpecError> {
             check(c, "plan.publisher.region", present(region))?;
             check(c, "plan.publisher.endpoint", present(endpoint))?;
         }
-        Publisher::Local | Publisher::Noop | Publisher::Ipfs => {}
+        Publisher::Local | Publisher::Noop => {}
     }
     if let Network::Http { domains } = &plan.network {
         for (i, domain) in domains.iter().enumerate() {

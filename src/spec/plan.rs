@@ -221,8 +221,6 @@ pub enum Publisher {
         #[serde(skip_serializing_if = "Option::is_none")]
         endpoint: Option<String>,
     },
-    /// Not supported: an error before running.
-    Ipfs,
 }
 
 /// What network the guest may reach through Bacalhau's `wasi:http/requests` host module.

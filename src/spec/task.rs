@@ -63,7 +63,8 @@ pub(crate) const EPOCH_KEY: &str = "bolinho.epoch";
 /// The `Meta` key of the guest's random seed (a non-negative integer).
 pub(crate) const SEED_KEY: &str = "bolinho.seed";
 
-const PUBLISHERS: [&str; 4] = ["local", "s3", "ipfs", "noop"];
+/// The publisher types bolinho runs. Bacalhau's `ipfs` is known but refused (`publisher`).
+const PUBLISHERS: [&str; 3] = ["local", "s3", "noop"];
 const NETWORKS: [&str; 6] = ["None", "Host", "Full", "HTTP", "Bridge", "Default"];
 
 /// Reads a Task map; `field` is `Tasks[0]` in a job, the root in a task document.
@@ -257,6 +258,13 @@ fn publisher(field: &Field, ctx: &mut Ctx) -> Result<Publisher, SpecError> {
     let written = match m.get("Type") {
         Some(type_field) => {
             let written = type_field.string(ctx)?;
+            // Not implemented: refused with the job, so that a run is never wasted on it.
+            if written.eq_ignore_ascii_case("ipfs") {
+                return Err(type_field.error(
+                    ctx,
+                    "publisher type `ipfs` is not supported: use `local` (the default), `noop` or `s3`",
+                ));
+            }
             if !written.is_empty() && !PUBLISHERS.iter().any(|p| p.eq_ignore_ascii_case(&written)) {
                 let known = PUBLISHERS.join(", ");
                 return Err(type_field.error(
@@ -306,7 +314,6 @@ fn publisher(field: &Field, ctx: &mut Ctx) -> Result<Publisher, SpecError> {
             }
         }
         "noop" => Publisher::Noop,
-        "ipfs" => Publisher::Ipfs,
         _ => Publisher::Local,
     };
     // The other publisher parameters (Compress, ...) belong to Bacalhau's publishers: the
@@ -524,8 +531,12 @@ mod tests {
         assert!(t.is_ok(), "{t:?}", t = t.err());
         assert!(warnings.is_empty());
         assert_eq!(
+            err("Publisher: {Type: IPFS}\n"),
+            "job.yaml:4: Tasks[0].Publisher.Type: publisher type `ipfs` is not supported: use `local` (the default), `noop` or `s3`"
+        );
+        assert_eq!(
             err("Publisher: {Type: ftp}\n"),
-            "job.yaml:4: Tasks[0].Publisher.Type: unknown publisher type `ftp`: expected one of local, s3, ipfs, noop"
+            "job.yaml:4: Tasks[0].Publisher.Type: unknown publisher type `ftp`: expected one of local, s3, noop"
         );
         assert_eq!(
             err("Network: {Type: wifi}\n"),
