@@ -93,7 +93,7 @@ pub fn run(plan: &Plan, options: &RunOptions) -> Result<Report, Error> {
         setup.remove_on_signal(path);
     }
     let env = resolve_env(plan, &options.allow_env)?;
-    let mut net = Net::for_plan(plan).map_err(Error::Setup)?;
+    let mut net = Net::for_plan(plan);
     // A publisher that could never publish (ipfs, bad S3 settings) fails before anything runs.
     let publisher = publish::prepare(plan).map_err(Error::Setup)?;
     // Only a setup that materialises sources (downloads, copies) may take long enough for a

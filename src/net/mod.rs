@@ -26,7 +26,7 @@ use wasmi::{Caller, Extern, ExternType, FuncType, Linker, ValType};
 pub use abi::{Args, Code};
 
 use crate::describe;
-use crate::spec::{Domain, Network, Origin, Plan, Policy};
+use crate::spec::{Network, Origin, Plan, Policy};
 
 /// The module name guests import from.
 pub const MODULE: &str = "wasi:http/requests";
@@ -102,24 +102,18 @@ impl Net {
         self.interrupt = interrupt;
     }
 
-    /// The network `plan` allows, or `None`. The error names a domain that is not one.
-    pub fn for_plan(plan: &Plan) -> Result<Option<Net>, String> {
+    /// The network `plan` allows, or `None`. Its domains were parsed with the job.
+    pub fn for_plan(plan: &Plan) -> Option<Net> {
         let policy = match &plan.network {
-            Network::None => return Ok(None),
+            Network::None => return None,
             Network::Host => Policy::Any,
-            Network::Http { domains } => Policy::Domains(
-                domains
-                    .iter()
-                    .map(|d| Domain::parse(d))
-                    .collect::<Result<_, _>>()
-                    .map_err(|e| format!("invalid network domain: {e}"))?,
-            ),
+            Network::Http { domains } => Policy::Domains(domains.clone()),
         };
-        Ok(Some(Net {
+        Some(Net {
             policy,
             client: client::Client::new(timeout_from_env()),
             interrupt: Arc::new(Interrupt::new()),
-        }))
+        })
     }
 
     /// One `http_request` call on guest memory `mem`.

@@ -1,6 +1,7 @@
 //! Which hosts a guest may reach: any (`Network.Type` Host or Full), or those matching the
 //! `Domains` globs (HTTP). Here, below `net`, because a job's `Domains` are part of what a job
-//! file says: `spec` checks them with the file, and `net` asks the same `Policy` on every
+//! file says: `spec` parses each into a [`Domain`] with the file (so `validate` refuses a bad
+//! one, naming its line), the plan holds them parsed, and `net` asks the same `Policy` on every
 //! request.
 //!
 //! Matching follows Bacalhau's `matchWildcard` (pkg/executor/wasm/funcs/http/http.go): ports
@@ -16,6 +17,10 @@
 //! only, and lets a middle `*` match overlapping text: `api.*.com` matches `api.com` there).
 
 use std::fmt;
+
+use serde::{Deserialize, Serialize};
+
+use super::quote::quote;
 
 /// The hosts a run may reach.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -40,19 +45,38 @@ impl Policy {
     }
 }
 
-/// One entry of `Domains`, parsed.
+/// One entry of `Domains` (or `--allow-domain`), parsed. A plan records it as written.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Domain {
+    /// As the job or the flag wrote it.
+    written: String,
     /// Lower-case, without port, brackets or trailing dot.
     pattern: String,
     /// Written with a leading dot: the domain and all its subdomains.
     subdomains: bool,
 }
 
+/// A 253-character host name, a leading `.` and a `:port`.
+const MAX_DOMAIN: usize = 253 + 1 + 6;
+
 impl Domain {
     /// Parses a `Domains` entry or an `--allow-domain` value: a host name, an IP address or a
-    /// glob, optionally with a port (ignored). The error says what is wrong with it.
+    /// glob, optionally with a port (ignored). The error says what is wrong with it. Bounded
+    /// first, since a host name is at most 253 characters and messages show the whole entry.
     pub fn parse(text: &str) -> Result<Domain, String> {
+        if text.len() > MAX_DOMAIN {
+            return Err(format!(
+                "{} is not a domain: it is {} bytes long, more than a host name and port can be ({MAX_DOMAIN})",
+                quote(text),
+                text.len()
+            ));
+        }
+        if text.contains(char::is_control) {
+            return Err(format!(
+                "{} is not a domain: it holds a control character",
+                quote(text)
+            ));
+        }
         let lower = text.trim().to_ascii_lowercase();
         if lower.is_empty() {
             return Err("empty domain".into());
@@ -72,10 +96,20 @@ impl Domain {
         if pattern.is_empty() {
             return Err(format!("`{text}` names no host"));
         }
+        // No host has an empty label; `a..b` is a typo that would match nothing.
+        if pattern.split('.').any(str::is_empty) {
+            return Err(format!("`{text}` has an empty label (`..`)"));
+        }
         Ok(Domain {
+            written: text.to_string(),
             pattern: pattern.to_string(),
             subdomains,
         })
+    }
+
+    /// The entry as written.
+    pub fn as_str(&self) -> &str {
+        &self.written
     }
 
     /// `host` is already normalised (`normalise_host`).
@@ -87,6 +121,20 @@ impl Domain {
                     .is_some_and(|rest| rest.ends_with('.'));
         }
         glob(self.pattern.as_bytes(), host.as_bytes())
+    }
+}
+
+/// As written, so that a plan's JSON shows what the job said.
+impl Serialize for Domain {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(&self.written)
+    }
+}
+
+/// Parsed as a job's entry is: a receipt's plan cannot carry a domain a job could not.
+impl<'de> Deserialize<'de> for Domain {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        Domain::parse(&String::deserialize(deserializer)?).map_err(serde::de::Error::custom)
     }
 }
 
@@ -117,8 +165,9 @@ fn strip_port(text: &str) -> Option<&str> {
     }
 }
 
+/// A TCP port: digits, at most 65535.
 fn is_port(text: &str) -> bool {
-    !text.is_empty() && text.len() <= 5 && text.bytes().all(|b| b.is_ascii_digit())
+    !text.is_empty() && text.bytes().all(|b| b.is_ascii_digit()) && text.parse::<u16>().is_ok()
 }
 
 /// A URL's host as the patterns are written: lower-case, no brackets, no trailing dot.
@@ -237,9 +286,58 @@ mod tests {
         );
         assert_eq!(Domain::parse(".").unwrap_err(), "`.` names no host");
         assert_eq!(
+            Domain::parse("example.com:65536").unwrap_err(),
+            "`example.com:65536` has a bad port"
+        );
+        assert!(Domain::parse("example.com:65535").is_ok());
+        assert_eq!(
+            Domain::parse("example..com").unwrap_err(),
+            "`example..com` has an empty label (`..`)"
+        );
+        assert_eq!(
+            Domain::parse("..com").unwrap_err(),
+            "`..com` has an empty label (`..`)"
+        );
+        // The issue's example: refused for its space before its other faults.
+        assert_eq!(
+            Domain::parse("exa mple..com:99999").unwrap_err(),
+            "`exa mple..com:99999` is not a domain: write a host name or a glob such as \
+             *.example.com, without scheme or path"
+        );
+        assert_eq!(
+            Domain::parse("a\u{1b}b").unwrap_err(),
+            "`a\\u{1b}b` is not a domain: it holds a control character"
+        );
+        let long = "a".repeat(MAX_DOMAIN + 1);
+        assert_eq!(
+            Domain::parse(&long).unwrap_err(),
+            format!(
+                "`{}...` (261 bytes) is not a domain: it is 261 bytes long, more than a host \
+                 name and port can be (260)",
+                "a".repeat(60)
+            )
+        );
+        assert_eq!(
             Domain::parse(" *.Example.com:443 ").unwrap().to_string(),
             "*.example.com"
         );
         assert_eq!(Domain::parse(".a.org").unwrap().to_string(), ".a.org");
+    }
+
+    #[test]
+    fn a_plan_records_a_domain_as_written_and_reads_it_back_checked() {
+        let d = Domain::parse("*.Example.com:443").unwrap();
+        assert_eq!(serde_json::to_string(&d).unwrap(), r#""*.Example.com:443""#);
+        assert_eq!(
+            serde_json::from_str::<Domain>(r#""*.Example.com:443""#).unwrap(),
+            d
+        );
+        assert_eq!(
+            serde_json::from_str::<Domain>(r#""https://a.org/""#)
+                .unwrap_err()
+                .to_string(),
+            "`https://a.org/` is not a domain: write a host name or a glob such as \
+             *.example.com, without scheme or path"
+        );
     }
 }

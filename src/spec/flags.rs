@@ -8,13 +8,13 @@
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 
+use super::domains::Domain;
 use super::engine::entrypoint as entrypoint_rule;
 use super::plan::{
     CreateAs, EnvValue, EnvVar, ImportModule, Input, Limits, ModuleLocation, Network, Origin, Plan,
     Publisher, Source,
 };
 use super::quote::{key, quote};
-use super::task::check_domain;
 
 /// The flags of a module run, as typed.
 #[derive(Debug)]
@@ -163,7 +163,10 @@ pub(crate) fn network(kind: Option<&str>, domains: &[String]) -> Result<Network,
         "none" => Network::None,
         "host" | "full" => Network::Host,
         "http" => Network::Http {
-            domains: domains.to_vec(),
+            domains: domains
+                .iter()
+                .map(|d| Domain::parse(d).map_err(|e| format!("--allow-domain {}: {e}", key(d))))
+                .collect::<Result<_, _>>()?,
         },
         _ => {
             return Err(format!(
@@ -176,12 +179,7 @@ pub(crate) fn network(kind: Option<&str>, domains: &[String]) -> Result<Network,
         (Network::Http { .. }, None) => Err(
             "--network http: name the hosts the guest may reach with --allow-domain GLOB".into(),
         ),
-        (Network::Http { .. }, Some(_)) => {
-            for domain in domains {
-                check_domain(domain).map_err(|e| format!("--allow-domain {}: {e}", key(domain)))?;
-            }
-            Ok(network)
-        }
+        (Network::Http { .. }, Some(_)) => Ok(network),
         (_, Some(domain)) => Err(format!(
             "--allow-domain {}: applies to --network http",
             key(domain)
@@ -320,7 +318,10 @@ mod tests {
         assert_eq!(
             plan(Some("http"), &["*.a.com", "b.org:8080"]),
             Ok(Network::Http {
-                domains: strings(&["*.a.com", "b.org:8080"])
+                domains: vec![
+                    Domain::parse("*.a.com").unwrap(),
+                    Domain::parse("b.org:8080").unwrap()
+                ]
             })
         );
         assert_eq!(

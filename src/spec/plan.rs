@@ -9,6 +9,8 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
+use super::domains::Domain;
+
 /// A job ready to fetch and run.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -232,7 +234,7 @@ pub enum Network {
     /// Any host (`Host`, or its alias `Full`).
     Host,
     /// Only hosts matching these globs (`*.example.com`; ports ignored).
-    Http { domains: Vec<String> },
+    Http { domains: Vec<Domain> },
 }
 
 /// What to create when a local `ReadWrite` source does not exist.
