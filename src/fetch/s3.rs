@@ -16,16 +16,16 @@
 //! of the server and a miss is an error naming the object.
 //!
 //! `ChecksumSHA256` (64 hex digits, or S3's base64 form) is checked on every run, cached or
-//! not, and a mismatch refuses to run, naming both digests. Checks that need no server (Filter
-//! syntax, parameters that only apply to a prefix or to one object, keys that cannot be paths)
-//! come before any request. This file writes only inside the slot it is given.
+//! not, and a mismatch refuses to run, naming both digests. The source's own parameters were
+//! checked with the job (`spec::s3`: Filter syntax, parameters that only apply to a prefix or
+//! to one object, keys a URL cannot address); a listed key that cannot be a path below the
+//! prefix is refused before anything of it is fetched. This file writes only inside the slot
+//! it is given.
 //!
 //! Testing aid: `BOLINHO_S3_PAGE_SIZE` (an integer) asks for listing pages of that many keys.
 
-mod checksum;
 mod client;
 mod config;
-mod filter;
 pub(crate) mod xml;
 
 use std::fs;
@@ -39,16 +39,14 @@ pub(crate) use config::Settings;
 use super::cache::{Entry, Validators};
 use super::{Context, Fetched, Kind, io_message, progress};
 use crate::spec::plan::S3Source;
-use checksum::Checksum;
+use crate::spec::{Checksum, Filter};
 use client::{Condition, Got, Listed};
-use filter::Filter;
 
 /// The largest object S3 stores (5 TiB): the bound when a server sends no `Content-Length`.
 const MAX_OBJECT: u64 = 5 << 40;
 
 /// Materialises `source` at `slot` (a workspace path that does not exist yet).
 pub(super) fn fetch(source: &S3Source, slot: &Path, ctx: &Context) -> Result<Fetched, String> {
-    let shape = Shape::check(source)?;
     let settings = Settings::from_env(source.endpoint.as_deref(), source.region.as_deref())?;
     let client = Client::new(settings, &source.bucket)?;
     let s3 = Bucket {
@@ -56,13 +54,13 @@ pub(super) fn fetch(source: &S3Source, slot: &Path, ctx: &Context) -> Result<Fet
         name: &source.bucket,
         ctx,
     };
-    match &shape {
-        Shape::Object { checksum } => {
+    match source.prefix() {
+        None => {
             let entry = s3.object(
                 &source.key,
                 source.version_id.as_deref(),
                 None,
-                checksum.as_ref(),
+                source.checksum_sha256.as_ref(),
             )?;
             ctx.cache.materialize(&entry, slot)?;
             Ok(Fetched {
@@ -71,83 +69,14 @@ pub(super) fn fetch(source: &S3Source, slot: &Path, ctx: &Context) -> Result<Fet
                 writable: false,
             })
         }
-        Shape::Prefix { prefix, filter } => {
-            s3.prefix(prefix, filter.as_ref(), source.filter.as_deref(), slot)?;
+        Some(prefix) => {
+            s3.prefix(prefix, source.filter.as_ref(), slot)?;
             Ok(Fetched {
                 path: slot.to_path_buf(),
                 kind: Kind::Dir,
                 writable: false,
             })
         }
-    }
-}
-
-/// A key with a `.` or `..` segment cannot be requested: URLs resolve those segments, and with
-/// path-style addressing `../x` would even name another bucket.
-fn addressable(key: &str) -> Result<(), String> {
-    if key.split('/').any(|c| c == "." || c == "..") {
-        return Err(format!(
-            "Key `{key}` has a `.` or `..` segment, which an S3 URL cannot address"
-        ));
-    }
-    Ok(())
-}
-
-/// Whether a `Key` names a prefix rather than one object.
-fn is_prefix(key: &str) -> bool {
-    key.is_empty() || key.ends_with('/') || key.ends_with('*')
-}
-
-/// What a source names, its parameters checked before any request.
-enum Shape {
-    Object {
-        checksum: Option<Checksum>,
-    },
-    Prefix {
-        prefix: String,
-        filter: Option<Filter>,
-    },
-}
-
-impl Shape {
-    fn check(source: &S3Source) -> Result<Shape, String> {
-        if source.bucket.trim().is_empty() {
-            return Err("Bucket is empty".to_string());
-        }
-        let key = &source.key;
-        if !is_prefix(key) {
-            if source.filter.is_some() {
-                return Err(format!(
-                    "Filter applies to a prefix (a Key ending in `/` or `*`, or no Key); \
-                     Key `{key}` names one object"
-                ));
-            }
-            addressable(key)?;
-            let checksum = source
-                .checksum_sha256
-                .as_deref()
-                .map(Checksum::parse)
-                .transpose()?;
-            return Ok(Shape::Object { checksum });
-        }
-        for (given, name) in [
-            (&source.version_id, "VersionID"),
-            (&source.checksum_sha256, "ChecksumSHA256"),
-        ] {
-            if given.is_some() {
-                return Err(format!(
-                    "{name} applies to one object; Key `{key}` is a prefix"
-                ));
-            }
-        }
-        let filter = match &source.filter {
-            Some(f) => Some(Filter::new(f).map_err(|e| format!("invalid Filter `{f}`: {e}"))?),
-            None => None,
-        };
-        Ok(Shape::Prefix {
-            prefix: key.strip_suffix('*').unwrap_or(key).to_string(),
-            filter,
-        })
     }
 }
 
@@ -197,12 +126,11 @@ impl Bucket<'_> {
         listed: Option<&str>,
         checksum: Option<&Checksum>,
     ) -> Result<Entry, String> {
-        addressable(key)?;
         let (ctx, settings) = (self.ctx, self.client.settings());
         let cache_key = object_key(settings, self.name, key, version);
         let cached = ctx.cache.lookup(&cache_key);
         let checked = |entry: Entry| match checksum {
-            Some(c) => c.verify(&entry).map(|()| entry),
+            Some(c) => c.verify(&entry.sha256).map(|()| entry),
             None => Ok(entry),
         };
         if ctx.options.offline {
@@ -347,13 +275,7 @@ impl Bucket<'_> {
     }
 
     /// Materialises the objects below `prefix` that `filter` keeps as a directory at `slot`.
-    fn prefix(
-        &self,
-        prefix: &str,
-        filter: Option<&Filter>,
-        filter_text: Option<&str>,
-        slot: &Path,
-    ) -> Result<(), String> {
+    fn prefix(&self, prefix: &str, filter: Option<&Filter>, slot: &Path) -> Result<(), String> {
         let listing = self.listing(prefix)?;
         // Paths start after the prefix's last `/`: its "directory" part.
         let base = prefix.rfind('/').map_or(0, |i| i + 1);
@@ -410,7 +332,9 @@ impl Bucket<'_> {
             placed += 1;
         }
         if placed == 0 {
-            let matching = filter_text.map_or(String::new(), |f| format!(" matching Filter `{f}`"));
+            let matching = filter.map_or(String::new(), |f| {
+                format!(" matching Filter `{}`", f.pattern())
+            });
             eprintln!(
                 "bolinho: warning: {} holds no objects{matching}; the guest sees an empty directory",
                 self.label(prefix)

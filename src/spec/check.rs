@@ -8,10 +8,12 @@
 //! what `OutputNames` accepts, a variable what `user_name` or `system_var` accepts. Errors
 //! name the receipt and the plan's field as the receipt spells it (`plan.outputs[0].name`).
 //!
-//! What the parser does not check, this does not either: a local source's host path (any path
-//! a job names may be read; `verify` compares contents by hash), the text of `Filter`,
-//! `ChecksumSHA256` and CIDs (checked by `fetch` before any request), argument and variable
-//! values, and the fuel, epoch and seed (every 64-bit number is one a job can ask for).
+//! Values the plan holds parsed (`Domain`, `Filter`, `Checksum`) are parsed again, by the
+//! parser's own function, as the receipt's JSON is read: a bad one makes no plan at all. What
+//! the parser does not check, this does not either: a local source's host path (any path a
+//! job names may be read; `verify` compares contents by hash), the text of CIDs (checked by
+//! `fetch` before any request), argument and variable values, and the fuel, epoch and seed
+//! (every 64-bit number is one a job can ask for).
 
 use std::path::Path;
 
@@ -26,6 +28,7 @@ use super::plan::{
 };
 use super::quote::{key, quote};
 use super::reader::is_field_path;
+use super::s3;
 use super::source::{
     Clash, Inputs, download_url, guest_path, inline_url, optional, required, resolve,
 };
@@ -148,17 +151,13 @@ fn job(plan: &Plan, c: &Checker) -> Result<(), SpecError> {
     match &plan.publisher {
         Publisher::S3 {
             bucket,
-            key: _,
+            key,
             region,
             endpoint,
         } => {
-            check(
-                c,
-                "plan.publisher.bucket",
-                required(bucket.clone()).map(drop),
-            )?;
-            check(c, "plan.publisher.region", present(region))?;
-            check(c, "plan.publisher.endpoint", present(endpoint))?;
+            check(c, "plan.publisher.bucket", s3::bucket_name(bucket))?;
+            check(c, "plan.publisher.key", s3::publisher_key(key))?;
+            s3_location(region, endpoint, "plan.publisher", c)?;
         }
         Publisher::Local | Publisher::Noop => {}
     }
@@ -214,21 +213,53 @@ fn job_input(
         })
 }
 
-fn s3_source(s3: &S3Source, field: &str, c: &Checker) -> Result<(), SpecError> {
+fn s3_source(source: &S3Source, field: &str, c: &Checker) -> Result<(), SpecError> {
     check(
         c,
         &format!("{field}.bucket"),
-        required(s3.bucket.clone()).map(drop),
+        s3::bucket_name(&source.bucket),
     )?;
-    let optional = [
-        ("filter", &s3.filter),
-        ("region", &s3.region),
-        ("endpoint", &s3.endpoint),
-        ("versionId", &s3.version_id),
-        ("checksumSha256", &s3.checksum_sha256),
+    check(c, &format!("{field}.key"), s3::source_key(&source.key))?;
+    check(
+        c,
+        &format!("{field}.versionId"),
+        present(&source.version_id),
+    )?;
+    s3_location(&source.region, &source.endpoint, field, c)?;
+    let given = [
+        ("Filter", source.filter.is_some(), "filter"),
+        ("VersionID", source.version_id.is_some(), "versionId"),
+        (
+            "ChecksumSHA256",
+            source.checksum_sha256.is_some(),
+            "checksumSha256",
+        ),
     ];
-    for (key, value) in optional {
-        check(c, &format!("{field}.{key}"), present(value))?;
+    for (param, _, key) in given.into_iter().filter(|(_, given, _)| *given) {
+        check(
+            c,
+            &format!("{field}.{key}"),
+            s3::fits_key(param, &source.key),
+        )?;
+    }
+    Ok(())
+}
+
+/// An S3 source's or publisher's `Region` and `Endpoint`.
+fn s3_location(
+    region: &Option<String>,
+    endpoint: &Option<String>,
+    field: &str,
+    c: &Checker,
+) -> Result<(), SpecError> {
+    let (region_field, endpoint_field) = (format!("{field}.region"), format!("{field}.endpoint"));
+    check(c, &region_field, present(region))?;
+    check(c, &endpoint_field, present(endpoint))?;
+    if let Some(region) = region {
+        check(c, &region_field, s3::region(region))?;
+    }
+    if let Some(endpoint) = endpoint {
+        check(c, &endpoint_field, s3::endpoint(endpoint).map(drop))?;
     }
     Ok(())
 }

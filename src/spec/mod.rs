@@ -1,9 +1,13 @@
 //! Job documents: parse YAML or JSON in any of Bacalhau's shapes and validate them into a `Plan`.
 //!
 //! Two stages, as in ripgrep's argument handling: `tree` turns text into a generic tree with line
-//! numbers, then `job`, `task`, `engine`, `source` and `env` read that tree through `reader`
-//! (which tracks field paths and unknown keys) and build the `Plan`. Nothing here touches the
-//! filesystem or the network: whether a local path exists is for `fetch` to say.
+//! numbers, then `job`, `task`, `engine`, `source` (with `s3`) and `env` read that tree
+//! through `reader` (which tracks field paths and unknown keys) and build the `Plan`. Every
+//! value a job writes is checked here, by the one rule for it (a domain, a `Filter`, an S3
+//! endpoint, ...), so that `validate` refuses exactly what a run would, naming the line and
+//! the field; values with a structure of their own reach the plan parsed (`Domain`, `Filter`,
+//! `Checksum`). Nothing here touches the filesystem or the network: whether a local path
+//! exists, what the host's environment holds, is for the run to say.
 //! The rules are those of `shared/spec/bacalhau-compat.md`; where we differ from Bacalhau on purpose,
 //! the code says why.
 
@@ -12,9 +16,11 @@ use std::path::{Path, PathBuf};
 
 mod bounds;
 mod check;
+mod checksum;
 mod domains;
 mod engine;
 mod env;
+mod filter;
 pub mod flags;
 mod job;
 pub mod limits;
@@ -22,13 +28,16 @@ mod meta;
 pub mod plan;
 mod quote;
 mod reader;
+pub(crate) mod s3;
 mod source;
 mod task;
 mod tree;
 
 pub use bounds::{MAX_DEPTH, MAX_DOCUMENT_BYTES, MAX_VALUES};
 pub use check::check_plan;
+pub use checksum::Checksum;
 pub use domains::{Domain, Policy};
+pub use filter::Filter;
 pub use meta::{parse_epoch, parse_seed};
 pub use quote::quote;
 pub use task::{NAME_MAX, RESERVED_RESULT_NAMES};

@@ -9,7 +9,10 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
+use super::checksum::Checksum;
 use super::domains::Domain;
+use super::filter::Filter;
+use super::s3::is_prefix;
 
 /// A job ready to fetch and run.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -175,8 +178,8 @@ pub enum Source {
     },
     /// An RFC 2397 `data:` URL.
     Inline { url: String },
-    /// An object or a prefix in an S3 bucket.
-    S3(S3Source),
+    /// An object or a prefix in an S3 bucket (boxed: it holds a compiled Filter).
+    S3(Box<S3Source>),
     /// An `http` or `https` URL (`urlDownload`).
     Url { url: String },
     /// An IPFS CID, fetched through a gateway.
@@ -193,17 +196,26 @@ pub struct S3Source {
     pub key: String,
     /// A regular expression keys must match, for prefixes.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub filter: Option<String>,
+    pub filter: Option<Filter>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub region: Option<String>,
-    /// A custom endpoint (an S3-compatible server), addressed path-style.
+    /// A custom endpoint (an S3-compatible server), addressed path-style; as written, and an
+    /// endpoint `s3::endpoint` accepts.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub endpoint: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub version_id: Option<String>,
-    /// The object's expected sha256, hex; a mismatch refuses to run.
+    /// The object's expected sha256; a mismatch refuses to run.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub checksum_sha256: Option<String>,
+    pub checksum_sha256: Option<Checksum>,
+}
+
+impl S3Source {
+    /// The prefix this source names, without its `*`; `None` when its Key names one object
+    /// (`s3::is_prefix`).
+    pub fn prefix(&self) -> Option<&str> {
+        is_prefix(&self.key).then(|| self.key.strip_suffix('*').unwrap_or(&self.key))
+    }
 }
 
 /// Where the results go besides the local results directory (`Publisher`).

@@ -2,17 +2,18 @@
 //!
 //! Owns the one rule for guest paths (`guest_path`), the registry that keeps Targets,
 //! ResultPaths and Aliases unique and says which guest paths the inputs cover, and the rules
-//! for each source's parameters. `check` applies the same functions to a plan read back from a
-//! receipt. Local paths are resolved against the job file's directory but never looked at:
+//! for each source's parameters (those of `s3` in `s3`). `check` applies the same functions to
+//! a plan read back from a receipt. Local paths are resolved against the job file's directory but never looked at:
 //! existence is checked by `fetch`, when the job runs.
 
 use std::collections::HashMap;
 use std::path::{Component, Path, PathBuf};
 
 use super::SpecError;
-use super::plan::{CreateAs, Input, S3Source, Source};
+use super::plan::{CreateAs, Input, Source};
 use super::quote::quote;
 use super::reader::{Ctx, Field, MapReader, join};
+use super::s3;
 
 /// The source types of Bacalhau's storage providers that a job may name, in the order an error
 /// lists them. `localDirectory` is Bacalhau's deprecated name for `local`.
@@ -290,25 +291,9 @@ fn read_source(field: &Field, ctx: &mut Ctx) -> Result<Source, SpecError> {
             Source::Url { url: text }
         }
         "s3" => {
-            let bucket_field = require_param(p.as_mut(), "Bucket", &params_path, m.line(), ctx)?;
-            let bucket = required(bucket_field.string(ctx)?)
-                .map_err(|message| bucket_field.error(ctx, message))?;
+            let bucket = require_param(p.as_mut(), "Bucket", &params_path, m.line(), ctx)?;
             let p = p.as_mut().expect("Bucket was found in Params");
-            let mut optional = |key: &str| -> Result<Option<String>, SpecError> {
-                match p.get(key) {
-                    Some(f) => Ok(optional(f.string(ctx)?)),
-                    None => Ok(None),
-                }
-            };
-            Source::S3(S3Source {
-                bucket,
-                key: optional("Key")?.unwrap_or_default(),
-                filter: optional("Filter")?,
-                region: optional("Region")?,
-                endpoint: optional("Endpoint")?,
-                version_id: optional("VersionID")?,
-                checksum_sha256: optional("ChecksumSHA256")?,
-            })
+            Source::S3(Box::new(s3::read_source(&bucket, p, ctx)?))
         }
         _ => {
             let cid = require_param(p.as_mut(), "CID", &params_path, m.line(), ctx)?;
@@ -436,6 +421,7 @@ pub(crate) fn resolve(base: &Path, written: &str) -> PathBuf {
 
 #[cfg(test)]
 mod tests {
+    use super::super::plan::S3Source;
     use super::super::tree::parse;
     use super::*;
 
@@ -521,18 +507,16 @@ mod tests {
             })
         );
         assert_eq!(
-            source(
-                "Type: S3\nParams: {Bucket: b, Key: k/*, Region: r, VersionID: v, Filter: '.*[.]csv'}"
-            ),
-            Ok(Source::S3(S3Source {
+            source("Type: S3\nParams: {Bucket: b, Key: k, Region: r, VersionID: v}"),
+            Ok(Source::S3(Box::new(S3Source {
                 bucket: "b".into(),
-                key: "k/*".into(),
-                filter: Some(".*[.]csv".into()),
+                key: "k".into(),
+                filter: None,
                 region: Some("r".into()),
                 endpoint: None,
                 version_id: Some("v".into()),
                 checksum_sha256: None,
-            }))
+            })))
         );
         assert_eq!(
             source("Type: urldownload\nParams: {URL: \"https://x\"}"),

@@ -22,7 +22,8 @@ use super::plan::{
 };
 use super::quote::quote;
 use super::reader::{Ctx, Field, join};
-use super::source::{Inputs, guest_path, optional, read_input, required};
+use super::s3;
+use super::source::{Inputs, guest_path, read_input};
 
 /// A Task, validated; `job` adds what depends on the whole document.
 pub(crate) struct Task {
@@ -252,7 +253,7 @@ impl OutputNames {
 }
 
 /// `Publisher: {Type, Params}`. An S3 publisher needs its `Bucket`; `Key` is the prefix the
-/// results go under.
+/// results go under (`s3::read_publisher`).
 fn publisher(field: &Field, ctx: &mut Ctx) -> Result<Publisher, SpecError> {
     let mut m = field.map(ctx)?;
     let written = match m.get("Type") {
@@ -288,30 +289,7 @@ fn publisher(field: &Field, ctx: &mut Ctx) -> Result<Publisher, SpecError> {
             let Some(p) = params.as_mut() else {
                 return Err(ctx.error(m.line(), &join(&field.path, "Params.Bucket"), "required"));
             };
-            let bucket = match p.get("Bucket") {
-                Some(f) => required(f.string(ctx)?).map_err(|message| f.error(ctx, message))?,
-                None => {
-                    return Err(ctx.error(
-                        p.line(),
-                        &join(&field.path, "Params.Bucket"),
-                        "required",
-                    ));
-                }
-            };
-            let mut optional = |key: &str| -> Result<Option<String>, SpecError> {
-                match p.get(key) {
-                    Some(f) => Ok(optional(f.string(ctx)?)),
-                    None => Ok(None),
-                }
-            };
-            let key = optional("Key")?.unwrap_or_default();
-            let (region, endpoint) = (optional("Region")?, optional("Endpoint")?);
-            Publisher::S3 {
-                bucket,
-                key,
-                region,
-                endpoint,
-            }
+            s3::read_publisher(p, &join(&field.path, "Params"), ctx)?
         }
         "noop" => Publisher::Noop,
         _ => Publisher::Local,

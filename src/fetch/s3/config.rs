@@ -2,7 +2,8 @@
 //! S3 sources and the S3 publisher alike.
 //!
 //! - Endpoint: the job's `Endpoint`, else `$AWS_ENDPOINT_URL_S3`, else `$AWS_ENDPOINT_URL`
-//!   (custom endpoints: S3-compatible servers, addressed path-style), else AWS,
+//!   (custom endpoints: S3-compatible servers, addressed path-style; each read by the rule
+//!   `spec::s3::endpoint`, which already accepted the job's), else AWS,
 //!   `https://s3.<region>.amazonaws.com`, addressed virtual-host style (path style for bucket
 //!   names that cannot be a host name label, such as names with dots).
 //! - Region: the job's `Region`, else `$AWS_REGION`, else `$AWS_DEFAULT_REGION`, else
@@ -21,6 +22,8 @@ use std::fmt;
 use std::path::{Path, PathBuf};
 
 use rusty_s3::{Bucket, Credentials, UrlStyle};
+
+use crate::spec::s3::endpoint as endpoint_rule;
 
 /// The region when nothing names one (the AWS SDKs' global default).
 pub const DEFAULT_REGION: &str = "us-east-1";
@@ -79,7 +82,10 @@ impl Settings {
             .or_else(|| var("AWS_ENDPOINT_URL_S3").map(|e| (e, "AWS_ENDPOINT_URL_S3")))
             .or_else(|| var("AWS_ENDPOINT_URL").map(|e| (e, "AWS_ENDPOINT_URL")))
         {
-            Some((url, origin)) => (check_endpoint(&url, origin)?, true),
+            Some((url, origin)) => (
+                endpoint_rule(&url).map_err(|e| format!("{origin} {e}"))?,
+                true,
+            ),
             None => (format!("https://s3.{region}.amazonaws.com"), false),
         };
         let (credentials, origin) = credentials(&var)?;
@@ -135,22 +141,6 @@ where
 {
     text.parse()
         .map_err(|e| format!("invalid endpoint URL `{text}`: {e}"))
-}
-
-/// An endpoint must be an `http://` or `https://` URL with a host; the trailing `/` is dropped.
-fn check_endpoint(url: &str, origin: &str) -> Result<String, String> {
-    let url = url.trim();
-    let scheme = url.split_once("://").map(|(s, _)| s.to_ascii_lowercase());
-    let host = url.split_once("://").map_or("", |(_, rest)| rest);
-    if !matches!(scheme.as_deref(), Some("http" | "https"))
-        || host.is_empty()
-        || host.starts_with('/')
-    {
-        return Err(format!(
-            "{origin} `{url}` must be an http:// or https:// URL, e.g. http://127.0.0.1:9000"
-        ));
-    }
-    Ok(url.trim_end_matches('/').to_string())
 }
 
 /// The environment's keys, else the shared credentials file's profile, else none.

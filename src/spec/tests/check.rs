@@ -251,16 +251,11 @@ fn tampered_s3_parameters_are_refused() {
     );
     for (tamper, key) in [
         (
-            (|s| s.filter = Some(String::new())) as fn(&mut S3Source),
-            "filter",
+            (|s| s.region = Some(String::new())) as fn(&mut S3Source),
+            "region",
         ),
-        (|s| s.region = Some(String::new()), "region"),
         (|s| s.endpoint = Some(String::new()), "endpoint"),
         (|s| s.version_id = Some(String::new()), "versionId"),
-        (
-            |s| s.checksum_sha256 = Some(String::new()),
-            "checksumSha256",
-        ),
     ] {
         assert_eq!(
             s3(tamper),
@@ -269,6 +264,31 @@ fn tampered_s3_parameters_are_refused() {
             )
         );
     }
+    assert_eq!(
+        s3(|s| s.bucket = "..".into()),
+        "out/receipt.json: plan.inputs[3].source.bucket: `..` cannot be a bucket name: a URL resolves it away"
+    );
+    assert_eq!(
+        s3(|s| s.key = "../x/".into()),
+        "out/receipt.json: plan.inputs[3].source.key: `../x/` has a `.` or `..` segment, which an S3 URL cannot address"
+    );
+    assert_eq!(
+        s3(|s| s.region = Some("a/b".into())),
+        "out/receipt.json: plan.inputs[3].source.region: `a/b` is not a region: use letters, digits and `-` (at most 63), not starting or ending with `-`, e.g. eu-west-1"
+    );
+    assert_eq!(
+        s3(|s| s.endpoint = Some("file:///etc".into())),
+        "out/receipt.json: plan.inputs[3].source.endpoint: `file:///etc` must be an http:// or https:// URL, e.g. http://127.0.0.1:9000"
+    );
+    // The rich job's S3 source is a prefix with a Filter.
+    assert_eq!(
+        s3(|s| s.key = "k".into()),
+        "out/receipt.json: plan.inputs[3].source.filter: Filter applies to a prefix (a Key ending in `/` or `*`, or no Key); Key `k` names one object"
+    );
+    assert_eq!(
+        s3(|s| s.version_id = Some("v".into())),
+        "out/receipt.json: plan.inputs[3].source.versionId: VersionID applies to one object; Key `k/` is a prefix"
+    );
 }
 
 #[test]
@@ -410,6 +430,15 @@ fn tampered_settings_are_refused() {
         "out/receipt.json: plan.publisher.endpoint: must not be empty (an absent value is left out)"
     );
     assert_eq!(
+        err(|p| p.publisher = Publisher::S3 {
+            bucket: "b".into(),
+            key: "../other/".into(),
+            region: None,
+            endpoint: None
+        }),
+        "out/receipt.json: plan.publisher.key: `../other/` has a `.` or `..` segment, which an S3 URL cannot address"
+    );
+    assert_eq!(
         err(|p| p.limits.memory_bytes = Some(0)),
         "out/receipt.json: plan.limits.memoryBytes: 0 bytes is no limit, which a plan leaves out"
     );
@@ -516,12 +545,28 @@ fn tampered_parsed_values_do_not_read_back() {
             .expect_err("a tampered plan")
             .to_string()
     };
-    let err = tampered(r#""*.example.org""#, r#""https://evil.org/""#);
-    assert!(
-        err.starts_with(
+    for (from, to, message) in [
+        (
+            r#""*.example.org""#,
+            r#""https://evil.org/""#,
             "`https://evil.org/` is not a domain: write a host name or a glob such as \
-             *.example.com, without scheme or path at line 1 column "
+             *.example.com, without scheme or path",
         ),
-        "{err}"
-    );
+        (
+            r#""\\.csv$""#,
+            r#""[[:alpha:]]""#,
+            "invalid regular expression `[[:alpha:]]`: ",
+        ),
+        (
+            r#""filter""#,
+            r#""checksumSha256":"abc","filter""#,
+            "`abc` is neither 64 hex digits nor the base64 of a sha256 (44 characters)",
+        ),
+    ] {
+        let err = tampered(from, to);
+        assert!(
+            err.starts_with(message) && err.contains(" at line 1 column "),
+            "{err}"
+        );
+    }
 }

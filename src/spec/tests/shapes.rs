@@ -93,7 +93,7 @@ fn spec_example_checks(plan: &Plan, field_prefix: &str) {
         plan.inputs,
         [
             Input {
-                source: Source::S3(S3Source {
+                source: Source::S3(Box::new(S3Source {
                     bucket: "my-bucket".into(),
                     key: "entry.wasm".into(),
                     filter: None,
@@ -101,7 +101,7 @@ fn spec_example_checks(plan: &Plan, field_prefix: &str) {
                     endpoint: None,
                     version_id: None,
                     checksum_sha256: None,
-                }),
+                })),
                 target: "/wasm/entry.wasm".into(),
                 alias: None,
                 field: format!("{field_prefix}Params.EntryModule"),

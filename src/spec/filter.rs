@@ -1,4 +1,6 @@
-//! `Filter`: the regular expression an S3 prefix's keys must match.
+//! `Filter`: the regular expression an S3 prefix's keys must match. Compiled with the job
+//! (`spec::s3`), so a pattern bolinho cannot read is an error naming its line; the plan holds
+//! the compiled filter, which `fetch::s3` runs on each listed key.
 //!
 //! Bacalhau compiles `Filter` with Go's `regexp` (RE2 syntax) and keeps a key when
 //! `MatchString` finds a match anywhere in it (unanchored), after removing the source's `Key`
@@ -20,6 +22,8 @@ mod parse;
 
 use std::fmt;
 
+use serde::{Deserialize, Serialize};
+
 /// Go's limit on `{n,m}` counts.
 const MAX_REPEAT: u32 = 1000;
 /// The largest compiled program, in instructions.
@@ -27,10 +31,42 @@ const MAX_PROGRAM: usize = 10_000;
 /// The deepest nesting of groups.
 const MAX_DEPTH: usize = 200;
 
-/// A compiled filter.
+/// A compiled filter, and the pattern it was compiled from (what a plan records).
 #[derive(Debug, Clone)]
 pub struct Filter {
+    pattern: String,
     prog: Vec<Inst>,
+}
+
+/// Two filters are the same when their patterns are.
+impl PartialEq for Filter {
+    fn eq(&self, other: &Filter) -> bool {
+        self.pattern == other.pattern
+    }
+}
+
+impl Eq for Filter {}
+
+impl Serialize for Filter {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(&self.pattern)
+    }
+}
+
+/// Compiled as a job's is: a receipt's plan cannot carry a filter a job could not.
+impl<'de> Deserialize<'de> for Filter {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let pattern = String::deserialize(deserializer)?;
+        Filter::new(&pattern).map_err(|e| serde::de::Error::custom(invalid(&pattern, &e)))
+    }
+}
+
+/// The message for a pattern `Filter::new` refuses.
+pub(crate) fn invalid(pattern: &str, error: &FilterError) -> String {
+    format!(
+        "invalid regular expression {}: {error}",
+        super::quote::quote(pattern)
+    )
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -105,7 +141,15 @@ impl Filter {
         let mut prog = Vec::new();
         compile(&node, &mut prog)?;
         prog.push(Inst::Match);
-        Ok(Filter { prog })
+        Ok(Filter {
+            pattern: pattern.to_string(),
+            prog,
+        })
+    }
+
+    /// The pattern, as written.
+    pub fn pattern(&self) -> &str {
+        &self.pattern
     }
 
     /// Whether the pattern matches anywhere in `text` (Go's `MatchString`).
