@@ -200,7 +200,7 @@ fn describe(source: &Source) -> String {
             None => format!("s3://{}/{}", s3.bucket, s3.key),
         },
         Source::Url { url } => format!("URL {}", http::redact(url)),
-        Source::Ipfs { cid } => format!("IPFS CID {cid}"),
+        Source::Ipfs { cid } => format!("IPFS CID {}", cid.as_str()),
     }
 }
 
@@ -252,7 +252,10 @@ mod tests {
     fn an_ipfs_source_without_a_gateway_names_the_cid() {
         let tmp = TempDir::new();
         let cid = "QmT78zSuBmuS4z925WZfrqQ1qHaJ56DQaTfyMUF7F8ff5o";
-        let err = fetch(&input(Source::Ipfs { cid: cid.into() }), 1, &context(&tmp)).unwrap_err();
+        let source = Source::Ipfs {
+            cid: crate::spec::cid::parse(cid).unwrap(),
+        };
+        let err = fetch(&input(source), 1, &context(&tmp)).unwrap_err();
         assert_eq!(
             err.to_string(),
             format!(

@@ -8,12 +8,11 @@
 //! what `OutputNames` accepts, a variable what `user_name` or `system_var` accepts. Errors
 //! name the receipt and the plan's field as the receipt spells it (`plan.outputs[0].name`).
 //!
-//! Values the plan holds parsed (`Domain`, `Filter`, `Checksum`) are parsed again, by the
+//! Values the plan holds parsed (`Domain`, `Filter`, `Checksum`, `Cid`) are parsed again, by the
 //! parser's own function, as the receipt's JSON is read: a bad one makes no plan at all. What
 //! the parser does not check, this does not either: a local source's host path (any path a
-//! job names may be read; `verify` compares contents by hash), the text of CIDs (checked by
-//! `fetch` before any request), argument and variable values, and the fuel, epoch and seed
-//! (every 64-bit number is one a job can ask for).
+//! job names may be read; `verify` compares contents by hash), argument and variable values,
+//! and the fuel, epoch and seed (every 64-bit number is one a job can ask for).
 
 use std::path::Path;
 
@@ -200,9 +199,7 @@ fn job_input(
         Source::Inline { url } => check(c, &format!("{source}.url"), inline_url(url))?,
         Source::Url { url } => check(c, &format!("{source}.url"), download_url(url))?,
         Source::S3(s3) => s3_source(s3, &source, c)?,
-        Source::Ipfs { cid } => {
-            check(c, &format!("{source}.cid"), required(cid.clone()).map(drop))?
-        }
+        Source::Ipfs { .. } => {}
     }
     check(c, &format!("{field}.alias"), present(&input.alias))?;
     inputs

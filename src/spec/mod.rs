@@ -6,7 +6,7 @@
 //! value a job writes is checked here, by the one rule for it (a domain, a `Filter`, an S3
 //! endpoint, ...), so that `validate` refuses exactly what a run would, naming the line and
 //! the field; values with a structure of their own reach the plan parsed (`Domain`, `Filter`,
-//! `Checksum`). Nothing here touches the filesystem or the network: whether a local path
+//! `Checksum`, `Cid`). Nothing here touches the filesystem or the network: whether a local path
 //! exists, what the host's environment holds, is for the run to say.
 //! The rules are those of `shared/spec/bacalhau-compat.md`; where we differ from Bacalhau on purpose,
 //! the code says why.
@@ -17,6 +17,7 @@ use std::path::{Path, PathBuf};
 mod bounds;
 mod check;
 mod checksum;
+pub(crate) mod cid;
 mod domains;
 mod engine;
 mod env;
@@ -36,6 +37,7 @@ mod tree;
 pub use bounds::{MAX_DEPTH, MAX_DOCUMENT_BYTES, MAX_VALUES};
 pub use check::check_plan;
 pub use checksum::Checksum;
+pub use cid::Cid;
 pub use domains::{Domain, Policy};
 pub use filter::Filter;
 pub use meta::{parse_epoch, parse_seed};

@@ -10,6 +10,7 @@ use std::time::Duration;
 use serde::{Deserialize, Serialize};
 
 use super::checksum::Checksum;
+use super::cid::Cid;
 use super::domains::Domain;
 use super::filter::Filter;
 use super::s3::is_prefix;
@@ -183,7 +184,7 @@ pub enum Source {
     /// An `http` or `https` URL (`urlDownload`).
     Url { url: String },
     /// An IPFS CID, fetched through a gateway.
-    Ipfs { cid: String },
+    Ipfs { cid: Cid },
 }
 
 /// An S3 source's parameters (shared/spec/bacalhau-compat.md §3).

@@ -10,6 +10,7 @@ use std::collections::HashMap;
 use std::path::{Component, Path, PathBuf};
 
 use super::SpecError;
+use super::cid;
 use super::plan::{CreateAs, Input, Source};
 use super::quote::quote;
 use super::reader::{Ctx, Field, MapReader, join};
@@ -296,9 +297,12 @@ fn read_source(field: &Field, ctx: &mut Ctx) -> Result<Source, SpecError> {
             Source::S3(Box::new(s3::read_source(&bucket, p, ctx)?))
         }
         _ => {
-            let cid = require_param(p.as_mut(), "CID", &params_path, m.line(), ctx)?;
+            let field = require_param(p.as_mut(), "CID", &params_path, m.line(), ctx)?;
+            let cid = required(field.string(ctx)?)
+                .map_err(|message| message.to_string())
+                .and_then(|text| cid::parse(&text));
             Source::Ipfs {
-                cid: required(cid.string(ctx)?).map_err(|message| cid.error(ctx, message))?,
+                cid: cid.map_err(|message| field.error(ctx, message))?,
             }
         }
     };
@@ -524,9 +528,12 @@ mod tests {
                 url: "https://x".into()
             })
         );
+        let cid = "bafkreifzjut3te2nhyekklss27nh3k72ysco7y32koao5eei66wof36n5e";
         assert_eq!(
-            source("Type: ipfs\nParams: {CID: Qm}"),
-            Ok(Source::Ipfs { cid: "Qm".into() })
+            source(&format!("Type: ipfs\nParams: {{CID: {cid}}}")),
+            Ok(Source::Ipfs {
+                cid: cid::parse(cid).unwrap()
+            })
         );
     }
 
@@ -566,6 +573,11 @@ mod tests {
             "/j/job.yaml:2: Params.Bucket: required"
         );
         assert_eq!(err("Type: ipfs\n"), "/j/job.yaml:1: Params.CID: required");
+        assert_eq!(
+            err("Type: ipfs\nParams:\n  CID: Qm\n"),
+            "/j/job.yaml:3: Params.CID: `Qm` is not a CID: unsupported multibase prefix `Q` \
+             (bolinho reads CIDv0 `Qm...` and CIDv1 in base32 `b...` or base58btc `z...`)"
+        );
         assert_eq!(
             err("Type: local\nParams:\n  Path: a\n  Mode: rw\n"),
             "/j/job.yaml:4: Params.Mode: unknown key"

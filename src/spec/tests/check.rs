@@ -229,10 +229,6 @@ fn tampered_inputs_are_refused() {
         }),
         "out/receipt.json: plan.inputs[2].source.url: expected an http:// or https:// URL"
     );
-    assert_eq!(
-        err(|p| p.inputs[4].source = Source::Ipfs { cid: "".into() }),
-        "out/receipt.json: plan.inputs[4].source.cid: required"
-    );
 }
 
 #[test]
@@ -556,6 +552,11 @@ fn tampered_parsed_values_do_not_read_back() {
             r#""\\.csv$""#,
             r#""[[:alpha:]]""#,
             "invalid regular expression `[[:alpha:]]`: ",
+        ),
+        (
+            r#""bafkqaaa""#,
+            r#""../../etc""#,
+            "`../../etc` is not a CID: unsupported multibase prefix `.`",
         ),
         (
             r#""filter""#,

@@ -1,4 +1,6 @@
-//! Reading a CID: enough to choose how to fetch it and to verify raw blocks.
+//! Reading a CID: enough to choose how to fetch it and to verify raw blocks. Read with the job
+//! (`spec::source`), so a CID bolinho cannot read is an error naming its line; the plan holds
+//! it parsed, and `fetch::ipfs` asks the gateway for it.
 //!
 //! Supported forms (https://github.com/multiformats/cid): CIDv0, `Qm...` (base58btc of a
 //! sha2-256 multihash; always dag-pb), and CIDv1 in multibase base32 (`b...`, or `B...` upper
@@ -9,6 +11,8 @@
 
 use std::fmt;
 
+use serde::{Deserialize, Serialize};
+
 /// The multicodec of raw bytes: the block is the content.
 pub const RAW: u64 = 0x55;
 /// The multicodec of UnixFS files and directories (every CIDv0).
@@ -18,6 +22,8 @@ pub const SHA2_256: u64 = 0x12;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Cid {
+    /// As the job wrote it: what a plan records, and what the gateway is asked for.
+    text: String,
     pub version: u8,
     pub codec: u64,
     pub hash_code: u64,
@@ -25,6 +31,11 @@ pub struct Cid {
 }
 
 impl Cid {
+    /// The CID as written.
+    pub fn as_str(&self) -> &str {
+        &self.text
+    }
+
     /// The sha256 the content must have, when the CID says so directly: a raw block hashed
     /// with sha2-256. A dag-pb CID hashes a UnixFS node, not the file's bytes.
     pub fn raw_sha256(&self) -> Option<&[u8]> {
@@ -40,6 +51,19 @@ impl fmt::Display for Cid {
             "CIDv{} codec {:#x} hash {:#x}",
             self.version, self.codec, self.hash_code
         )
+    }
+}
+
+impl Serialize for Cid {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(&self.text)
+    }
+}
+
+/// Parsed as a job's is: a receipt's plan cannot carry a CID a job could not.
+impl<'de> Deserialize<'de> for Cid {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        parse(&String::deserialize(deserializer)?).map_err(serde::de::Error::custom)
     }
 }
 
@@ -63,6 +87,7 @@ pub fn parse(text: &str) -> Result<Cid, String> {
         let bytes = base58btc(text).ok_or_else(|| bad("not base58btc"))?;
         return match bytes.as_slice() {
             [0x12, 0x20, digest @ ..] if digest.len() == 32 => Ok(Cid {
+                text: text.to_string(),
                 version: 0,
                 codec: DAG_PB,
                 hash_code: SHA2_256,
@@ -101,6 +126,7 @@ pub fn parse(text: &str) -> Result<Cid, String> {
         )));
     }
     Ok(Cid {
+        text: text.to_string(),
         version: 1,
         codec,
         hash_code,
@@ -229,7 +255,12 @@ mod tests {
         assert_eq!((cid.version, cid.codec, cid.hash_code), (1, RAW, SHA2_256));
         assert_eq!(cid.raw_sha256().map(hex).as_deref(), Some(HELLO));
         let upper = parse("BAFKREIFZJUT3TE2NHYEKKLSS27NH3K72YSCO7Y32KOAO5EEI66WOF36N5E").unwrap();
-        assert_eq!(upper, cid);
+        let parts = |c: &Cid| (c.version, c.codec, c.hash_code, c.digest.clone());
+        assert_eq!(parts(&upper), parts(&cid));
+        assert_eq!(
+            upper.as_str(),
+            "BAFKREIFZJUT3TE2NHYEKKLSS27NH3K72YSCO7Y32KOAO5EEI66WOF36N5E"
+        );
     }
 
     #[test]
