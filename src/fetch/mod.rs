@@ -10,7 +10,6 @@
 
 pub mod agent;
 pub mod cache;
-pub(crate) mod data_url;
 mod http;
 mod inline;
 pub(crate) mod ipfs;
@@ -291,7 +290,7 @@ mod tests {
         let tmp = TempDir::new();
         let fetched = fetch(
             &input(Source::Inline {
-                url: "data:,hi".into(),
+                url: crate::spec::InlineUrl::parse("data:,hi").unwrap(),
             }),
             3,
             &context(&tmp),
@@ -314,7 +313,7 @@ mod tests {
             tmp.write(name, b"\0asm");
         }
         let src = input(Source::Inline {
-            url: "data:application/gzip;base64,".into(),
+            url: crate::spec::InlineUrl::parse("data:application/gzip;base64,").unwrap(),
         });
         let result = module_in_dir(&src, "/app", tmp.path());
         (tmp, result)

@@ -8,9 +8,9 @@
 //! what `OutputNames` accepts, a variable what `user_name` or `system_var` accepts. Errors
 //! name the receipt and the plan's field as the receipt spells it (`plan.outputs[0].name`).
 //!
-//! Values the plan holds parsed (`Domain`, `Filter`, `Checksum`, `Cid`) are parsed again, by the
-//! parser's own function, as the receipt's JSON is read: a bad one makes no plan at all. What
-//! the parser does not check, this does not either: a local source's host path (any path a
+//! Values the plan holds parsed (`Domain`, `Filter`, `Checksum`, `Cid`, `InlineUrl`) are
+//! parsed again, by the parser's own function, as the receipt's JSON is read: a bad one makes
+//! no plan at all. What the parser does not check, this does not either: a local source's host path (any path a
 //! job names may be read; `verify` compares contents by hash), argument and variable values,
 //! and the fuel, epoch and seed (every 64-bit number is one a job can ask for).
 
@@ -28,9 +28,7 @@ use super::plan::{
 use super::quote::{key, quote};
 use super::reader::is_field_path;
 use super::s3;
-use super::source::{
-    Clash, Inputs, download_url, guest_path, inline_url, optional, required, resolve,
-};
+use super::source::{Clash, Inputs, download_url, guest_path, optional, required, resolve};
 use super::task::OutputNames;
 
 /// Checks `plan`, read from `file` (named in errors, never opened).
@@ -196,10 +194,10 @@ fn job_input(
                 return Err(c.error(&format!("{source}.path"), message));
             }
         }
-        Source::Inline { url } => check(c, &format!("{source}.url"), inline_url(url))?,
         Source::Url { url } => check(c, &format!("{source}.url"), download_url(url))?,
         Source::S3(s3) => s3_source(s3, &source, c)?,
-        Source::Ipfs { .. } => {}
+        // Parsed as the receipt was read.
+        Source::Inline { .. } | Source::Ipfs { .. } => {}
     }
     check(c, &format!("{field}.alias"), present(&input.alias))?;
     inputs

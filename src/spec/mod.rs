@@ -4,10 +4,11 @@
 //! numbers, then `job`, `task`, `engine`, `source` (with `s3`) and `env` read that tree
 //! through `reader` (which tracks field paths and unknown keys) and build the `Plan`. Every
 //! value a job writes is checked here, by the one rule for it (a domain, a `Filter`, an S3
-//! endpoint, ...), so that `validate` refuses exactly what a run would, naming the line and
-//! the field; values with a structure of their own reach the plan parsed (`Domain`, `Filter`,
-//! `Checksum`, `Cid`). Nothing here touches the filesystem or the network: whether a local path
-//! exists, what the host's environment holds, is for the run to say.
+//! endpoint, a CID, ...), so that `validate` refuses exactly what a run would, naming the line
+//! and the field; values with a structure of their own reach the plan parsed (`Domain`,
+//! `Filter`, `Checksum`, `Cid`, `InlineUrl`). Nothing here touches the filesystem or the
+//! network: whether a local path exists, what the host's environment holds, is for the run to
+//! say.
 //! The rules are those of `shared/spec/bacalhau-compat.md`; where we differ from Bacalhau on purpose,
 //! the code says why.
 
@@ -18,6 +19,7 @@ mod bounds;
 mod check;
 mod checksum;
 pub(crate) mod cid;
+pub(crate) mod data_url;
 mod domains;
 mod engine;
 mod env;
@@ -38,6 +40,7 @@ pub use bounds::{MAX_DEPTH, MAX_DOCUMENT_BYTES, MAX_VALUES};
 pub use check::check_plan;
 pub use checksum::Checksum;
 pub use cid::Cid;
+pub use data_url::InlineUrl;
 pub use domains::{Domain, Policy};
 pub use filter::Filter;
 pub use meta::{parse_epoch, parse_seed};

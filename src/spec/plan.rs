@@ -11,6 +11,7 @@ use serde::{Deserialize, Serialize};
 
 use super::checksum::Checksum;
 use super::cid::Cid;
+use super::data_url::InlineUrl;
 use super::domains::Domain;
 use super::filter::Filter;
 use super::s3::is_prefix;
@@ -178,7 +179,7 @@ pub enum Source {
         create_as: CreateAs,
     },
     /// An RFC 2397 `data:` URL.
-    Inline { url: String },
+    Inline { url: InlineUrl },
     /// An object or a prefix in an S3 bucket (boxed: it holds a compiled Filter).
     S3(Box<S3Source>),
     /// An `http` or `https` URL (`urlDownload`).

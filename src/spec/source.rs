@@ -11,6 +11,7 @@ use std::path::{Component, Path, PathBuf};
 
 use super::SpecError;
 use super::cid;
+use super::data_url::InlineUrl;
 use super::plan::{CreateAs, Input, Source};
 use super::quote::quote;
 use super::reader::{Ctx, Field, MapReader, join};
@@ -281,9 +282,10 @@ fn read_source(field: &Field, ctx: &mut Ctx) -> Result<Source, SpecError> {
         "local" | "localDirectory" => read_local(p.as_mut(), &params_path, m.line(), ctx)?,
         "inline" => {
             let url = require_param(p.as_mut(), "URL", &params_path, m.line(), ctx)?;
-            let text = url.string(ctx)?;
-            inline_url(&text).map_err(|message| url.error(ctx, message))?;
-            Source::Inline { url: text }
+            let parsed = InlineUrl::parse(&url.string(ctx)?);
+            Source::Inline {
+                url: parsed.map_err(|message| url.error(ctx, message))?,
+            }
         }
         "urlDownload" => {
             let url = require_param(p.as_mut(), "URL", &params_path, m.line(), ctx)?;
@@ -311,14 +313,6 @@ fn read_source(field: &Field, ctx: &mut Ctx) -> Result<Source, SpecError> {
     }
     m.finish(ctx)?;
     Ok(source)
-}
-
-/// An `inline` source's URL: an RFC 2397 `data:` URL (decoded by `fetch`).
-pub(crate) fn inline_url(url: &str) -> Result<(), &'static str> {
-    match url.get(..5) {
-        Some(scheme) if scheme.eq_ignore_ascii_case("data:") => Ok(()),
-        _ => Err("expected an RFC 2397 `data:` URL"),
-    }
 }
 
 /// A `urlDownload` source's URL: http or https.
@@ -507,7 +501,7 @@ mod tests {
         assert_eq!(
             source("Type: inline\nParams: {URL: \"DATA:,hi\"}"),
             Ok(Source::Inline {
-                url: "DATA:,hi".into()
+                url: InlineUrl::parse("DATA:,hi").unwrap()
             })
         );
         assert_eq!(
@@ -566,7 +560,11 @@ mod tests {
         );
         assert_eq!(
             err("Type: inline\nParams:\n  URL: http://x\n"),
-            "/j/job.yaml:3: Params.URL: expected an RFC 2397 `data:` URL"
+            "/j/job.yaml:3: Params.URL: not a data URL: it must start with `data:`"
+        );
+        assert_eq!(
+            err("Type: inline\nParams:\n  URL: 'data:;base64,Zm9v!'\n"),
+            "/j/job.yaml:3: Params.URL: invalid base64 character `!` at offset 4"
         );
         assert_eq!(
             err("Type: s3\nParams: {Key: k}\n"),

@@ -1,16 +1,21 @@
 //! RFC 2397 `data:` URLs: `data:[<mediatype>][;base64],<data>`.
 //!
 //! Parses the URL into its media type and payload bytes, with a small percent-decoder and a
-//! standard-alphabet base64 decoder of our own (no crates). It writes nothing.
+//! standard-alphabet base64 decoder of our own (no crates). It writes nothing. An `inline`
+//! source's URL is decoded with the job (`spec::source`), so one that does not decode is an
+//! error naming its line; the plan holds it decoded ([`InlineUrl`]), which `fetch::inline`
+//! writes out.
 //!
 //! Following the WHATWG "data: URL processor", the data is percent-decoded first and, when the
 //! last parameter is `base64`, the result is base64-decoded, ignoring ASCII whitespace. Offsets in
 //! base64 errors are therefore offsets in the percent-decoded data, which is the data as written
 //! unless it contains `%` escapes.
 
+use serde::{Deserialize, Serialize};
+
 /// A parsed `data:` URL.
-#[derive(Debug, PartialEq, Eq)]
-pub(crate) struct DataUrl {
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DataUrl {
     /// The media type without parameters, lower-case; empty when the URL gives none
     /// (RFC 2397 then means `text/plain`).
     pub media_type: String,
@@ -35,6 +40,40 @@ pub(crate) fn parse(url: &str) -> Result<DataUrl, String> {
     let data = decode_percent(body.as_bytes())?;
     let data = if base64 { decode_base64(&data)? } else { data };
     Ok(DataUrl { media_type, data })
+}
+
+/// An `inline` source's URL as a plan holds it: as written (what a plan records), and decoded.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InlineUrl {
+    url: String,
+    decoded: DataUrl,
+}
+
+impl InlineUrl {
+    pub fn parse(url: &str) -> Result<InlineUrl, String> {
+        Ok(InlineUrl {
+            url: url.to_string(),
+            decoded: parse(url)?,
+        })
+    }
+
+    /// The media type and the payload.
+    pub fn decoded(&self) -> &DataUrl {
+        &self.decoded
+    }
+}
+
+impl Serialize for InlineUrl {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(&self.url)
+    }
+}
+
+/// Decoded as a job's is: a receipt's plan cannot carry a URL a job could not.
+impl<'de> Deserialize<'de> for InlineUrl {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        InlineUrl::parse(&String::deserialize(deserializer)?).map_err(serde::de::Error::custom)
+    }
 }
 
 /// Decodes `%XX` escapes; every other byte stands for itself (`+` is not a space here).
