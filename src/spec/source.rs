@@ -315,13 +315,29 @@ fn read_source(field: &Field, ctx: &mut Ctx) -> Result<Source, SpecError> {
     Ok(source)
 }
 
-/// A `urlDownload` source's URL: http or https.
-pub(crate) fn download_url(url: &str) -> Result<(), &'static str> {
+/// A `urlDownload` source's URL: an `http://` or `https://` URL with a host, as the HTTP client
+/// reads it (ureq takes a URL as the `http` crate's `Uri`), and a port, if it names one, that
+/// a TCP port can be. The messages never show the URL: it may hold a password.
+pub(crate) fn download_url(url: &str) -> Result<(), String> {
     let scheme = url.split_once("://").map(|(s, _)| s.to_ascii_lowercase());
-    match scheme.as_deref() {
-        Some("http" | "https") => Ok(()),
-        _ => Err("expected an http:// or https:// URL"),
+    if !matches!(scheme.as_deref(), Some("http" | "https")) {
+        return Err("expected an http:// or https:// URL".into());
     }
+    let uri = ureq::http::Uri::try_from(url).map_err(|e| format!("bad URL: {e}"))?;
+    let Some(authority) = uri.authority().filter(|a| !a.host().is_empty()) else {
+        return Err("bad URL: it names no host".into());
+    };
+    // After the credentials and the host (an IPv6 one in brackets): `:port`, if any.
+    let host_and_port = authority.as_str().rsplit('@').next().unwrap_or_default();
+    let after_host = &host_and_port[host_and_port.rfind(']').unwrap_or(0)..];
+    let port = after_host.split_once(':').map_or("", |(_, port)| port);
+    if !port.is_empty() && authority.port_u16().is_none() {
+        return Err(format!(
+            "bad URL: port {} is not a TCP port (at most 65535)",
+            quote(port)
+        ));
+    }
+    Ok(())
 }
 
 /// A parameter that must be there: an empty string is as good as none.
@@ -529,6 +545,38 @@ mod tests {
                 cid: cid::parse(cid).unwrap()
             })
         );
+    }
+
+    #[test]
+    fn download_urls_are_what_the_http_client_takes() {
+        for ok in [
+            "http://h",
+            "HTTPS://user:pw@h:8080/a%20b?x=1#f",
+            "http://[::1]:80/x",
+            "http://127.0.0.1:65535/",
+            "http://h:/x",
+        ] {
+            assert_eq!(download_url(ok), Ok(()), "{ok}");
+        }
+        for (bad, why) in [
+            ("ftp://h/x", "expected an http:// or https:// URL"),
+            ("h/x", "expected an http:// or https:// URL"),
+            ("http://a b/", "bad URL: invalid uri character"),
+            ("http://h/a b", "bad URL: invalid uri character"),
+            ("https:///x", "bad URL: invalid format"),
+            ("http://user:pw@/x", "bad URL: invalid authority"),
+            ("http://[::1/x", "bad URL: invalid authority"),
+            (
+                "http://h:99999/x",
+                "bad URL: port `99999` is not a TCP port (at most 65535)",
+            ),
+            (
+                "http://[::1]:65536/x",
+                "bad URL: port `65536` is not a TCP port (at most 65535)",
+            ),
+        ] {
+            assert_eq!(download_url(bad), Err(why.to_string()), "{bad}");
+        }
     }
 
     #[test]

@@ -278,16 +278,27 @@ fn a_download_over_the_limit_is_refused_and_nothing_is_kept() {
 
 #[test]
 fn bad_urls_are_reported() {
+    // Checked with the job file, naming its line and field, by `validate` as by `run`.
     for (url, message) in [
         ("http://exa mple.com/x", "bad URL: invalid uri character"),
         ("http:///x", "bad URL: invalid format"),
     ] {
         let dir = TempDir::new("url-bad");
         cat_job(&dir, &url_source(url), &["/data/x"]);
-        assert_eq!(
-            run_err(&dir, &[], &[]),
-            fetch_error(&format!("URL {url}"), message)
-        );
+        for command in ["validate", "run"] {
+            let out = bolinho_env(dir.path(), &[command, "job.yaml"], &[]);
+            assert_eq!(
+                (out.code, out.stderr.as_str()),
+                (
+                    121,
+                    format!(
+                        "bolinho: error: invalid job: job.yaml:13: \
+                         Tasks[0].InputSources[1].Source.Params.URL: {message}\n"
+                    )
+                    .as_str()
+                )
+            );
+        }
     }
 }
 
