@@ -10,14 +10,14 @@
 //!
 //! Values the plan holds parsed (`Domain`, `Filter`, `Checksum`, `Cid`, `InlineUrl`) are
 //! parsed again, by the parser's own function, as the receipt's JSON is read: a bad one makes
-//! no plan at all. What the parser does not check, this does not either: a local source's host path (any path a
-//! job names may be read; `verify` compares contents by hash), argument and variable values,
-//! and the fuel, epoch and seed (every 64-bit number is one a job can ask for).
+//! no plan at all. What the parser does not check, this does not either: a local source's
+//! host path (any path a job names may be read; `verify` compares contents by hash), and the
+//! fuel, epoch and seed (every 64-bit number is one a job can ask for).
 
 use std::path::Path;
 
 use super::SpecError;
-use super::engine::{ModulePaths, entrypoint};
+use super::engine::{ModulePaths, entrypoint, guest_string};
 use super::env::{system_names, system_var, user_name};
 use super::flags;
 use super::limits::{memory_limit, timeout_limit};
@@ -42,6 +42,14 @@ pub fn check_plan(plan: &Plan, file: &Path) -> Result<(), SpecError> {
         Origin::Module => module(plan, &c)?,
     }
     check(&c, "plan.entrypoint", entrypoint(&plan.entrypoint))?;
+    for (i, arg) in plan.args.iter().enumerate() {
+        check(&c, &format!("plan.args[{i}]"), guest_string(arg))?;
+    }
+    for (i, var) in plan.env.iter().enumerate() {
+        if let EnvValue::Literal(value) = &var.value {
+            check(&c, &format!("plan.env[{i}].value"), guest_string(value))?;
+        }
+    }
     limits(&plan.limits, &c)
 }
 

@@ -77,7 +77,11 @@ pub(crate) fn read<'n>(
         Some(f) => f
             .list(ctx)?
             .iter()
-            .map(|item| item.text(ctx))
+            .map(|item| {
+                let arg = item.text(ctx)?;
+                guest_string(&arg).map_err(|message| item.error(ctx, message))?;
+                Ok(arg)
+            })
             .collect::<Result<_, _>>()?,
         None => Vec::new(),
     };
@@ -215,6 +219,18 @@ fn mixed_forms(field: &Field, expected: &str, ctx: &Ctx) -> SpecError {
         ctx,
         format!("expected {expected}, found {}", kind(&field.node.value)),
     )
+}
+
+/// An argument or a variable's value as the guest gets it: WASI passes both as C strings
+/// (`args_get`, `environ_get`), so a NUL byte cannot reach the guest.
+pub(crate) fn guest_string(text: &str) -> Result<(), &'static str> {
+    match text.contains('\0') {
+        true => Err(
+            "holds a NUL byte, which WASI cannot pass to the guest (its arguments and \
+                     variables are C strings)",
+        ),
+        false => Ok(()),
+    }
 }
 
 #[cfg(test)]

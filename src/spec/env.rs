@@ -10,6 +10,7 @@ use std::collections::HashSet;
 use sha2::{Digest, Sha256};
 
 use super::SpecError;
+use super::engine::guest_string;
 use super::plan::{EnvValue, EnvVar};
 use super::quote::quote;
 use super::reader::{Ctx, Field};
@@ -30,6 +31,7 @@ pub(crate) fn user_env(
         for (name, value) in field.entries(ctx)? {
             check_name(&name, &value, ctx)?;
             let text = value.text(ctx)?;
+            guest_string(&text).map_err(|message| value.error(ctx, message))?;
             if text.is_empty() {
                 ctx.warn(
                     value.line,
@@ -56,9 +58,11 @@ pub(crate) fn user_env(
                 ));
             }
             // Legacy values are plain strings in Bacalhau: `env:` has no meaning there.
+            let text = value.text(ctx)?;
+            guest_string(&text).map_err(|message| value.error(ctx, message))?;
             vars.push(EnvVar {
                 name,
-                value: EnvValue::Literal(value.text(ctx)?),
+                value: EnvValue::Literal(text),
             });
         }
     }

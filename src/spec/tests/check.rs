@@ -318,6 +318,17 @@ fn tampered_modules_are_refused() {
 #[test]
 fn tampered_environments_are_refused() {
     let plan = rich();
+    let nul = "holds a NUL byte, which WASI cannot pass to the guest (its arguments and \
+               variables are C strings)";
+    assert_eq!(
+        refused(plan.clone(), |p| p.args.push("a\0b".into())),
+        format!("out/receipt.json: plan.args[1]: {nul}")
+    );
+    assert_eq!(
+        refused(module(), |p| p.env[0].value =
+            EnvValue::Literal("\0".into())),
+        format!("out/receipt.json: plan.env[0].value: {nul}")
+    );
     let position = |p: &Plan, name: &str| p.env.iter().position(|v| v.name == name).unwrap();
     let set = |name: &'static str, value: &'static str| {
         refused(plan.clone(), move |p| {

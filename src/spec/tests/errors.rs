@@ -115,6 +115,23 @@ fn task_errors_name_their_line() {
         ),
         "job.yaml:10: Tasks[0].Engine.Params.EnvironmentVariables.GREETING: `GREETING` is also set in Tasks[0].Env: set it in one place"
     );
+    let nul = "holds a NUL byte, which WASI cannot pass to the guest (its arguments and \
+               variables are C strings)";
+    assert_eq!(
+        with("[\"a\", \"b\"]", "[\"a\", \"b\\0c\"]"),
+        format!("job.yaml:10: Tasks[0].Engine.Params.Parameters[1]: {nul}")
+    );
+    assert_eq!(
+        with("GREETING: hi", "GREETING: \"h\\0i\""),
+        format!("job.yaml:21: Tasks[0].Env.GREETING: {nul}")
+    );
+    assert_eq!(
+        with(
+            "        Parameters:",
+            "        EnvironmentVariables: {OTHER: \"\\0\"}\n        Parameters:"
+        ),
+        format!("job.yaml:10: Tasks[0].Engine.Params.EnvironmentVariables.OTHER: {nul}")
+    );
     let twice = "    InputSources:\n      - Target: /app\n        Source: {Type: inline, Params: {URL: \"data:,\"}}\n";
     assert_eq!(
         with("    InputSources:\n", twice),
