@@ -141,7 +141,8 @@ fn run(args: RunArgs) -> Result<u8, Error> {
 }
 
 fn validate(args: ValidateArgs) -> Result<u8, Error> {
-    let contents = read(&args.file, spec::MAX_DOCUMENT_BYTES as u64)?;
+    // Read as `run` reads it, so that a document past spec's bound is refused in spec's words.
+    let contents = read(&args.file, pipeline::MAX_MODULE)?;
     let plan = parse_job(&args.file, &contents, args.strict)?;
     let yaml = serde_saphyr::to_string(&plan).expect("a Plan always serialises");
     print!("{yaml}");

@@ -16,6 +16,7 @@ mod modules;
 mod mounts;
 mod network;
 mod probe;
+mod refusals;
 mod results;
 mod s3;
 mod start;
