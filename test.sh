@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
-# Runs every check and test bolinho has, on a fresh machine: format, lints, unit and integration
-# tests. Installs what the tests need first: the C test programs are committed pre-built (see
-# testdata/build.sh); the S3 tests need an S3-compatible server, moto_server from PyPI's
-# moto[server] (pinned below), which this script installs if it is missing, starts on a free
-# loopback port for the tests (BOLINHO_TEST_S3_ENDPOINT), and stops when it exits.
-# BOLINHO_SKIP_S3=1 skips the server and the S3 tests; without either, those tests fail.
+# Runs every check and test bolinho has, on a fresh machine: no import cycle between the crates'
+# areas (scripts/module-cycles), format, lints, unit and integration tests. Installs what the
+# tests need first: the C test programs are committed pre-built (see testdata/build.sh); the
+# S3 tests need an S3-compatible server, moto_server from PyPI's moto[server] (pinned below),
+# which this script installs if it is missing, starts on a free loopback port for the tests
+# (BOLINHO_TEST_S3_ENDPOINT), and stops when it exits. BOLINHO_SKIP_S3=1 skips the server and
+# the S3 tests; without either, those tests fail.
 set -euo pipefail
 cd "$(dirname "$0")"
 
@@ -36,6 +37,8 @@ start_s3_server() {
     exit 1
 }
 
+# Each area of a crate (a top-level module) uses only the ones before it: no cycle among them.
+python3 scripts/module-cycles src wasi-shim/src
 cargo fmt --all -- --check
 cargo clippy --workspace --all-targets --locked -- -D warnings
 if [ "${BOLINHO_SKIP_S3:-}" != 1 ]; then
