@@ -96,14 +96,11 @@ fn run(args: RunArgs) -> Result<u8, Error> {
                 .into(),
         ));
     }
-    let output_limit = match &args.output_limit {
-        Some(size) => {
-            parse_size(size).map_err(|e| Error::Usage(format!("--output-limit {size}: {e}")))?
-        }
-        None => pipeline::DEFAULT_OUTPUT_LIMIT,
-    };
+    if let Some(size) = &args.output_limit {
+        plan.limits.output_bytes =
+            parse_size(size).map_err(|e| Error::Usage(format!("--output-limit {size}: {e}")))?;
+    }
     let options = RunOptions {
-        output_limit,
         results: args.results,
         allow_env: args.allow_env,
         cache_dir: args.cache_dir,

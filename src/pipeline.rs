@@ -29,17 +29,12 @@ use crate::signal::{self, Signal};
 use crate::spec::{EnvValue, ModuleLocation, Origin, Plan, Source};
 use crate::tee::{Live, Saved, Tee};
 
-/// The default cap on each of the `stdout` and `stderr` results files: 1 GB, as Bacalhau.
-pub const DEFAULT_OUTPUT_LIMIT: u64 = 1_000_000_000;
-
 /// The largest module bolinho reads: the largest download it accepts.
 pub const MAX_MODULE: u64 = 1 << 30;
 
 /// What the command line adds to a plan.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct RunOptions {
-    /// `--output-limit SIZE`: the most bytes each of `stdout` and `stderr` keeps.
-    pub output_limit: u64,
     /// `--results DIR`.
     pub results: Option<PathBuf>,
     /// `--allow-env NAME`: host variables an `env:NAME` value may read.
@@ -58,22 +53,6 @@ pub struct RunOptions {
     /// Directories the caller made for this run, removed with the run's own if a signal ends
     /// it before the guest starts.
     pub remove_on_signal: Vec<PathBuf>,
-}
-
-impl Default for RunOptions {
-    fn default() -> Self {
-        RunOptions {
-            output_limit: DEFAULT_OUTPUT_LIMIT,
-            results: None,
-            allow_env: Vec::new(),
-            cache_dir: None,
-            fetch: fetch::Options::default(),
-            nondeterministic: false,
-            expect: None,
-            quiet: false,
-            remove_on_signal: Vec::new(),
-        }
-    }
 }
 
 /// How a run ended, and where its results are.
@@ -131,7 +110,7 @@ pub fn run(plan: &Plan, options: &RunOptions) -> Result<Report, Error> {
         net.stop_with(deadline.map(|d| d.at), Arc::clone(&interrupt));
     }
     let saved = match &results {
-        Some(results) => Some(save_output(results, options.output_limit)?),
+        Some(results) => Some(save_output(results, plan.limits.output_bytes)?),
         None => None,
     };
     let sources = determinism::sources(plan, &entry.bytes, &env, options.nondeterministic);
