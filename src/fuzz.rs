@@ -12,9 +12,9 @@ mod targets {
     use std::path::{Component, Path, PathBuf};
     use std::sync::atomic::{AtomicUsize, Ordering};
 
+    use crate::link::start_section as start;
     use crate::receipt::Recorded;
     use crate::spec::{ParseOptions, Plan, parse_job};
-    use crate::start;
 
     use crate::fetch::ipfs::cid as cid_parser;
     use crate::fetch::s3::xml as s3_xml;
@@ -217,7 +217,7 @@ mod targets {
     /// left to rewrite. `has_start` says whether the module has a start section (the fuzz target
     /// asks wasmparser).
     pub fn start_section(wasm: &[u8], has_start: bool) {
-        let engine = crate::run::engine();
+        let engine = crate::engine::new();
         let rewritten = start::defer(wasm);
         let module = match wasmi::Module::new(&engine, wasm) {
             Ok(module) => module,

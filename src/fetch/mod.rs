@@ -1,7 +1,8 @@
 //! Sources: bring each input of a `Plan` onto the host filesystem.
 //!
 //! `fetch` turns one `Input` into a host path (a file or a directory) that the WASI layer mounts
-//! at the input's target. There is one file per source type (`local`, `inline`); this file only
+//! at the input's target. There is one file per source type (`local`, `inline`, `http`, `s3`,
+//! `ipfs`; `cache` keeps downloads, `tarball` expands archives); this file only
 //! dispatches on `Source`, so adding a source type is adding a file and a match arm. Everything a
 //! source materialises (inline payloads, expanded archives) is written inside the `Workspace`;
 //! the only writes outside it are the ones a job asks for explicitly (a local `ReadWrite` source
@@ -67,11 +68,6 @@ impl Workspace {
     /// `dir` must exist and be empty.
     pub fn new(dir: PathBuf) -> Workspace {
         Workspace { dir }
-    }
-
-    /// The workspace directory.
-    pub fn dir(&self) -> &Path {
-        &self.dir
     }
 
     /// Where the input at `index` is materialised.

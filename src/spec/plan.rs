@@ -128,7 +128,7 @@ fn seconds<S: serde::Serializer>(timeout: &Option<Duration>, s: S) -> Result<S::
 
 /// Seconds back into a duration (a receipt's plan). A timeout of more seconds than a
 /// `Duration` holds (a job may ask for 2^64 - 1, which `seconds` rounds up to 2^64) is the
-/// longest one: either is as good as none (`run::Deadline`).
+/// longest one: either is as good as none (`engine::Deadline`).
 fn from_seconds<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Duration>, D::Error> {
     let seconds = Option::<f64>::deserialize(d)?;
     seconds

@@ -35,25 +35,25 @@ pub struct Settings {
     pub region: String,
     pub credentials: Option<Credentials>,
     /// Where the credentials came from, for error messages.
-    pub origin: Origin,
+    pub origin: CredentialsFrom,
 }
 
 /// Where credentials came from.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Origin {
+pub enum CredentialsFrom {
     Environment,
     Profile { name: String, file: PathBuf },
     Anonymous,
 }
 
-impl fmt::Display for Origin {
+impl fmt::Display for CredentialsFrom {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Origin::Environment => f.write_str("credentials from AWS_ACCESS_KEY_ID"),
-            Origin::Profile { name, file } => {
+            CredentialsFrom::Environment => f.write_str("credentials from AWS_ACCESS_KEY_ID"),
+            CredentialsFrom::Profile { name, file } => {
                 write!(f, "credentials of profile `{name}` in {}", file.display())
             }
-            Origin::Anonymous => f.write_str(
+            CredentialsFrom::Anonymous => f.write_str(
                 "no credentials found (AWS_ACCESS_KEY_ID, AWS_PROFILE, ~/.aws/credentials), \
                  so the request was unsigned",
             ),
@@ -156,7 +156,7 @@ fn check_endpoint(url: &str, origin: &str) -> Result<String, String> {
 /// The environment's keys, else the shared credentials file's profile, else none.
 fn credentials(
     var: &dyn Fn(&str) -> Option<String>,
-) -> Result<(Option<Credentials>, Origin), String> {
+) -> Result<(Option<Credentials>, CredentialsFrom), String> {
     match (var("AWS_ACCESS_KEY_ID"), var("AWS_SECRET_ACCESS_KEY")) {
         (Some(key), Some(secret)) => {
             let token = var("AWS_SESSION_TOKEN");
@@ -164,7 +164,7 @@ fn credentials(
                 Some(token) => Credentials::new_with_token(key, secret, token),
                 None => Credentials::new(key, secret),
             };
-            return Ok((Some(credentials), Origin::Environment));
+            return Ok((Some(credentials), CredentialsFrom::Environment));
         }
         (Some(_), None) => {
             return Err("AWS_ACCESS_KEY_ID is set but AWS_SECRET_ACCESS_KEY is not".to_string());
@@ -185,13 +185,13 @@ fn credentials(
                     "AWS_PROFILE is `{profile}`, but there is no HOME to find ~/.aws/credentials in"
                 ));
             }
-            None => return Ok((None, Origin::Anonymous)),
+            None => return Ok((None, CredentialsFrom::Anonymous)),
         },
     };
     let text = match std::fs::read_to_string(&file) {
         Ok(text) => text,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound && named.is_none() => {
-            return Ok((None, Origin::Anonymous));
+            return Ok((None, CredentialsFrom::Anonymous));
         }
         Err(e) => {
             return Err(format!(
@@ -206,7 +206,7 @@ fn credentials(
             "AWS_PROFILE is `{profile}`, but {} has no [{profile}] section",
             file.display()
         )),
-        None => Ok((None, Origin::Anonymous)),
+        None => Ok((None, CredentialsFrom::Anonymous)),
         Some(keys) => {
             let get = |name: &str| {
                 keys.iter()
@@ -228,7 +228,7 @@ fn credentials(
             };
             Ok((
                 Some(credentials),
-                Origin::Profile {
+                CredentialsFrom::Profile {
                     name: profile,
                     file,
                 },
@@ -379,7 +379,7 @@ mod tests {
         .unwrap();
         let c = s.credentials.unwrap();
         assert_eq!((c.key(), c.secret(), c.token()), ("AK", "SK", Some("TOK")));
-        assert_eq!(s.origin, Origin::Environment);
+        assert_eq!(s.origin, CredentialsFrom::Environment);
         assert_eq!(
             resolve(None, None, &[("AWS_ACCESS_KEY_ID", "AK")]).unwrap_err(),
             "AWS_ACCESS_KEY_ID is set but AWS_SECRET_ACCESS_KEY is not"
@@ -405,7 +405,7 @@ mod tests {
         assert_eq!((c.key(), c.secret(), c.token()), ("DK", "DS", None));
         assert_eq!(
             s.origin,
-            Origin::Profile {
+            CredentialsFrom::Profile {
                 name: "default".into(),
                 file: file.clone()
             }
@@ -430,9 +430,9 @@ mod tests {
         let home = tmp.path().display().to_string();
         let s = resolve(None, None, &[("HOME", home.as_str())]).unwrap();
         assert!(s.credentials.is_none());
-        assert_eq!(s.origin, Origin::Anonymous);
+        assert_eq!(s.origin, CredentialsFrom::Anonymous);
         let s = resolve(None, None, &[]).unwrap();
-        assert_eq!(s.origin, Origin::Anonymous);
+        assert_eq!(s.origin, CredentialsFrom::Anonymous);
         // ~/.aws/credentials is read when there is one.
         tmp.write(".aws/credentials", FILE.as_bytes());
         let s = resolve(None, None, &[("HOME", home.as_str())]).unwrap();
@@ -440,7 +440,7 @@ mod tests {
         // A file without [default] is no error unless a profile was named.
         tmp.write(".aws/credentials", b"[work]\naws_access_key_id=a\n");
         let s = resolve(None, None, &[("HOME", home.as_str())]).unwrap();
-        assert_eq!(s.origin, Origin::Anonymous);
+        assert_eq!(s.origin, CredentialsFrom::Anonymous);
         let err = resolve(
             None,
             None,
