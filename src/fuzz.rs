@@ -63,7 +63,7 @@ mod targets {
             "data:;base64,{}",
             data_url_parser::encode_base64(&url.data)
         ))
-        .expect("our own base64 decodes");
+        .expect("standard base64 decodes");
         assert_eq!(again.data, url.data, "base64 does not round-trip");
         let escaped: String = url.data.iter().map(|b| format!("%{b:02X}")).collect();
         let again = data_url_parser::decode_percent(escaped.as_bytes()).expect("escapes decode");
