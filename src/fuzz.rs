@@ -17,8 +17,8 @@ mod targets {
     use crate::spec::{ParseOptions, Plan, parse_job};
 
     use crate::fetch::ipfs::cid as cid_parser;
-    use crate::fetch::s3::xml as s3_xml;
     use crate::fetch::{data_url as data_url_parser, tarball};
+    use crate::remote::s3::xml as s3_xml;
 
     /// A job document, YAML or JSON. A plan it yields survives the trip through a receipt's
     /// JSON unchanged, since `verify` reads plans back from receipts.

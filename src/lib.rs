@@ -30,6 +30,7 @@ mod net;
 mod private;
 mod publish;
 mod receipt;
+mod remote;
 mod results;
 mod signal;
 mod spec;

@@ -17,7 +17,7 @@ mod s3;
 use std::fmt;
 use std::path::{Path, PathBuf};
 
-use crate::fetch::s3::{Client, Settings};
+use crate::remote::s3::{Client, Settings};
 use crate::spec::{EnvValue, Plan, Publisher};
 
 /// A publisher ready to run once the results directory is finished.

@@ -9,7 +9,6 @@
 //! with `CreateAs`). This layer never decides what the guest may do with a path: read-only is
 //! reported in `Fetched::writable` and enforced by the WASI layer.
 
-pub mod agent;
 pub mod cache;
 pub(crate) mod data_url;
 mod http;
@@ -27,6 +26,7 @@ use std::fs;
 use std::io;
 use std::path::{Path, PathBuf};
 
+use crate::remote::io_message;
 use crate::spec::plan::{Input, Source};
 
 pub use cache::Cache;
@@ -200,24 +200,6 @@ fn describe(source: &Source) -> String {
     }
 }
 
-/// An I/O error as a lower-case message without the `(os error N)` suffix.
-fn io_message(e: &io::Error) -> String {
-    match e.kind() {
-        io::ErrorKind::NotFound => return "no such file or directory".to_string(),
-        io::ErrorKind::PermissionDenied => return "permission denied".to_string(),
-        io::ErrorKind::AlreadyExists => return "file exists".to_string(),
-        io::ErrorKind::NotADirectory => return "not a directory".to_string(),
-        _ => {}
-    }
-    let text = e.to_string();
-    let text = text.split(" (os error").next().unwrap_or_default();
-    let mut chars = text.chars();
-    match chars.next() {
-        Some(first) => first.to_lowercase().chain(chars).collect(),
-        None => "unknown i/o error".to_string(),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::test_util::TempDir;
@@ -335,13 +317,5 @@ mod tests {
             result.unwrap_err().message,
             "module directory /app holds 2 `*.wasm` files (a.wasm, b.wasm); it must hold exactly one"
         );
-    }
-
-    #[test]
-    fn io_messages_are_lower_case_without_os_error() {
-        let e = io::Error::from_raw_os_error(2);
-        assert_eq!(io_message(&e), "no such file or directory");
-        let e = io::Error::other("Something Broke");
-        assert_eq!(io_message(&e), "something Broke");
     }
 }

@@ -197,7 +197,7 @@ fn credentials(
             return Err(format!(
                 "failed to read the AWS credentials file {} (for profile `{profile}`): {}",
                 file.display(),
-                super::super::io_message(&e)
+                crate::remote::io_message(&e)
             ));
         }
     };
@@ -267,7 +267,15 @@ fn profile_keys(text: &str, profile: &str) -> Option<Vec<(String, String)>> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::fetch::test_util::TempDir;
+    use crate::private::TempDir;
+
+    /// Writes `bytes` to `rel` below `dir`, making its parents.
+    fn write(dir: &TempDir, rel: &str, bytes: &[u8]) -> std::path::PathBuf {
+        let path = dir.path().join(rel);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(&path, bytes).unwrap();
+        path
+    }
 
     fn resolve(
         endpoint: Option<&str>,
@@ -392,8 +400,8 @@ mod tests {
 
     #[test]
     fn the_shared_credentials_file_gives_the_profile() {
-        let tmp = TempDir::new();
-        let file = tmp.write("credentials", FILE.as_bytes());
+        let tmp = TempDir::new("bolinho-test-").unwrap();
+        let file = write(&tmp, "credentials", FILE.as_bytes());
         let path = file.display().to_string();
         let with = |profile: Option<&str>| {
             let mut vars = vec![("AWS_SHARED_CREDENTIALS_FILE", path.as_str())];
@@ -426,7 +434,7 @@ mod tests {
 
     #[test]
     fn without_credentials_requests_are_anonymous() {
-        let tmp = TempDir::new();
+        let tmp = TempDir::new("bolinho-test-").unwrap();
         let home = tmp.path().display().to_string();
         let s = resolve(None, None, &[("HOME", home.as_str())]).unwrap();
         assert!(s.credentials.is_none());
@@ -434,11 +442,11 @@ mod tests {
         let s = resolve(None, None, &[]).unwrap();
         assert_eq!(s.origin, CredentialsFrom::Anonymous);
         // ~/.aws/credentials is read when there is one.
-        tmp.write(".aws/credentials", FILE.as_bytes());
+        write(&tmp, ".aws/credentials", FILE.as_bytes());
         let s = resolve(None, None, &[("HOME", home.as_str())]).unwrap();
         assert_eq!(s.credentials.unwrap().key(), "DK");
         // A file without [default] is no error unless a profile was named.
-        tmp.write(".aws/credentials", b"[work]\naws_access_key_id=a\n");
+        write(&tmp, ".aws/credentials", b"[work]\naws_access_key_id=a\n");
         let s = resolve(None, None, &[("HOME", home.as_str())]).unwrap();
         assert_eq!(s.origin, CredentialsFrom::Anonymous);
         let err = resolve(
