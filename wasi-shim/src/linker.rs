@@ -75,7 +75,7 @@ fn handler(name: &str) -> Option<Handler> {
         "fd_advise" => Ctx(|c, a| fd::fd_advise(c, a.u32(0), a.u64(1), a.u64(2), a.u32(3))),
         "fd_allocate" => Ctx(|c, a| fd::fd_allocate(c, a.u32(0), a.u64(1), a.u64(2))),
         "fd_close" => Ctx(|c, a| fd::fd_close(c, a.u32(0))),
-        "fd_datasync" => Ctx(|c, a| fd::fd_sync(c, a.u32(0), true)),
+        "fd_datasync" => Ctx(|c, a| fd::fd_datasync(c, a.u32(0))),
         "fd_fdstat_get" => Mem(|c, m, a| fd::fd_fdstat_get(c, m, a.u32(0), a.u32(1))),
         "fd_fdstat_set_flags" => Ctx(|c, a| fd::fd_fdstat_set_flags(c, a.u32(0), a.u32(1))),
         "fd_fdstat_set_rights" => {
@@ -107,7 +107,7 @@ fn handler(name: &str) -> Option<Handler> {
         "fd_seek" => {
             Mem(|c, m, a| fd::fd_seek(c, m, a.u32(0), a.u64(1) as i64, a.u32(2), a.u32(3)))
         }
-        "fd_sync" => Ctx(|c, a| fd::fd_sync(c, a.u32(0), false)),
+        "fd_sync" => Ctx(|c, a| fd::fd_sync(c, a.u32(0))),
         "fd_tell" => Mem(|c, m, a| fd::fd_tell(c, m, a.u32(0), a.u32(1))),
         "fd_write" => Mem(|c, m, a| fd::fd_write(c, m, a.u32(0), a.u32(1), a.u32(2), a.u32(3))),
         "path_create_directory" => {
@@ -162,10 +162,16 @@ fn handler(name: &str) -> Option<Handler> {
         "proc_raise" => Ctx(|_, a| proc::proc_raise(a.u32(0))),
         "sched_yield" => Ctx(|_, _| sched::sched_yield()),
         "random_get" => Mem(|c, m, a| random::random_get(c, m, a.u32(0), a.u32(1))),
-        "sock_accept" => Ctx(|c, a| sock::sock_accept(c, a.u32(0))),
-        "sock_recv" => Ctx(|c, a| sock::sock_recv(c, a.u32(0))),
-        "sock_send" => Ctx(|c, a| sock::sock_send(c, a.u32(0))),
-        "sock_shutdown" => Ctx(|c, a| sock::sock_shutdown(c, a.u32(0))),
+        "sock_accept" => Ctx(|c, a| sock::sock_accept(c, a.u32(0), a.u32(1), a.u32(2))),
+        "sock_recv" => Ctx(|c, a| {
+            let (fd, data, data_len, flags) = (a.u32(0), a.u32(1), a.u32(2), a.u32(3));
+            sock::sock_recv(c, fd, data, data_len, flags, a.u32(4), a.u32(5))
+        }),
+        "sock_send" => Ctx(|c, a| {
+            let (fd, data, data_len, flags) = (a.u32(0), a.u32(1), a.u32(2), a.u32(3));
+            sock::sock_send(c, fd, data, data_len, flags, a.u32(4))
+        }),
+        "sock_shutdown" => Ctx(|c, a| sock::sock_shutdown(c, a.u32(0), a.u32(1))),
         _ => return None,
     };
     Some(h)

@@ -133,7 +133,7 @@ fn a_module_without_memory_gets_efault_but_still_works() {
         out[0].i32()
     };
     assert_eq!(call(&mut store, "sched_yield", &[]), Some(0));
-    // fd_datasync reaches `fd::fd_sync` with `data_only`; stdio cannot be synced (EINVAL).
+    // fd_datasync reaches `fd::fd_datasync`; stdio cannot be synced (EINVAL).
     assert_eq!(call(&mut store, "fd_datasync", &[Val::I32(1)]), Some(28));
     assert_eq!(
         call(&mut store, "args_sizes_get", &[Val::I32(0), Val::I32(4)]),
