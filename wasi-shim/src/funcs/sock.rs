@@ -13,8 +13,8 @@ fn not_a_socket(ctx: &mut WasiCtx, fd: u32) -> Result<(), Errno> {
     Err(Errno::Notsock)
 }
 
-// Each call takes its whole preview1 parameter list, though only `fd` matters, as every
-// call in `funcs/` does.
+// Each call takes its whole preview1 parameter list, though only `fd` matters, so that
+// the compiler checks it against its entry in `table.rs` as every other call's.
 
 /// `sock_accept(fd, flags) -> fd`.
 pub fn sock_accept(ctx: &mut WasiCtx, fd: u32, _flags: u32, _fd_ptr: u32) -> Result<(), Errno> {
