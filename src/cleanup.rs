@@ -4,14 +4,13 @@
 //! directory of downloads, a results directory it claimed), and a thread that, while a run
 //! is being set up (fetching can take minutes), removes them and ends bolinho as soon as one
 //! of those signals is caught. Once the guest starts, a signal stops the guest instead and
-//! keeps its results (`run`); the thread is gone by then.
+//! keeps its results (`engine`); the thread is gone by then.
 
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::thread::JoinHandle;
 use std::time::Duration;
 
-use crate::run::Outcome;
 use crate::signal::{self, Signal};
 
 /// How often the thread looks for a signal.
@@ -127,6 +126,6 @@ fn watch(paths: &Paths) {
             }
         }
         eprintln!("bolinho: error: {}", stopped(signal));
-        std::process::exit(crate::exit::outcome_code(&Outcome::Stopped(signal)).into());
+        std::process::exit(signal.failure().code().into());
     }
 }

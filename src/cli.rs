@@ -11,7 +11,7 @@ use argh::FromArgs;
 Run a module with a directory and an environment variable:\n  $ {command_name} run --dir data::/data --env LANG=C app.wasm -- --input /data/x.csv\n\
 Check a job without running it:\n  $ {command_name} validate job.yaml\n\
 List a module's imports and exports:\n  $ {command_name} inspect app.wasm",
-    note = "Exit codes: the guest's own code passes through; 2 usage, 120 verify found a difference, 121 invalid job, 122 fetch failed, 123 load or link failed, 124 timed out, 125 results not written, 126 results not published, 130 stopped by Ctrl-C, 134 trap, 143 stopped by SIGTERM."
+    note = "Exit codes: the guest's own code passes through; 2 usage, 119 host could not set up the run, 120 verify found a difference, 121 invalid job, 122 fetch failed, 123 load or link failed, 124 timed out, 125 results not written, 126 results not published, 130 stopped by Ctrl-C, 134 trap, 143 stopped by SIGTERM."
 )]
 pub struct Cli {
     /// print the version and exit

@@ -1,5 +1,5 @@
-//! The three commands: `run`, `validate` and `inspect`. Each turns its arguments into a plan or
-//! a module and hands it to the pipeline; what it prints is its only job.
+//! The four commands: `run`, `validate`, `inspect` and `verify`. Each turns its arguments into
+//! a plan or a module and hands it to `job` (or `link`); what it prints is its only job.
 
 use std::fs;
 use std::io::IsTerminal;
@@ -8,11 +8,11 @@ use std::path::Path;
 use wasmi::Module;
 
 use crate::cli::{Cli, Command, InspectArgs, RunArgs, ValidateArgs, VerifyArgs};
+use crate::engine::Outcome;
 use crate::error::Error;
 use crate::fetch;
-use crate::pipeline::{self, RunOptions};
-use crate::receipt::{Determinism, Given, Recorded, RecordedOutcome};
-use crate::run::Outcome;
+use crate::job::{self, Rerun, RunOptions};
+use crate::receipt::{Given, Recorded, RecordedOutcome, RecordedSources};
 use crate::spec::flags::{ModuleFlags, module_plan};
 use crate::spec::limits::{parse_fuel, parse_memory, parse_size, parse_timeout};
 use crate::spec::{self, ParseOptions, Plan, Publisher, parse_epoch, parse_seed};
@@ -39,7 +39,7 @@ pub fn dispatch(cli: Cli) -> Result<u8, Error> {
 
 fn run(args: RunArgs) -> Result<u8, Error> {
     // A module or a job document; a document is refused past its own bound when parsed.
-    let contents = read(&args.file, pipeline::MAX_MODULE)?;
+    let contents = read(&args.file, job::MAX_MODULE)?;
     let mut plan = if is_module(&args.file, &contents) {
         module_plan(&ModuleFlags {
             module: &args.file,
@@ -96,14 +96,11 @@ fn run(args: RunArgs) -> Result<u8, Error> {
                 .into(),
         ));
     }
-    let output_limit = match &args.output_limit {
-        Some(size) => {
-            parse_size(size).map_err(|e| Error::Usage(format!("--output-limit {size}: {e}")))?
-        }
-        None => pipeline::DEFAULT_OUTPUT_LIMIT,
-    };
+    if let Some(size) = &args.output_limit {
+        plan.limits.output_bytes =
+            parse_size(size).map_err(|e| Error::Usage(format!("--output-limit {size}: {e}")))?;
+    }
     let options = RunOptions {
-        output_limit,
         results: args.results,
         allow_env: args.allow_env,
         cache_dir: args.cache_dir,
@@ -118,7 +115,7 @@ fn run(args: RunArgs) -> Result<u8, Error> {
         nondeterministic: args.nondeterministic,
         ..RunOptions::default()
     };
-    let report = pipeline::run(&plan, &options)?;
+    let report = job::run(&plan, &options)?;
     match &report.outcome {
         Outcome::Exited(_) => {}
         Outcome::Trapped(trap) => eprintln!("bolinho: error: the guest trapped: {trap}"),
@@ -142,7 +139,7 @@ fn run(args: RunArgs) -> Result<u8, Error> {
 
 fn validate(args: ValidateArgs) -> Result<u8, Error> {
     // Read as `run` reads it, so that a document past spec's bound is refused in spec's words.
-    let contents = read(&args.file, pipeline::MAX_MODULE)?;
+    let contents = read(&args.file, job::MAX_MODULE)?;
     let plan = parse_job(&args.file, &contents, args.strict)?;
     let yaml = serde_saphyr::to_string(&plan).expect("a Plan always serialises");
     print!("{yaml}");
@@ -150,9 +147,9 @@ fn validate(args: ValidateArgs) -> Result<u8, Error> {
 }
 
 fn inspect(args: InspectArgs) -> Result<u8, Error> {
-    let contents = read(&args.file, pipeline::MAX_MODULE)?;
+    let contents = read(&args.file, job::MAX_MODULE)?;
     let label = args.file.display().to_string();
-    let module = Module::new(&crate::run::engine(), &contents).map_err(|cause| {
+    let module = Module::new(&crate::engine::new(), &contents).map_err(|cause| {
         Error::Link(crate::link::LinkError::Load {
             label: label.clone(),
             cause,
@@ -180,7 +177,7 @@ fn verify(args: VerifyArgs) -> Result<u8, Error> {
     // (a timeout, a signal) stopped the guest.
     let real_time = "at a point that depends on real time";
     let unverifiable = match (&recorded.determinism, &recorded.outcome) {
-        (Determinism::Nondeterministic(_), _) => {
+        (RecordedSources::Nondeterministic(_), _) => {
             Some("a --nondeterministic run (the host's clocks and OS randomness)".to_string())
         }
         (_, RecordedOutcome::TimedOut(_)) => {
@@ -203,10 +200,11 @@ fn verify(args: VerifyArgs) -> Result<u8, Error> {
     // Private, unguessable and removed afterwards: nobody else can plant or read anything in
     // it.
     let scratch = crate::private::TempDir::new("bolinho-verify-").map_err(|e| {
-        Error::Setup(format!(
-            "failed to create a scratch directory in {}: {e}",
-            std::env::temp_dir().display()
-        ))
+        let dir = std::env::temp_dir();
+        Error::host(
+            format!("create a scratch directory in {}", dir.display()),
+            e,
+        )
     })?;
     let options = RunOptions {
         results: Some(scratch.path().join("results")),
@@ -219,16 +217,17 @@ fn verify(args: VerifyArgs) -> Result<u8, Error> {
             // The guest of a receipt someone handed over writes to copies only.
             private_writes: true,
         },
-        expect: Some(Given {
-            determinism: recorded.determinism.clone(),
-            modules: recorded.modules.clone(),
-            inputs: recorded.inputs.clone(),
+        rerun: Some(Rerun {
+            expect: Given {
+                determinism: recorded.determinism.clone(),
+                modules: recorded.modules.clone(),
+                inputs: recorded.inputs.clone(),
+            },
+            scratch: scratch.path().to_path_buf(),
         }),
-        quiet: true,
-        remove_on_signal: vec![scratch.path().to_path_buf()],
         ..RunOptions::default()
     };
-    let rerun = pipeline::run(&plan, &options).and_then(|report| {
+    let rerun = job::run(&plan, &options).and_then(|report| {
         let dir = report
             .results
             .expect("a verify run always has a results directory");

@@ -22,14 +22,20 @@ pub enum Error {
     /// The job file is not a valid job.
     Spec(SpecError),
     /// The job asks for something the command line did not allow (`env:NAME` without
-    /// `--allow-env NAME`), or its mounts cannot be composed.
-    Setup(String),
+    /// `--allow-env NAME`).
+    NotAllowed(String),
+    /// This host could not give the run what it needs; `action` is what failed ("create a
+    /// scratch directory in /tmp").
+    Host {
+        action: String,
+        cause: String,
+    },
     Fetch(FetchError),
     Link(LinkError),
     Results(ResultsError),
     /// The results were written locally but could not be published.
     Publish(PublishError),
-    /// The engine failed while instantiating (not the guest's doing).
+    /// The engine refused to instantiate or call the linked modules (not the guest's doing).
     Instantiate(wasmi::Error),
     /// `verify` found a changed module or input, or was given a receipt it cannot verify.
     Verify(String),
@@ -42,10 +48,19 @@ pub enum Error {
 }
 
 impl Error {
+    /// A failure of this host to give the run what it needs.
+    pub fn host(action: impl Into<String>, cause: impl fmt::Display) -> Error {
+        Error::Host {
+            action: action.into(),
+            cause: cause.to_string(),
+        }
+    }
+
     pub fn failure(&self) -> Failure {
         match self {
             Error::Usage(_) => Failure::Usage,
-            Error::Read { .. } | Error::Spec(_) | Error::Setup(_) => Failure::InvalidJob,
+            Error::Read { .. } | Error::Spec(_) | Error::NotAllowed(_) => Failure::InvalidJob,
+            Error::Host { .. } => Failure::Host,
             Error::Fetch(_) => Failure::Fetch,
             Error::Link(_) | Error::Instantiate(_) => Failure::Link,
             Error::Results(_) => Failure::Results,
@@ -60,10 +75,11 @@ impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Error::Usage(message)
-            | Error::Setup(message)
+            | Error::NotAllowed(message)
             | Error::Verify(message)
             | Error::Stopped { message, .. } => f.write_str(message),
             Error::Read { path, cause } => write!(f, "failed to read {path}: {cause}"),
+            Error::Host { action, cause } => write!(f, "failed to {action}: {cause}"),
             Error::Spec(e) => write!(f, "invalid job: {e}"),
             Error::Fetch(e) => e.fmt(f),
             Error::Link(e) => e.fmt(f),

@@ -4,7 +4,7 @@
 //! of the entrypoint with 0). bolinho's own failures use codes a shell user can tell apart from the
 //! usual small guest codes; the README shows this same table, and a test keeps the two in step.
 
-use crate::run::Outcome;
+use crate::engine::Outcome;
 use crate::signal::Signal;
 
 /// Why bolinho itself failed, as opposed to the guest choosing an exit code.
@@ -12,6 +12,9 @@ use crate::signal::Signal;
 pub enum Failure {
     /// The command line was wrong: an unknown flag, a missing argument, a malformed `--dir`.
     Usage,
+    /// This host could not give the run what it needs: a scratch directory, a host variable,
+    /// the guest's filesystem, the guest's thread. Not the job's fault.
+    Host,
     /// The job file could not be read, parsed or validated.
     InvalidJob,
     /// An input or module could not be fetched.
@@ -40,6 +43,12 @@ pub const TABLE: &[(Failure, u8, &str)] = &[
         Failure::Usage,
         2,
         "the command line is wrong (unknown flag, missing argument)",
+    ),
+    (
+        Failure::Host,
+        119,
+        "this host could not set up the run (a scratch directory, a host variable, the guest's \
+         files or thread)",
     ),
     (
         Failure::Verify,
@@ -138,6 +147,7 @@ mod tests {
     fn codes_are_distinct_and_every_failure_has_one() {
         let all = [
             Failure::Usage,
+            Failure::Host,
             Failure::InvalidJob,
             Failure::Fetch,
             Failure::Link,

@@ -12,12 +12,12 @@ mod targets {
     use std::path::{Component, Path, PathBuf};
     use std::sync::atomic::{AtomicUsize, Ordering};
 
+    use crate::link::start_section as start;
     use crate::receipt::Recorded;
     use crate::spec::{ParseOptions, Plan, parse_job};
-    use crate::start;
 
-    use crate::fetch::s3::xml as s3_xml;
     use crate::fetch::tarball;
+    use crate::remote::s3::xml as s3_xml;
     use crate::spec::{cid as cid_parser, data_url as data_url_parser};
 
     /// A job document, YAML or JSON. A plan it yields survives the trip through a receipt's
@@ -63,7 +63,7 @@ mod targets {
             "data:;base64,{}",
             data_url_parser::encode_base64(&url.data)
         ))
-        .expect("our own base64 decodes");
+        .expect("standard base64 decodes");
         assert_eq!(again.data, url.data, "base64 does not round-trip");
         let escaped: String = url.data.iter().map(|b| format!("%{b:02X}")).collect();
         let again = data_url_parser::decode_percent(escaped.as_bytes()).expect("escapes decode");
@@ -217,7 +217,7 @@ mod targets {
     /// left to rewrite. `has_start` says whether the module has a start section (the fuzz target
     /// asks wasmparser).
     pub fn start_section(wasm: &[u8], has_start: bool) {
-        let engine = crate::run::engine();
+        let engine = crate::engine::new();
         let rewritten = start::defer(wasm);
         let module = match wasmi::Module::new(&engine, wasm) {
             Ok(module) => module,

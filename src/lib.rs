@@ -1,30 +1,37 @@
 //! bolinho: runs Bacalhau-style WebAssembly jobs on the wasmi interpreter.
 //!
 //! Data flows one way: `cli` -> `spec` (parse, validate, normalise to a `Plan`) -> `fetch` ->
-//! `link` -> `run` -> `results`. `pipeline` wires those steps for one run; `commands` is what
-//! each subcommand does with them. Each stage adds context to its errors and knows nothing of
-//! the stages after it.
+//! `link` -> `engine` -> `results` (with `receipt`) -> `publish`. `job` runs those stages in
+//! order for one plan; `commands` is what each subcommand does with them. Each stage adds
+//! context to its errors and knows nothing of the stages after it. Beside the stages: `net`
+//! (the guest's `wasi:http/requests`), `tee` (the guest's output, live and saved), `signal`
+//! and `cleanup` (Ctrl-C and SIGTERM), `private` (scratch files nobody else may touch),
+//! `describe` and `inspect` (wasm types as text), `exit` and `error` (how a command ends).
 
-pub mod cleanup;
+// What `main` and the tests use: the command line, the commands, the exit codes and the
+// error a command ends with. Everything else is the commands' own.
 pub mod cli;
 pub mod commands;
-pub mod describe;
-pub mod determinism;
-pub mod error;
 pub mod exit;
-pub mod fetch;
 #[cfg(fuzzing)]
 pub mod fuzz;
-pub mod inspect;
-pub mod link;
-pub mod net;
-pub mod pipeline;
-pub mod private;
-pub mod publish;
-pub mod receipt;
-pub mod results;
-pub mod run;
-pub mod signal;
-pub mod spec;
-pub mod start;
-pub mod tee;
+
+pub use error::Error;
+
+mod cleanup;
+mod describe;
+mod engine;
+mod error;
+mod fetch;
+mod inspect;
+mod job;
+mod link;
+mod net;
+mod private;
+mod publish;
+mod receipt;
+mod remote;
+mod results;
+mod signal;
+mod spec;
+mod tee;

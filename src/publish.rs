@@ -19,7 +19,7 @@ mod s3;
 use std::fmt;
 use std::path::{Path, PathBuf};
 
-use crate::fetch::s3::{Client, Settings};
+use crate::remote::s3::{Client, Settings};
 use crate::spec::{EnvValue, Plan, Publisher};
 
 /// A publisher ready to run once the results directory is finished.
@@ -165,23 +165,16 @@ fn host_name() -> String {
         .unwrap_or_else(|| "localhost".to_string())
 }
 
-/// `("YYYYMMDD", "HHMMSS")` in UTC for seconds since the Unix epoch (Howard Hinnant's
-/// days-to-civil algorithm).
+/// `("YYYYMMDD", "HHMMSS")` in UTC for seconds since the Unix epoch.
 fn utc(secs: u64) -> (String, String) {
-    let days = (secs / 86_400) as i64;
-    let rem = secs % 86_400;
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
+    // Past jiff's last second (in the year 9999) only with a clock gone wrong: that second then.
+    let time = i64::try_from(secs)
+        .ok()
+        .and_then(|secs| jiff::Timestamp::from_second(secs).ok())
+        .unwrap_or(jiff::Timestamp::MAX);
     (
-        format!("{year:04}{month:02}{day:02}"),
-        format!("{:02}{:02}{:02}", rem / 3600, rem / 60 % 60, rem % 60),
+        time.strftime("%Y%m%d").to_string(),
+        time.strftime("%H%M%S").to_string(),
     )
 }
 
@@ -196,6 +189,8 @@ mod tests {
         assert_eq!(utc(1_709_251_198), ("20240229".into(), "235958".into()));
         // 2000-03-01T12:34:56Z.
         assert_eq!(utc(951_914_096), ("20000301".into(), "123456".into()));
+        // Past the year 9999, jiff's last second.
+        assert_eq!(utc(u64::MAX), ("99991230".into(), "220000".into()));
     }
 
     #[test]

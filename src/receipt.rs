@@ -15,7 +15,7 @@ use sha2::{Digest, Sha256};
 
 pub use tree::{TreeError, Walk};
 
-use crate::run::Outcome;
+use crate::engine::Outcome;
 use crate::spec::{Limits, Plan};
 
 /// The most entries (files, links, empty directories...) a receipt records of a run's inputs,
@@ -43,7 +43,7 @@ pub struct Receipt<'a> {
     pub wasmi: &'static str,
     /// The normalised job, as `bolinho validate` prints it.
     pub plan: &'a Plan,
-    pub determinism: Determinism,
+    pub determinism: RecordedSources,
     pub limits: Limits,
     /// `sha256:HEX` of each module, by its label (the guest path, or the host path of a module run).
     pub modules: BTreeMap<String, String>,
@@ -59,10 +59,10 @@ pub struct Receipt<'a> {
     pub fuel_used: Option<u64>,
 }
 
-/// The clock and random source the guest had.
+/// The clock and random source the guest had (a receipt's `determinism`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", rename_all_fields = "camelCase")]
-pub enum Determinism {
+pub enum RecordedSources {
     /// `--nondeterministic`: the host's clocks and OS randomness.
     Nondeterministic(bool),
     /// The virtual clock and seeded random bytes.
@@ -109,7 +109,7 @@ impl Receipt<'_> {
 #[serde(rename_all = "camelCase")]
 pub struct Recorded {
     pub plan: Plan,
-    pub determinism: Determinism,
+    pub determinism: RecordedSources,
     pub modules: BTreeMap<String, String>,
     pub inputs: BTreeMap<String, String>,
     pub results: BTreeMap<String, String>,
@@ -128,7 +128,7 @@ impl Recorded {
 /// What a guest is given, by hash: recorded before a run, and checked by `verify` before a rerun.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Given {
-    pub determinism: Determinism,
+    pub determinism: RecordedSources,
     pub modules: BTreeMap<String, String>,
     pub inputs: BTreeMap<String, String>,
 }
@@ -248,7 +248,7 @@ mod tests {
                 ..Default::default()
             })
             .unwrap(),
-            determinism: Determinism::Nondeterministic(true),
+            determinism: RecordedSources::Nondeterministic(true),
             modules: BTreeMap::new(),
             inputs: BTreeMap::new(),
             results: BTreeMap::from([("stdout".to_string(), stdout.to_string())]),
@@ -271,7 +271,7 @@ mod tests {
     #[test]
     fn changes_are_named_without_what_was_found() {
         let given = |inputs: &[(&str, &str)]| Given {
-            determinism: Determinism::Nondeterministic(true),
+            determinism: RecordedSources::Nondeterministic(true),
             modules: BTreeMap::new(),
             inputs: inputs
                 .iter()

@@ -129,11 +129,6 @@ impl ResultsDir {
         })
     }
 
-    /// The directory as the user named it.
-    pub fn path(&self) -> &Path {
-        &self.path
-    }
-
     /// `bolinho-results`, if this claim created it: removed only if empty.
     pub fn made_parent(&self) -> Option<&Path> {
         self.parent.as_deref()

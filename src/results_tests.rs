@@ -139,7 +139,7 @@ fn a_directory_inside_what_the_guest_may_write_is_refused() {
         format!(
             "failed to use {}: it lies inside Tasks[0].InputSources[0] ({}), which the guest \
              may write to; give --results a directory outside it",
-            results.path().display(),
+            results.path.display(),
             fs::canonicalize(&mount).unwrap().display()
         )
     );

@@ -24,7 +24,8 @@ use std::sync::OnceLock;
 use std::time::Duration;
 
 use super::cache::{Entry, Validators};
-use super::{Context, Fetched, Kind, agent, io_message, progress};
+use super::{Context, Fetched, Kind, io_message, progress};
+use crate::remote::agent;
 
 /// The largest download, after content decoding (1 GiB, as the archive bound).
 pub const MAX_DOWNLOAD: u64 = 1 << 30;

@@ -1,14 +1,14 @@
 //! Sources: bring each input of a `Plan` onto the host filesystem.
 //!
 //! `fetch` turns one `Input` into a host path (a file or a directory) that the WASI layer mounts
-//! at the input's target. There is one file per source type (`local`, `inline`); this file only
+//! at the input's target. There is one file per source type (`local`, `inline`, `http`, `s3`,
+//! `ipfs`; `cache` keeps downloads, `tarball` expands archives); this file only
 //! dispatches on `Source`, so adding a source type is adding a file and a match arm. Everything a
 //! source materialises (inline payloads, expanded archives) is written inside the `Workspace`;
 //! the only writes outside it are the ones a job asks for explicitly (a local `ReadWrite` source
 //! with `CreateAs`). This layer never decides what the guest may do with a path: read-only is
 //! reported in `Fetched::writable` and enforced by the WASI layer.
 
-pub mod agent;
 pub mod cache;
 mod http;
 mod inline;
@@ -25,6 +25,7 @@ use std::fs;
 use std::io;
 use std::path::{Path, PathBuf};
 
+use crate::remote::io_message;
 use crate::spec::plan::{Input, Source};
 
 pub use cache::Cache;
@@ -66,11 +67,6 @@ impl Workspace {
     /// `dir` must exist and be empty.
     pub fn new(dir: PathBuf) -> Workspace {
         Workspace { dir }
-    }
-
-    /// The workspace directory.
-    pub fn dir(&self) -> &Path {
-        &self.dir
     }
 
     /// Where the input at `index` is materialised.
@@ -203,24 +199,6 @@ fn describe(source: &Source) -> String {
     }
 }
 
-/// An I/O error as a lower-case message without the `(os error N)` suffix.
-fn io_message(e: &io::Error) -> String {
-    match e.kind() {
-        io::ErrorKind::NotFound => return "no such file or directory".to_string(),
-        io::ErrorKind::PermissionDenied => return "permission denied".to_string(),
-        io::ErrorKind::AlreadyExists => return "file exists".to_string(),
-        io::ErrorKind::NotADirectory => return "not a directory".to_string(),
-        _ => {}
-    }
-    let text = e.to_string();
-    let text = text.split(" (os error").next().unwrap_or_default();
-    let mut chars = text.chars();
-    match chars.next() {
-        Some(first) => first.to_lowercase().chain(chars).collect(),
-        None => "unknown i/o error".to_string(),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::test_util::TempDir;
@@ -341,13 +319,5 @@ mod tests {
             result.unwrap_err().message,
             "module directory /app holds 2 `*.wasm` files (a.wasm, b.wasm); it must hold exactly one"
         );
-    }
-
-    #[test]
-    fn io_messages_are_lower_case_without_os_error() {
-        let e = io::Error::from_raw_os_error(2);
-        assert_eq!(io_message(&e), "no such file or directory");
-        let e = io::Error::other("Something Broke");
-        assert_eq!(io_message(&e), "something Broke");
     }
 }

@@ -51,11 +51,6 @@ pub struct Progress<R> {
 }
 
 impl<R> Progress<R> {
-    /// Bytes read so far.
-    pub fn bytes_read(&self) -> u64 {
-        self.read
-    }
-
     /// Erases the status line, if one is shown.
     fn clear(&mut self) {
         if self.drawn {
@@ -213,7 +208,7 @@ mod tests {
             let mut out = Vec::new();
             r.read_to_end(&mut out).unwrap();
             assert_eq!(out, b"hello world");
-            assert_eq!(r.bytes_read(), 11);
+            assert_eq!(r.read, 11);
             // Read ends before the first interval: nothing was drawn.
             assert!(!r.drawn);
         }

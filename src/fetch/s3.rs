@@ -24,23 +24,16 @@
 //!
 //! Testing aid: `BOLINHO_S3_PAGE_SIZE` (an integer) asks for listing pages of that many keys.
 
-mod client;
-mod config;
-pub(crate) mod xml;
-
 use std::fs;
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-pub(crate) use client::Client;
-pub(crate) use config::Settings;
-
 use super::cache::{Entry, Validators};
 use super::{Context, Fetched, Kind, io_message, progress};
+use crate::remote::s3::{Client, Condition, Got, Listed, Settings};
 use crate::spec::plan::S3Source;
 use crate::spec::{Checksum, Filter};
-use client::{Condition, Got, Listed};
 
 /// The largest object S3 stores (5 TiB): the bound when a server sends no `Content-Length`.
 const MAX_OBJECT: u64 = 5 << 40;

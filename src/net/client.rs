@@ -24,7 +24,7 @@ use std::time::{Duration, Instant};
 use ureq::http::{self, HeaderMap, HeaderName, HeaderValue, Method, Uri, header};
 
 use super::abi::Code;
-use crate::fetch::agent;
+use crate::remote::agent;
 use crate::spec::Policy;
 
 /// Go's limit: the 11th redirect in a row fails.

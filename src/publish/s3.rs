@@ -15,7 +15,7 @@ use std::fs::{self, File};
 use std::io::Read;
 use std::path::Path;
 
-use crate::fetch::s3::Client;
+use crate::remote::s3::Client;
 
 /// The part size, and the largest file sent in one PutObject.
 pub const PART_SIZE: u64 = 16 << 20;

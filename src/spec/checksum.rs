@@ -1,8 +1,12 @@
 //! `ChecksumSHA256`: the sha256 an object must have, as the job wrote it (hex, or the base64
-//! S3 uses), and the one message a mismatch gives, for fresh and cached copies alike. Read
-//! with the job (`spec::s3`), so a value that is no sha256 is an error naming its line; the
-//! plan holds it parsed, and `fetch::s3` checks each copy of the object against it.
+//! S3 uses, decoded by the `base64` crate), and the one message a mismatch gives, for fresh and
+//! cached copies alike. Read with the job (`spec::s3`), so a value that is no sha256 is an
+//! error naming its line; the plan holds it parsed, and `fetch::s3` checks each copy of the
+//! object against it.
 
+use base64::alphabet;
+use base64::engine::general_purpose::{GeneralPurpose, GeneralPurposeConfig};
+use base64::engine::{DecodePaddingMode, Engine as _};
 use serde::{Deserialize, Serialize};
 
 use super::quote::quote;
@@ -85,38 +89,18 @@ impl<'de> Deserialize<'de> for Checksum {
     }
 }
 
-/// Standard base64 with padding; `None` for anything else.
+/// Standard base64 (RFC 4648 §4), padded as S3 writes it; the unused low bits of the last
+/// group ignored, as they always have been here.
+const BASE64: GeneralPurpose = GeneralPurpose::new(
+    &alphabet::STANDARD,
+    GeneralPurposeConfig::new()
+        .with_decode_padding_mode(DecodePaddingMode::RequireCanonical)
+        .with_decode_allow_trailing_bits(true),
+);
+
+/// Standard base64 with padding; `None` for anything else, and for nothing.
 fn decode_base64(text: &str) -> Option<Vec<u8>> {
-    fn value(c: u8) -> Option<u32> {
-        Some(match c {
-            b'A'..=b'Z' => c - b'A',
-            b'a'..=b'z' => c - b'a' + 26,
-            b'0'..=b'9' => c - b'0' + 52,
-            b'+' => 62,
-            b'/' => 63,
-            _ => return None,
-        } as u32)
-    }
-    let bytes = text.as_bytes();
-    if bytes.is_empty() || bytes.len() % 4 != 0 {
-        return None;
-    }
-    let mut out = Vec::with_capacity(bytes.len() / 4 * 3);
-    for (i, chunk) in bytes.chunks(4).enumerate() {
-        let last = i == bytes.len() / 4 - 1;
-        let pad = chunk.iter().rev().take_while(|&&c| c == b'=').count();
-        if pad > 2 || (pad > 0 && !last) {
-            return None;
-        }
-        let mut n = 0u32;
-        for &c in &chunk[..4 - pad] {
-            n = (n << 6) | value(c)?;
-        }
-        n <<= 6 * pad as u32;
-        let decoded = [(n >> 16) as u8, (n >> 8) as u8, n as u8];
-        out.extend_from_slice(&decoded[..3 - pad]);
-    }
-    Some(out)
+    BASE64.decode(text).ok().filter(|bytes| !bytes.is_empty())
 }
 
 #[cfg(test)]

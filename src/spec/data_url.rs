@@ -1,16 +1,21 @@
 //! RFC 2397 `data:` URLs: `data:[<mediatype>][;base64],<data>`.
 //!
-//! Parses the URL into its media type and payload bytes, with a small percent-decoder and a
-//! standard-alphabet base64 decoder of our own (no crates). It writes nothing. An `inline`
-//! source's URL is decoded with the job (`spec::source`), so one that does not decode is an
-//! error naming its line; the plan holds it decoded ([`InlineUrl`]), which `fetch::inline`
-//! writes out.
+//! Parses the URL into its media type and payload bytes. It writes nothing. The decoding is the
+//! `percent-encoding` and `base64` crates' (already in the binary through ureq and rusty-s3);
+//! what is ours is what is refused and the words for it: a `%` that does not start an escape is
+//! an error, and a base64 error names the first byte that breaks the rules, at its offset. An
+//! `inline` source's URL is decoded with the job (`spec::source`), so one that does not decode
+//! is an error naming its line; the plan holds it decoded ([`InlineUrl`]), which
+//! `fetch::inline` writes out.
 //!
 //! Following the WHATWG "data: URL processor", the data is percent-decoded first and, when the
 //! last parameter is `base64`, the result is base64-decoded, ignoring ASCII whitespace. Offsets in
 //! base64 errors are therefore offsets in the percent-decoded data, which is the data as written
 //! unless it contains `%` escapes.
 
+use base64::alphabet;
+use base64::engine::general_purpose::{GeneralPurpose, GeneralPurposeConfig};
+use base64::engine::{DecodePaddingMode, Engine as _};
 use serde::{Deserialize, Serialize};
 
 /// A parsed `data:` URL.
@@ -76,100 +81,84 @@ impl<'de> Deserialize<'de> for InlineUrl {
     }
 }
 
-/// Decodes `%XX` escapes; every other byte stands for itself (`+` is not a space here).
+/// Decodes `%XX` escapes; every other byte stands for itself (`+` is not a space here). A `%`
+/// not followed by two hex digits is an error here, where the crate would keep it as written.
 pub(crate) fn decode_percent(text: &[u8]) -> Result<Vec<u8>, String> {
-    let mut out = Vec::with_capacity(text.len());
-    let mut i = 0;
-    while i < text.len() {
-        if text[i] != b'%' {
-            out.push(text[i]);
-            i += 1;
-            continue;
-        }
-        let hi = text.get(i + 1).and_then(|&b| hex_value(b));
-        let lo = text.get(i + 2).and_then(|&b| hex_value(b));
-        match (hi, lo) {
-            (Some(hi), Some(lo)) => {
-                out.push(hi << 4 | lo);
-                i += 3;
-            }
-            _ => {
-                let escape = String::from_utf8_lossy(&text[i..text.len().min(i + 3)]);
-                return Err(format!("invalid percent-escape `{escape}` at offset {i}"));
-            }
-        }
+    // Every `%` is looked at: none can be inside a valid escape, whose other two bytes are hex
+    // digits.
+    let escape_at = |i: usize| {
+        text.get(i + 1..i + 3)
+            .is_some_and(|hex| hex.iter().all(u8::is_ascii_hexdigit))
+    };
+    if let Some(i) = (0..text.len()).find(|&i| text[i] == b'%' && !escape_at(i)) {
+        let escape = String::from_utf8_lossy(&text[i..text.len().min(i + 3)]);
+        return Err(format!("invalid percent-escape `{escape}` at offset {i}"));
     }
-    Ok(out)
+    Ok(percent_encoding::percent_decode(text).collect())
 }
 
-fn hex_value(b: u8) -> Option<u8> {
-    match b {
-        b'0'..=b'9' => Some(b - b'0'),
-        b'a'..=b'f' => Some(b - b'a' + 10),
-        b'A'..=b'F' => Some(b - b'A' + 10),
-        _ => None,
-    }
-}
+/// The standard alphabet; no `=` accepted, since `decode_base64` removes the padding first;
+/// the unused low bits of a final partial group ignored, as browsers do.
+const BASE64: GeneralPurpose = GeneralPurpose::new(
+    &alphabet::STANDARD,
+    GeneralPurposeConfig::new()
+        .with_decode_padding_mode(DecodePaddingMode::RequireNone)
+        .with_decode_allow_trailing_bits(true),
+);
 
-/// Decodes standard-alphabet base64 (RFC 4648 §4). Padding is optional, but when present it
-/// must complete the last group; ASCII whitespace is skipped; the unused low bits of a final
-/// partial group are ignored (as browsers do).
+/// Decodes standard-alphabet base64 (RFC 4648 §4) as WHATWG's "forgiving-base64 decode" does:
+/// ASCII whitespace is skipped; padding is optional, but when present it must complete the last
+/// group; the unused low bits of a final partial group are ignored.
 pub(crate) fn decode_base64(text: &[u8]) -> Result<Vec<u8>, String> {
-    let mut out = Vec::with_capacity(text.len() / 4 * 3 + 2);
-    let mut group: u32 = 0; // the sextets of the current group, most significant first
-    let mut in_group = 0; // how many sextets `group` holds
-    let mut padding = 0;
+    let mut symbols: Vec<u8> = text
+        .iter()
+        .copied()
+        .filter(|b| !b.is_ascii_whitespace())
+        .collect();
+    // WHATWG: only when the length is a multiple of 4 may one or two `=` end it.
+    if symbols.len() % 4 == 0 {
+        for _ in 0..2 {
+            if symbols.last() == Some(&b'=') {
+                symbols.pop();
+            }
+        }
+    }
+    BASE64
+        .decode(&symbols)
+        .map_err(|error| base64_error(text, error))
+}
+
+/// Why `text` is not base64, naming the first byte that breaks the rules at its offset in `text`
+/// (whitespace included). The crate's error cannot be passed on as it is: it counts offsets
+/// without the whitespace, calls a misplaced `=` an invalid byte, and with `4n + 1` symbols
+/// looks at the last one before the others, so it does not always name the first fault.
+fn base64_error(text: &[u8], error: base64::DecodeError) -> String {
+    let (mut symbols, mut padding) = (0, 0);
     for (offset, &b) in text.iter().enumerate() {
         if b.is_ascii_whitespace() {
             continue;
         }
         if b == b'=' {
             padding += 1;
-            continue;
-        }
-        if padding > 0 {
-            return Err(format!(
+        } else if padding > 0 {
+            return format!(
                 "invalid base64: {} at offset {offset} follows `=` padding",
                 show(b)
-            ));
-        }
-        let Some(value) = sextet(b) else {
-            return Err(format!(
-                "invalid base64 character {} at offset {offset}",
-                show(b)
-            ));
-        };
-        group = group << 6 | u32::from(value);
-        in_group += 1;
-        if in_group == 4 {
-            out.extend_from_slice(&group.to_be_bytes()[1..]);
-            group = 0;
-            in_group = 0;
+            );
+        } else if alphabet::STANDARD.as_str().as_bytes().contains(&b) {
+            symbols += 1;
+        } else {
+            return format!("invalid base64 character {} at offset {offset}", show(b));
         }
     }
-    match in_group {
-        0 => {}
-        2 => out.push((group >> 4) as u8),
-        3 => out.extend_from_slice(&((group >> 2) as u16).to_be_bytes()),
-        _ => return Err("invalid base64: the data ends with a lone character".to_string()),
-    }
-    if padding > 0 && (in_group == 0 || in_group + padding != 4) {
-        return Err(format!(
+    match (symbols % 4, padding) {
+        (1, _) => "invalid base64: the data ends with a lone character".to_string(),
+        (_, 1..) => format!(
             "invalid base64: {padding} `=` padding characters where {} belong",
-            (4 - in_group) % 4
-        ));
-    }
-    Ok(out)
-}
-
-fn sextet(b: u8) -> Option<u8> {
-    match b {
-        b'A'..=b'Z' => Some(b - b'A'),
-        b'a'..=b'z' => Some(b - b'a' + 26),
-        b'0'..=b'9' => Some(b - b'0' + 52),
-        b'+' => Some(62),
-        b'/' => Some(63),
-        _ => None,
+            (4 - symbols % 4) % 4
+        ),
+        // Not reached: every other input decodes.
+        _ => format!("invalid base64: {error}"),
     }
 }
 
@@ -182,26 +171,11 @@ fn show(b: u8) -> String {
     }
 }
 
-/// Standard base64 with padding (RFC 4648 §4): `decode_base64`'s twin, for the tests and
-/// the fuzz targets that make `data:` URLs.
+/// Standard base64 with padding (RFC 4648 §4), for the tests and the fuzz targets that make
+/// `data:` URLs.
 #[cfg(any(test, fuzzing))]
 pub(crate) fn encode_base64(bytes: &[u8]) -> String {
-    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    let mut out = String::new();
-    for chunk in bytes.chunks(3) {
-        let group = chunk
-            .iter()
-            .enumerate()
-            .fold(0u32, |acc, (i, &b)| acc | u32::from(b) << (16 - 8 * i));
-        for i in 0..4 {
-            out.push(if i <= chunk.len() {
-                ALPHABET[(group >> (18 - 6 * i) & 63) as usize] as char
-            } else {
-                '='
-            });
-        }
-    }
-    out
+    base64::engine::general_purpose::STANDARD.encode(bytes)
 }
 
 #[cfg(test)]
@@ -259,6 +233,34 @@ mod tests {
             b64("Zg==Zg==").unwrap_err(),
             "invalid base64: `Z` at offset 4 follows `=` padding"
         );
+    }
+
+    #[test]
+    fn base64_errors_name_the_first_fault_where_it_was_written() {
+        // Offsets count the whitespace the decoder skips.
+        assert_eq!(
+            b64(" Zm\n9v-A==").unwrap_err(),
+            "invalid base64 character `-` at offset 6"
+        );
+        // The first fault, though the last byte of 4n + 1 symbols is wrong too.
+        assert_eq!(
+            b64("Zm_v-").unwrap_err(),
+            "invalid base64 character `_` at offset 2"
+        );
+        assert_eq!(
+            b64("Zg==-").unwrap_err(),
+            "invalid base64: `-` at offset 4 follows `=` padding"
+        );
+        assert_eq!(
+            b64("Z====").unwrap_err(),
+            "invalid base64: the data ends with a lone character"
+        );
+    }
+
+    #[test]
+    fn base64_ignores_the_unused_bits_of_a_partial_group() {
+        assert_eq!(b64("Zh==").unwrap(), b"f");
+        assert_eq!(b64("Zm9=").unwrap(), b"fo");
     }
 
     #[test]

@@ -1,5 +1,5 @@
 //! Byte sizes as Bacalhau reads them (go-humanize's `ParseBytes`), and the memory limit they
-//! become (compat §7), fuel amounts and timeouts. Parsing only: the limits are applied in `run`.
+//! become (compat §7), fuel amounts and timeouts. Parsing only: the limits are applied in `engine` (and the output limit in `tee`).
 //!
 //! go-humanize (bytes.go): the number is the leading run of ASCII digits and `.`, read as a
 //! float; the rest, trimmed and lower-cased, must be one of the suffixes below (none is bytes);
@@ -99,16 +99,6 @@ pub fn memory_limit(bytes: u64) -> Result<Option<u64>, String> {
 /// A memory size, read by `parse_size` and bounded by `memory_limit`.
 pub fn parse_memory(text: &str) -> Result<Option<u64>, String> {
     memory_limit(parse_size(text)?).map_err(|why| format!("{} is {why}", quote(text)))
-}
-
-/// `pages` pages and their size in bytes, for messages: `2 pages (131072 bytes)`. Checked, so a
-/// count too large for the bytes to fit 64 bits never shows a wrapped size.
-pub fn describe_pages(pages: u64) -> String {
-    let s = if pages == 1 { "" } else { "s" };
-    match pages.checked_mul(PAGE) {
-        Some(bytes) => format!("{pages} page{s} ({bytes} bytes)"),
-        None => format!("{pages} page{s} (more than {} bytes)", u64::MAX),
-    }
 }
 
 /// A fuel amount: a plain non-negative integer (`0` runs nothing).
@@ -234,16 +224,6 @@ mod tests {
             "invalid size `0.5`: less than one byte, so it would round down to 0 (write 0 if that is what you mean)"
         );
         assert_eq!(parse_memory("0"), Ok(None), "an explicit 0 is no limit");
-    }
-
-    #[test]
-    fn pages_are_described_without_overflow() {
-        assert_eq!(describe_pages(1), "1 page (65536 bytes)");
-        assert_eq!(describe_pages(MAX_PAGES), "65536 pages (4294967296 bytes)");
-        assert_eq!(
-            describe_pages(1 << 48),
-            "281474976710656 pages (more than 18446744073709551615 bytes)"
-        );
     }
 
     #[test]

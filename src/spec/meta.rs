@@ -3,7 +3,7 @@
 //! and `--seed` flags that override them.
 //!
 //! Owns: their grammar and their messages. What the clock and the random source then do with
-//! them is `determinism`'s, a later stage.
+//! them is `job::sources`'s, a later stage.
 
 use super::quote;
 

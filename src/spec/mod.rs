@@ -36,20 +36,23 @@ mod source;
 mod task;
 mod tree;
 
-pub use bounds::{MAX_DEPTH, MAX_DOCUMENT_BYTES, MAX_VALUES};
 pub use check::check_plan;
 pub use checksum::Checksum;
 pub use cid::Cid;
 pub use data_url::InlineUrl;
-pub use domains::{Domain, Policy};
+pub use domains::Policy;
 pub use filter::Filter;
 pub use meta::{parse_epoch, parse_seed};
 pub use quote::quote;
-pub use task::{NAME_MAX, RESERVED_RESULT_NAMES};
 
-pub use plan::{
-    CreateAs, EnvValue, EnvVar, ImportModule, Input, Limits, ModuleLocation, Network, Origin,
-    Output, Plan, Publisher, S3Source, Source,
+pub use plan::{EnvValue, Limits, ModuleLocation, Network, Origin, Plan, Publisher, Source};
+// The rest of the plan's parts, and the bounds, for the tests of spec and of results.
+#[cfg(test)]
+pub use {
+    bounds::{MAX_DOCUMENT_BYTES, MAX_VALUES},
+    domains::Domain,
+    plan::{CreateAs, EnvVar, ImportModule, Input, Output, S3Source},
+    task::RESERVED_RESULT_NAMES,
 };
 
 #[derive(Debug, Clone, Default)]

@@ -72,8 +72,9 @@ impl Determinism {
     }
 }
 
-/// The guest's resource limits (README "Limits"); `None` is no limit.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+/// Every limit of a run (README "Limits"), in one place: the plan and the receipt record them
+/// all, and `engine` applies them. For the guest's resources `None` is no limit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Limits {
     /// Each linear memory may hold at most this many bytes, rounded up to whole pages
@@ -93,6 +94,35 @@ pub struct Limits {
         deserialize_with = "from_seconds"
     )]
     pub timeout: Option<Duration>,
+    /// The most bytes each of the `stdout` and `stderr` results files keeps
+    /// (`--output-limit`); shown only when it is not the default.
+    #[serde(
+        default = "default_output_bytes",
+        skip_serializing_if = "is_default_output_bytes"
+    )]
+    pub output_bytes: u64,
+}
+
+/// The default cap on each of the `stdout` and `stderr` results files: 1 GB, as Bacalhau.
+pub const DEFAULT_OUTPUT_BYTES: u64 = 1_000_000_000;
+
+fn default_output_bytes() -> u64 {
+    DEFAULT_OUTPUT_BYTES
+}
+
+fn is_default_output_bytes(bytes: &u64) -> bool {
+    *bytes == DEFAULT_OUTPUT_BYTES
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            memory_bytes: None,
+            fuel: None,
+            timeout: None,
+            output_bytes: DEFAULT_OUTPUT_BYTES,
+        }
+    }
 }
 
 /// A duration as (possibly fractional) seconds, as the user wrote it.
@@ -105,7 +135,7 @@ fn seconds<S: serde::Serializer>(timeout: &Option<Duration>, s: S) -> Result<S::
 
 /// Seconds back into a duration (a receipt's plan). A timeout of more seconds than a
 /// `Duration` holds (a job may ask for 2^64 - 1, which `seconds` rounds up to 2^64) is the
-/// longest one: either is as good as none (`run::Deadline`).
+/// longest one: either is as good as none (`engine::Deadline`).
 fn from_seconds<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Duration>, D::Error> {
     let seconds = Option::<f64>::deserialize(d)?;
     seconds

@@ -546,7 +546,7 @@ mod tests {
             Limits {
                 memory_bytes: Some(512_000_000),
                 fuel: Some(1000),
-                timeout: None,
+                ..Limits::default()
             }
         );
         for (timeouts, seconds) in [

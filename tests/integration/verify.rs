@@ -115,6 +115,28 @@ fn verify_of_an_untouched_receipt_passes_every_check() {
 }
 
 #[test]
+fn verify_reruns_with_the_output_limit_the_run_had() {
+    // The receipt records --output-limit: a rerun with the default would keep more of stdout
+    // and report a difference on an unchanged job.
+    let dir = job_dir("verify-output-limit");
+    let receipt = run(&dir, "out", &["--output-limit", "10"]);
+    assert_eq!(receipt["plan"]["limits"]["outputBytes"], 10);
+    assert_eq!(receipt["limits"]["outputBytes"], 10);
+    assert_eq!(fs::read(dir.join("out/stdout")).unwrap().len(), 10);
+    assert!(dir.join("out/stdout.truncated").exists());
+    let out = bolinho(dir.path(), &["verify", "out/receipt.json"]);
+    assert_eq!(out.code, 0, "{}\n{}", out.stdout, out.stderr);
+    let lines: Vec<&str> = out.stdout.lines().collect();
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.starts_with("ok  stdout.truncated  sha256:")),
+        "{lines:?}"
+    );
+    assert!(lines.iter().all(|l| l.starts_with("ok  ")), "{lines:?}");
+}
+
+#[test]
 fn verify_after_an_input_changed_fails_before_running_and_names_it() {
     let dir = job_dir("verify-input");
     run(&dir, "out", &[]);

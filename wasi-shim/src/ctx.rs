@@ -306,8 +306,9 @@ impl WasiCtx {
     }
 
     /// Reads a file by absolute guest path, through the same sandboxed resolution the
-    /// guest's `path_open` uses (symlinks followed, never out of the namespace).
-    pub fn read_file(&self, guest_path: &str) -> Result<Vec<u8>, Errno> {
+    /// guest's `path_open` uses (symlinks followed, never out of the namespace), refusing one
+    /// of more than `limit` bytes with `Fbig`.
+    pub fn read_file(&self, guest_path: &str, limit: u64) -> Result<Vec<u8>, Errno> {
         let rel = guest_path.strip_prefix('/').ok_or(Errno::Inval)?;
         let rel = rel.trim_start_matches('/');
         if rel.is_empty() {
@@ -321,7 +322,11 @@ impl WasiCtx {
                     ..OpenOptions::default()
                 };
                 let mut data = Vec::new();
-                File::from(ops(r.access).open(dir, name, &read)?).read_to_end(&mut data)?;
+                let file = File::from(ops(r.access).open(dir, name, &read)?);
+                file.take(limit.saturating_add(1)).read_to_end(&mut data)?;
+                if data.len() as u64 > limit {
+                    return Err(Errno::Fbig);
+                }
                 Ok(data)
             }
             (Node::Missing, _) => Err(Errno::Noent),
@@ -421,18 +426,30 @@ mod tests {
             )
             .build()
             .unwrap();
-        assert_eq!(ctx.read_file("/main.wasm"), Ok(b"root".to_vec()));
-        assert_eq!(ctx.read_file("//modules/lib.wasm"), Ok(b"lib".to_vec()));
-        assert_eq!(ctx.read_file("/modules/../main.wasm"), Ok(b"root".to_vec()));
-        assert_eq!(ctx.read_file("/../etc/passwd"), Err(Errno::Notcapable));
-        assert_eq!(ctx.read_file("/missing"), Err(Errno::Noent));
-        assert_eq!(ctx.read_file("/modules"), Err(Errno::Isdir));
-        assert_eq!(ctx.read_file("/"), Err(Errno::Isdir));
-        assert_eq!(ctx.read_file("main.wasm"), Err(Errno::Inval));
+        assert_eq!(ctx.read_file("/main.wasm", 1 << 20), Ok(b"root".to_vec()));
+        assert_eq!(
+            ctx.read_file("//modules/lib.wasm", 1 << 20),
+            Ok(b"lib".to_vec())
+        );
+        assert_eq!(
+            ctx.read_file("/modules/../main.wasm", 1 << 20),
+            Ok(b"root".to_vec())
+        );
+        assert_eq!(
+            ctx.read_file("/../etc/passwd", 1 << 20),
+            Err(Errno::Notcapable)
+        );
+        assert_eq!(ctx.read_file("/missing", 1 << 20), Err(Errno::Noent));
+        assert_eq!(ctx.read_file("/modules", 1 << 20), Err(Errno::Isdir));
+        // At most `limit` bytes: one more is refused, not read.
+        assert_eq!(ctx.read_file("/main.wasm", 4), Ok(b"root".to_vec()));
+        assert_eq!(ctx.read_file("/main.wasm", 3), Err(Errno::Fbig));
+        assert_eq!(ctx.read_file("/", 1 << 20), Err(Errno::Isdir));
+        assert_eq!(ctx.read_file("main.wasm", 1 << 20), Err(Errno::Inval));
         #[cfg(unix)]
         {
             root.symlink("/etc/passwd", "evil");
-            assert_eq!(ctx.read_file("/evil"), Err(Errno::Notcapable));
+            assert_eq!(ctx.read_file("/evil", 1 << 20), Err(Errno::Notcapable));
         }
     }
 

@@ -2,15 +2,16 @@
 //!
 //! This crate owns the guest's view of the world through WASI: arguments, environment,
 //! stdio, clocks, randomness and a sandboxed filesystem composed from host mounts, with
-//! all 46 preview1 functions (see [`FUNCTIONS`]). It knows nothing of jobs, YAML, S3 or result files: the
-//! root crate fills a [`WasiCtxBuilder`], calls [`add_to_linker`], runs the guest, and
-//! reads a `proc_exit` status back with `wasmi::Error::i32_exit_status`.
+//! all 46 preview1 functions (see [`FUNCTIONS`]). It knows nothing of jobs, YAML, S3 or
+//! result files: the root crate fills a [`WasiCtxBuilder`], calls [`add_to_linker`], runs
+//! the guest, and reads a `proc_exit` status back with `wasmi::Error::i32_exit_status`.
 //!
-//! Layout: `table` (the one list of functions), `linker` (the only code touching wasmi),
-//! `funcs/` (one plain function per call, tested without an engine), `memory`
-//! (bounds-checked guest memory), `fdtable`, `fs/` (mounts, path resolution, host and
-//! read-only operations, the metadata shown: the host's or virtual), `errno`, `rights`,
-//! `clock`, `random`, `ctx`.
+//! Layout: `table` (the one list of functions: each one's name, typed parameters and kind,
+//! from which both [`FUNCTIONS`] and the registration derive), `linker` (the only code
+//! touching wasmi's `Linker`), `funcs/` (one plain function per call, named as the call and
+//! tested without an engine), `memory` (bounds-checked guest memory), `fdtable`, `fs/`
+//! (mounts, path resolution, host and read-only operations, the metadata shown: the
+//! host's or virtual), `errno`, `rights`, `clock`, `random`, `ctx`.
 
 #![warn(missing_docs)]
 

@@ -2,9 +2,12 @@
 //!
 //! Owns: each function's name, its core-wasm signature (after the preview1 ABI lowering:
 //! pointers, sizes, fds and flags are `i32`; 64-bit types are `i64`; a string or array is
-//! two `i32`s; each result but the errno becomes an out-pointer `i32`). Registration (`linker.rs`), the embedder's import checks and the docs
-//! derive from this table; a test checks it against the vendored witx. Must not hold
-//! behaviour: the functions themselves live in `funcs/`.
+//! two `i32`s; each result but the errno becomes an out-pointer `i32`), and which `funcs/`
+//! function implements it. Each function is stated once, in [`for_each_function`]; from
+//! that list this file derives [`FUNCTIONS`] (for the embedder's import checks) and
+//! `linker.rs` derives the registration, so a signature and its call cannot disagree. A
+//! test checks the list against the vendored witx. Must not hold behaviour (the functions
+//! live in `funcs/`) or touch wasmi's `Linker` (that is `linker.rs`).
 
 use wasmi::{FuncType, ValType};
 
@@ -34,75 +37,151 @@ impl FuncSpec {
     }
 }
 
-const I: ValType = ValType::I32;
-const L: ValType = ValType::I64;
-const ERRNO: &[ValType] = &[I];
+/// Hands every preview1 function, in witx order, to the macro `$then`, one entry each:
+///
+/// `area::name(param: Type, ...) => Kind;`
+///
+/// `funcs::area::name` implements the import `name`; the parameters are its wasm
+/// parameters, in order, each a Rust type that stands for one core-wasm type (`u32` for
+/// `i32`, `u64` or `i64` for `i64`: [`WasmParam`]). `Kind` says what else the function
+/// takes and what it returns, which `linker.rs` adapts:
+/// - `Mem`: `(ctx, memory, params) -> Result<(), Errno>`, on the calling instance's memory;
+/// - `Ctx`: `(ctx, params) -> Result<(), Errno>`, which spares the memory lookup;
+/// - `Args`: `(params) -> Result<(), Errno>`;
+/// - `Exit`: `(params) -> ProcExit`, no wasm result: the guest unwinds.
+///
+/// Every kind but `Exit` returns the errno as one `i32`.
+macro_rules! for_each_function {
+    ($then:ident) => {
+        $then! {
+            args::args_get(argv: u32, argv_buf: u32) => Mem;
+            args::args_sizes_get(argc_ptr: u32, argv_buf_size_ptr: u32) => Mem;
+            environ::environ_get(environ: u32, environ_buf: u32) => Mem;
+            environ::environ_sizes_get(count_ptr: u32, buf_size_ptr: u32) => Mem;
+            clock::clock_res_get(id: u32, res_ptr: u32) => Mem;
+            clock::clock_time_get(id: u32, precision: u64, time_ptr: u32) => Mem;
+            fd::fd_advise(fd: u32, offset: u64, len: u64, advice: u32) => Ctx;
+            fd::fd_allocate(fd: u32, offset: u64, len: u64) => Ctx;
+            fd::fd_close(fd: u32) => Ctx;
+            fd::fd_datasync(fd: u32) => Ctx;
+            fd::fd_fdstat_get(fd: u32, stat_ptr: u32) => Mem;
+            fd::fd_fdstat_set_flags(fd: u32, flags: u32) => Ctx;
+            fd::fd_fdstat_set_rights(fd: u32, base: u64, inheriting: u64) => Ctx;
+            fd::fd_filestat_get(fd: u32, stat_ptr: u32) => Mem;
+            fd::fd_filestat_set_size(fd: u32, size: u64) => Ctx;
+            fd::fd_filestat_set_times(fd: u32, atim: u64, mtim: u64, fst_flags: u32) => Ctx;
+            fd::fd_pread(fd: u32, iovs: u32, iovs_len: u32, offset: u64, nread_ptr: u32) => Mem;
+            fd_dir::fd_prestat_get(fd: u32, prestat_ptr: u32) => Mem;
+            fd_dir::fd_prestat_dir_name(fd: u32, path: u32, path_len: u32) => Mem;
+            fd::fd_pwrite(
+                fd: u32, iovs: u32, iovs_len: u32, offset: u64, nwritten_ptr: u32
+            ) => Mem;
+            fd::fd_read(fd: u32, iovs: u32, iovs_len: u32, nread_ptr: u32) => Mem;
+            fd_dir::fd_readdir(
+                fd: u32, buf: u32, buf_len: u32, cookie: u64, bufused_ptr: u32
+            ) => Mem;
+            fd::fd_renumber(fd: u32, to: u32) => Ctx;
+            fd::fd_seek(fd: u32, offset: i64, whence: u32, newoffset_ptr: u32) => Mem;
+            fd::fd_sync(fd: u32) => Ctx;
+            fd::fd_tell(fd: u32, offset_ptr: u32) => Mem;
+            fd::fd_write(fd: u32, iovs: u32, iovs_len: u32, nwritten_ptr: u32) => Mem;
+            path::path_create_directory(fd: u32, path: u32, path_len: u32) => Mem;
+            path::path_filestat_get(
+                fd: u32, flags: u32, path: u32, path_len: u32, stat_ptr: u32
+            ) => Mem;
+            path::path_filestat_set_times(
+                fd: u32, flags: u32, path: u32, path_len: u32, atim: u64, mtim: u64, fst_flags: u32
+            ) => Mem;
+            path::path_link(
+                old_fd: u32, old_flags: u32, old_path: u32, old_path_len: u32,
+                new_fd: u32, new_path: u32, new_path_len: u32
+            ) => Mem;
+            path::path_open(
+                fd: u32, dirflags: u32, path: u32, path_len: u32, oflags: u32,
+                rights_base: u64, rights_inheriting: u64, fdflags: u32, fd_ptr: u32
+            ) => Mem;
+            path::path_readlink(
+                fd: u32, path: u32, path_len: u32, buf: u32, buf_len: u32, bufused_ptr: u32
+            ) => Mem;
+            path::path_remove_directory(fd: u32, path: u32, path_len: u32) => Mem;
+            path::path_rename(
+                fd: u32, old_path: u32, old_path_len: u32,
+                new_fd: u32, new_path: u32, new_path_len: u32
+            ) => Mem;
+            path::path_symlink(
+                old_path: u32, old_path_len: u32, fd: u32, new_path: u32, new_path_len: u32
+            ) => Mem;
+            path::path_unlink_file(fd: u32, path: u32, path_len: u32) => Mem;
+            poll::poll_oneoff(
+                in_ptr: u32, out_ptr: u32, nsubscriptions: u32, nevents_ptr: u32
+            ) => Mem;
+            proc::proc_exit(rval: u32) => Exit;
+            proc::proc_raise(sig: u32) => Args;
+            sched::sched_yield() => Args;
+            random::random_get(buf: u32, buf_len: u32) => Mem;
+            sock::sock_accept(fd: u32, flags: u32, fd_ptr: u32) => Ctx;
+            sock::sock_recv(
+                fd: u32, ri_data: u32, ri_data_len: u32, ri_flags: u32,
+                size_ptr: u32, roflags_ptr: u32
+            ) => Ctx;
+            sock::sock_send(
+                fd: u32, si_data: u32, si_data_len: u32, si_flags: u32, size_ptr: u32
+            ) => Ctx;
+            sock::sock_shutdown(fd: u32, how: u32) => Ctx;
+        }
+    };
+}
+pub(crate) use for_each_function;
 
-const fn f(name: &'static str, params: &'static [ValType]) -> FuncSpec {
-    FuncSpec {
-        name,
-        params,
-        results: ERRNO,
-    }
+/// A parameter type of [`for_each_function`] and the core-wasm type it stands for: the
+/// same mapping as wasmi's `func_wrap`, so the registered function has the table's type
+/// (a linker test checks).
+trait WasmParam {
+    const TYPE: ValType;
 }
 
-/// All 46 preview1 functions, in the order of `wasi_snapshot_preview1.witx`.
-pub static FUNCTIONS: [FuncSpec; 46] = [
-    f("args_get", &[I, I]),
-    f("args_sizes_get", &[I, I]),
-    f("environ_get", &[I, I]),
-    f("environ_sizes_get", &[I, I]),
-    f("clock_res_get", &[I, I]),
-    f("clock_time_get", &[I, L, I]),
-    f("fd_advise", &[I, L, L, I]),
-    f("fd_allocate", &[I, L, L]),
-    f("fd_close", &[I]),
-    f("fd_datasync", &[I]),
-    f("fd_fdstat_get", &[I, I]),
-    f("fd_fdstat_set_flags", &[I, I]),
-    f("fd_fdstat_set_rights", &[I, L, L]),
-    f("fd_filestat_get", &[I, I]),
-    f("fd_filestat_set_size", &[I, L]),
-    f("fd_filestat_set_times", &[I, L, L, I]),
-    f("fd_pread", &[I, I, I, L, I]),
-    f("fd_prestat_get", &[I, I]),
-    f("fd_prestat_dir_name", &[I, I, I]),
-    f("fd_pwrite", &[I, I, I, L, I]),
-    f("fd_read", &[I, I, I, I]),
-    f("fd_readdir", &[I, I, I, L, I]),
-    f("fd_renumber", &[I, I]),
-    f("fd_seek", &[I, L, I, I]),
-    f("fd_sync", &[I]),
-    f("fd_tell", &[I, I]),
-    f("fd_write", &[I, I, I, I]),
-    f("path_create_directory", &[I, I, I]),
-    f("path_filestat_get", &[I, I, I, I, I]),
-    f("path_filestat_set_times", &[I, I, I, I, L, L, I]),
-    f("path_link", &[I, I, I, I, I, I, I]),
-    f("path_open", &[I, I, I, I, I, L, L, I, I]),
-    f("path_readlink", &[I, I, I, I, I, I]),
-    f("path_remove_directory", &[I, I, I]),
-    f("path_rename", &[I, I, I, I, I, I]),
-    f("path_symlink", &[I, I, I, I, I]),
-    f("path_unlink_file", &[I, I, I]),
-    f("poll_oneoff", &[I, I, I, I]),
-    FuncSpec {
-        name: "proc_exit",
-        params: &[I],
-        results: &[],
-    },
-    f("proc_raise", &[I]),
-    f("sched_yield", &[]),
-    f("random_get", &[I, I]),
-    f("sock_accept", &[I, I, I]),
-    f("sock_recv", &[I, I, I, I, I, I]),
-    f("sock_send", &[I, I, I, I, I]),
-    f("sock_shutdown", &[I, I]),
-];
+impl WasmParam for u32 {
+    const TYPE: ValType = ValType::I32;
+}
+
+impl WasmParam for u64 {
+    const TYPE: ValType = ValType::I64;
+}
+
+impl WasmParam for i64 {
+    const TYPE: ValType = ValType::I64;
+}
+
+/// The wasm results of a [`for_each_function`] kind.
+macro_rules! results {
+    (Exit) => {
+        &[]
+    };
+    ($kind:ident) => {
+        &[ValType::I32]
+    };
+}
+
+/// Builds [`FUNCTIONS`] from the list.
+macro_rules! specs {
+    ($($area:ident::$name:ident($($p:ident: $t:ty),*) => $kind:ident;)*) => {
+        /// All 46 preview1 functions, in the order of `wasi_snapshot_preview1.witx`.
+        pub static FUNCTIONS: [FuncSpec; 46] = [$(FuncSpec {
+            name: stringify!($name),
+            params: &[$(<$t as WasmParam>::TYPE),*],
+            results: results!($kind),
+        }),*];
+    };
+}
+
+for_each_function!(specs);
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    const I: ValType = ValType::I32;
+    const L: ValType = ValType::I64;
 
     const WITX: &str = include_str!("../witx/wasi_snapshot_preview1.witx");
     const TYPES: &str = include_str!("../witx/typenames.witx");

@@ -6,20 +6,24 @@
 //! path component that is not `.` or `..`, holds no `/`, `\`, NUL or control character, and is
 //! at most 255 bytes. A name that is a path keeps only its last component, as browsers do.
 
+use percent_encoding::percent_decode_str;
+
 /// The name used when neither the server nor the URL gives one.
 pub const FALLBACK: &str = "download";
 
 /// The longest name, in bytes (`NAME_MAX` on Linux).
 const MAX_LEN: usize = 255;
 
-/// The name from the last segment of `url`'s path (percent-decoded), or `FALLBACK`.
+/// The name from the last segment of `url`'s path, or `FALLBACK`. `%XX` escapes are decoded (a
+/// `%` that starts none stays as it is) and the bytes read as UTF-8, invalid sequences replaced.
 pub fn from_url(url: &str) -> String {
     let rest = url.split_once("://").map_or(url, |(_, rest)| rest);
     let rest = rest.split(['?', '#']).next().unwrap_or_default();
     // The authority ends at the first `/`; with no path there is no name.
     let path = rest.split_once('/').map_or("", |(_, path)| path);
     let segment = path.rsplit('/').next().unwrap_or_default();
-    sanitise(&percent_decode(segment)).unwrap_or_else(|| FALLBACK.to_string())
+    sanitise(&percent_decode_str(segment).decode_utf8_lossy())
+        .unwrap_or_else(|| FALLBACK.to_string())
 }
 
 /// The file name a `Content-Disposition` header value gives, if any: `filename*=` (RFC 5987,
@@ -36,7 +40,7 @@ pub fn from_content_disposition(value: &str) -> Option<String> {
                 && (charset.eq_ignore_ascii_case("utf-8")
                     || charset.eq_ignore_ascii_case("us-ascii"))
             {
-                extended = sanitise(&percent_decode(text));
+                extended = sanitise(&percent_decode_str(text).decode_utf8_lossy());
             }
         } else if key.eq_ignore_ascii_case("filename") {
             plain = sanitise(&raw);
@@ -101,29 +105,6 @@ fn parameters(value: &str) -> Vec<(String, String)> {
     }
 }
 
-/// `%XX` escapes decoded; the bytes read as UTF-8 (invalid sequences replaced).
-fn percent_decode(text: &str) -> String {
-    let bytes = text.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        let hex = |b: u8| (b as char).to_digit(16);
-        if bytes[i] == b'%'
-            && let (Some(hi), Some(lo)) = (
-                bytes.get(i + 1).and_then(|&b| hex(b)),
-                bytes.get(i + 2).and_then(|&b| hex(b)),
-            )
-        {
-            out.push((hi * 16 + lo) as u8);
-            i += 3;
-        } else {
-            out.push(bytes[i]);
-            i += 1;
-        }
-    }
-    String::from_utf8_lossy(&out).into_owned()
-}
-
 /// One safe path component from `name`, or None if nothing usable is left.
 pub fn sanitise(name: &str) -> Option<String> {
     let last = name.rsplit(['/', '\\']).next().unwrap_or_default();
@@ -161,6 +142,7 @@ mod tests {
             ("http://x.org/a%00b%0A", "ab"),
             ("http://x.org/100%", "100%"),
             ("http://x.org/%zz", "%zz"),
+            ("http://x.org/a%FFb", "a\u{fffd}b"),
         ];
         for (url, want) in table {
             assert_eq!(from_url(url), want, "{url}");

@@ -1,8 +1,8 @@
 //! Calls on an open fd's data and state: `fd_read`, `fd_write`, `fd_pread`, `fd_pwrite`,
 //! `fd_seek`, `fd_tell`, `fd_close`, `fd_fdstat_get`, `fd_fdstat_set_flags`,
 //! `fd_fdstat_set_rights`, `fd_filestat_get`, `fd_filestat_set_size`,
-//! `fd_filestat_set_times`, `fd_allocate`, `fd_sync`, `fd_advise`, `fd_renumber`, and the
-//! `$fdstat` / `$filestat` layouts.
+//! `fd_filestat_set_times`, `fd_allocate`, `fd_sync`, `fd_datasync`, `fd_advise`,
+//! `fd_renumber`, and the `$fdstat` / `$filestat` layouts.
 //!
 //! Owns: which object kinds support which call, and with which errno they refuse. The order
 //! is always: what the object cannot do at all gets the POSIX errno (streams cannot seek:
@@ -445,10 +445,19 @@ pub fn fd_filestat_set_times(
     Ok(())
 }
 
-/// `fd_sync(fd)` (`data_only`: `fd_datasync`). Needs `FD_SYNC` (`FD_DATASYNC`). Files are
-/// synced to the host's disk; directories have nothing buffered here; streams are
-/// `EINVAL`, as POSIX `fsync` on a pipe.
-pub fn fd_sync(ctx: &mut WasiCtx, fd: u32, data_only: bool) -> Result<(), Errno> {
+/// `fd_sync(fd)`. Needs `FD_SYNC`. See [`sync`].
+pub fn fd_sync(ctx: &mut WasiCtx, fd: u32) -> Result<(), Errno> {
+    sync(ctx, fd, false)
+}
+
+/// `fd_datasync(fd)`. Needs `FD_DATASYNC`. See [`sync`].
+pub fn fd_datasync(ctx: &mut WasiCtx, fd: u32) -> Result<(), Errno> {
+    sync(ctx, fd, true)
+}
+
+/// `fd_sync`, or `fd_datasync` when `data_only`. Files are synced to the host's disk;
+/// directories have nothing buffered here; streams are `EINVAL`, as POSIX `fsync` on a pipe.
+fn sync(ctx: &mut WasiCtx, fd: u32, data_only: bool) -> Result<(), Errno> {
     let entry = ctx.fds.get(fd)?;
     let need = if data_only {
         rights::FD_DATASYNC

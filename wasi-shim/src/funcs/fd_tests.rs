@@ -397,11 +397,11 @@ fn sync_advise_and_set_size() {
     let mut w = world();
     let rw = open(&mut w, "hello.txt", true, true);
     let ro = open(&mut w, "hello.txt", true, false);
-    for data_only in [false, true] {
-        assert_eq!(fd_sync(&mut w.ctx, rw, data_only), Ok(()));
-        assert_eq!(fd_sync(&mut w.ctx, 3, data_only), Ok(()));
-        assert_eq!(fd_sync(&mut w.ctx, 1, data_only), Err(Errno::Inval));
-        assert_eq!(fd_sync(&mut w.ctx, 9, data_only), Err(Errno::Badf));
+    for sync in [fd_sync, fd_datasync] {
+        assert_eq!(sync(&mut w.ctx, rw), Ok(()));
+        assert_eq!(sync(&mut w.ctx, 3), Ok(()));
+        assert_eq!(sync(&mut w.ctx, 1), Err(Errno::Inval));
+        assert_eq!(sync(&mut w.ctx, 9), Err(Errno::Badf));
     }
     assert_eq!(fd_advise(&mut w.ctx, rw, 0, 4, 5), Ok(()));
     assert_eq!(fd_advise(&mut w.ctx, rw, 0, 4, 6), Err(Errno::Inval));
@@ -565,9 +565,9 @@ fn every_fd_call_needs_its_right() {
         (rights::FD_ADVISE, "advise", |c, _, fd| {
             fd_advise(c, fd, 0, 0, 0)
         }),
-        (rights::FD_SYNC, "sync", |c, _, fd| fd_sync(c, fd, false)),
+        (rights::FD_SYNC, "sync", |c, _, fd| fd_sync(c, fd)),
         (rights::FD_DATASYNC, "datasync", |c, _, fd| {
-            fd_sync(c, fd, true)
+            fd_datasync(c, fd)
         }),
         (rights::FD_FILESTAT_GET, "filestat", |c, m, fd| {
             fd_filestat_get(c, m, fd, 0)

@@ -4,6 +4,9 @@
 //! Owns: the semantics of each call (argument checks, which errno when) and the byte
 //! layout of the records they write. Must not touch wasmi: `linker.rs` adapts these
 //! functions to the engine, so each is unit-tested with a `Vec<u8>` and no engine.
+//! Each preview1 call is the function of its name here, taking the call's wasm parameters
+//! in order (even those it ignores) with the types its entry in `table.rs` gives them: the
+//! compiler holds the two together.
 //! Every function checks every output pointer before doing anything observable, so a
 //! fault leaves no half-done I/O behind.
 

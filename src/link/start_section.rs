@@ -2,9 +2,9 @@
 //! in slices of fuel, stopped by a timeout or a signal.
 //!
 //! wasmi runs a module's `start` section inside instantiation, with no resumable form (the
-//! fuel slicing of `run.rs` needs one). So before compiling, a module with a start section is
-//! rewritten: the section is dropped and its function exported as [`EXPORT`], which `link.rs`
-//! calls through `run` right after instantiating the module, where wasmi would have run it.
+//! fuel slicing of `engine` needs one). So before compiling, a module with a start section is
+//! rewritten: the section is dropped and its function exported as [`EXPORT`], which `engine`
+//! calls right after instantiating the module, where wasmi would have run it.
 //! Owns: that byte-level rewrite, and one more reading of the sections it walks: the size of
 //! the largest function body, which the guest's host stack is sized by. The module's hash in
 //! a receipt is of the bytes as given; only the engine sees the rewrite.
@@ -17,7 +17,7 @@
 //! Some faults the rewrite would hide lie beyond what it reads: a start function of the wrong
 //! type or that does not exist, or one that a `ref.func` names without declaring it (an export
 //! declares it). So a module with a start section is also validated, as given, before it is
-//! rewritten; an invalid one is left alone. That validates such modules twice (`link.rs`
+//! rewritten; an invalid one is left alone. That validates such modules twice (`link`
 //! compiles the rewrite), a cost only modules with a start section pay.
 //! One limit is not checked: wasmparser caps a module's imports and exports together at an
 //! "effective type size" of a million, so a module within one export of it is refused once
@@ -51,7 +51,7 @@ pub fn defer(wasm: &[u8]) -> Option<Vec<u8>> {
     let sections = sections(wasm)?;
     let start = sections.iter().find(|s| s.id == START_SECTION)?;
     let func = start_function(&wasm[start.payload.clone()])?;
-    // The default configuration validates what `run::engine` does: it changes fuel alone.
+    // The default configuration validates what `engine::new` does: it changes fuel alone.
     Module::validate(&Engine::default(), wasm).ok()?;
     let exports = sections.iter().find(|s| s.id == EXPORT_SECTION);
     let payload = exports_with(exports.map(|s| &wasm[s.payload.clone()]), func)?;
@@ -81,7 +81,7 @@ pub fn defer(wasm: &[u8]) -> Option<Vec<u8>> {
 
 /// The size in bytes of the largest function body of `wasm`: 0 when it has none, or is
 /// malformed where this looks (wasmi then refuses it). It bounds how much host stack one block
-/// of its code may take (`run::guest_stack`).
+/// of its code may take (`engine::execute`'s `guest_stack`).
 pub fn largest_function_body(wasm: &[u8]) -> usize {
     let Some(code) = sections(wasm)
         .into_iter()

@@ -1,6 +1,6 @@
 //! The S3 client bolinho's S3 sources and S3 publisher share: each request is signed by
 //! rusty-s3 as a presigned URL (AWS Signature Version 4 in the query string, valid for an hour;
-//! unsigned when there are no credentials) and sent by the one ureq agent (`fetch::agent`).
+//! unsigned when there are no credentials) and sent by the one ureq agent (`remote::agent`).
 //!
 //! Every answer is data: an error status becomes an [`S3Error`] carrying the S3 error code
 //! parsed from the XML body (`xml::error`), or the HTTP status when the body has none; nothing
@@ -19,7 +19,7 @@ use ureq::http::{self, Request, Response};
 
 use super::config::Settings;
 use super::xml;
-use crate::fetch::agent;
+use crate::remote::agent;
 
 /// How long a presigned request stays valid: it only has to outlive its own sending.
 const EXPIRY: Duration = Duration::from_secs(3600);

@@ -38,25 +38,25 @@ pub struct Settings {
     pub region: String,
     pub credentials: Option<Credentials>,
     /// Where the credentials came from, for error messages.
-    pub origin: Origin,
+    pub origin: CredentialsFrom,
 }
 
 /// Where credentials came from.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Origin {
+pub enum CredentialsFrom {
     Environment,
     Profile { name: String, file: PathBuf },
     Anonymous,
 }
 
-impl fmt::Display for Origin {
+impl fmt::Display for CredentialsFrom {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Origin::Environment => f.write_str("credentials from AWS_ACCESS_KEY_ID"),
-            Origin::Profile { name, file } => {
+            CredentialsFrom::Environment => f.write_str("credentials from AWS_ACCESS_KEY_ID"),
+            CredentialsFrom::Profile { name, file } => {
                 write!(f, "credentials of profile `{name}` in {}", file.display())
             }
-            Origin::Anonymous => f.write_str(
+            CredentialsFrom::Anonymous => f.write_str(
                 "no credentials found (AWS_ACCESS_KEY_ID, AWS_PROFILE, ~/.aws/credentials), \
                  so the request was unsigned",
             ),
@@ -146,7 +146,7 @@ where
 /// The environment's keys, else the shared credentials file's profile, else none.
 fn credentials(
     var: &dyn Fn(&str) -> Option<String>,
-) -> Result<(Option<Credentials>, Origin), String> {
+) -> Result<(Option<Credentials>, CredentialsFrom), String> {
     match (var("AWS_ACCESS_KEY_ID"), var("AWS_SECRET_ACCESS_KEY")) {
         (Some(key), Some(secret)) => {
             let token = var("AWS_SESSION_TOKEN");
@@ -154,7 +154,7 @@ fn credentials(
                 Some(token) => Credentials::new_with_token(key, secret, token),
                 None => Credentials::new(key, secret),
             };
-            return Ok((Some(credentials), Origin::Environment));
+            return Ok((Some(credentials), CredentialsFrom::Environment));
         }
         (Some(_), None) => {
             return Err("AWS_ACCESS_KEY_ID is set but AWS_SECRET_ACCESS_KEY is not".to_string());
@@ -175,19 +175,19 @@ fn credentials(
                     "AWS_PROFILE is `{profile}`, but there is no HOME to find ~/.aws/credentials in"
                 ));
             }
-            None => return Ok((None, Origin::Anonymous)),
+            None => return Ok((None, CredentialsFrom::Anonymous)),
         },
     };
     let text = match std::fs::read_to_string(&file) {
         Ok(text) => text,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound && named.is_none() => {
-            return Ok((None, Origin::Anonymous));
+            return Ok((None, CredentialsFrom::Anonymous));
         }
         Err(e) => {
             return Err(format!(
                 "failed to read the AWS credentials file {} (for profile `{profile}`): {}",
                 file.display(),
-                super::super::io_message(&e)
+                crate::remote::io_message(&e)
             ));
         }
     };
@@ -196,7 +196,7 @@ fn credentials(
             "AWS_PROFILE is `{profile}`, but {} has no [{profile}] section",
             file.display()
         )),
-        None => Ok((None, Origin::Anonymous)),
+        None => Ok((None, CredentialsFrom::Anonymous)),
         Some(keys) => {
             let get = |name: &str| {
                 keys.iter()
@@ -218,7 +218,7 @@ fn credentials(
             };
             Ok((
                 Some(credentials),
-                Origin::Profile {
+                CredentialsFrom::Profile {
                     name: profile,
                     file,
                 },
@@ -257,7 +257,15 @@ fn profile_keys(text: &str, profile: &str) -> Option<Vec<(String, String)>> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::fetch::test_util::TempDir;
+    use crate::private::TempDir;
+
+    /// Writes `bytes` to `rel` below `dir`, making its parents.
+    fn write(dir: &TempDir, rel: &str, bytes: &[u8]) -> std::path::PathBuf {
+        let path = dir.path().join(rel);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(&path, bytes).unwrap();
+        path
+    }
 
     fn resolve(
         endpoint: Option<&str>,
@@ -369,7 +377,7 @@ mod tests {
         .unwrap();
         let c = s.credentials.unwrap();
         assert_eq!((c.key(), c.secret(), c.token()), ("AK", "SK", Some("TOK")));
-        assert_eq!(s.origin, Origin::Environment);
+        assert_eq!(s.origin, CredentialsFrom::Environment);
         assert_eq!(
             resolve(None, None, &[("AWS_ACCESS_KEY_ID", "AK")]).unwrap_err(),
             "AWS_ACCESS_KEY_ID is set but AWS_SECRET_ACCESS_KEY is not"
@@ -382,8 +390,8 @@ mod tests {
 
     #[test]
     fn the_shared_credentials_file_gives_the_profile() {
-        let tmp = TempDir::new();
-        let file = tmp.write("credentials", FILE.as_bytes());
+        let tmp = TempDir::new("bolinho-test-").unwrap();
+        let file = write(&tmp, "credentials", FILE.as_bytes());
         let path = file.display().to_string();
         let with = |profile: Option<&str>| {
             let mut vars = vec![("AWS_SHARED_CREDENTIALS_FILE", path.as_str())];
@@ -395,7 +403,7 @@ mod tests {
         assert_eq!((c.key(), c.secret(), c.token()), ("DK", "DS", None));
         assert_eq!(
             s.origin,
-            Origin::Profile {
+            CredentialsFrom::Profile {
                 name: "default".into(),
                 file: file.clone()
             }
@@ -416,21 +424,21 @@ mod tests {
 
     #[test]
     fn without_credentials_requests_are_anonymous() {
-        let tmp = TempDir::new();
+        let tmp = TempDir::new("bolinho-test-").unwrap();
         let home = tmp.path().display().to_string();
         let s = resolve(None, None, &[("HOME", home.as_str())]).unwrap();
         assert!(s.credentials.is_none());
-        assert_eq!(s.origin, Origin::Anonymous);
+        assert_eq!(s.origin, CredentialsFrom::Anonymous);
         let s = resolve(None, None, &[]).unwrap();
-        assert_eq!(s.origin, Origin::Anonymous);
+        assert_eq!(s.origin, CredentialsFrom::Anonymous);
         // ~/.aws/credentials is read when there is one.
-        tmp.write(".aws/credentials", FILE.as_bytes());
+        write(&tmp, ".aws/credentials", FILE.as_bytes());
         let s = resolve(None, None, &[("HOME", home.as_str())]).unwrap();
         assert_eq!(s.credentials.unwrap().key(), "DK");
         // A file without [default] is no error unless a profile was named.
-        tmp.write(".aws/credentials", b"[work]\naws_access_key_id=a\n");
+        write(&tmp, ".aws/credentials", b"[work]\naws_access_key_id=a\n");
         let s = resolve(None, None, &[("HOME", home.as_str())]).unwrap();
-        assert_eq!(s.origin, Origin::Anonymous);
+        assert_eq!(s.origin, CredentialsFrom::Anonymous);
         let err = resolve(
             None,
             None,

@@ -8,6 +8,7 @@
 use sha2::{Digest, Sha256};
 use wasi_shim::{HostClock, OsRandom, SeededRandom, VirtualClock};
 
+use super::RunOptions;
 use crate::spec::Plan;
 
 /// Where the guest's realtime clock starts unless the job says otherwise:
@@ -28,36 +29,47 @@ pub enum Clock {
     Host(HostClock),
 }
 
-/// The sources for `plan`: the host's with `nondeterministic`, else a virtual clock at the
-/// job's epoch and random bytes from its seed; `module` is the entry module's bytes and `env`
-/// the guest's resolved environment.
-pub fn sources(
+/// The settings of a deterministic run's clock and random bytes.
+#[derive(Debug, Clone, Copy)]
+pub struct Seeding {
+    /// Where the virtual clock starts, in nanoseconds since the Unix epoch.
+    pub epoch_ns: u64,
+    pub seed: u64,
+}
+
+/// The seeding of a run of `plan`, unless it is `--nondeterministic`: the job's own epoch
+/// and seed, else the defaults. `module` is the entry module's bytes and `env` the guest's
+/// resolved environment, which the default seed derives from.
+pub fn seeding(
     plan: &Plan,
     module: &[u8],
     env: &[(String, String)],
-    nondeterministic: bool,
-) -> Sources {
-    if nondeterministic {
-        return Sources {
-            clock: Clock::Host(HostClock::new()),
-            random: Box::new(OsRandom::new()),
-        };
+    options: &RunOptions,
+) -> Option<Seeding> {
+    if options.nondeterministic {
+        return None;
     }
-    let (epoch, seed) = settings(plan, module, env);
-    Sources {
-        clock: Clock::Virtual(VirtualClock::new(epoch, VirtualClock::DEFAULT_TICK_NS)),
-        random: Box::new(SeededRandom::new(seed)),
-    }
+    Some(Seeding {
+        epoch_ns: plan.determinism.epoch_ns.unwrap_or(DEFAULT_EPOCH_NS),
+        seed: plan
+            .determinism
+            .seed
+            .unwrap_or_else(|| content_seed(module, &plan.args, env)),
+    })
 }
 
-/// The epoch (ns) and seed a deterministic run of `plan` uses: the job's own, else the defaults.
-pub fn settings(plan: &Plan, module: &[u8], env: &[(String, String)]) -> (u64, u64) {
-    let epoch = plan.determinism.epoch_ns.unwrap_or(DEFAULT_EPOCH_NS);
-    let seed = plan
-        .determinism
-        .seed
-        .unwrap_or_else(|| content_seed(module, &plan.args, env));
-    (epoch, seed)
+/// The clock and random source of a run seeded with `seeding`, or the host's without.
+pub fn sources(seeding: Option<Seeding>) -> Sources {
+    match seeding {
+        None => Sources {
+            clock: Clock::Host(HostClock::new()),
+            random: Box::new(OsRandom::new()),
+        },
+        Some(Seeding { epoch_ns, seed }) => Sources {
+            clock: Clock::Virtual(VirtualClock::new(epoch_ns, VirtualClock::DEFAULT_TICK_NS)),
+            random: Box::new(SeededRandom::new(seed)),
+        },
+    }
 }
 
 /// The default seed: the first 8 bytes (little-endian) of the sha256 of what the guest is

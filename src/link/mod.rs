@@ -8,7 +8,8 @@
 //! Each resolved import is checked against what its provider exports. Every failure is collected,
 //! so the user sees all unresolved imports in one error rather than one per attempt.
 //!
-//! Nothing here executes guest code: `run` instantiates the `Linked` graph and calls it.
+//! Linking compiles, resolves and type-checks, and nothing else: no store, no guest code.
+//! `engine` instantiates the `Linked` graph and calls it.
 
 use std::collections::HashMap;
 use std::fmt;
@@ -17,8 +18,8 @@ use wasmi::{Engine, ExternType, FuncType, Module};
 
 use crate::describe;
 use crate::net::{self, Offer};
-use crate::spec::limits::PAGE;
-use crate::start;
+
+pub mod start_section;
 
 /// The host bytes one table element takes in wasmi 2 (a 32-bit reference): what a table
 /// costs against the memory limit.
@@ -150,8 +151,8 @@ pub struct LinkedModule {
     pub module: Module,
     /// How messages name it.
     pub label: String,
-    /// Whether its start function was taken out of instantiation (`start.rs`): exported as
-    /// `start::EXPORT`, to be called after it.
+    /// Whether its start function was taken out of instantiation (`start_section`): exported as
+    /// `start_section::EXPORT`, to be called after it.
     pub deferred_start: bool,
     /// The module names other modules import it by.
     pub names: Vec<String>,
@@ -162,7 +163,7 @@ struct Node {
     module: Module,
     /// The size of its largest function body, in bytes.
     largest_body: usize,
-    /// Whether the module's start function was taken out of instantiation (`start.rs`).
+    /// Whether the module's start function was taken out of instantiation (`start_section`).
     deferred_start: bool,
     /// The nodes this node imports from.
     deps: Vec<usize>,
@@ -187,7 +188,7 @@ impl Node {
     /// The export `name` of the module as the user wrote it: a deferred start function's
     /// export is bolinho's, not the guest's.
     fn export(&self, name: &str) -> Option<ExternType> {
-        if self.deferred_start && name == start::EXPORT {
+        if self.deferred_start && name == start_section::EXPORT {
             return None;
         }
         self.module.get_export(name)
@@ -200,7 +201,7 @@ fn compile(engine: &Engine, bytes: &ModuleBytes) -> Result<Node, LinkError> {
     // reports why.
     let binary = wat::parse_bytes(&bytes.bytes).ok();
     let source = binary.as_deref().unwrap_or(&bytes.bytes);
-    let deferred = start::defer(source);
+    let deferred = start_section::defer(source);
     let module = Module::new(engine, deferred.as_deref().unwrap_or(source)).map_err(|cause| {
         LinkError::Load {
             label: bytes.label.clone(),
@@ -210,7 +211,7 @@ fn compile(engine: &Engine, bytes: &ModuleBytes) -> Result<Node, LinkError> {
     Ok(Node {
         label: bytes.label.clone(),
         module,
-        largest_body: start::largest_function_body(source),
+        largest_body: start_section::largest_function_body(source),
         deferred_start: deferred.is_some(),
         deps: vec![],
         linked_as: vec![],
@@ -363,48 +364,6 @@ pub fn resolve(
         entrypoint: entrypoint.to_string(),
         largest_body,
     })
-}
-
-impl Linked {
-    /// Fails, before anything runs, when a module imports or exports a memory or table whose
-    /// declared minimum alone is above `limit` bytes. A memory or table neither imported nor
-    /// exported is not in wasmi's public API, and the total of them all is known only as they
-    /// are made: instantiation reports those (`run`).
-    pub fn check_memory_limit(&self, limit: u64) -> Result<(), LinkError> {
-        for linked in &self.modules {
-            let module = &linked.module;
-            let imported = module
-                .imports()
-                .map(|i| (format!("{}::{}", i.module(), i.name()), i.ty().clone()));
-            let exported = module
-                .exports()
-                .map(|e| (e.name().to_string(), e.ty().clone()));
-            for (name, ty) in imported.chain(exported) {
-                let (what, minimum, bytes) = match ty {
-                    ExternType::Memory(ty) => {
-                        let bytes = u128::from(ty.minimum()) * u128::from(PAGE);
-                        ("memory", format!("{} pages", ty.minimum()), bytes)
-                    }
-                    ExternType::Table(ty) => {
-                        let each = u128::from(TABLE_ELEMENT_BYTES);
-                        let bytes = u128::from(ty.minimum()) * each;
-                        ("table", format!("{} elements", ty.minimum()), bytes)
-                    }
-                    _ => continue,
-                };
-                if bytes > u128::from(limit) {
-                    return Err(LinkError::MemoryLimit {
-                        label: linked.label.clone(),
-                        item: Some(format!(
-                            "{what} `{name}` declares a minimum of {minimum} ({bytes} bytes)"
-                        )),
-                        limit,
-                    });
-                }
-            }
-        }
-        Ok(())
-    }
 }
 
 fn check_entrypoint(entry: &Node, name: &str) -> Result<(), LinkError> {

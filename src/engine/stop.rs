@@ -4,7 +4,7 @@
 //! clock made to honour it (`StopClock`). The guest is reached three ways, whatever it is
 //! doing: between fuel slices (`slices.rs` asks `stop_now`), at its host calls (the shared
 //! `wasi_shim::Interrupt`, requested here when a real sleep is cut at the deadline and by the
-//! supervisor in `mod.rs` otherwise), and inside a blocking system call (the supervisor's
+//! watching thread in `execute.rs` otherwise), and inside a blocking system call (the supervisor's
 //! wake-up signal ends it with `EINTR`).
 
 use std::sync::Arc;

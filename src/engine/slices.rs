@@ -7,8 +7,9 @@
 
 use wasmi::{Func, ResumableCall, Store, TrapCode};
 
+use super::StoreData;
+use super::outcome::{Outcome, classify, trap_name};
 use super::stop::{Deadline, stop_now};
-use super::{Host, Outcome, classify, trap_name};
 use crate::spec::Limits;
 
 /// The fuel a guest runs on between two looks at the clock and the signal flag. A slice takes
@@ -25,7 +26,7 @@ pub const SLICE: u64 = 1_000_000;
 /// slice that ends past the deadline or after a signal. `None` when the function returned:
 /// the run goes on; else how the guest ended (an exit, a trap, a stop).
 pub fn call(
-    store: &mut Store<Host>,
+    store: &mut Store<StoreData>,
     func: Func,
     limits: &Limits,
     deadline: Option<Deadline>,
@@ -53,7 +54,7 @@ pub fn call(
 }
 
 /// The fuel the guest consumed, instantiation included.
-pub fn fuel_used(store: &Store<Host>, limits: &Limits) -> Option<u64> {
+pub fn fuel_used(store: &Store<StoreData>, limits: &Limits) -> Option<u64> {
     let given = limits.fuel.unwrap_or(u64::MAX);
     store.get_fuel().ok().map(|left| given.saturating_sub(left))
 }
@@ -61,7 +62,7 @@ pub fn fuel_used(store: &Store<Host>, limits: &Limits) -> Option<u64> {
 /// Runs `func` a slice at a time until it returns, the guest ends or traps, or it passes the
 /// deadline or is stopped by a signal.
 fn sliced(
-    store: &mut Store<Host>,
+    store: &mut Store<StoreData>,
     func: Func,
     budget: &mut Budget,
     deadline: Option<Deadline>,
@@ -112,7 +113,11 @@ impl Budget {
     /// fuel from the start of its block, which is charged again before the instruction is
     /// (docs/upstream/wasmi-non-tail-handlers.md); with exactly `required` it would run out
     /// there again, for ever.
-    fn refill(&mut self, store: &mut Store<Host>, required: u64) -> Result<bool, wasmi::Error> {
+    fn refill(
+        &mut self,
+        store: &mut Store<StoreData>,
+        required: u64,
+    ) -> Result<bool, wasmi::Error> {
         let unused = store.get_fuel()?;
         self.used += self.slice.saturating_sub(unused);
         let slice = SLICE.saturating_add(required);

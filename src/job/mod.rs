@@ -1,0 +1,130 @@
+//! One run of a plan, top to bottom: prepare (environment, publisher, results directory,
+//! inputs), load the modules, record what the guest is given, build what it sees, link, run
+//! it on the engine, finish its results, publish them. Each stage is a module of its own and
+//! adds what it was doing to its errors; this file only calls them in order.
+//!
+//! Before the guest starts, any failure, and Ctrl-C or SIGTERM (`cleanup`), leaves nothing
+//! behind. Once it has run, its results are never removed: whatever fails while they are
+//! finished (a full disk, a tree too large to hash, a signal while hashing), the error says
+//! where they are.
+
+mod finish;
+mod given;
+mod guest;
+mod modules;
+mod prepare;
+mod sources;
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use wasi_shim::Interrupt;
+
+use crate::cleanup;
+use crate::engine::{self, CannotRun, Deadline, Outcome};
+use crate::error::Error;
+use crate::fetch;
+use crate::link;
+use crate::net::Offer;
+use crate::receipt::Given;
+use crate::signal;
+use crate::spec::Plan;
+
+pub use modules::MAX_MODULE;
+
+/// What the command line adds to a plan.
+#[derive(Debug, Clone, Default)]
+pub struct RunOptions {
+    /// `--results DIR`.
+    pub results: Option<PathBuf>,
+    /// `--allow-env NAME`: host variables an `env:NAME` value may read.
+    pub allow_env: Vec<String>,
+    /// `--cache-dir DIR`; else the default cache directory.
+    pub cache_dir: Option<PathBuf>,
+    pub fetch: fetch::Options,
+    /// `--nondeterministic`: the host's clocks and OS randomness instead of the virtual clock
+    /// and seeded random bytes (README "Determinism").
+    pub nondeterministic: bool,
+    /// Set by `verify` only: the rerun of a receipt.
+    pub rerun: Option<Rerun>,
+}
+
+/// How `verify` reruns a receipt's job.
+#[derive(Debug, Clone)]
+pub struct Rerun {
+    /// What the guest must be given (the receipt's modules and inputs); a difference fails
+    /// the run before the guest starts. The guest's stdout and stderr stay out of bolinho's
+    /// own: `verify` prints its checks.
+    pub expect: Given,
+    /// The private directory `verify` made for the rerun, removed with the run's own if a
+    /// signal ends it before the guest starts.
+    pub scratch: PathBuf,
+}
+
+/// How a run ended, and where its results are.
+#[derive(Debug)]
+pub struct Report {
+    pub outcome: Outcome,
+    pub results: Option<PathBuf>,
+    /// Where the publisher put the results besides the local directory (`s3://...`).
+    pub published: Option<String>,
+}
+
+/// Runs a plan: every step before the guest starts fails cleanly, leaving no results behind.
+pub fn run(plan: &Plan, options: &RunOptions) -> Result<Report, Error> {
+    let _signals = signal::catch();
+    let mut setup = cleanup::Setup::new();
+    let prepared = prepare::prepare(plan, options, &mut setup)?;
+    let modules = modules::load(plan, &prepared.fetched)?;
+    let seeding = sources::seeding(plan, &modules.entry.bytes, &prepared.env, options);
+    let given = given::record(plan, &modules, &prepared, seeding, options)?;
+
+    // The timeout counts from here: everything is fetched, and the guest is about to be set
+    // up and run.
+    let deadline = Deadline::start(plan.limits.timeout);
+    let interrupt = Arc::new(Interrupt::new());
+    let guest = guest::build(
+        plan, &modules, &prepared, seeding, deadline, &interrupt, options,
+    )?;
+    let engine = engine::new();
+    let linked = link::resolve(
+        &engine,
+        modules.entry,
+        modules.imports,
+        &guest.wasi,
+        &plan.entrypoint,
+        &Offer::for_plan(plan),
+    )?;
+    let (store, linker) = engine::store(&engine, guest.wasi, guest.net, &linked, &plan.limits)?;
+
+    // From here a signal stops the guest and keeps its results.
+    setup.done();
+    let ended = engine::execute(engine::Guest {
+        store,
+        linker,
+        linked,
+        limits: plan.limits,
+        deadline,
+        interrupt,
+    })
+    .map_err(cannot_run)?;
+    let finished = finish::finish(prepared.results, guest.saved, given, plan, ended)?;
+    // Publishing copies the finished directory; a failure keeps it and says where it is.
+    let published = match &finished.path {
+        Some(path) => prepared.publisher.publish(path)?,
+        None => None,
+    };
+    Ok(Report {
+        outcome: finished.outcome,
+        results: finished.path,
+        published,
+    })
+}
+
+fn cannot_run(error: CannotRun) -> Error {
+    match error {
+        CannotRun::MemoryLimit(error) => Error::Link(error),
+        CannotRun::Engine(error) => Error::Instantiate(error),
+        CannotRun::Thread(cause) => Error::host("start the guest's thread", cause),
+    }
+}
