@@ -18,11 +18,9 @@ pub const INTERVAL: Duration = Duration::from_millis(200);
 /// when `enabled`. `total` is the expected size (`Content-Length`), if known. When not
 /// `enabled` the wrapper only forwards reads.
 ///
-/// ```no_run
-/// # fn f(body: impl std::io::Read, len: Option<u64>) {
-/// let mut body = bolinho::fetch::progress::reader(body, len, "https://x/y.wasm", true);
-/// std::io::copy(&mut body, &mut std::io::sink()).unwrap();
-/// # }
+/// ```text
+/// let mut body = progress::reader(body, len, "https://x/y.wasm", true);
+/// std::io::copy(&mut body, &mut std::io::sink())?;
 /// ```
 pub fn reader<R: Read>(inner: R, total: Option<u64>, label: &str, enabled: bool) -> Progress<R> {
     Progress {
