@@ -67,3 +67,58 @@ fn a_module_run_saves_results_only_when_asked() {
         "exitCode: 0\nstderr: \nstdout: hello, world\n"
     );
 }
+
+#[test]
+fn a_scratch_directory_the_host_cannot_make_is_the_hosts_failure_not_the_jobs() {
+    // An inline source materialises into a scratch directory below TMPDIR; one that does not
+    // exist is this host's problem (119), not an invalid job (121), and nothing is left behind.
+    let dir = TempDir::new("no-scratch");
+    let job = testdata("jobs/inline-sources/job.yaml")
+        .display()
+        .to_string();
+    let missing = dir.join("no-such-tmp").display().to_string();
+    let out = crate::support::bolinho_env(
+        dir.path(),
+        &["run", &job, "--results", "res"],
+        &[("TMPDIR", &missing)],
+    );
+    assert_eq!(out.code, 119, "{}", out.stderr);
+    assert!(
+        out.stderr.starts_with(&format!(
+            "bolinho: error: failed to create a scratch directory in {missing}: "
+        )),
+        "{}",
+        out.stderr
+    );
+    assert!(!dir.join("res").exists());
+}
+
+#[test]
+fn an_allowed_host_variable_the_host_lacks_is_the_hosts_failure() {
+    let dir = TempDir::new("no-host-var");
+    let wasm = testdata("wasm").display().to_string();
+    dir.write(
+        "job.yaml",
+        format!(
+            "Name: host-env\nTasks:\n  - Name: main\n    Env:\n      FROM_HOST: \
+             env:BOLINHO_TEST_UNSET_VAR_9\n    Engine:\n      Type: wasm\n      Params:\n        \
+             EntryModule: /app/env.wasm\n    InputSources:\n      - Target: /app\n        \
+             Source: {{Type: localDirectory, Params: {{SourcePath: {wasm}}}}}\n"
+        ),
+    );
+    let run = |allow: &str| {
+        let args = ["run", "job.yaml", "--allow-env", allow, "--results", "res"];
+        crate::support::bolinho(dir.path(), &args)
+    };
+    // Not allowed: the job asks for what the command line did not grant.
+    assert_eq!(run("OTHER").code, 121);
+    // Allowed, but this host has no such variable: the host's failure.
+    let out = run("BOLINHO_TEST_UNSET_VAR_9");
+    assert_eq!(out.code, 119, "{}", out.stderr);
+    assert_eq!(
+        out.stderr,
+        "bolinho: error: failed to read the host's BOLINHO_TEST_UNSET_VAR_9 for environment \
+         variable FROM_HOST: environment variable not found\n"
+    );
+    assert!(!dir.join("res").exists());
+}
