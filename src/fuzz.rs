@@ -28,7 +28,14 @@ mod targets {
         };
         let job = Path::new("/fuzz/job.yaml");
         for strict in [false, true] {
-            let Ok(parsed) = parse_job(text, job, &ParseOptions { strict }) else {
+            let Ok(parsed) = parse_job(
+                text,
+                job,
+                &ParseOptions {
+                    strict,
+                    ..Default::default()
+                },
+            ) else {
                 continue;
             };
             let json = serde_json::to_string(&parsed.plan).expect("a plan serialises");

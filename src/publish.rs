@@ -214,7 +214,10 @@ mod tests {
     #[test]
     fn local_and_noop_publish_nothing_more() {
         let job = "Engine: {Type: wasm, Params: {EntryModule: {Source: {Type: inline, Params: {URL: 'data:,x'}}}}}\n";
-        let options = crate::spec::ParseOptions { strict: true };
+        let options = crate::spec::ParseOptions {
+            strict: true,
+            ..Default::default()
+        };
         let mut plan = crate::spec::parse_job(job, Path::new("job.yaml"), &options)
             .unwrap()
             .plan;

@@ -62,6 +62,7 @@ impl Checker<'_> {
         SpecError {
             file: self.file.to_path_buf(),
             line: None,
+            column: None,
             field: field.to_string(),
             message: message.into(),
         }

@@ -246,7 +246,7 @@ mod tests {
         sources: &[(&str, Option<&str>)],
     ) -> Result<(Modules, Vec<String>, Vec<String>), String> {
         let node = parse(yaml).unwrap();
-        let mut ctx = Ctx::new(Path::new("job.yaml"), false);
+        let mut ctx = Ctx::new(Path::new("job.yaml"), false, &[]);
         let mut inputs = Inputs::default();
         for (i, (target, alias)) in sources.iter().enumerate() {
             let yaml = format!(

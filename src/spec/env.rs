@@ -264,7 +264,7 @@ mod tests {
 
     fn env(yaml: &str) -> (Result<Vec<EnvVar>, String>, Vec<String>) {
         let node = parse(yaml).unwrap();
-        let mut ctx = Ctx::new(Path::new("job.yaml"), false);
+        let mut ctx = Ctx::new(Path::new("job.yaml"), false, &[]);
         let root = Field::root(&node);
         let mut m = root.map(&ctx).unwrap();
         let (task, engine) = (m.get("Env"), m.get("EnvironmentVariables"));

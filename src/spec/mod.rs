@@ -34,6 +34,7 @@ mod reader;
 pub(crate) mod s3;
 mod source;
 mod task;
+pub(crate) mod template;
 mod tree;
 
 pub use check::check_plan;
@@ -59,6 +60,9 @@ pub use {
 pub struct ParseOptions {
     /// Unknown keys are errors instead of warnings.
     pub strict: bool,
+    /// Render the document as a Go template with these variables first, as `bacalhau job run`
+    /// does; `None` (`--no-template`, and a receipt's plan) reads it as it is.
+    pub template: Option<template::Vars>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -67,6 +71,8 @@ pub struct Parsed {
     /// One line each, in the form `<file>:<line>: <field>: <message>`; past 20, one last line
     /// (`<file>: N more warnings not shown`) counts the rest.
     pub warnings: Vec<String>,
+    /// The template variables the document read, with their values.
+    pub template_vars: template::Vars,
 }
 
 /// A job document that cannot be run, and where the problem is.
@@ -76,6 +82,8 @@ pub struct SpecError {
     pub file: PathBuf,
     /// 1-based; unknown for JSON documents (serde_json gives no value positions).
     pub line: Option<u32>,
+    /// 1-based, in characters; known for template errors only.
+    pub column: Option<u32>,
     /// The field path, e.g. `Tasks[0].Engine.Params.EntryModule`; empty when the problem is
     /// the document as a whole.
     pub field: String,
@@ -88,6 +96,9 @@ impl fmt::Display for SpecError {
         if let Some(line) = self.line {
             write!(f, ":{line}")?;
         }
+        if let Some(column) = self.column {
+            write!(f, ":{column}")?;
+        }
         if !self.field.is_empty() {
             write!(f, ": {}", self.field)?;
         }
@@ -97,16 +108,34 @@ impl fmt::Display for SpecError {
 
 impl std::error::Error for SpecError {}
 
-/// Parses and validates a job document. `job_file` names it in messages and is the base of
-/// relative local paths; it is not read. The document's text also seeds the job and execution
-/// ids, so the same file always gets the same ids.
+/// Parses and validates a job document, rendering it first as a template when `options`
+/// say so. `job_file` names it in messages and is the base of relative local paths; it is not
+/// read. Lines in messages are the file's own, also where the template moved them. The
+/// rendered text seeds the job and execution ids, so the same file with the same variables
+/// always gets the same ids.
 pub fn parse_job(text: &str, job_file: &Path, options: &ParseOptions) -> Result<Parsed, SpecError> {
-    let mut ctx = reader::Ctx::new(job_file, options.strict);
+    let rendered = match &options.template {
+        Some(vars) => template::render(text, vars).map_err(|e| SpecError {
+            file: job_file.to_path_buf(),
+            line: Some(e.line),
+            column: Some(e.column),
+            field: String::new(),
+            message: format!("template: {}", e.message),
+        })?,
+        None => template::Rendered {
+            text: text.into(),
+            lines: Vec::new(),
+            used: template::Vars::new(),
+        },
+    };
+    let text = &*rendered.text;
+    let mut ctx = reader::Ctx::new(job_file, options.strict, &rendered.lines);
     let root = tree::parse(text).map_err(|e| ctx.error(e.line, "", e.message))?;
     let plan = job::plan(&root, text, &mut ctx)?;
     Ok(Parsed {
         plan,
         warnings: ctx.into_warnings(),
+        template_vars: rendered.used,
     })
 }
 

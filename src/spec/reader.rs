@@ -24,6 +24,9 @@ pub(crate) const MAX_WARNINGS: usize = 20;
 /// Where errors and warnings go, and what they are reported against.
 pub(crate) struct Ctx<'a> {
     file: &'a Path,
+    /// The file's line of each line of a rendered template (index 0 is line 1); empty when
+    /// the document is the file's own text.
+    lines: &'a [u32],
     strict: bool,
     warnings: Vec<String>,
     /// Warnings past `MAX_WARNINGS`, counted, not kept.
@@ -31,9 +34,10 @@ pub(crate) struct Ctx<'a> {
 }
 
 impl<'a> Ctx<'a> {
-    pub fn new(file: &'a Path, strict: bool) -> Self {
+    pub fn new(file: &'a Path, strict: bool, lines: &'a [u32]) -> Self {
         Ctx {
             file,
+            lines,
             strict,
             warnings: Vec::new(),
             hidden: 0,
@@ -50,9 +54,15 @@ impl<'a> Ctx<'a> {
     }
 
     pub fn error(&self, line: Option<u32>, field: &str, message: impl Into<String>) -> SpecError {
+        // A line of the rendered document is named by the file's line it came from.
+        let line = line.map(|l| {
+            let index = l as usize - 1;
+            self.lines.get(index).copied().unwrap_or(l)
+        });
         SpecError {
             file: self.file.to_path_buf(),
             line,
+            column: None,
             field: field.to_string(),
             message: message.into(),
         }
@@ -374,7 +384,7 @@ mod tests {
         f: impl FnOnce(&Field, &mut Ctx) -> T,
     ) -> (T, Vec<String>) {
         let node = parse(text).unwrap();
-        let mut ctx = Ctx::new(Path::new("job.yaml"), strict);
+        let mut ctx = Ctx::new(Path::new("job.yaml"), strict, &[]);
         let out = f(&Field::root(&node), &mut ctx);
         (out, ctx.into_warnings())
     }

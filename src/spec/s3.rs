@@ -261,7 +261,7 @@ mod tests {
 
     fn source(params: &str) -> Result<S3Source, String> {
         let node = parse(params).unwrap();
-        let ctx = Ctx::new(Path::new("job.yaml"), true);
+        let ctx = Ctx::new(Path::new("job.yaml"), true, &[]);
         let mut p = Field::root(&node).map(&ctx).unwrap();
         let bucket = p.require("Bucket", &ctx).unwrap();
         read_source(&bucket, &mut p, &ctx).map_err(|e| e.to_string())
@@ -269,7 +269,7 @@ mod tests {
 
     fn publisher(params: &str) -> Result<Publisher, String> {
         let node = parse(params).unwrap();
-        let ctx = Ctx::new(Path::new("job.yaml"), true);
+        let ctx = Ctx::new(Path::new("job.yaml"), true, &[]);
         let mut p = Field::root(&node).map(&ctx).unwrap();
         read_publisher(&mut p, "Params", &ctx).map_err(|e| e.to_string())
     }

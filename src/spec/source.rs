@@ -490,7 +490,7 @@ mod tests {
 
     fn source(yaml: &str) -> Result<Source, String> {
         let node = parse(yaml).unwrap();
-        let mut ctx = Ctx::new(Path::new("/j/job.yaml"), true);
+        let mut ctx = Ctx::new(Path::new("/j/job.yaml"), true, &[]);
         read_source(&Field::root(&node), &mut ctx).map_err(|e| e.to_string())
     }
 

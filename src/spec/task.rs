@@ -359,7 +359,7 @@ mod tests {
 
     fn task(extra: &str, strict: bool) -> (Result<Task, String>, Vec<String>) {
         let node = parse(&format!("{ENGINE}{extra}")).unwrap();
-        let mut ctx = Ctx::new(Path::new("job.yaml"), strict);
+        let mut ctx = Ctx::new(Path::new("job.yaml"), strict, &[]);
         let field = Field {
             node: &node,
             path: "Tasks[0]".into(),
@@ -593,7 +593,7 @@ mod tests {
     #[test]
     fn engine_is_required() {
         let node = parse("Name: x\n").unwrap();
-        let mut ctx = Ctx::new(Path::new("job.yaml"), false);
+        let mut ctx = Ctx::new(Path::new("job.yaml"), false, &[]);
         let field = Field {
             node: &node,
             path: "Tasks[0]".into(),

@@ -253,6 +253,7 @@ fn errors_display_as_file_line_field_message() {
     let error = |line, field: &str| SpecError {
         file: "dir/job.yaml".into(),
         line,
+        column: None,
         field: field.into(),
         message: "required".into(),
     };

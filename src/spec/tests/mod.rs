@@ -35,7 +35,15 @@ Tasks:
 ";
 
 fn parse(text: &str, file: &str, strict: bool) -> Result<Parsed, String> {
-    parse_job(text, Path::new(file), &ParseOptions { strict }).map_err(|e| e.to_string())
+    parse_job(
+        text,
+        Path::new(file),
+        &ParseOptions {
+            strict,
+            ..Default::default()
+        },
+    )
+    .map_err(|e| e.to_string())
 }
 
 fn ok(text: &str) -> Parsed {
