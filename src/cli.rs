@@ -86,6 +86,15 @@ pub struct RunArgs {
     /// treat unknown keys in the job file as errors, not warnings
     #[argh(switch)]
     pub strict: bool,
+    /// a template variable for the job file, KEY=VALUE (repeatable; one value may hold several, KEY=VALUE,KEY2=VALUE2, as in bacalhau job run)
+    #[argh(option, short = 'V')]
+    pub template_vars: Vec<String>,
+    /// make the host variables whose names match this regular expression template variables of the job file (`*` for all); -V wins over them
+    #[argh(option, short = 'E')]
+    pub template_envs: Option<String>,
+    /// read the job file as it is, not as a Go template
+    #[argh(switch)]
+    pub no_template: bool,
     /// start the guest's virtual realtime clock at this time (Unix seconds or RFC 3339 UTC, e.g. 2024-05-01T12:00:00Z); overrides the job's bolinho.epoch
     #[argh(option)]
     pub epoch: Option<String>,
@@ -120,6 +129,15 @@ pub struct ValidateArgs {
     /// treat unknown keys as errors, not warnings
     #[argh(switch)]
     pub strict: bool,
+    /// a template variable for the job file, KEY=VALUE (repeatable; one value may hold several, KEY=VALUE,KEY2=VALUE2, as in bacalhau job run)
+    #[argh(option, short = 'V')]
+    pub template_vars: Vec<String>,
+    /// make the host variables whose names match this regular expression template variables of the job file (`*` for all); -V wins over them
+    #[argh(option, short = 'E')]
+    pub template_envs: Option<String>,
+    /// read the job file as it is, not as a Go template
+    #[argh(switch)]
+    pub no_template: bool,
 }
 
 #[derive(FromArgs, Debug)]

@@ -15,7 +15,8 @@ use crate::job::{self, Rerun, RunOptions};
 use crate::receipt::{Given, Recorded, RecordedOutcome, RecordedSources};
 use crate::spec::flags::{ModuleFlags, module_plan};
 use crate::spec::limits::{parse_fuel, parse_memory, parse_size, parse_timeout};
-use crate::spec::{self, ParseOptions, Plan, Publisher, parse_epoch, parse_seed};
+use crate::spec::template::Vars;
+use crate::spec::{self, ParseOptions, Parsed, Publisher, parse_epoch, parse_seed};
 
 /// The version `--version` prints: bolinho's and the engine's.
 pub const VERSION: &str = concat!("bolinho ", env!("CARGO_PKG_VERSION"), " (wasmi 2)");
@@ -40,7 +41,18 @@ pub fn dispatch(cli: Cli) -> Result<u8, Error> {
 fn run(args: RunArgs) -> Result<u8, Error> {
     // A module or a job document; a document is refused past its own bound when parsed.
     let contents = read(&args.file, job::MAX_MODULE)?;
+    let mut template_vars = Vars::new();
     let mut plan = if is_module(&args.file, &contents) {
+        let job_only = [
+            (!args.template_vars.is_empty(), "--template-vars"),
+            (args.template_envs.is_some(), "--template-envs"),
+            (args.no_template, "--no-template"),
+        ];
+        if let Some((_, flag)) = job_only.iter().find(|(given, _)| *given) {
+            return Err(Error::Usage(format!(
+                "{flag} applies to job files; a module is not a template"
+            )));
+        }
         module_plan(&ModuleFlags {
             module: &args.file,
             args: &args.args,
@@ -67,7 +79,10 @@ fn run(args: RunArgs) -> Result<u8, Error> {
                 "{flag} applies to module runs; a job file sets its own (Parameters, InputSources, Env, Entrypoint, ImportModules, Network)"
             )));
         }
-        parse_job(&args.file, &contents, args.strict)?
+        let template = template(&args.template_vars, &args.template_envs, args.no_template)?;
+        let parsed = parse_job(&args.file, &contents, args.strict, template)?;
+        template_vars = parsed.template_vars;
+        parsed.plan
     };
     if let Some(memory) = &args.memory {
         plan.limits.memory_bytes =
@@ -113,6 +128,7 @@ fn run(args: RunArgs) -> Result<u8, Error> {
             private_writes: false,
         },
         nondeterministic: args.nondeterministic,
+        template_vars,
         ..RunOptions::default()
     };
     let report = job::run(&plan, &options)?;
@@ -140,7 +156,8 @@ fn run(args: RunArgs) -> Result<u8, Error> {
 fn validate(args: ValidateArgs) -> Result<u8, Error> {
     // Read as `run` reads it, so that a document past spec's bound is refused in spec's words.
     let contents = read(&args.file, job::MAX_MODULE)?;
-    let plan = parse_job(&args.file, &contents, args.strict)?;
+    let template = template(&args.template_vars, &args.template_envs, args.no_template)?;
+    let plan = parse_job(&args.file, &contents, args.strict, template)?.plan;
     let yaml = serde_saphyr::to_string(&plan).expect("a Plan always serialises");
     print!("{yaml}");
     Ok(0)
@@ -194,6 +211,15 @@ fn verify(args: VerifyArgs) -> Result<u8, Error> {
             args.receipt.display()
         )));
     }
+    // The plan is the rendered job: the variables are shown, not applied again.
+    if !recorded.template_vars.is_empty() {
+        let pairs: Vec<String> = recorded
+            .template_vars
+            .iter()
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect();
+        println!("template variables: {}", pairs.join(" "));
+    }
     let mut plan = recorded.plan.clone();
     // A rerun checks the results; it never publishes them again.
     plan.publisher = Publisher::Local;
@@ -225,6 +251,7 @@ fn verify(args: VerifyArgs) -> Result<u8, Error> {
             },
             scratch: scratch.path().to_path_buf(),
         }),
+        template_vars: recorded.template_vars.clone(),
         ..RunOptions::default()
     };
     let rerun = job::run(&plan, &options).and_then(|report| {
@@ -267,7 +294,37 @@ fn is_module(path: &Path, contents: &[u8]) -> bool {
         || text_start == Some(&b'(')
 }
 
-fn parse_job(path: &Path, contents: &[u8], strict: bool) -> Result<Plan, Error> {
+/// The template variables of `-V` and `-E` (README "Templates"), or `None` with
+/// `--no-template`. `-E` is the user's leave to read the host variables it matches, as in
+/// Bacalhau: no `--allow-env` is asked for.
+fn template(
+    vars: &[String],
+    envs: &Option<String>,
+    no_template: bool,
+) -> Result<Option<Vars>, Error> {
+    if no_template {
+        if !vars.is_empty() || envs.is_some() {
+            return Err(Error::Usage(
+                "--template-vars and --template-envs fill in a template, which --no-template turns off"
+                    .into(),
+            ));
+        }
+        return Ok(None);
+    }
+    // A variable whose name or value is not UTF-8 cannot be text of a job file: it is passed over.
+    let env = std::env::vars_os()
+        .filter_map(|(k, v)| Some((k.into_string().ok()?, v.into_string().ok()?)));
+    spec::template::vars::collect(vars, envs.as_deref(), env)
+        .map(Some)
+        .map_err(Error::Usage)
+}
+
+fn parse_job(
+    path: &Path,
+    contents: &[u8],
+    strict: bool,
+    template: Option<Vars>,
+) -> Result<Parsed, Error> {
     let text = std::str::from_utf8(contents).map_err(|e| Error::Read {
         path: path.display().to_string(),
         cause: std::io::Error::new(
@@ -275,9 +332,9 @@ fn parse_job(path: &Path, contents: &[u8], strict: bool) -> Result<Plan, Error> 
             format!("not UTF-8 text ({e})"),
         ),
     })?;
-    let parsed = spec::parse_job(text, path, &ParseOptions { strict })?;
+    let parsed = spec::parse_job(text, path, &ParseOptions { strict, template })?;
     for warning in &parsed.warnings {
         eprintln!("bolinho: warning: {warning}");
     }
-    Ok(parsed.plan)
+    Ok(parsed)
 }

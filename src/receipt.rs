@@ -41,8 +41,12 @@ pub const WASMI_VERSION: &str = "2.0.0";
 pub struct Receipt<'a> {
     pub bolinho: &'static str,
     pub wasmi: &'static str,
-    /// The normalised job, as `bolinho validate` prints it.
+    /// The normalised job, as `bolinho validate` prints it (a template already rendered).
     pub plan: &'a Plan,
+    /// The template variables the job file read, and their values; absent when it read none,
+    /// so that a receipt of a job without a template is what it was before templates.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub template_vars: &'a BTreeMap<String, String>,
     pub determinism: RecordedSources,
     pub limits: Limits,
     /// `sha256:HEX` of each module, by its label (the guest path, or the host path of a module run).
@@ -109,6 +113,8 @@ impl Receipt<'_> {
 #[serde(rename_all = "camelCase")]
 pub struct Recorded {
     pub plan: Plan,
+    #[serde(default)]
+    pub template_vars: BTreeMap<String, String>,
     pub determinism: RecordedSources,
     pub modules: BTreeMap<String, String>,
     pub inputs: BTreeMap<String, String>,
@@ -248,6 +254,7 @@ mod tests {
                 ..Default::default()
             })
             .unwrap(),
+            template_vars: BTreeMap::new(),
             determinism: RecordedSources::Nondeterministic(true),
             modules: BTreeMap::new(),
             inputs: BTreeMap::new(),

@@ -15,6 +15,7 @@ use crate::receipt::{self, Given, TreeError, Walk};
 use crate::results::{ResultsDir, ResultsError};
 use crate::signal;
 use crate::spec::Plan;
+use crate::spec::template::Vars;
 
 /// How a run ended, and where its results are.
 pub struct Finished {
@@ -29,6 +30,7 @@ pub fn finish(
     saved: Option<SavedOutput>,
     given: Option<Given>,
     plan: &Plan,
+    template_vars: &Vars,
     ended: Ended,
 ) -> Result<Finished, Error> {
     let outcome = ended.outcome;
@@ -48,7 +50,14 @@ pub fn finish(
                 outcome: &outcome,
                 fuel_used,
             };
-            Some(finish_results(results, saved, given, plan, run)?)
+            Some(finish_results(
+                results,
+                saved,
+                given,
+                plan,
+                template_vars,
+                run,
+            )?)
         }
         _ => None,
     };
@@ -76,6 +85,7 @@ fn finish_results(
     saved: SavedOutput,
     given: Given,
     plan: &Plan,
+    template_vars: &Vars,
     finished: Run<'_>,
 ) -> Result<PathBuf, Error> {
     results.start();
@@ -88,7 +98,7 @@ fn finish_results(
     // A receipt vouches for complete results only.
     let mut stopped = None;
     if problems.is_empty() {
-        match write_receipt(given, plan, &results, &finished) {
+        match write_receipt(given, plan, template_vars, &results, &finished) {
             Ok(()) => {}
             Err(ReceiptError::Stopped) => stopped = signal::received(),
             Err(ReceiptError::Failed(problem)) => problems.push(problem),
@@ -131,6 +141,7 @@ enum ReceiptError {
 fn write_receipt(
     given: Given,
     plan: &Plan,
+    template_vars: &Vars,
     results: &ResultsDir,
     finished: &Run<'_>,
 ) -> Result<(), ReceiptError> {
@@ -161,6 +172,7 @@ fn write_receipt(
         bolinho: env!("CARGO_PKG_VERSION"),
         wasmi: receipt::WASMI_VERSION,
         plan,
+        template_vars,
         determinism: given.determinism,
         limits: plan.limits,
         modules: given.modules,

@@ -29,6 +29,7 @@ use crate::net::Offer;
 use crate::receipt::Given;
 use crate::signal;
 use crate::spec::Plan;
+use crate::spec::template::Vars;
 
 pub use modules::MAX_MODULE;
 
@@ -47,6 +48,8 @@ pub struct RunOptions {
     pub nondeterministic: bool,
     /// Set by `verify` only: the rerun of a receipt.
     pub rerun: Option<Rerun>,
+    /// The template variables the job file read, for the receipt (the plan is already rendered).
+    pub template_vars: Vars,
 }
 
 /// How `verify` reruns a receipt's job.
@@ -108,7 +111,14 @@ pub fn run(plan: &Plan, options: &RunOptions) -> Result<Report, Error> {
         interrupt,
     })
     .map_err(cannot_run)?;
-    let finished = finish::finish(prepared.results, guest.saved, given, plan, ended)?;
+    let finished = finish::finish(
+        prepared.results,
+        guest.saved,
+        given,
+        plan,
+        &options.template_vars,
+        ended,
+    )?;
     // Publishing copies the finished directory; a failure keeps it and says where it is.
     let published = match &finished.path {
         Some(path) => prepared.publisher.publish(path)?,
