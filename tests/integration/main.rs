@@ -21,5 +21,6 @@ mod results;
 mod s3;
 mod start;
 mod support;
+mod templates;
 mod timeout;
 mod verify;
