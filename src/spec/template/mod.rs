@@ -6,7 +6,8 @@
 //! builds the tree and refuses what bolinho does not implement, `exec` renders it with the
 //! builtins of `funcs` and `printf`, over the values of `value`. Owns the template language
 //! only: it knows nothing of jobs, YAML or the host; the variables come in as data (`vars`
-//! reads the `-V` flag's grammar and picks `-E`'s host variables from a list it is given).
+//! reads the `-V` flag's grammar and picks `-E`'s host variables from a list it is given,
+//! with `spec::filter`'s regular expressions).
 //! Text without `{{` is returned as it is, without a copy.
 
 use std::borrow::Cow;

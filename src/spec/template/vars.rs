@@ -81,7 +81,7 @@ pub fn collect(
     if let Some(pattern) = pattern.filter(|p| !p.is_empty()) {
         // Bacalhau's own exception: `*` is not a regular expression, and means all.
         let pattern = if pattern == "*" { ".*" } else { pattern };
-        let regex = regex_lite::Regex::new(pattern)
+        let regex = crate::spec::Filter::new(pattern)
             .map_err(|e| format!("--template-envs {pattern}: {e}"))?;
         vars.extend(env.filter(|(name, _)| regex.is_match(name)));
     }
