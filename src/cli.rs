@@ -4,6 +4,10 @@ use std::path::PathBuf;
 
 use argh::FromArgs;
 
+/// What `main` hands over for a lone `-` (standard input): a NUL, which no argument of a
+/// real command line holds, so no file can go by this name.
+pub const STDIN: &str = "\0-";
+
 #[derive(FromArgs, Debug)]
 #[argh(
     description = "bolinho runs Bacalhau-style WebAssembly jobs, anywhere, on the wasmi interpreter.",
@@ -41,7 +45,7 @@ pub enum Command {
     note = "A job's results (stdout, stderr, exitCode, one folder per ResultPaths entry, receipt.json) go to --results, or else to a new directory under ./bolinho-results. --dir, --env, --entrypoint, --import, --network, --allow-domain and arguments after -- apply to module runs; --memory, --fuel, --timeout, --output-limit, --epoch, --seed and --nondeterministic to both."
 )]
 pub struct RunArgs {
-    /// the job file or module to run
+    /// the job file (- reads it from standard input) or module to run
     #[argh(positional)]
     pub file: PathBuf,
     /// arguments for the module (after --), argv[1..]
@@ -114,7 +118,7 @@ pub struct RunArgs {
     example = "$ {command_name} job.yaml"
 )]
 pub struct ValidateArgs {
-    /// the job file
+    /// the job file (- reads it from standard input)
     #[argh(positional)]
     pub file: PathBuf,
     /// treat unknown keys as errors, not warnings
