@@ -13,7 +13,7 @@ use crate::error::Error;
 use crate::fetch;
 use crate::job::{self, Rerun, RunOptions};
 use crate::receipt::{Given, Recorded, RecordedOutcome, RecordedSources};
-use crate::spec::flags::{ModuleFlags, module_plan};
+use crate::spec::flags::{ModuleFlags, module_plan, network};
 use crate::spec::limits::{parse_fuel, parse_memory, parse_size, parse_timeout};
 use crate::spec::{self, ParseOptions, Plan, Publisher, parse_epoch, parse_seed};
 
@@ -64,15 +64,21 @@ fn run(args: RunArgs) -> Result<u8, Error> {
             (!args.env.is_empty(), "--env"),
             (args.entrypoint.is_some(), "--entrypoint"),
             (!args.import.is_empty(), "--import"),
-            (args.network.is_some(), "--network"),
-            (!args.allow_domain.is_empty(), "--allow-domain"),
         ];
         if let Some((_, flag)) = module_only.iter().find(|(given, _)| *given) {
             return Err(Error::Usage(format!(
-                "{flag} applies to module runs; a job file sets its own (Parameters, InputSources, Env, Entrypoint, ImportModules, Network)"
+                "{flag} applies to module runs; a job file sets its own (Parameters, InputSources, Env, Entrypoint, ImportModules)"
             )));
         }
-        parse_job(&args.file, &contents, args.strict)?
+        let mut plan = parse_job(&args.file, &contents, args.strict)?;
+        // The command line may grant (or withhold) what the job's Network says, so that a
+        // published job that posts its results runs unmodified: Bacalhau gives a WASM job
+        // without Network the host's network, bolinho none unless asked.
+        if args.network.is_some() || !args.allow_domain.is_empty() {
+            plan.network =
+                network(args.network.as_deref(), &args.allow_domain).map_err(Error::Usage)?;
+        }
+        plan
     };
     if let Some(memory) = &args.memory {
         plan.limits.memory_bytes =
