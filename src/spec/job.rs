@@ -15,7 +15,7 @@ use std::path::Path;
 use super::SpecError;
 use super::engine;
 use super::env::{JobType, user_env, with_system};
-use super::plan::{Network, Origin, Plan, Publisher};
+use super::plan::{Limits, Network, Origin, Plan, Publisher};
 use super::quote::quote;
 use super::reader::{Ctx, Field, MapReader, join, kind};
 use super::source::Inputs;
@@ -281,7 +281,7 @@ fn flat_engine(field: &Field, ctx: &mut Ctx) -> Result<Task, SpecError> {
         outputs: Vec::new(),
         publisher: Publisher::Local,
         network: Network::None,
-        limits: Default::default(),
+        limits: Limits::for_job(),
         determinism: Default::default(),
     })
 }

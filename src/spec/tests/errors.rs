@@ -65,6 +65,10 @@ fn job_keys_are_checked() {
         with("Type: batch", "Type: cron"),
         "job.yaml:2: Type: unknown job type `cron`: expected batch or ops"
     );
+    // A job without Resources.Memory has Bacalhau's default; an explicit 0 is no limit.
+    assert_eq!(ok(HELLO).plan.limits.memory_bytes, Some(512_000_000));
+    let unlimited = HELLO.replace("    Engine:", "    Resources: {Memory: \"0\"}\n    Engine:");
+    assert_eq!(ok(&unlimited).plan.limits.memory_bytes, None);
     // An ops job is one execution here, as a batch job; the guest is told which it is.
     let ops = ok(&HELLO.replace("Type: batch", "Type: Ops"));
     assert!(ops.warnings.is_empty());
