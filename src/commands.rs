@@ -2,7 +2,7 @@
 //! a plan or a module and hands it to `job` (or `link`); what it prints is its only job.
 
 use std::fs;
-use std::io::IsTerminal;
+use std::io::{IsTerminal, Read};
 use std::path::Path;
 
 use wasmi::Module;
@@ -13,7 +13,7 @@ use crate::error::Error;
 use crate::fetch;
 use crate::job::{self, Rerun, RunOptions};
 use crate::receipt::{Given, Recorded, RecordedOutcome, RecordedSources};
-use crate::spec::flags::{ModuleFlags, module_plan};
+use crate::spec::flags::{ModuleFlags, module_plan, network};
 use crate::spec::limits::{parse_fuel, parse_memory, parse_size, parse_timeout};
 use crate::spec::{self, ParseOptions, Plan, Publisher, parse_epoch, parse_seed};
 
@@ -41,6 +41,11 @@ fn run(args: RunArgs) -> Result<u8, Error> {
     // A module or a job document; a document is refused past its own bound when parsed.
     let contents = read(&args.file, job::MAX_MODULE)?;
     let mut plan = if is_module(&args.file, &contents) {
+        if args.file == Path::new(crate::cli::STDIN) {
+            return Err(Error::Usage(
+                "`-` reads a job document from standard input; a module runs from its file".into(),
+            ));
+        }
         module_plan(&ModuleFlags {
             module: &args.file,
             args: &args.args,
@@ -59,15 +64,21 @@ fn run(args: RunArgs) -> Result<u8, Error> {
             (!args.env.is_empty(), "--env"),
             (args.entrypoint.is_some(), "--entrypoint"),
             (!args.import.is_empty(), "--import"),
-            (args.network.is_some(), "--network"),
-            (!args.allow_domain.is_empty(), "--allow-domain"),
         ];
         if let Some((_, flag)) = module_only.iter().find(|(given, _)| *given) {
             return Err(Error::Usage(format!(
-                "{flag} applies to module runs; a job file sets its own (Parameters, InputSources, Env, Entrypoint, ImportModules, Network)"
+                "{flag} applies to module runs; a job file sets its own (Parameters, InputSources, Env, Entrypoint, ImportModules)"
             )));
         }
-        parse_job(&args.file, &contents, args.strict)?
+        let mut plan = parse_job(&args.file, &contents, args.strict)?;
+        // The command line may grant (or withhold) what the job's Network says, so that a
+        // published job that posts its results runs unmodified: Bacalhau gives a WASM job
+        // without Network the host's network, bolinho none unless asked.
+        if args.network.is_some() || !args.allow_domain.is_empty() {
+            plan.network =
+                network(args.network.as_deref(), &args.allow_domain).map_err(Error::Usage)?;
+        }
+        plan
     };
     if let Some(memory) = &args.memory {
         plan.limits.memory_bytes =
@@ -250,12 +261,42 @@ fn verify(args: VerifyArgs) -> Result<u8, Error> {
     }
 }
 
-/// A file named on the command line, at most `limit` bytes.
+/// A file named on the command line (`-`: standard input), at most `limit` bytes.
 fn read(path: &Path, limit: u64) -> Result<Vec<u8>, Error> {
-    fetch::read_bounded(path, limit).map_err(|cause| Error::Read {
-        path: path.display().to_string(),
+    let read = if path == Path::new(crate::cli::STDIN) {
+        read_stdin(limit)
+    } else {
+        fetch::read_bounded(path, limit)
+    };
+    read.map_err(|cause| Error::Read {
+        path: job_path(path).display().to_string(),
         cause,
     })
+}
+
+/// Standard input, refused past `limit` bytes.
+fn read_stdin(limit: u64) -> std::io::Result<Vec<u8>> {
+    let mut bytes = Vec::new();
+    std::io::stdin()
+        .lock()
+        .take(limit.saturating_add(1))
+        .read_to_end(&mut bytes)?;
+    if bytes.len() as u64 > limit {
+        return Err(std::io::Error::other(format!(
+            "larger than {limit} bytes, the most bolinho reads"
+        )));
+    }
+    Ok(bytes)
+}
+
+/// The name a job document goes by in messages: standard input is `<stdin>`, whose relative
+/// local paths resolve against the current directory.
+fn job_path(path: &Path) -> &Path {
+    if path == Path::new(crate::cli::STDIN) {
+        Path::new(spec::STDIN)
+    } else {
+        path
+    }
 }
 
 /// A module is a wasm binary (by its magic number) or WAT text (by extension, or by starting
@@ -268,6 +309,7 @@ fn is_module(path: &Path, contents: &[u8]) -> bool {
 }
 
 fn parse_job(path: &Path, contents: &[u8], strict: bool) -> Result<Plan, Error> {
+    let path = job_path(path);
     let text = std::str::from_utf8(contents).map_err(|e| Error::Read {
         path: path.display().to_string(),
         cause: std::io::Error::new(

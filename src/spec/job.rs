@@ -10,6 +10,8 @@
 //!   indentation under `Engine:` was lost: YAML reads it as `Engine: null` beside the engine's
 //!   own keys, and refusing the spec's own example would help nobody.
 
+use std::path::Path;
+
 use super::SpecError;
 use super::engine;
 use super::env::{JobType, user_env, with_system};
@@ -32,6 +34,10 @@ const JOB_KEYS: [&str; 9] = [
     "Labels",
     "Tasks",
 ];
+/// The name a job read from standard input goes by in messages. Its relative local paths
+/// resolve against the current directory, and its default name is `job`.
+pub const STDIN: &str = "<stdin>";
+
 /// Keys of a job that only Bacalhau's server sets, which `bacalhau job describe` and
 /// `--dry-run` print. Bacalhau ignores them when a job is submitted (`SanitizeSubmission` in
 /// pkg/models/job.go), warning about each that is not its zero value; so does bolinho.
@@ -67,10 +73,9 @@ pub(crate) fn plan(root: &Node, document: &str, ctx: &mut Ctx) -> Result<Plan, S
             return Err(field.error(ctx, message));
         }
     };
-    let stem = || {
-        ctx.file()
-            .file_stem()
-            .map_or("job".to_string(), |s| s.to_string_lossy().into_owned())
+    let stem = || match ctx.file().file_stem() {
+        Some(stem) if ctx.file() != Path::new(STDIN) => stem.to_string_lossy().into_owned(),
+        _ => "job".to_string(),
     };
     Ok(Plan {
         name: job_name.or(task.name).unwrap_or_else(stem),

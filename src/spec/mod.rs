@@ -42,6 +42,7 @@ pub use cid::Cid;
 pub use data_url::InlineUrl;
 pub use domains::Policy;
 pub use filter::Filter;
+pub use job::STDIN;
 pub use meta::{parse_epoch, parse_seed};
 pub use quote::quote;
 
