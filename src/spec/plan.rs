@@ -236,8 +236,9 @@ pub enum Source {
 #[serde(rename_all = "camelCase")]
 pub struct S3Source {
     pub bucket: String,
-    /// One object; a key ending in `/` or `*` is a prefix, fetched as a directory. Empty: the
-    /// whole bucket.
+    /// One object, fetched as a directory holding it under the key's last segment (as Bacalhau
+    /// does); a key ending in `/` or `*` is a prefix, fetched as a directory of its objects.
+    /// Empty: the whole bucket.
     pub key: String,
     /// A regular expression keys must match, for prefixes.
     #[serde(skip_serializing_if = "Option::is_none")]
