@@ -4,6 +4,10 @@ use std::path::PathBuf;
 
 use argh::FromArgs;
 
+/// What `main` hands over for a lone `-` (standard input): a NUL, which no argument of a
+/// real command line holds, so no file can go by this name.
+pub const STDIN: &str = "\0-";
+
 #[derive(FromArgs, Debug)]
 #[argh(
     description = "bolinho runs Bacalhau-style WebAssembly jobs, anywhere, on the wasmi interpreter.",
@@ -38,10 +42,10 @@ pub enum Command {
     name = "run",
     description = "run a job file (YAML or JSON) or a module (.wasm or .wat)",
     example = "$ {command_name} job.yaml --results out\n$ {command_name} app.wasm --dir .::/ --env K=V -- arg1 arg2",
-    note = "A job's results (stdout, stderr, exitCode, one folder per ResultPaths entry, receipt.json) go to --results, or else to a new directory under ./bolinho-results. --dir, --env, --entrypoint, --import, --network, --allow-domain and arguments after -- apply to module runs; --memory, --fuel, --timeout, --output-limit, --epoch, --seed and --nondeterministic to both."
+    note = "A job's results (stdout, stderr, exitCode, one folder per ResultPaths entry, receipt.json) go to --results, or else to a new directory under ./bolinho-results. --dir, --env, --entrypoint, --import and arguments after -- apply to module runs; --network and --allow-domain (which replace a job's Network), --memory, --fuel, --timeout, --output-limit, --epoch, --seed and --nondeterministic to both."
 )]
 pub struct RunArgs {
-    /// the job file or module to run
+    /// the job file (- reads it from standard input) or module to run
     #[argh(positional)]
     pub file: PathBuf,
     /// arguments for the module (after --), argv[1..]
@@ -62,10 +66,10 @@ pub struct RunArgs {
     /// link an import module, NAME=PATH, for imports from module NAME (module runs)
     #[argh(option)]
     pub import: Vec<String>,
-    /// give the guest wasi:http/requests: host (any host) or http (only --allow-domain hosts); default none (module runs)
+    /// give the guest wasi:http/requests: host (any host) or http (only --allow-domain hosts); default none, or a job's Network
     #[argh(option)]
     pub network: Option<String>,
-    /// a host the guest may reach with --network http: a name, an IP or a glob such as *.example.com; ports are ignored (module runs; repeatable)
+    /// a host the guest may reach with --network http: a name, an IP or a glob such as *.example.com; ports are ignored (repeatable)
     #[argh(option)]
     pub allow_domain: Vec<String>,
     /// limit the guest's memories and tables, together, to SIZE (512MB, 512MiB, 1.5GB...), rounded up to 64 KiB pages; 4 GiB without one; overrides the job's Resources.Memory
@@ -104,6 +108,9 @@ pub struct RunArgs {
     /// give the guest the host's clocks and OS randomness; by default it sees a virtual clock (from 2000-01-01T00:00:00Z, or the job's bolinho.epoch) and random bytes seeded from its content (or the job's bolinho.seed)
     #[argh(switch)]
     pub nondeterministic: bool,
+    /// print the Bacalhau job that does what this module run does, and run nothing (module runs)
+    #[argh(switch)]
+    pub dry_run: bool,
     /// run remote sources from the download cache only
     #[argh(switch)]
     pub offline: bool,
@@ -123,7 +130,7 @@ pub struct RunArgs {
     example = "$ {command_name} job.yaml"
 )]
 pub struct ValidateArgs {
-    /// the job file
+    /// the job file (- reads it from standard input)
     #[argh(positional)]
     pub file: PathBuf,
     /// treat unknown keys as errors, not warnings

@@ -2,7 +2,7 @@
 //! a plan or a module and hands it to `job` (or `link`); what it prints is its only job.
 
 use std::fs;
-use std::io::IsTerminal;
+use std::io::{IsTerminal, Read};
 use std::path::Path;
 
 use wasmi::Module;
@@ -13,10 +13,10 @@ use crate::error::Error;
 use crate::fetch;
 use crate::job::{self, Rerun, RunOptions};
 use crate::receipt::{Given, Recorded, RecordedOutcome, RecordedSources};
-use crate::spec::flags::{ModuleFlags, module_plan};
+use crate::spec::flags::{ModuleFlags, module_plan, network};
 use crate::spec::limits::{parse_fuel, parse_memory, parse_size, parse_timeout};
 use crate::spec::template::Vars;
-use crate::spec::{self, ParseOptions, Parsed, Publisher, parse_epoch, parse_seed};
+use crate::spec::{self, ParseOptions, Parsed, Plan, Publisher, parse_epoch, parse_seed};
 
 /// The version `--version` prints: bolinho's and the engine's.
 pub const VERSION: &str = concat!("bolinho ", env!("CARGO_PKG_VERSION"), " (wasmi 2)");
@@ -43,6 +43,11 @@ fn run(args: RunArgs) -> Result<u8, Error> {
     let contents = read(&args.file, job::MAX_MODULE)?;
     let mut template_vars = Vars::new();
     let mut plan = if is_module(&args.file, &contents) {
+        if args.file == Path::new(crate::cli::STDIN) {
+            return Err(Error::Usage(
+                "`-` reads a job document from standard input; a module runs from its file".into(),
+            ));
+        }
         let job_only = [
             (!args.template_vars.is_empty(), "--template-vars"),
             (args.template_envs.is_some(), "--template-envs"),
@@ -71,18 +76,24 @@ fn run(args: RunArgs) -> Result<u8, Error> {
             (!args.env.is_empty(), "--env"),
             (args.entrypoint.is_some(), "--entrypoint"),
             (!args.import.is_empty(), "--import"),
-            (args.network.is_some(), "--network"),
-            (!args.allow_domain.is_empty(), "--allow-domain"),
         ];
         if let Some((_, flag)) = module_only.iter().find(|(given, _)| *given) {
             return Err(Error::Usage(format!(
-                "{flag} applies to module runs; a job file sets its own (Parameters, InputSources, Env, Entrypoint, ImportModules, Network)"
+                "{flag} applies to module runs; a job file sets its own (Parameters, InputSources, Env, Entrypoint, ImportModules)"
             )));
         }
         let template = template(&args.template_vars, &args.template_envs, args.no_template)?;
         let parsed = parse_job(&args.file, &contents, args.strict, template)?;
         template_vars = parsed.template_vars;
-        parsed.plan
+        let mut plan = parsed.plan;
+        // The command line may grant (or withhold) what the job's Network says, so that a
+        // published job that posts its results runs unmodified: Bacalhau gives a WASM job
+        // without Network the host's network, bolinho none unless asked.
+        if args.network.is_some() || !args.allow_domain.is_empty() {
+            plan.network =
+                network(args.network.as_deref(), &args.allow_domain).map_err(Error::Usage)?;
+        }
+        plan
     };
     if let Some(memory) = &args.memory {
         plan.limits.memory_bytes =
@@ -114,6 +125,9 @@ fn run(args: RunArgs) -> Result<u8, Error> {
     if let Some(size) = &args.output_limit {
         plan.limits.output_bytes =
             parse_size(size).map_err(|e| Error::Usage(format!("--output-limit {size}: {e}")))?;
+    }
+    if args.dry_run {
+        return dry_run(&plan);
     }
     let options = RunOptions {
         results: args.results,
@@ -151,6 +165,35 @@ fn run(args: RunArgs) -> Result<u8, Error> {
         eprintln!("bolinho: results published to {target}");
     }
     Ok(code)
+}
+
+/// `run MODULE --dry-run`: the Bacalhau job that does what this module run does, on stdout,
+/// and what it could not carry over on stderr.
+fn dry_run(plan: &Plan) -> Result<u8, Error> {
+    if plan.origin != spec::Origin::Module {
+        return Err(Error::Usage(
+            "--dry-run applies to module runs: a job file is a Bacalhau job already".into(),
+        ));
+    }
+    let locations =
+        std::iter::once(&plan.entry_module).chain(plan.import_modules.iter().map(|m| &m.location));
+    let mut bytes = Vec::new();
+    for location in locations.clone() {
+        let spec::ModuleLocation::Host(path) = location else {
+            unreachable!("a module run's modules are host files")
+        };
+        bytes.push(read(path, job::MAX_MODULE)?);
+    }
+    let modules: Vec<spec::ModuleFile<'_>> = locations
+        .zip(&bytes)
+        .map(|(location, bytes)| spec::ModuleFile { location, bytes })
+        .collect();
+    let exported = spec::bacalhau_job(plan, &modules, |name| std::env::var(name).ok());
+    print!("{}", exported.yaml);
+    for note in &exported.notes {
+        eprintln!("bolinho: note: {note}");
+    }
+    Ok(0)
 }
 
 fn validate(args: ValidateArgs) -> Result<u8, Error> {
@@ -277,12 +320,42 @@ fn verify(args: VerifyArgs) -> Result<u8, Error> {
     }
 }
 
-/// A file named on the command line, at most `limit` bytes.
+/// A file named on the command line (`-`: standard input), at most `limit` bytes.
 fn read(path: &Path, limit: u64) -> Result<Vec<u8>, Error> {
-    fetch::read_bounded(path, limit).map_err(|cause| Error::Read {
-        path: path.display().to_string(),
+    let read = if path == Path::new(crate::cli::STDIN) {
+        read_stdin(limit)
+    } else {
+        fetch::read_bounded(path, limit)
+    };
+    read.map_err(|cause| Error::Read {
+        path: job_path(path).display().to_string(),
         cause,
     })
+}
+
+/// Standard input, refused past `limit` bytes.
+fn read_stdin(limit: u64) -> std::io::Result<Vec<u8>> {
+    let mut bytes = Vec::new();
+    std::io::stdin()
+        .lock()
+        .take(limit.saturating_add(1))
+        .read_to_end(&mut bytes)?;
+    if bytes.len() as u64 > limit {
+        return Err(std::io::Error::other(format!(
+            "larger than {limit} bytes, the most bolinho reads"
+        )));
+    }
+    Ok(bytes)
+}
+
+/// The name a job document goes by in messages: standard input is `<stdin>`, whose relative
+/// local paths resolve against the current directory.
+fn job_path(path: &Path) -> &Path {
+    if path == Path::new(crate::cli::STDIN) {
+        Path::new(spec::STDIN)
+    } else {
+        path
+    }
 }
 
 /// A module is a wasm binary (by its magic number) or WAT text (by extension, or by starting
@@ -325,6 +398,7 @@ fn parse_job(
     strict: bool,
     template: Option<Vars>,
 ) -> Result<Parsed, Error> {
+    let path = job_path(path);
     let text = std::str::from_utf8(contents).map_err(|e| Error::Read {
         path: path.display().to_string(),
         cause: std::io::Error::new(

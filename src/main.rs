@@ -7,7 +7,17 @@ use bolinho::exit::Failure;
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().collect();
-    let argv: Vec<&str> = args.iter().map(String::as_str).collect();
+    // argh reads a lone `-` as an unknown flag, but before `--` it names standard input
+    // (`bolinho run -`), so it goes over as a name no real path can have.
+    let dashes = args.iter().position(|a| a == "--").unwrap_or(args.len());
+    let argv: Vec<&str> = args
+        .iter()
+        .enumerate()
+        .map(|(i, a)| match a.as_str() {
+            "-" if i < dashes => bolinho::cli::STDIN,
+            a => a,
+        })
+        .collect();
     let cli =
         match <Cli as argh::FromArgs>::from_args(&["bolinho"], argv.get(1..).unwrap_or_default()) {
             Ok(cli) => cli,

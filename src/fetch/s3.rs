@@ -1,4 +1,10 @@
-//! `s3` sources: one object, mounted as a file, or a prefix, mounted as a directory.
+//! `s3` sources: always a directory, as Bacalhau's storage provider mounts one
+//! (`pkg/storage/s3/storage.go`: every object lands below a fresh directory).
+//!
+//! A `Key` that is not a prefix is one object, placed in the directory under the key's last
+//! segment: `Key: data/file.csv` gives `file.csv`, so with `Target: /inputs` the guest reads
+//! `/inputs/file.csv`. (A module source that is a directory resolves to its single `.wasm`,
+//! so `Target: /app/x.wasm` with `EntryModule: /app/x.wasm` still runs `/app/x.wasm/x.wasm`.)
 //!
 //! A `Key` ending in `/` or `*`, or no `Key` at all, is a prefix (bacalhau-compat.md §3): it is
 //! listed page by page (ListObjectsV2, continuation tokens), the keys are filtered by `Filter`
@@ -6,7 +12,7 @@
 //! and every object is placed at its key below the prefix's last `/`: `Key: data/` gives
 //! `data/a/b.csv` as `a/b.csv`, `Key: data/2024-*` gives `data/2024-05.csv` as `2024-05.csv`.
 //! Keys ending in `/` are directory markers and become empty directories. An empty prefix is an
-//! empty directory (as in Bacalhau), with a warning. Any other key is one object.
+//! empty directory (as in Bacalhau), with a warning.
 //!
 //! Every object goes through the cache (`cache.rs`), keyed `s3://<endpoint>/<bucket>/<key>`
 //! (plus `?versionId=<id>`): a cached object is revalidated with `If-None-Match` (a single
@@ -48,29 +54,19 @@ pub(super) fn fetch(source: &S3Source, slot: &Path, ctx: &Context) -> Result<Fet
         ctx,
     };
     match source.prefix() {
-        None => {
-            let entry = s3.object(
-                &source.key,
-                source.version_id.as_deref(),
-                None,
-                source.checksum_sha256.as_ref(),
-            )?;
-            ctx.cache.materialize(&entry, slot)?;
-            Ok(Fetched {
-                path: slot.to_path_buf(),
-                kind: Kind::File,
-                writable: false,
-            })
-        }
-        Some(prefix) => {
-            s3.prefix(prefix, source.filter.as_ref(), slot)?;
-            Ok(Fetched {
-                path: slot.to_path_buf(),
-                kind: Kind::Dir,
-                writable: false,
-            })
-        }
+        None => s3.one(
+            &source.key,
+            source.version_id.as_deref(),
+            source.checksum_sha256.as_ref(),
+            slot,
+        )?,
+        Some(prefix) => s3.prefix(prefix, source.filter.as_ref(), slot)?,
     }
+    Ok(Fetched {
+        path: slot.to_path_buf(),
+        kind: Kind::Dir,
+        writable: false,
+    })
 }
 
 /// The cache key of an object.
@@ -193,6 +189,31 @@ impl Bucket<'_> {
                     .map_err(|e| checksum.map_or(e.clone(), |c| c.explain(e)))
             }
         }
+    }
+
+    /// Materialises object `key` as a directory at `slot` holding it under the key's last
+    /// segment, as Bacalhau does (`Key: data/file.csv` gives `<slot>/file.csv`).
+    fn one(
+        &self,
+        key: &str,
+        version: Option<&str>,
+        checksum: Option<&Checksum>,
+        slot: &Path,
+    ) -> Result<(), String> {
+        // `spec` refuses keys with `.` or `..` segments; a single object's key does not end
+        // in `/`, so its last segment is a plain name (checked anyway: it becomes a path).
+        let name = key.rsplit('/').next().unwrap_or(key);
+        let Some(name) = relative_path(name)
+            .map_err(|why| format!("object key `{key}` cannot name a file: {why}"))?
+        else {
+            return Err(format!(
+                "object key `{key}` cannot name a file: it is empty"
+            ));
+        };
+        let entry = self.object(key, version, None, checksum)?;
+        fs::create_dir(slot)
+            .map_err(|e| format!("failed to create {}: {}", slot.display(), io_message(&e)))?;
+        self.ctx.cache.materialize(&entry, &slot.join(name))
     }
 
     /// Every object below `prefix` (from the server, or from the cache when offline).

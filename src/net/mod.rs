@@ -54,7 +54,8 @@ impl Offer {
             (Network::Host | Network::Http { .. }, _) => Offer::Provided,
             (Network::None, Origin::Job) => Offer::Withheld(
                 "the job has no network (Network.Type None, Bridge, Default or unset): \
-                 set Network.Type to Host, or HTTP with Domains, to allow wasi:http/requests",
+                 set Network.Type to Host, or HTTP with Domains, or run with --network host, \
+                 or --network http --allow-domain GLOB, to allow wasi:http/requests",
             ),
             (Network::None, Origin::Module) => Offer::Withheld(
                 "the network is off: run with --network host, or --network http \

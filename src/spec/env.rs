@@ -145,19 +145,40 @@ const SYSTEM: [(&str, System); 5] = [
     ("BACALHAU_PARTITION_INDEX", System::PartitionIndex),
 ];
 
-/// The job type, and the partition we run: one execution, the first partition (compat §6).
-const JOB_TYPE: &str = "batch";
+/// The partition we run: one execution, the first partition (compat §6).
 const PARTITION_INDEX: &str = "0";
+
+/// The types of job bolinho runs, each one execution here (`job::job_type`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum JobType {
+    Batch,
+    Ops,
+}
+
+impl JobType {
+    /// Its name in `BACALHAU_JOB_TYPE`, as Bacalhau sets it.
+    fn name(self) -> &'static str {
+        match self {
+            JobType::Batch => "batch",
+            JobType::Ops => "ops",
+        }
+    }
+}
 
 /// Adds the system variables and sorts by name. They cannot collide with the user's, whose
 /// `BACALHAU_` names were refused.
-pub(crate) fn with_system(mut vars: Vec<EnvVar>, document: &str, count: u64) -> Vec<EnvVar> {
+pub(crate) fn with_system(
+    mut vars: Vec<EnvVar>,
+    document: &str,
+    count: u64,
+    job_type: JobType,
+) -> Vec<EnvVar> {
     let (job_id, execution_id) = ids(document);
     vars.extend(SYSTEM.map(|(name, which)| {
         let value = match which {
             System::ExecutionId => execution_id.clone(),
             System::JobId => job_id.clone(),
-            System::JobType => JOB_TYPE.to_string(),
+            System::JobType => job_type.name().to_string(),
             System::PartitionCount => count.to_string(),
             System::PartitionIndex => PARTITION_INDEX.to_string(),
         };
@@ -183,7 +204,12 @@ pub(crate) fn system_var(var: &EnvVar) -> Option<Result<(), String>> {
     let (ok, expected) = match which {
         System::ExecutionId => (is_id("e", value), "an execution id, `e-` and a UUID"),
         System::JobId => (is_id("j", value), "a job id, `j-` and a UUID"),
-        System::JobType => (value == JOB_TYPE, "`batch`"),
+        System::JobType => (
+            [JobType::Batch, JobType::Ops]
+                .iter()
+                .any(|t| t.name() == value),
+            "`batch` or `ops`",
+        ),
         System::PartitionCount => (
             value
                 .parse::<u64>()
@@ -352,7 +378,12 @@ mod tests {
 
     #[test]
     fn system_variables_are_added_and_everything_sorted() {
-        let vars = with_system(vec![literal("Z", "1"), literal("A", "2")], "", 3);
+        let vars = with_system(
+            vec![literal("Z", "1"), literal("A", "2")],
+            "",
+            3,
+            JobType::Batch,
+        );
         let names: Vec<&str> = vars.iter().map(|v| v.name.as_str()).collect();
         assert_eq!(
             names,

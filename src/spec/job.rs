@@ -10,12 +10,14 @@
 //!   indentation under `Engine:` was lost: YAML reads it as `Engine: null` beside the engine's
 //!   own keys, and refusing the spec's own example would help nobody.
 
+use std::path::Path;
+
 use super::SpecError;
 use super::engine;
-use super::env::{user_env, with_system};
-use super::plan::{Network, Origin, Plan, Publisher};
+use super::env::{JobType, user_env, with_system};
+use super::plan::{Limits, Network, Origin, Plan, Publisher};
 use super::quote::quote;
-use super::reader::{Ctx, Field, join, kind};
+use super::reader::{Ctx, Field, MapReader, join, kind};
 use super::source::Inputs;
 use super::task::{self, Task, string_map};
 use super::tree::{Entry, Node, Value};
@@ -32,8 +34,13 @@ const JOB_KEYS: [&str; 9] = [
     "Labels",
     "Tasks",
 ];
-/// Keys of a job that only Bacalhau's server sets; a file with them was probably copied from
-/// `bacalhau job describe`, and its ids or state would mean nothing here.
+/// The name a job read from standard input goes by in messages. Its relative local paths
+/// resolve against the current directory, and its default name is `job`.
+pub const STDIN: &str = "<stdin>";
+
+/// Keys of a job that only Bacalhau's server sets, which `bacalhau job describe` and
+/// `--dry-run` print. Bacalhau ignores them when a job is submitted (`SanitizeSubmission` in
+/// pkg/models/job.go), warning about each that is not its zero value; so does bolinho.
 const SERVER_KEYS: [&str; 6] = [
     "ID",
     "State",
@@ -57,19 +64,18 @@ pub(crate) fn plan(root: &Node, document: &str, ctx: &mut Ctx) -> Result<Plan, S
             return Err(field.error(ctx, message));
         }
     };
-    let (task, job_name, count) = match shape(entries) {
+    let (task, job_name, count, job_type) = match shape(entries) {
         Some(Shape::Job) => job(&field, entries, ctx)?,
-        Some(Shape::Task) => (task::read(&field, ctx)?, None, 1),
-        Some(Shape::FlatEngine) => (flat_engine(&field, ctx)?, None, 1),
+        Some(Shape::Task) => (task::read(&field, ctx)?, None, 1, JobType::Batch),
+        Some(Shape::FlatEngine) => (flat_engine(&field, ctx)?, None, 1, JobType::Batch),
         None => {
             let message = "not a job: expected `Tasks` (a job), `Engine` (a task) or `Type` and `Params` (an engine block)";
             return Err(field.error(ctx, message));
         }
     };
-    let stem = || {
-        ctx.file()
-            .file_stem()
-            .map_or("job".to_string(), |s| s.to_string_lossy().into_owned())
+    let stem = || match ctx.file().file_stem() {
+        Some(stem) if ctx.file() != Path::new(STDIN) => stem.to_string_lossy().into_owned(),
+        _ => "job".to_string(),
     };
     Ok(Plan {
         name: job_name.or(task.name).unwrap_or_else(stem),
@@ -79,7 +85,7 @@ pub(crate) fn plan(root: &Node, document: &str, ctx: &mut Ctx) -> Result<Plan, S
         import_modules: task.import_modules,
         entrypoint: task.entrypoint,
         args: task.args,
-        env: with_system(task.env, document, count),
+        env: with_system(task.env, document, count, job_type),
         outputs: task.outputs,
         preopen_root: true,
         publisher: task.publisher,
@@ -118,30 +124,23 @@ fn shape(entries: &[Entry]) -> Option<Shape> {
     }
 }
 
-/// A full job: its own keys, then `Tasks[0]`. Returns the task, the job's Name and its Count.
+/// A full job: its own keys, then `Tasks[0]`. Returns the task, the job's Name, its Count and
+/// its Type.
 fn job(
     field: &Field,
     entries: &[Entry],
     ctx: &mut Ctx,
-) -> Result<(Task, Option<String>, u64), SpecError> {
+) -> Result<(Task, Option<String>, u64, JobType), SpecError> {
     // Top-level keys are errors, not warnings: Bacalhau rejects them too, so a typo here would
     // make a job that runs locally and fails on the network.
     for entry in entries {
-        if SERVER_KEYS
-            .iter()
-            .any(|k| k.eq_ignore_ascii_case(&entry.key))
-        {
-            let message = format!(
-                "{} is set by the Bacalhau server and is not allowed in a job file",
-                quote(&entry.key)
-            );
-            return Err(ctx.error(entry.line, "", message));
-        }
-        if !JOB_KEYS.iter().any(|k| k.eq_ignore_ascii_case(&entry.key)) {
+        let known = |keys: &[&str]| keys.iter().any(|k| k.eq_ignore_ascii_case(&entry.key));
+        if !known(&JOB_KEYS) && !known(&SERVER_KEYS) {
             return Err(ctx.error(entry.line, &join("", &entry.key), "unknown key"));
         }
     }
     let mut m = field.map(ctx)?;
+    ignore_server_keys(&mut m, ctx)?;
     let name = match m.get("Name") {
         Some(f) => Some(f.string(ctx)?).filter(|n| !n.is_empty()),
         None => None,
@@ -149,23 +148,10 @@ fn job(
     if let Some(f) = m.get("Namespace") {
         f.string(ctx)?;
     }
-    if let Some(f) = m.get("Type") {
-        let written = f.string(ctx)?;
-        match written.to_ascii_lowercase().as_str() {
-            "" | "batch" => {}
-            "ops" | "service" | "daemon" => {
-                let written = quote(&written);
-                return Err(f.error(
-                    ctx,
-                    format!("job type {written} is not supported: bolinho runs batch jobs"),
-                ));
-            }
-            _ => {
-                let written = quote(&written);
-                return Err(f.error(ctx, format!("unknown job type {written}: expected batch")));
-            }
-        }
-    }
+    let job_type = match m.get("Type") {
+        Some(f) => job_type(&f, ctx)?,
+        None => JobType::Batch,
+    };
     if let Some(f) = m.get("Priority") {
         f.i64(ctx)?;
     }
@@ -209,7 +195,71 @@ fn job(
         ctx.warn(tasks_field.line, &tasks_field.path, message);
     }
     m.finish(ctx)?;
-    Ok((task, name, count))
+    Ok((task, name, count, job_type))
+}
+
+/// A job's `Type`. On one machine an ops job, which Bacalhau runs once on every matching node,
+/// is one execution, as a batch job is; a service or a daemon runs until it is stopped, which
+/// is not a job bolinho can run to an end and a receipt.
+fn job_type(f: &Field, ctx: &Ctx) -> Result<JobType, SpecError> {
+    let written = f.string(ctx)?;
+    match written.to_ascii_lowercase().as_str() {
+        "" | "batch" => Ok(JobType::Batch),
+        "ops" => Ok(JobType::Ops),
+        "service" | "daemon" => {
+            let written = quote(&written);
+            Err(f.error(
+                ctx,
+                format!(
+                    "job type {written} is not supported: a {} job runs until it is stopped, \
+                     and bolinho runs jobs that end (batch or ops)",
+                    written.trim_matches('`').to_ascii_lowercase()
+                ),
+            ))
+        }
+        _ => {
+            let written = quote(&written);
+            Err(f.error(
+                ctx,
+                format!("unknown job type {written}: expected batch or ops"),
+            ))
+        }
+    }
+}
+
+/// Reads and ignores the keys only Bacalhau's server sets, warning about each that is not
+/// its zero value, as Bacalhau does.
+fn ignore_server_keys(m: &mut MapReader, ctx: &mut Ctx) -> Result<(), SpecError> {
+    for key in SERVER_KEYS {
+        let Some(f) = m.get(key) else { continue };
+        let set = match key {
+            "ID" => !f.string(ctx)?.is_empty(),
+            "State" => state_is_set(&f, ctx)?,
+            _ => f.i64(ctx)? != 0,
+        };
+        if set {
+            ctx.warn(
+                f.line,
+                &f.path,
+                "set by the Bacalhau server: ignored, as Bacalhau ignores it when a job is submitted",
+            );
+        }
+    }
+    Ok(())
+}
+
+/// Whether a job's `State` is other than Bacalhau's `Undefined` (a map whose `StateType` is
+/// missing, empty, `Undefined` or 0).
+fn state_is_set(f: &Field, ctx: &Ctx) -> Result<bool, SpecError> {
+    // Its other keys (`Message`) say nothing bolinho could use.
+    let set = match f.map(ctx)?.get("StateType") {
+        None => false,
+        Some(t) => !matches!(
+            t.text(ctx)?.to_ascii_lowercase().as_str(),
+            "" | "undefined" | "0"
+        ),
+    };
+    Ok(set)
 }
 
 /// `Type` and `Params` at the top level: a task with this engine and nothing else.
@@ -231,7 +281,7 @@ fn flat_engine(field: &Field, ctx: &mut Ctx) -> Result<Task, SpecError> {
         outputs: Vec::new(),
         publisher: Publisher::Local,
         network: Network::None,
-        limits: Default::default(),
+        limits: Limits::for_job(),
         determinism: Default::default(),
     })
 }

@@ -23,6 +23,7 @@ pub(crate) mod data_url;
 mod domains;
 mod engine;
 mod env;
+mod export;
 mod filter;
 pub mod flags;
 mod job;
@@ -42,7 +43,9 @@ pub use checksum::Checksum;
 pub use cid::Cid;
 pub use data_url::InlineUrl;
 pub use domains::Policy;
+pub use export::{ModuleFile, bacalhau_job};
 pub use filter::Filter;
+pub use job::STDIN;
 pub use meta::{parse_epoch, parse_seed};
 pub use quote::quote;
 

@@ -146,7 +146,20 @@ fn from_seconds<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Duratio
         .transpose()
 }
 
+/// The memory a job without `Resources.Memory` may use: Bacalhau's default for batch and ops
+/// jobs (`JobDefaults` in pkg/config/defaults.go, `512Mb`), which its WASM executor enforces,
+/// so that the same job fails the same way in both places. Module runs have none.
+pub const DEFAULT_JOB_MEMORY_BYTES: u64 = 512_000_000;
+
 impl Limits {
+    /// A job's limits before its `Resources` and `Timeouts` are read.
+    pub fn for_job() -> Limits {
+        Limits {
+            memory_bytes: Some(DEFAULT_JOB_MEMORY_BYTES),
+            ..Limits::default()
+        }
+    }
+
     /// The memory limit in whole pages.
     pub fn memory_pages(&self) -> Option<u64> {
         self.memory_bytes.map(|b| b.div_ceil(super::limits::PAGE))
@@ -223,8 +236,9 @@ pub enum Source {
 #[serde(rename_all = "camelCase")]
 pub struct S3Source {
     pub bucket: String,
-    /// One object; a key ending in `/` or `*` is a prefix, fetched as a directory. Empty: the
-    /// whole bucket.
+    /// One object, fetched as a directory holding it under the key's last segment (as Bacalhau
+    /// does); a key ending in `/` or `*` is a prefix, fetched as a directory of its objects.
+    /// Empty: the whole bucket.
     pub key: String,
     /// A regular expression keys must match, for prefixes.
     #[serde(skip_serializing_if = "Option::is_none")]

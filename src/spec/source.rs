@@ -225,7 +225,14 @@ pub(crate) fn read_input(
 ) -> Result<(Input, SourceLines), SpecError> {
     let mut m = field.map(ctx)?;
     let source = read_source(&m.require("Source", ctx)?, ctx)?;
-    let (target, target_line) = match (m.get("Target"), default_target) {
+    // Bacalhau's legacy transformer gives an empty module Target the default, as a missing one
+    // (pkg/orchestrator/transformer/wasm_legacy.go); `bacalhau job describe` prints `Target: ""`.
+    let target = m.get("Target");
+    let target = match (&target, default_target) {
+        (Some(f), Some(_)) if f.string(ctx)?.is_empty() => None,
+        _ => target,
+    };
+    let (target, target_line) = match (target, default_target) {
         (Some(f), _) => {
             let raw = f.string(ctx)?;
             (

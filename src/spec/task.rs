@@ -95,7 +95,7 @@ pub(crate) fn read(field: &Field, ctx: &mut Ctx) -> Result<Task, SpecError> {
         Some(f) => publisher(&f, ctx)?,
         None => Publisher::Local,
     };
-    let mut limits = Limits::default();
+    let mut limits = Limits::for_job();
     let mut determinism = Determinism::default();
     if let Some(f) = m.get("Resources") {
         let mut r = f.map(ctx)?;

@@ -97,3 +97,55 @@ fn every_job_case_in_testdata() {
         failures.join("\n")
     );
 }
+
+/// Runs bolinho in `cwd` with `stdin` as its standard input.
+fn with_stdin(cwd: &std::path::Path, args: &[&str], stdin: &str) -> crate::support::Output {
+    use std::io::Write;
+    let mut child = crate::support::command(cwd, args, &[])
+        .stdin(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(stdin.as_bytes())
+        .unwrap();
+    crate::support::output(child.wait_with_output().unwrap())
+}
+
+#[test]
+fn a_job_read_from_standard_input_resolves_local_paths_from_the_current_directory() {
+    // As `bacalhau job run -`: `-` is the job document, and a relative SourcePath is the
+    // current directory's, since standard input has no directory of its own.
+    let dir = TempDir::new("stdin-job");
+    fs::copy(testdata("wasm/hello.wasm"), dir.join("hello.wasm")).unwrap();
+    let job = "Tasks:\n  - Engine:\n      Type: wasm\n      Params: {EntryModule: /app/hello.wasm}\n    \
+               InputSources:\n      - Target: /app/hello.wasm\n        \
+               Source: {Type: localDirectory, Params: {SourcePath: hello.wasm}}\n";
+    let out = with_stdin(dir.path(), &["run", "-", "--results", "res"], job);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert_eq!(out.stdout, "hello, world\n");
+    assert_eq!(
+        fs::read_to_string(dir.join("res/stdout")).unwrap(),
+        "hello, world\n"
+    );
+    // Without Name, the job is called `job`.
+    let out = with_stdin(dir.path(), &["validate", "-"], job);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(out.stdout.starts_with("name: job\n"), "{}", out.stdout);
+    // Errors name it `<stdin>`; a module is run from its file, never from standard input.
+    let out = with_stdin(dir.path(), &["validate", "-"], "Tasks: 5\n");
+    assert_eq!(
+        (out.code, out.stderr.as_str()),
+        (
+            121,
+            "bolinho: error: invalid job: <stdin>:1: Tasks: expected a list, found a number\n"
+        )
+    );
+    let out = with_stdin(dir.path(), &["run", "-"], "(module)");
+    assert_eq!(out.code, 2, "{}", out.stderr);
+    // After `--`, `-` is the module's own argument.
+    let out = crate::support::bolinho(dir.path(), &["run", "hello.wasm", "--", "-"]);
+    assert_eq!((out.code, out.stdout.as_str()), (0, "hello, world\n"));
+}

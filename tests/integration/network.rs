@@ -477,7 +477,8 @@ fn a_job_without_network_fails_to_link_naming_the_setting() {
              /app/net_request.wat imports wasi:http/requests::http_request (func (i32, i32, \
              i32, i32, i32, i32, i32, i32, i32, i32, i32, i32) -> i32): the job has no network \
              (Network.Type None, Bridge, Default or unset): set Network.Type to Host, or HTTP \
-             with Domains, to allow wasi:http/requests\n"
+             with Domains, or run with --network host, or --network http --allow-domain GLOB, \
+             to allow wasi:http/requests\n"
         );
         assert!(!dir.join("out").exists());
     }
@@ -507,15 +508,50 @@ fn a_job_domain_that_is_not_one_is_an_error_before_running() {
 }
 
 #[test]
-fn network_flags_apply_to_module_runs_only() {
-    let dir = TempDir::new("net-flags");
-    let file = job(&dir, "http://127.0.0.1/", None);
-    let out = bolinho_env(dir.path(), &["run", &file, "--network", "host"], &[]);
-    assert_eq!(out.code, 2);
+fn network_flags_replace_a_jobs_network() {
+    // A published job that posts to an endpoint runs unmodified when the command line grants
+    // the network its file does not; the flags' own rules hold as for module runs, and the
+    // receipt's plan records the network the guest had.
+    let (dir, server) = (TempDir::new("net-flags"), Server::start());
+    server.route("/f", Reply::ok("granted"));
+    let file = job(&dir, &server.url("/f"), None);
+    let out = bolinho_env(
+        dir.path(),
+        &["run", &file, "--network", "host", "--results", "host"],
+        &[],
+    );
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert_eq!(out.stdout.lines().last(), Some("granted"));
+    let receipt = std::fs::read_to_string(dir.join("host/receipt.json")).unwrap();
+    let receipt: serde_json::Value = serde_json::from_str(&receipt).unwrap();
+    assert_eq!(receipt["plan"]["network"]["type"], "host");
+    let args = [
+        "--network",
+        "http",
+        "--allow-domain",
+        "127.0.0.1",
+        "--results",
+        "http",
+    ];
+    let out = bolinho_env(
+        dir.path(),
+        &[&["run", file.as_str()][..], &args].concat(),
+        &[],
+    );
+    assert_eq!(out.stdout.lines().last(), Some("granted"), "{}", out.stderr);
+    assert_eq!(server.count("/f"), 2);
+    // And withheld: a job whose file grants the network runs without it when told so.
+    let file = job(&dir, &server.url("/f"), Some("{Type: Host}"));
+    let out = bolinho_env(dir.path(), &["run", &file, "--network", "none"], &[]);
+    assert_eq!(out.code, 123, "{}", out.stderr);
+    let out = bolinho_env(dir.path(), &["run", &file, "--network", "http"], &[]);
     assert_eq!(
-        out.stderr,
-        "bolinho: error: --network applies to module runs; a job file sets its own \
-         (Parameters, InputSources, Env, Entrypoint, ImportModules, Network)\n"
+        (out.code, out.stderr.as_str()),
+        (
+            2,
+            "bolinho: error: --network http: name the hosts the guest may reach with \
+             --allow-domain GLOB\n"
+        )
     );
     let out = run(
         dir.path(),

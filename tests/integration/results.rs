@@ -49,7 +49,7 @@ fn module_only_flags_are_refused_for_jobs() {
     assert_eq!(
         out.stderr,
         "bolinho: error: --env applies to module runs; a job file sets its own \
-         (Parameters, InputSources, Env, Entrypoint, ImportModules, Network)\n"
+         (Parameters, InputSources, Env, Entrypoint, ImportModules)\n"
     );
 }
 

@@ -228,7 +228,9 @@ pub(super) fn sha256_hex(bytes: &[u8]) -> String {
         .collect()
 }
 
-/// One object as the entry module, another as an input file.
+/// One object as the entry module, another as an input file. Each is a directory at its
+/// Target holding the object under its key's last segment, as in Bacalhau: the module is
+/// `/app/cat.wasm/cat.wasm`, which `EntryModule: /app/cat.wasm` (a module directory) finds.
 pub(super) const CAT_OBJECT_AND_INPUT: &str = "Name: s3-object
 Tasks:
   - Name: main
@@ -236,7 +238,7 @@ Tasks:
     InputSources:
       - Target: /app/cat.wasm
         Source: {Type: s3, Params: {Bucket: {B}, Key: modules/cat.wasm, Endpoint: '{E}'}}
-      - Target: /data/poem.txt
+      - Target: /data
         Source: {Type: s3, Params: {Bucket: {B}, Key: texts/poem.txt, Endpoint: '{E}'}}
 ";
 

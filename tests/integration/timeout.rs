@@ -189,7 +189,8 @@ fn validate_shows_the_timeout() {
     let out = bolinho(dir.path(), &["validate", &job]);
     assert_eq!(out.code, 0, "{}", out.stderr);
     assert!(
-        out.stdout.ends_with("limits:\n  timeoutSeconds: 1.0\n"),
+        out.stdout
+            .ends_with("limits:\n  memoryBytes: 512000000\n  timeoutSeconds: 1.0\n"),
         "{}",
         out.stdout
     );

@@ -104,9 +104,18 @@ fn offline_serves_what_the_cache_holds_and_names_what_it_lacks() {
             None,
         )
         .unwrap();
+    // A directory holding the object under the key's last segment, as Bacalhau mounts it.
     let fetched = fetch(&src, &slot, &ctx).unwrap();
-    assert_eq!((fetched.kind, fetched.writable), (Kind::File, false));
-    assert_eq!(fs::read(&slot).unwrap(), b"hello\n");
+    assert_eq!(
+        (fetched.path.as_path(), fetched.kind, fetched.writable),
+        (slot.as_path(), Kind::Dir, false)
+    );
+    let names: Vec<_> = fs::read_dir(&slot)
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert_eq!(names, ["hello.txt"]);
+    assert_eq!(fs::read(slot.join("hello.txt")).unwrap(), b"hello\n");
 
     // A cached object is checked against ChecksumSHA256 too.
     let mut sums = src.clone();

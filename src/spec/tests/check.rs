@@ -338,7 +338,7 @@ fn tampered_environments_are_refused() {
     };
     assert_eq!(
         set("BACALHAU_JOB_TYPE", "service"),
-        "out/receipt.json: plan.env[2].value: expected `batch`, found `service`"
+        "out/receipt.json: plan.env[2].value: expected `batch` or `ops`, found `service`"
     );
     assert_eq!(
         set("BACALHAU_PARTITION_COUNT", "0"),

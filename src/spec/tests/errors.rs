@@ -24,13 +24,10 @@ fn document_errors_name_their_line() {
         ("Name: x\n", "job.yaml:1: Tasks: required"),
         ("Name: x\nTaks: []\n", "job.yaml:2: Taks: unknown key"),
         ("Name: x\nCount: 2\n", "job.yaml:1: Tasks: required"),
+        // The server's keys are read (and ignored), so their type must be Bacalhau's.
         (
-            "Name: x\nID: j-1\nTasks: []\n",
-            "job.yaml:2: `ID` is set by the Bacalhau server and is not allowed in a job file",
-        ),
-        (
-            "Tasks: []\nmodifytime: 5\n",
-            "job.yaml:2: `modifytime` is set by the Bacalhau server and is not allowed in a job file",
+            "Tasks: []\nmodifytime: soon\n",
+            "job.yaml:2: ModifyTime: expected an integer, found a string",
         ),
         (
             "Tasks: []\nPriorty: 5\n",
@@ -56,16 +53,27 @@ fn job_keys_are_checked() {
     let with = |from: &str, to: &str| err(&HELLO.replace(from, to));
     assert_eq!(
         with("Type: batch", "Type: Service"),
-        "job.yaml:2: Type: job type `Service` is not supported: bolinho runs batch jobs"
+        "job.yaml:2: Type: job type `Service` is not supported: a service job runs until it is \
+         stopped, and bolinho runs jobs that end (batch or ops)"
     );
     assert_eq!(
-        with("Type: batch", "Type: ops"),
-        "job.yaml:2: Type: job type `ops` is not supported: bolinho runs batch jobs"
+        with("Type: batch", "Type: daemon"),
+        "job.yaml:2: Type: job type `daemon` is not supported: a daemon job runs until it is \
+         stopped, and bolinho runs jobs that end (batch or ops)"
     );
     assert_eq!(
         with("Type: batch", "Type: cron"),
-        "job.yaml:2: Type: unknown job type `cron`: expected batch"
+        "job.yaml:2: Type: unknown job type `cron`: expected batch or ops"
     );
+    // A job without Resources.Memory has Bacalhau's default; an explicit 0 is no limit.
+    assert_eq!(ok(HELLO).plan.limits.memory_bytes, Some(512_000_000));
+    let unlimited = HELLO.replace("    Engine:", "    Resources: {Memory: \"0\"}\n    Engine:");
+    assert_eq!(ok(&unlimited).plan.limits.memory_bytes, None);
+    // An ops job is one execution here, as a batch job; the guest is told which it is.
+    let ops = ok(&HELLO.replace("Type: batch", "Type: Ops"));
+    assert!(ops.warnings.is_empty());
+    assert!(ops.plan.env.iter().any(|v| v.name == "BACALHAU_JOB_TYPE"
+        && v.value == crate::spec::EnvValue::Literal("ops".into())));
     assert_eq!(
         with("Count: 1", "Count: 0"),
         "job.yaml:3: Count: must be at least 1"

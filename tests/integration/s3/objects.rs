@@ -1,4 +1,5 @@
-//! One object as a file: entry modules, inputs, versions, checksums, errors, credentials.
+//! One object, a directory holding it: entry modules, inputs, versions, checksums, errors,
+//! credentials.
 
 use super::*;
 
@@ -44,11 +45,11 @@ fn a_legacy_entry_module_comes_from_s3() {
 const CHECKSUM_JOB: &str = "Name: sum
 Tasks:
   - Name: main
-    Engine: {Type: wasm, Params: {EntryModule: /cat.wasm, Parameters: [/poem.txt]}}
+    Engine: {Type: wasm, Params: {EntryModule: /cat.wasm, Parameters: [/texts/poem.txt]}}
     InputSources:
       - Target: /cat.wasm
         Source: {Type: s3, Params: {Bucket: {B}, Key: cat.wasm, Endpoint: '{E}'}}
-      - Target: /poem.txt
+      - Target: /texts
         Source: {Type: s3, Params: {Bucket: {B}, Key: poem.txt, Endpoint: '{E}', ChecksumSHA256: 'SUM'}}
 ";
 
@@ -253,11 +254,11 @@ fn a_version_id_fetches_that_version() {
             "Name: v
 Tasks:
   - Name: main
-    Engine: {{Type: wasm, Params: {{EntryModule: /cat.wasm, Parameters: [/v.txt]}}}}
+    Engine: {{Type: wasm, Params: {{EntryModule: /cat.wasm, Parameters: [/v/v.txt]}}}}
     InputSources:
       - Target: /cat.wasm
         Source: {{Type: s3, Params: {{Bucket: {{B}}, Key: cat.wasm, Endpoint: '{{E}}'}}}}
-      - Target: /v.txt
+      - Target: /v
         Source: {{Type: s3, Params: {{Bucket: {{B}}, Key: v.txt, Endpoint: '{{E}}'{version}}}}}
 "
         )
@@ -287,4 +288,92 @@ Tasks:
         "{}",
         out.stderr
     );
+}
+
+/// Bacalhau's layout (`pkg/storage/s3/storage.go`): one object is a directory at `Target`
+/// holding the object under its key's last segment.
+const BACALHAU_LAYOUT_JOB: &str = "Name: layout
+Tasks:
+  - Name: main
+    Engine: {Type: wasm, Params: {EntryModule: /app/transform.wasm, Parameters: [/inputs, /outputs]}}
+    InputSources:
+      - Target: /app
+        Source: {Type: s3, Params: {Bucket: {B}, Key: modules/transform.wasm, Endpoint: '{E}'}}
+      - Target: /inputs
+        Source: {Type: s3, Params: {Bucket: {B}, Key: data/file.csv, Endpoint: '{E}'}}
+    ResultPaths:
+      - {Name: outputs, Path: /outputs}
+";
+
+#[test]
+fn one_object_is_a_directory_holding_it_under_its_last_key_segment() {
+    let Some(s3) = server() else { return };
+    let bucket = s3.new_bucket("layout");
+    s3.put(&bucket, "modules/transform.wasm", &wasm("transform.wasm"));
+    s3.put(&bucket, "data/file.csv", b"a,b\n1,2\n");
+    s3.put(&bucket, "data/other.csv", b"not this one\n");
+    let dir = TempDir::new("s3-layout");
+    job(&dir, &s3, &bucket, BACALHAU_LAYOUT_JOB);
+    // Fresh, revalidated (304), then from the cache alone: the same directory every time.
+    for (results, extra) in [("r1", &[][..]), ("r2", &[][..]), ("r3", &["--offline"][..])] {
+        let out = run_job(&dir, results, extra, &[]);
+        assert_eq!(out.code, 0, "{results}: {}", out.stderr);
+        // transform lists the regular files directly inside /inputs: file.csv alone.
+        assert_eq!(out.stdout, "file.csv: 8 bytes\n", "{results}");
+        let outputs = dir.join(&format!("{results}/outputs"));
+        assert_eq!(
+            std::fs::read(outputs.join("file.csv.upper")).unwrap(),
+            b"A,B\n1,2\n",
+            "{results}"
+        );
+        assert_eq!(
+            std::fs::read(outputs.join("summary/count.txt")).unwrap(),
+            b"1\n",
+            "{results}"
+        );
+    }
+}
+
+#[test]
+fn an_entry_module_named_by_its_s3_target_runs() {
+    let Some(s3) = server() else { return };
+    let bucket = s3.new_bucket("by-target");
+    s3.put(&bucket, "modules/cat.wasm", &wasm("cat.wasm"));
+    s3.put(&bucket, "data/file.csv", b"x,y\n");
+    let dir = TempDir::new("s3-by-target");
+    // `/app` is a directory holding cat.wasm: a module directory, which resolves to its one
+    // `.wasm`, as Bacalhau's loader resolves it (`pkg/executor/wasm/loader.go`).
+    for entry in ["/app", "/app/cat.wasm"] {
+        job(
+            &dir,
+            &s3,
+            &bucket,
+            &format!(
+                "Name: by-target
+Tasks:
+  - Name: main
+    Engine: {{Type: wasm, Params: {{EntryModule: {entry}, Parameters: [/inputs/file.csv]}}}}
+    InputSources:
+      - Target: /app
+        Source: {{Type: s3, Params: {{Bucket: {{B}}, Key: modules/cat.wasm, Endpoint: '{{E}}'}}}}
+      - Target: /inputs
+        Source: {{Type: s3, Params: {{Bucket: {{B}}, Key: data/file.csv, Endpoint: '{{E}}'}}}}
+"
+            ),
+        );
+        for (n, extra) in [("fresh", &[][..]), ("cached", &["--offline"][..])] {
+            let results = format!("out{}-{n}", entry.len());
+            let out = run_job(&dir, &results, extra, &[]);
+            assert_eq!(
+                (out.code, out.stdout.as_str()),
+                (0, "x,y\n"),
+                "{entry} {n}: {}",
+                out.stderr
+            );
+            assert_eq!(
+                std::fs::read(dir.join(&format!("{results}/stdout"))).unwrap(),
+                b"x,y\n"
+            );
+        }
+    }
 }
