@@ -73,12 +73,19 @@ fn refused_alike(case: &Path) -> Result<(), String> {
             validate.stderr, run.stderr
         ));
     }
-    // `<file>:<line>: `, then the field and the message (the field is empty only for what is
-    // wrong with the document as a whole).
+    // `<file>:<line>: ` (`<file>:<line>:<column>: ` for a template), then the field and the
+    // message (the field is empty only for what is wrong with the document as a whole).
     let prefix = format!("bolinho: error: invalid job: {job}:");
+    let number =
+        |rest: &str| rest.len() - rest.trim_start_matches(|c: char| c.is_ascii_digit()).len();
     let line = run.stderr.strip_prefix(&prefix).and_then(|rest| {
-        let digits = rest.len() - rest.trim_start_matches(|c: char| c.is_ascii_digit()).len();
-        (digits > 0 && rest[digits..].starts_with(": ")).then_some(&rest[..digits])
+        let digits = number(rest);
+        let column = match rest[digits..].strip_prefix(':') {
+            Some(after) if number(after) > 0 => 1 + number(after),
+            _ => 0,
+        };
+        let end = digits + column;
+        (digits > 0 && rest[end..].starts_with(": ")).then_some(&rest[..digits])
     });
     if line.is_none() {
         problems.push(format!(
