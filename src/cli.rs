@@ -127,6 +127,9 @@ pub struct ValidateArgs {
     /// treat unknown keys as errors, not warnings
     #[argh(switch)]
     pub strict: bool,
+    /// list what Bacalhau would do differently with this job, instead of the plan
+    #[argh(switch)]
+    pub portable: bool,
 }
 
 #[derive(FromArgs, Debug)]

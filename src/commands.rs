@@ -70,7 +70,7 @@ fn run(args: RunArgs) -> Result<u8, Error> {
                 "{flag} applies to module runs; a job file sets its own (Parameters, InputSources, Env, Entrypoint, ImportModules)"
             )));
         }
-        let mut plan = parse_job(&args.file, &contents, args.strict)?;
+        let mut plan = parse_job(&args.file, &contents, args.strict)?.plan;
         // The command line may grant (or withhold) what the job's Network says, so that a
         // published job that posts its results runs unmodified: Bacalhau gives a WASM job
         // without Network the host's network, bolinho none unless asked.
@@ -183,8 +183,19 @@ fn dry_run(plan: &Plan) -> Result<u8, Error> {
 fn validate(args: ValidateArgs) -> Result<u8, Error> {
     // Read as `run` reads it, so that a document past spec's bound is refused in spec's words.
     let contents = read(&args.file, job::MAX_MODULE)?;
-    let plan = parse_job(&args.file, &contents, args.strict)?;
-    let yaml = serde_saphyr::to_string(&plan).expect("a Plan always serialises");
+    let parsed = parse_job(&args.file, &contents, args.strict)?;
+    if args.portable {
+        for note in &parsed.portability {
+            println!("{note}");
+        }
+        if parsed.portability.is_empty() {
+            println!(
+                "nothing in the job file runs otherwise on Bacalhau (its modules' imports are not checked: see bolinho inspect)"
+            );
+        }
+        return Ok(0);
+    }
+    let yaml = serde_saphyr::to_string(&parsed.plan).expect("a Plan always serialises");
     print!("{yaml}");
     Ok(0)
 }
@@ -340,7 +351,7 @@ fn is_module(path: &Path, contents: &[u8]) -> bool {
         || text_start == Some(&b'(')
 }
 
-fn parse_job(path: &Path, contents: &[u8], strict: bool) -> Result<Plan, Error> {
+fn parse_job(path: &Path, contents: &[u8], strict: bool) -> Result<spec::Parsed, Error> {
     let path = job_path(path);
     let text = std::str::from_utf8(contents).map_err(|e| Error::Read {
         path: path.display().to_string(),
@@ -353,5 +364,5 @@ fn parse_job(path: &Path, contents: &[u8], strict: bool) -> Result<Plan, Error> 
     for warning in &parsed.warnings {
         eprintln!("bolinho: warning: {warning}");
     }
-    Ok(parsed.plan)
+    Ok(parsed)
 }

@@ -30,6 +30,7 @@ mod job;
 pub mod limits;
 mod meta;
 pub mod plan;
+mod portable;
 mod quote;
 mod reader;
 pub(crate) mod s3;
@@ -70,6 +71,9 @@ pub struct Parsed {
     /// One line each, in the form `<file>:<line>: <field>: <message>`; past 20, one last line
     /// (`<file>: N more warnings not shown`) counts the rest.
     pub warnings: Vec<String>,
+    /// What Bacalhau would do differently with this job (`portable`), one line each in the
+    /// form of the warnings.
+    pub portability: Vec<String>,
 }
 
 /// A job document that cannot be run, and where the problem is.
@@ -107,9 +111,14 @@ pub fn parse_job(text: &str, job_file: &Path, options: &ParseOptions) -> Result<
     let mut ctx = reader::Ctx::new(job_file, options.strict);
     let root = tree::parse(text).map_err(|e| ctx.error(e.line, "", e.message))?;
     let plan = job::plan(&root, text, &mut ctx)?;
+    let portability = portable::notes(&root)
+        .into_iter()
+        .map(|(line, field, note)| ctx.error(line, &field, note).to_string())
+        .collect();
     Ok(Parsed {
         plan,
         warnings: ctx.into_warnings(),
+        portability,
     })
 }
 
