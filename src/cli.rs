@@ -136,6 +136,9 @@ pub struct ValidateArgs {
     /// treat unknown keys as errors, not warnings
     #[argh(switch)]
     pub strict: bool,
+    /// list what Bacalhau would do differently with this job, instead of the plan
+    #[argh(switch)]
+    pub portable: bool,
     /// a template variable for the job file, KEY=VALUE (repeatable; one value may hold several, KEY=VALUE,KEY2=VALUE2, as in bacalhau job run)
     #[argh(option, short = 'V')]
     pub template_vars: Vec<String>,

@@ -200,8 +200,19 @@ fn validate(args: ValidateArgs) -> Result<u8, Error> {
     // Read as `run` reads it, so that a document past spec's bound is refused in spec's words.
     let contents = read(&args.file, job::MAX_MODULE)?;
     let template = template(&args.template_vars, &args.template_envs, args.no_template)?;
-    let plan = parse_job(&args.file, &contents, args.strict, template)?.plan;
-    let yaml = serde_saphyr::to_string(&plan).expect("a Plan always serialises");
+    let parsed = parse_job(&args.file, &contents, args.strict, template)?;
+    if args.portable {
+        for note in &parsed.portability {
+            println!("{note}");
+        }
+        if parsed.portability.is_empty() {
+            println!(
+                "nothing in the job file runs otherwise on Bacalhau (its modules' imports are not checked: see bolinho inspect)"
+            );
+        }
+        return Ok(0);
+    }
+    let yaml = serde_saphyr::to_string(&parsed.plan).expect("a Plan always serialises");
     print!("{yaml}");
     Ok(0)
 }

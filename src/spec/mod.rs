@@ -30,6 +30,7 @@ mod job;
 pub mod limits;
 mod meta;
 pub mod plan;
+mod portable;
 mod quote;
 mod reader;
 pub(crate) mod s3;
@@ -74,6 +75,9 @@ pub struct Parsed {
     /// One line each, in the form `<file>:<line>: <field>: <message>`; past 20, one last line
     /// (`<file>: N more warnings not shown`) counts the rest.
     pub warnings: Vec<String>,
+    /// What Bacalhau would do differently with this job (`portable`), one line each in the
+    /// form of the warnings.
+    pub portability: Vec<String>,
     /// The template variables the document read, with their values.
     pub template_vars: template::Vars,
 }
@@ -135,9 +139,14 @@ pub fn parse_job(text: &str, job_file: &Path, options: &ParseOptions) -> Result<
     let mut ctx = reader::Ctx::new(job_file, options.strict, &rendered.lines);
     let root = tree::parse(text).map_err(|e| ctx.error(e.line, "", e.message))?;
     let plan = job::plan(&root, text, &mut ctx)?;
+    let portability = portable::notes(&root)
+        .into_iter()
+        .map(|(line, field, note)| ctx.error(line, &field, note).to_string())
+        .collect();
     Ok(Parsed {
         plan,
         warnings: ctx.into_warnings(),
+        portability,
         template_vars: rendered.used,
     })
 }

@@ -1,0 +1,165 @@
+//! What Bacalhau would do differently with a job that bolinho runs (`bolinho validate
+//! --portable`): the places where the same file gives another result on a Bacalhau cluster.
+//!
+//! Owns: that list of differences, read from the document as written (a plan has already
+//! applied bolinho's defaults, so it cannot tell an unset `Network` from `None`). Must not
+//! refuse anything: a job that validates stays valid; these are notes. The README's table "Where
+//! bolinho differs from Bacalhau" is the reference; each note names the line and the field.
+//!
+//! Not noted, because it needs the modules: an import that only a bolinho linking rule
+//! resolves (an `Alias`, a bare file name); `bolinho inspect` lists a module's imports.
+
+use super::tree::{Entry, Node, Value};
+
+/// The notes for a job document's tree, each `<line>: <field>: <what differs>` (the caller
+/// adds the file).
+pub(crate) fn notes(root: &Node) -> Vec<(Option<u32>, String, String)> {
+    let mut notes = Vec::new();
+    let Value::Map(top) = &root.value else {
+        return notes;
+    };
+    let (task, path) = match get(top, "Tasks") {
+        Some(tasks) => {
+            if let Some(count) = get(top, "Count").and_then(number)
+                && count > 1
+            {
+                let line = line_of(top, "Count");
+                notes.push((
+                    line,
+                    "Count".into(),
+                    format!(
+                        "Bacalhau runs {count} executions, partitions 0 to {}; bolinho runs \
+                         partition 0",
+                        count - 1
+                    ),
+                ));
+            }
+            match &tasks.value {
+                Value::Seq(list) => match list.first().map(|t| &t.value) {
+                    Some(Value::Map(task)) => (task, "Tasks[0]."),
+                    _ => return notes,
+                },
+                _ => return notes,
+            }
+        }
+        None => (top, ""),
+    };
+    network(task, path, &mut notes);
+    if let Some(Value::Map(meta)) = get(task, "Meta").map(|m| &m.value) {
+        for entry in meta.iter().filter(|e| e.key.starts_with("bolinho.")) {
+            notes.push((
+                entry.line,
+                format!("{path}Meta.{}", entry.key),
+                "only bolinho reads it; Bacalhau ignores it".into(),
+            ));
+        }
+    }
+    if let Some(Value::Map(engine)) = get(task, "Engine").map(|e| &e.value)
+        && let Some(Value::Map(params)) = get(engine, "Params").map(|p| &p.value)
+        && get(params, "Entrypoint").is_none()
+    {
+        notes.push((
+            line_of(engine, "Params"),
+            format!("{path}Engine.Params.Entrypoint"),
+            "unset: bolinho calls _start; Bacalhau has no default and fails".into(),
+        ));
+    }
+    host_env(task, path, &mut notes);
+    outputs(task, path, &mut notes);
+    notes
+}
+
+/// Bacalhau's WASM executor gives a job without `Network`, or with `Default`, the host's
+/// network; bolinho gives none.
+fn network(task: &[Entry], path: &str, notes: &mut Vec<(Option<u32>, String, String)>) {
+    let kind = get(task, "Network").map(|n| match &n.value {
+        Value::Map(network) => get(network, "Type").and_then(text).unwrap_or_default(),
+        _ => String::new(),
+    });
+    let line = line_of(task, "Network");
+    let what = match kind.as_deref().map(str::to_ascii_lowercase).as_deref() {
+        None => "unset",
+        Some("" | "default") => "Default",
+        Some(_) => return,
+    };
+    notes.push((
+        line,
+        format!("{path}Network"),
+        format!(
+            "{what}: Bacalhau gives a WASM job the host's network, bolinho none (write \
+             Type: None or Host to have the same on both)"
+        ),
+    ));
+}
+
+/// `env:NAME` values: Bacalhau reads the host variables its node allows by regular
+/// expression; bolinho those the run allows by name (`--allow-env NAME`).
+fn host_env(task: &[Entry], path: &str, notes: &mut Vec<(Option<u32>, String, String)>) {
+    let Some(Value::Map(env)) = get(task, "Env").map(|e| &e.value) else {
+        return;
+    };
+    for entry in env {
+        if let Some(value) = text(&entry.value)
+            && value.starts_with("env:")
+        {
+            notes.push((
+                entry.line,
+                format!("{path}Env.{}", entry.key),
+                "a host variable: Bacalhau passes it if the node's allow-list matches; \
+                 bolinho with --allow-env NAME"
+                    .into(),
+            ));
+        }
+    }
+}
+
+/// Bacalhau mounts a result at `/<Name>`, bolinho at its `Path`.
+fn outputs(task: &[Entry], path: &str, notes: &mut Vec<(Option<u32>, String, String)>) {
+    let Some(Value::Seq(outputs)) = get(task, "ResultPaths").map(|r| &r.value) else {
+        return;
+    };
+    for (i, output) in outputs.iter().enumerate() {
+        let Value::Map(output) = &output.value else {
+            continue;
+        };
+        let name = get(output, "Name").and_then(text).unwrap_or_default();
+        let at = get(output, "Path").and_then(text).unwrap_or_default();
+        if at.trim_end_matches('/') != format!("/{name}") {
+            notes.push((
+                line_of(output, "Path"),
+                format!("{path}ResultPaths[{i}].Path"),
+                format!(
+                    "Bacalhau's WASM executor mounts this result at /{name}, bolinho at {at} \
+                     (make Path /{name} to have the same on both)"
+                ),
+            ));
+        }
+    }
+}
+
+/// The value of `key`, matched case-insensitively, as bolinho reads keys.
+fn get<'n>(map: &'n [Entry], key: &str) -> Option<&'n Node> {
+    map.iter()
+        .find(|e| e.key.eq_ignore_ascii_case(key))
+        .map(|e| &e.value)
+}
+
+fn line_of(map: &[Entry], key: &str) -> Option<u32> {
+    map.iter()
+        .find(|e| e.key.eq_ignore_ascii_case(key))
+        .and_then(|e| e.line)
+}
+
+fn text(node: &Node) -> Option<String> {
+    match &node.value {
+        Value::String(s) | Value::Number(s) => Some(s.clone()),
+        _ => None,
+    }
+}
+
+fn number(node: &Node) -> Option<u64> {
+    match &node.value {
+        Value::Number(s) => s.parse().ok(),
+        _ => None,
+    }
+}
