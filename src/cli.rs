@@ -99,6 +99,9 @@ pub struct RunArgs {
     /// give the guest the host's clocks and OS randomness; by default it sees a virtual clock (from 2000-01-01T00:00:00Z, or the job's bolinho.epoch) and random bytes seeded from its content (or the job's bolinho.seed)
     #[argh(switch)]
     pub nondeterministic: bool,
+    /// print the Bacalhau job that does what this module run does, and run nothing (module runs)
+    #[argh(switch)]
+    pub dry_run: bool,
     /// run remote sources from the download cache only
     #[argh(switch)]
     pub offline: bool,

@@ -111,6 +111,9 @@ fn run(args: RunArgs) -> Result<u8, Error> {
         plan.limits.output_bytes =
             parse_size(size).map_err(|e| Error::Usage(format!("--output-limit {size}: {e}")))?;
     }
+    if args.dry_run {
+        return dry_run(&plan);
+    }
     let options = RunOptions {
         results: args.results,
         allow_env: args.allow_env,
@@ -146,6 +149,35 @@ fn run(args: RunArgs) -> Result<u8, Error> {
         eprintln!("bolinho: results published to {target}");
     }
     Ok(code)
+}
+
+/// `run MODULE --dry-run`: the Bacalhau job that does what this module run does, on stdout,
+/// and what it could not carry over on stderr.
+fn dry_run(plan: &Plan) -> Result<u8, Error> {
+    if plan.origin != spec::Origin::Module {
+        return Err(Error::Usage(
+            "--dry-run applies to module runs: a job file is a Bacalhau job already".into(),
+        ));
+    }
+    let locations =
+        std::iter::once(&plan.entry_module).chain(plan.import_modules.iter().map(|m| &m.location));
+    let mut bytes = Vec::new();
+    for location in locations.clone() {
+        let spec::ModuleLocation::Host(path) = location else {
+            unreachable!("a module run's modules are host files")
+        };
+        bytes.push(read(path, job::MAX_MODULE)?);
+    }
+    let modules: Vec<spec::ModuleFile<'_>> = locations
+        .zip(&bytes)
+        .map(|(location, bytes)| spec::ModuleFile { location, bytes })
+        .collect();
+    let exported = spec::bacalhau_job(plan, &modules, |name| std::env::var(name).ok());
+    print!("{}", exported.yaml);
+    for note in &exported.notes {
+        eprintln!("bolinho: note: {note}");
+    }
+    Ok(0)
 }
 
 fn validate(args: ValidateArgs) -> Result<u8, Error> {

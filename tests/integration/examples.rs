@@ -31,3 +31,25 @@ fn wordfreq_runs_in_both_forms() {
         );
     }
 }
+
+#[test]
+fn wordfreq_links_by_a_rule_bacalhau_has_too() {
+    // Bacalhau (v1.7+) registers an import module under the guest path its job names, and looks
+    // other names up as paths: the demo's import module name is that path, in both forms, so
+    // the demo runs there unmodified (no Alias, no bare file name).
+    let example = root().join("examples/wordfreq");
+    let module = example.join("app/wordfreq.wasm").display().to_string();
+    let out = bolinho(&example, &["inspect", &module]);
+    let foreign: Vec<&str> = out
+        .stdout
+        .lines()
+        .filter_map(|l| l.strip_prefix("  ")?.split_once("::"))
+        .map(|(module, _)| module)
+        .filter(|m| *m != "wasi_snapshot_preview1")
+        .collect();
+    assert_eq!(foreign, ["/app/textlib.wasm", "/app/textlib.wasm"]);
+    let current = std::fs::read_to_string(example.join("job.yaml")).unwrap();
+    assert!(current.contains("ImportModules: [/app/textlib.wasm]"));
+    let legacy = std::fs::read_to_string(example.join("job-legacy.yaml")).unwrap();
+    assert!(legacy.contains("- Target: /app/textlib.wasm"));
+}

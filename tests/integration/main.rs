@@ -3,6 +3,7 @@
 mod cli;
 mod determinism;
 mod differential;
+mod dry_run;
 mod examples;
 mod hostile;
 mod http;

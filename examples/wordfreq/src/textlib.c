@@ -1,6 +1,6 @@
 // textlib.c: the demo's import module, a reactor (no _start) exporting two character helpers
-// that wordfreq.c imports from the module named "textlib". The job links it by its file name,
-// textlib.wasm, with the ".wasm" dropped (or, in job-legacy.yaml, by its Alias).
+// that wordfreq.c imports from the module named "/app/textlib.wasm": the guest path both job
+// files mount it at, under which Bacalhau registers an import module, and bolinho too.
 // It uses no libc and imports nothing.
 // build-flags: -mexec-model=reactor
 

@@ -1,15 +1,16 @@
 // wordfreq.c: the demo's entry module. Reads the text file argv[1], counts its lines, words and
 // distinct words (case-insensitive), writes a report with the five most frequent words to the
 // file argv[2], and prints a three-line summary to stdout. Which characters make words, and how
-// to lower-case them, come from the import module "textlib" (textlib.c).
+// to lower-case them, come from the import module "/app/textlib.wasm" (textlib.c): named by the
+// guest path the job mounts it at, the one name Bacalhau (v1.7+) and bolinho both link by.
 // Errors print "wordfreq: ..." to stderr and exit 1.
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-__attribute__((import_module("textlib"), import_name("is_word_char"))) int is_word_char(int c);
-__attribute__((import_module("textlib"), import_name("lower"))) int lower(int c);
+__attribute__((import_module("/app/textlib.wasm"), import_name("is_word_char"))) int is_word_char(int c);
+__attribute__((import_module("/app/textlib.wasm"), import_name("lower"))) int lower(int c);
 
 #define MAX_WORDS 4096
 #define MAX_WORD_LEN 64
