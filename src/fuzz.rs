@@ -174,6 +174,35 @@ mod targets {
         out
     }
 
+    /// A job file as a Go template (`bacalhau job run` renders every file): whatever it holds,
+    /// rendering ends, in bounded output or an error that points inside the file, and every
+    /// rendered line maps back to one of the file's lines.
+    pub fn template(data: &[u8]) {
+        let Ok(text) = std::str::from_utf8(data) else {
+            return;
+        };
+        let vars = crate::spec::template::Vars::from([
+            ("count".to_string(), "3".to_string()),
+            ("dir".to_string(), "/app".to_string()),
+        ]);
+        let file_lines = text.matches('\n').count() as u32 + 1;
+        match crate::spec::template::render(text, &vars) {
+            Ok(rendered) => {
+                assert!(rendered.text.len() <= crate::spec::MAX_DOCUMENT_BYTES);
+                if !rendered.lines.is_empty() {
+                    assert!(
+                        rendered
+                            .lines
+                            .iter()
+                            .all(|&l| (1..=file_lines).contains(&l))
+                    );
+                }
+                assert!(rendered.used.keys().all(|k| vars.contains_key(k)));
+            }
+            Err(e) => assert!((1..=file_lines).contains(&e.line), "{e}"),
+        }
+    }
+
     /// A CID from a job. One that parses is letters and digits only: it goes into a gateway
     /// URL and names a directory.
     pub fn cid(data: &[u8]) {

@@ -52,9 +52,11 @@ pub use quote::quote;
 
 pub use plan::{EnvValue, Limits, ModuleLocation, Network, Origin, Plan, Publisher, Source};
 // The rest of the plan's parts, and the bounds, for the tests of spec and of results.
+#[cfg(any(test, fuzzing))]
+pub use bounds::MAX_DOCUMENT_BYTES;
 #[cfg(test)]
 pub use {
-    bounds::{MAX_DOCUMENT_BYTES, MAX_VALUES},
+    bounds::MAX_VALUES,
     domains::Domain,
     plan::{CreateAs, EnvVar, ImportModule, Input, Output, S3Source},
     task::RESERVED_RESULT_NAMES,

@@ -44,10 +44,18 @@ pub(super) fn printf(format: &str, args: &[Value]) -> Result<String, String> {
             }
             chars.next();
         }
-        spec.width = digits(&mut chars);
+        let Ok(width) = digits(&mut chars) else {
+            out.push_str("%!(NOVERB)");
+            break;
+        };
+        spec.width = width;
         if chars.peek() == Some(&'.') {
             chars.next();
-            spec.precision = Some(digits(&mut chars).unwrap_or(0));
+            let Ok(precision) = digits(&mut chars) else {
+                out.push_str("%!(NOVERB)");
+                break;
+            };
+            spec.precision = Some(precision.unwrap_or(0));
         }
         let Some(verb) = chars.next() else {
             out.push_str("%!(NOVERB)");
@@ -87,13 +95,20 @@ pub(super) fn printf(format: &str, args: &[Value]) -> Result<String, String> {
     Ok(out)
 }
 
-fn digits(chars: &mut std::iter::Peekable<std::str::Chars>) -> Option<usize> {
+/// A width or precision, if one is written. Past a million, Go's `parsenum` gives up and
+/// takes the rest of the format with it (it prints `%!(NOVERB)`): `Err`, with the rest read.
+fn digits(chars: &mut std::iter::Peekable<std::str::Chars>) -> Result<Option<usize>, ()> {
+    const TOO_LARGE: usize = 1_000_000;
     let mut n: Option<usize> = None;
     while let Some(d) = chars.peek().and_then(|c| c.to_digit(10)) {
-        n = Some(n.unwrap_or(0).saturating_mul(10).saturating_add(d as usize));
+        if n.is_some_and(|n| n > TOO_LARGE) {
+            chars.for_each(drop);
+            return Err(());
+        }
+        n = Some(n.unwrap_or(0) * 10 + d as usize);
         chars.next();
     }
-    n
+    Ok(n)
 }
 
 /// `arg` under `verb`, unpadded; `None` when Go would print `%!verb(type=value)`.
@@ -208,6 +223,13 @@ mod tests {
     #[test]
     fn verbs_widths_and_misuse_print_as_go() {
         let s = |t: &str| Value::Str(t.into());
+        // A width past a million is Go's `%!(NOVERB)`, never an allocation that size (fuzzing).
+        assert_eq!(
+            p("<%22222222222x> rest", &[s("a")]),
+            "<%!(NOVERB)%!(EXTRA string=a)"
+        );
+        assert_eq!(p("<%.99999999s>", &[]), "<%!(NOVERB)");
+        assert_eq!(p("%3.1000000s|", &[s("ab")]), " ab|");
         assert_eq!(
             p("%s-%d-%v", &[s("a"), Value::Int(3), Value::Bool(true)]),
             "a-3-true"
