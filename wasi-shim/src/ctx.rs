@@ -317,12 +317,18 @@ impl WasiCtx {
         let r = resolve(&self.mounts, &[], &self.mounts.root(), rel, true)?;
         match (&r.node, r.at()) {
             (Node::File, Some((dir, name))) => {
+                // Non-blocking, so that a FIFO does not hold the run before its guest starts;
+                // only a regular file is read.
                 let read = OpenOptions {
                     read: true,
+                    nonblock: true,
                     ..OpenOptions::default()
                 };
                 let mut data = Vec::new();
                 let file = File::from(ops(r.access).open(dir, name, &read)?);
+                if !file.metadata()?.is_file() {
+                    return Err(Errno::Inval);
+                }
                 file.take(limit.saturating_add(1)).read_to_end(&mut data)?;
                 if data.len() as u64 > limit {
                     return Err(Errno::Fbig);
@@ -450,6 +456,11 @@ mod tests {
         {
             root.symlink("/etc/passwd", "evil");
             assert_eq!(ctx.read_file("/evil", 1 << 20), Err(Errno::Notcapable));
+            // A FIFO nobody writes to is refused at once, not waited on.
+            use rustix::fs::{CWD, FileType, Mode, mknodat};
+            let fifo = root.path().join("fifo");
+            mknodat(CWD, &fifo, FileType::Fifo, Mode::from(0o600), 0).unwrap();
+            assert_eq!(ctx.read_file("/fifo", 1 << 20), Err(Errno::Inval));
         }
     }
 

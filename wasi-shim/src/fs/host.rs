@@ -72,6 +72,7 @@ impl FsOps for HostFs {
             (opts.directory, OFlags::DIRECTORY),
             (opts.dsync, OFlags::DSYNC),
             (opts.sync, OFlags::SYNC),
+            (opts.nonblock, OFlags::NONBLOCK),
         ];
         for (on, f) in pairs {
             if on {

@@ -140,6 +140,9 @@ pub struct OpenOptions {
     pub rsync: bool,
     /// Synchronized I/O file integrity (`O_SYNC`).
     pub sync: bool,
+    /// Do not wait to open (`O_NONBLOCK`): a FIFO without a writer opens at once. For the
+    /// embedder's reads (`WasiCtx::read_file`), never the guest's.
+    pub nonblock: bool,
 }
 
 impl OpenOptions {
