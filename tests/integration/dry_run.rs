@@ -1,22 +1,7 @@
 //! `bolinho run MODULE --dry-run`: the Bacalhau job a module run is, which `bolinho run`
 //! accepts back and runs to the same output.
 
-use std::io::Write;
-use std::process::Stdio;
-
-use crate::support::{Output, TempDir, bolinho, command, output, testdata};
-
-/// Runs bolinho in `dir` with `stdin` as its standard input.
-fn with_stdin(dir: &TempDir, args: &[&str], stdin: &str) -> Output {
-    let mut child = command(dir.path(), args, &[])
-        .stdin(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut input = child.stdin.take().unwrap();
-    input.write_all(stdin.as_bytes()).unwrap();
-    drop(input);
-    output(child.wait_with_output().unwrap())
-}
+use crate::support::{TempDir, bolinho, bolinho_with_stdin, testdata};
 
 fn wasm(name: &str) -> String {
     testdata(&format!("wasm/{name}")).display().to_string()
@@ -58,7 +43,11 @@ fn each_module_run_comes_back_from_its_job_with_the_same_output() {
                 .ends_with("bolinho: note: a job's guest has no stdin\n")
         );
         let results = format!("r{i}");
-        let back = with_stdin(&dir, &["run", "-", "--results", &results], &dry.stdout);
+        let back = bolinho_with_stdin(
+            dir.path(),
+            &["run", "-", "--results", &results],
+            dry.stdout.as_bytes(),
+        );
         assert_eq!(back.code, 0, "{run:?}: {}", back.stderr);
         // The job's own variables (BACALHAU_*) come on top of the module run's.
         let job_only = |l: &&str| !l.starts_with("BACALHAU_");
@@ -101,7 +90,7 @@ fn the_job_says_the_limits_and_network_a_job_can_say() {
         assert!(out.stdout.contains(line), "{line}\n{}", out.stdout);
     }
     // The job it prints validates, and keeps the limits.
-    let plan = with_stdin(&dir, &["validate", "-"], &out.stdout);
+    let plan = bolinho_with_stdin(dir.path(), &["validate", "-"], out.stdout.as_bytes());
     assert_eq!(plan.code, 0, "{}", plan.stderr);
     assert!(
         plan.stdout.contains("memoryBytes: 67108864"),

@@ -9,7 +9,7 @@
 use std::fs;
 use std::path::Path;
 
-use crate::support::{TempDir, bolinho, testdata, tree};
+use crate::support::{TempDir, bolinho, bolinho_with_stdin, testdata, tree};
 
 fn run_case(case: &Path) -> Result<(), String> {
     let job = ["job.yaml", "job.json"]
@@ -98,22 +98,6 @@ fn every_job_case_in_testdata() {
     );
 }
 
-/// Runs bolinho in `cwd` with `stdin` as its standard input.
-fn with_stdin(cwd: &std::path::Path, args: &[&str], stdin: &str) -> crate::support::Output {
-    use std::io::Write;
-    let mut child = crate::support::command(cwd, args, &[])
-        .stdin(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(stdin.as_bytes())
-        .unwrap();
-    crate::support::output(child.wait_with_output().unwrap())
-}
-
 #[test]
 fn a_job_read_from_standard_input_resolves_local_paths_from_the_current_directory() {
     // As `bacalhau job run -`: `-` is the job document, and a relative SourcePath is the
@@ -123,7 +107,11 @@ fn a_job_read_from_standard_input_resolves_local_paths_from_the_current_director
     let job = "Tasks:\n  - Engine:\n      Type: wasm\n      Params: {EntryModule: /app/hello.wasm}\n    \
                InputSources:\n      - Target: /app/hello.wasm\n        \
                Source: {Type: localDirectory, Params: {SourcePath: hello.wasm}}\n";
-    let out = with_stdin(dir.path(), &["run", "-", "--results", "res"], job);
+    let out = bolinho_with_stdin(
+        dir.path(),
+        &["run", "-", "--results", "res"],
+        job.as_bytes(),
+    );
     assert_eq!(out.code, 0, "{}", out.stderr);
     assert_eq!(out.stdout, "hello, world\n");
     assert_eq!(
@@ -131,11 +119,11 @@ fn a_job_read_from_standard_input_resolves_local_paths_from_the_current_director
         "hello, world\n"
     );
     // Without Name, the job is called `job`.
-    let out = with_stdin(dir.path(), &["validate", "-"], job);
+    let out = bolinho_with_stdin(dir.path(), &["validate", "-"], job.as_bytes());
     assert_eq!(out.code, 0, "{}", out.stderr);
     assert!(out.stdout.starts_with("name: job\n"), "{}", out.stdout);
     // Errors name it `<stdin>`; a module is run from its file, never from standard input.
-    let out = with_stdin(dir.path(), &["validate", "-"], "Tasks: 5\n");
+    let out = bolinho_with_stdin(dir.path(), &["validate", "-"], "Tasks: 5\n".as_bytes());
     assert_eq!(
         (out.code, out.stderr.as_str()),
         (
@@ -143,7 +131,7 @@ fn a_job_read_from_standard_input_resolves_local_paths_from_the_current_director
             "bolinho: error: invalid job: <stdin>:1: Tasks: expected a list, found a number\n"
         )
     );
-    let out = with_stdin(dir.path(), &["run", "-"], "(module)");
+    let out = bolinho_with_stdin(dir.path(), &["run", "-"], "(module)".as_bytes());
     assert_eq!(out.code, 2, "{}", out.stderr);
     // After `--`, `-` is the module's own argument.
     let out = crate::support::bolinho(dir.path(), &["run", "hello.wasm", "--", "-"]);
