@@ -6,7 +6,7 @@ use argh::FromArgs;
 
 /// What `main` hands over for a lone `-` (standard input): a NUL, which no argument of a
 /// real command line holds, so no file can go by this name.
-pub const STDIN: &str = "\0-";
+pub const STDIN_ARG: &str = "\0-";
 
 #[derive(FromArgs, Debug)]
 #[argh(

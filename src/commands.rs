@@ -2,7 +2,7 @@
 //! a plan or a module and hands it to `job` (or `link`); what it prints is its only job.
 
 use std::fs;
-use std::io::{IsTerminal, Read};
+use std::io::IsTerminal;
 use std::path::Path;
 
 use wasmi::Module;
@@ -43,7 +43,7 @@ fn run(args: RunArgs) -> Result<u8, Error> {
     let contents = read(&args.file, job::MAX_MODULE)?;
     let mut template_vars = Vars::new();
     let mut plan = if is_module(&args.file, &contents) {
-        if args.file == Path::new(crate::cli::STDIN) {
+        if args.file == Path::new(crate::cli::STDIN_ARG) {
             return Err(Error::Usage(
                 "`-` reads a job document from standard input; a module runs from its file".into(),
             ));
@@ -83,7 +83,12 @@ fn run(args: RunArgs) -> Result<u8, Error> {
             )));
         }
         let template = template(&args.template_vars, &args.template_envs, args.no_template)?;
-        let parsed = parse_job(&args.file, &contents, args.strict, template)?;
+        let options = ParseOptions {
+            strict: args.strict,
+            template,
+            portable: false,
+        };
+        let parsed = parse_job(&args.file, &contents, options)?;
         template_vars = parsed.template_vars;
         let mut plan = parsed.plan;
         // The command line may grant (or withhold) what the job's Network says, so that a
@@ -175,18 +180,21 @@ fn dry_run(plan: &Plan) -> Result<u8, Error> {
             "--dry-run applies to module runs: a job file is a Bacalhau job already".into(),
         ));
     }
-    let locations =
-        std::iter::once(&plan.entry_module).chain(plan.import_modules.iter().map(|m| &m.location));
-    let mut bytes = Vec::new();
-    for location in locations.clone() {
-        let spec::ModuleLocation::Host(path) = location else {
-            unreachable!("a module run's modules are host files")
-        };
-        bytes.push(read(path, job::MAX_MODULE)?);
-    }
-    let modules: Vec<spec::ModuleFile<'_>> = locations
+    let paths: Vec<&Path> = std::iter::once(&plan.entry_module)
+        .chain(plan.import_modules.iter().map(|m| &m.location))
+        .map(|location| match location {
+            spec::ModuleLocation::Host(path) => path.as_path(),
+            spec::ModuleLocation::Guest(_) => unreachable!("a module run's modules are host files"),
+        })
+        .collect();
+    let bytes = paths
+        .iter()
+        .map(|path| read(path, job::MAX_MODULE))
+        .collect::<Result<Vec<_>, _>>()?;
+    let modules: Vec<spec::ModuleFile<'_>> = paths
+        .iter()
         .zip(&bytes)
-        .map(|(location, bytes)| spec::ModuleFile { location, bytes })
+        .map(|(path, bytes)| spec::ModuleFile { path, bytes })
         .collect();
     let exported = spec::bacalhau_job(plan, &modules, |name| std::env::var(name).ok());
     print!("{}", exported.yaml);
@@ -200,7 +208,12 @@ fn validate(args: ValidateArgs) -> Result<u8, Error> {
     // Read as `run` reads it, so that a document past spec's bound is refused in spec's words.
     let contents = read(&args.file, job::MAX_MODULE)?;
     let template = template(&args.template_vars, &args.template_envs, args.no_template)?;
-    let parsed = parse_job(&args.file, &contents, args.strict, template)?;
+    let options = ParseOptions {
+        strict: args.strict,
+        template,
+        portable: args.portable,
+    };
+    let parsed = parse_job(&args.file, &contents, options)?;
     if args.portable {
         for note in &parsed.portability {
             println!("{note}");
@@ -333,8 +346,8 @@ fn verify(args: VerifyArgs) -> Result<u8, Error> {
 
 /// A file named on the command line (`-`: standard input), at most `limit` bytes.
 fn read(path: &Path, limit: u64) -> Result<Vec<u8>, Error> {
-    let read = if path == Path::new(crate::cli::STDIN) {
-        read_stdin(limit)
+    let read = if path == Path::new(crate::cli::STDIN_ARG) {
+        fetch::read_to_limit(std::io::stdin().lock(), 0, limit)
     } else {
         fetch::read_bounded(path, limit)
     };
@@ -344,25 +357,10 @@ fn read(path: &Path, limit: u64) -> Result<Vec<u8>, Error> {
     })
 }
 
-/// Standard input, refused past `limit` bytes.
-fn read_stdin(limit: u64) -> std::io::Result<Vec<u8>> {
-    let mut bytes = Vec::new();
-    std::io::stdin()
-        .lock()
-        .take(limit.saturating_add(1))
-        .read_to_end(&mut bytes)?;
-    if bytes.len() as u64 > limit {
-        return Err(std::io::Error::other(format!(
-            "larger than {limit} bytes, the most bolinho reads"
-        )));
-    }
-    Ok(bytes)
-}
-
 /// The name a job document goes by in messages: standard input is `<stdin>`, whose relative
 /// local paths resolve against the current directory.
 fn job_path(path: &Path) -> &Path {
-    if path == Path::new(crate::cli::STDIN) {
+    if path == Path::new(crate::cli::STDIN_ARG) {
         Path::new(spec::STDIN)
     } else {
         path
@@ -403,12 +401,7 @@ fn template(
         .map_err(Error::Usage)
 }
 
-fn parse_job(
-    path: &Path,
-    contents: &[u8],
-    strict: bool,
-    template: Option<Vars>,
-) -> Result<Parsed, Error> {
+fn parse_job(path: &Path, contents: &[u8], options: ParseOptions) -> Result<Parsed, Error> {
     let path = job_path(path);
     let text = std::str::from_utf8(contents).map_err(|e| Error::Read {
         path: path.display().to_string(),
@@ -417,7 +410,7 @@ fn parse_job(
             format!("not UTF-8 text ({e})"),
         ),
     })?;
-    let parsed = spec::parse_job(text, path, &ParseOptions { strict, template })?;
+    let parsed = spec::parse_job(text, path, &options)?;
     for warning in &parsed.warnings {
         eprintln!("bolinho: warning: {warning}");
     }

@@ -14,7 +14,7 @@ fn main() -> ExitCode {
         .iter()
         .enumerate()
         .map(|(i, a)| match a.as_str() {
-            "-" if i < dashes => bolinho::cli::STDIN,
+            "-" if i < dashes => bolinho::cli::STDIN_ARG,
             a => a,
         })
         .collect();

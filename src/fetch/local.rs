@@ -9,7 +9,7 @@
 //! `ReadWrite` source is copied into the workspace and the copy is mounted instead, and a
 //! missing one is created there: the rerun never changes or creates a host path.
 
-use std::fs::{self, File};
+use std::fs;
 use std::io::{self, Read};
 use std::os::unix::fs::OpenOptionsExt;
 use std::path::Path;
@@ -124,8 +124,16 @@ pub fn read_bounded(path: &Path, limit: u64) -> io::Result<Vec<u8>> {
     if meta.len() > limit {
         return Err(too_large(limit));
     }
-    let mut bytes = Vec::with_capacity(meta.len() as usize);
-    File::take(file, limit + 1).read_to_end(&mut bytes)?;
+    read_to_limit(file, meta.len() as usize, limit)
+}
+
+/// Everything `reader` gives, refused past `limit` bytes (one more is read to tell); `size`
+/// is the expected length, reserved up front.
+pub fn read_to_limit(reader: impl Read, size: usize, limit: u64) -> io::Result<Vec<u8>> {
+    let mut bytes = Vec::with_capacity(size);
+    reader
+        .take(limit.saturating_add(1))
+        .read_to_end(&mut bytes)?;
     if bytes.len() as u64 > limit {
         return Err(too_large(limit));
     }

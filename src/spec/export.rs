@@ -13,15 +13,16 @@
 //! `Resources.Memory` gets Bacalhau's default).
 
 use std::collections::BTreeMap;
+use std::path::Path;
 
 use base64::Engine as _;
 use serde::Serialize;
 
-use super::plan::{DEFAULT_OUTPUT_BYTES, EnvValue, ModuleLocation, Network, Plan, Source};
+use super::plan::{DEFAULT_OUTPUT_BYTES, EnvValue, Network, Plan, Source};
 
-/// A module of the run and its bytes.
+/// A module of the run: its host file and its bytes.
 pub struct ModuleFile<'a> {
-    pub location: &'a ModuleLocation,
+    pub path: &'a Path,
     pub bytes: &'a [u8],
 }
 
@@ -127,46 +128,26 @@ pub fn bacalhau_job(
 ) -> Exported {
     let mut notes = Vec::new();
     let mut sources = Vec::new();
-    let mut import_modules = Vec::new();
-    let mut entry_module = String::new();
-    for (i, module) in modules.iter().enumerate() {
-        let target = match (i, module.location) {
-            // An import module goes where Bacalhau looks for the name the guest imports it by.
-            (i, _) if i > 0 => {
-                let name = plan.import_modules[i - 1]
-                    .alias
-                    .as_deref()
-                    .unwrap_or_default();
-                format!("/{}", name.trim_start_matches('/'))
-            }
-            (_, ModuleLocation::Host(path)) => {
-                let name = path
-                    .file_name()
-                    .map_or("module.wasm".into(), |n| n.to_string_lossy());
-                format!("/{name}")
-            }
-            (_, ModuleLocation::Guest(path)) => path.clone(),
-        };
-        if i == 0 {
-            entry_module = target.clone();
-        } else {
-            import_modules.push(target.clone());
-        }
-        if matches!(module.location, ModuleLocation::Host(_)) {
-            let url = format!(
-                "data:application/wasm;base64,{}",
-                base64::engine::general_purpose::STANDARD.encode(module.bytes)
-            );
-            let params = BTreeMap::from([("URL", SourceParam::Text(url))]);
-            sources.push(InputSource {
-                target,
-                source: SourceSpec {
-                    r#type: "inline",
-                    params,
-                },
-            });
-        }
-    }
+    let (entry, imports) = modules
+        .split_first()
+        .expect("a module run has its entry module");
+    let entry_module = format!(
+        "/{}",
+        entry.path.file_name().unwrap_or_default().to_string_lossy()
+    );
+    sources.push(inline(&entry_module, entry.bytes));
+    // An import module goes where Bacalhau looks for the name the guest imports it by.
+    let import_modules = plan
+        .import_modules
+        .iter()
+        .zip(imports)
+        .map(|(module, file)| {
+            let name = module.alias.as_deref().unwrap_or_default();
+            let target = format!("/{}", name.trim_start_matches('/'));
+            sources.push(inline(&target, file.bytes));
+            target
+        })
+        .collect();
     for input in &plan.inputs {
         if let Source::Local {
             path, read_write, ..
@@ -271,5 +252,20 @@ pub fn bacalhau_job(
     Exported {
         yaml: serde_saphyr::to_string(&job).expect("a job always serialises"),
         notes,
+    }
+}
+
+/// A module as an `inline` source at `target`, a `data:` URL as `bacalhau wasm run` sends one.
+fn inline(target: &str, bytes: &[u8]) -> InputSource {
+    let url = format!(
+        "data:application/wasm;base64,{}",
+        base64::engine::general_purpose::STANDARD.encode(bytes)
+    );
+    InputSource {
+        target: target.to_string(),
+        source: SourceSpec {
+            r#type: "inline",
+            params: BTreeMap::from([("URL", SourceParam::Text(url))]),
+        },
     }
 }

@@ -69,6 +69,8 @@ pub struct ParseOptions {
     /// Render the document as a Go template with these variables first, as `bacalhau job run`
     /// does; `None` (`--no-template`, and a receipt's plan) reads it as it is.
     pub template: Option<template::Vars>,
+    /// Also list what Bacalhau would do differently (`Parsed::portability`).
+    pub portable: bool,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -77,7 +79,8 @@ pub struct Parsed {
     /// One line each, in the form `<file>:<line>: <field>: <message>`; past 20, one last line
     /// (`<file>: N more warnings not shown`) counts the rest.
     pub warnings: Vec<String>,
-    /// What Bacalhau would do differently with this job (`portable`), one line each in the
+    /// With `ParseOptions::portable`, what Bacalhau would do differently with this job
+    /// (`portable`), one line each in the
     /// form of the warnings.
     pub portability: Vec<String>,
     /// The template variables the document read, with their values.
@@ -141,10 +144,13 @@ pub fn parse_job(text: &str, job_file: &Path, options: &ParseOptions) -> Result<
     let mut ctx = reader::Ctx::new(job_file, options.strict, &rendered.lines);
     let root = tree::parse(text).map_err(|e| ctx.error(e.line, "", e.message))?;
     let plan = job::plan(&root, text, &mut ctx)?;
-    let portability = portable::notes(&root)
-        .into_iter()
-        .map(|(line, field, note)| ctx.error(line, &field, note).to_string())
-        .collect();
+    let portability = match options.portable {
+        true => portable::notes(&root)
+            .into_iter()
+            .map(|(line, field, note)| ctx.error(line, &field, note).to_string())
+            .collect(),
+        false => Vec::new(),
+    };
     Ok(Parsed {
         plan,
         warnings: ctx.into_warnings(),
