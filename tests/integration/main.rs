@@ -16,6 +16,7 @@ mod linking;
 mod modules;
 mod mounts;
 mod network;
+mod network_scenarios;
 mod probe;
 mod refusals;
 mod results;
