@@ -118,3 +118,20 @@ fn a_get_to_a_host_outside_domains_is_refused_before_connecting_and_exits_1() {
     );
     assert_got_gets(&server, 0);
 }
+
+/// Bacalhau's module prints each response header as a line of its own, so a response without
+/// headers prints none between `Headers:` and the blank line before `Body:`.
+#[test]
+fn a_response_without_headers_prints_no_header_line() {
+    let (dir, server) = (TempDir::new("scenario-no-headers"), Server::start());
+    server.route("/", Reply::status(204).without_connection_close());
+    let url = server.url("/");
+    let out = run_scenario(&dir, &url, "{Type: Host}");
+    assert_ran(
+        &dir,
+        &out,
+        0,
+        &format!("Making get request to {url}\nStatus Code: 204\nHeaders:\n\nBody:\n\n"),
+    );
+    assert_got_gets(&server, 1);
+}
