@@ -10,7 +10,7 @@ use std::path::PathBuf;
 use crate::error::Error;
 use crate::fetch::{self, FetchError, Fetched};
 use crate::link::{self, ModuleBytes};
-use crate::spec::{ModuleLocation, Plan, Source};
+use crate::spec::{ModuleLocation, Plan};
 
 /// The largest module bolinho reads: the largest download it accepts.
 pub const MAX_MODULE: u64 = 1 << 30;
@@ -75,8 +75,11 @@ fn load_module(
     let mut paths = vec![label.as_str(), file_name.as_str()];
     paths.extend(input.map(|i| i.target.as_str()));
     let names = link::names_for(alias, &paths);
-    let local = input.is_none_or(|i| matches!(i.source, Source::Local { .. }));
-    let argv0 = if local || file_name.ends_with(".wasm") && !label.ends_with(".wasm") {
+    // argv[0] is the name the guest knows its module by: a job's module by its guest path
+    // (the file found in a directory Target, when that is the path), never a host file's name
+    // the guest cannot see, so that the same job gives the same argv wherever its sources are.
+    let module_run = input.is_none();
+    let argv0 = if module_run || file_name.ends_with(".wasm") && !label.ends_with(".wasm") {
         file_name
     } else {
         label.rsplit('/').next().unwrap_or(&label).to_string()
