@@ -26,3 +26,4 @@ mod support;
 mod templates;
 mod timeout;
 mod verify;
+mod wasm_run;
