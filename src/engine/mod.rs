@@ -42,8 +42,8 @@ pub struct StoreData {
 /// The engine of every run. It meters fuel, always: fuel slices are how a guest is stopped at
 /// its deadline or on a signal whatever it is doing, and the fuel used is a measure of the work
 /// done that the receipt records (docs/RATIONALE.md; the cost is in bench/RESULTS.md). wasmi's
-/// `deterministic` feature (set in Cargo.toml) makes NaN bits canonical, so floating-point
-/// results are identical on every machine.
+/// `deterministic` feature (set in Cargo.toml) makes NaN bits canonical, SIMD lanes' included,
+/// so floating-point results are identical on every machine.
 ///
 /// Fuel counts execution only. wasmi compiles each function on its first call
 /// (`CompilationMode::LazyTranslation`, for start-up speed) and by default charges fuel for
@@ -58,6 +58,11 @@ pub fn new() -> Engine {
 fn config() -> Config {
     let mut config = Config::default();
     config.consume_fuel(true);
+    // wasmi's defaults with its `simd` feature, stated because the README lists them: SIMD for
+    // the modules real toolchains emit, and relaxed SIMD, whose every operator wasmi computes
+    // one fixed way on every host (docs/RATIONALE.md, "WebAssembly proposals").
+    config.wasm_simd(true);
+    config.wasm_relaxed_simd(true);
     // Growing a memory or a table is the one step whose wasmi handler keeps its host stack
     // frame until the fuel slice ends; priced at the most an operator may cost, a slice holds
     // at most SLICE / 255 of them (`guest_stack`). It is also the dearest operator to the host.
