@@ -21,6 +21,7 @@ mod probe;
 mod refusals;
 mod results;
 mod s3;
+mod simd;
 mod start;
 mod support;
 mod templates;
