@@ -233,6 +233,16 @@ cat > "$scratch/jobs/floats.wat" <<'WAT'
     (call $l32 (i32.const 35) (f32.min (call $b32 (i32.const 0xff800001)) (call $s (f32.const 1))))))
 WAT
 
+# expect NAME FILE: the stdout of job NAME (the same on both, once `compare` said so) must be
+# FILE's bytes.
+expect() {
+    if ! cmp -s "$scratch/x86_64/$1/stdout" "$2"; then
+        echo "DIFF  $1  stdout is not $2:"
+        diff "$2" "$scratch/x86_64/$1/stdout" | sed 's/^/      /' || true
+        failed=1
+    fi
+}
+
 # bolinho ARCH ARGS...: runs that build of bolinho.
 bolinho() {
     local arch="$1"
@@ -309,6 +319,14 @@ compare trap testdata/jobs/trap/job.yaml
 compare limit-fuel testdata/jobs/limit-fuel/job.yaml
 compare compute bench/compute.wasm -- 1
 compare floats "$scratch/jobs/floats.wat"
+# SIMD (testdata/wat/simd.wat, README "WebAssembly proposals"): f32x4 and f64x2 results where
+# the hardware's NaNs differ, as floats.wat's, relaxed SIMD and integer SIMD, all as bits; its
+# output must also be the committed one, which tests/integration/simd.rs checks on this host.
+compare simd testdata/wat/simd.wat
+expect simd testdata/wat/simd.stdout
+# A C program clang vectorised (testdata/c/bytestats.c), over the committed modules.
+compare bytestats testdata/wasm/bytestats.wasm --dir testdata/wasm::/data -- \
+    /data/bytestats.wasm /data/probe.wasm /data/transform.wasm
 # Stack exhaustion: its fuelUsed records how deep the guest got before the trap.
 compare recurse testdata/wasm/recurse.wasm
 
