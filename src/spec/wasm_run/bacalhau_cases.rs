@@ -458,7 +458,7 @@ fn publisher_spec_config() {
     let errors = [
         (
             "",
-            "unknown publisher type:  (expected local, ipfs, s3 or s3managed)",
+            "no publisher type: expected local, ipfs, s3 or s3managed",
         ),
         (
             "s3://myBucket/dir/file-001.txt,y=/mount/path",
