@@ -345,6 +345,25 @@ fn both_spellings_of_a_flag_work_and_must_agree() {
         ],
     );
     assert_eq!(out.code, 0, "{}", out.stderr);
+    // cobra's `--NAME=VALUE`, as Bacalhau's commands are often written, before `--` only.
+    let out = bolinho(
+        dir.path(),
+        &[
+            "run",
+            "env.wasm",
+            "--network=none",
+            "--timeout=30",
+            "--env=A=1",
+            "--",
+            "--x=1",
+        ],
+    );
+    assert_eq!(
+        (out.code, out.stdout.as_str()),
+        (0, "argc=2\nargv[0]=env.wasm\nargv[1]=--x=1\nA=1\n"),
+        "{}",
+        out.stderr
+    );
 }
 
 #[test]

@@ -269,6 +269,16 @@ fn bad_flags_name_themselves() {
         }),
         "-p noop: unknown publisher type: noop (expected local, ipfs, s3 or s3managed)"
     );
+    // A bare type is compared as written, a URI's scheme in any case, as Go's url.Parse does.
+    assert_eq!(
+        build(WasmRunFlags {
+            entry: "main.wasm",
+            publisher: Some("Local"),
+            ..Default::default()
+        }),
+        "-p Local: unknown publisher type: Local (expected local, ipfs, s3 or s3managed)"
+    );
+    assert_eq!(storage::publisher("S3://b/k").unwrap().r#type, "s3");
     assert_eq!(
         build(WasmRunFlags {
             entry: "main.wasm",
