@@ -18,6 +18,8 @@ use crate::spec::limits::{parse_fuel, parse_memory, parse_size, parse_timeout};
 use crate::spec::template::Vars;
 use crate::spec::{self, ParseOptions, Parsed, Plan, Publisher, parse_epoch, parse_seed};
 
+mod portable;
+
 /// The version `--version` prints: bolinho's and the engine's.
 pub const VERSION: &str = concat!("bolinho ", env!("CARGO_PKG_VERSION"), " (wasmi 2)");
 
@@ -42,6 +44,8 @@ fn run(args: RunArgs) -> Result<u8, Error> {
     // A module or a job document; a document is refused past its own bound when parsed.
     let contents = read(&args.file, job::MAX_MODULE)?;
     let mut template_vars = Vars::new();
+    // The number of portability notes of the job file, unless --quiet-portability.
+    let mut portability = None;
     let mut plan = if is_module(&args.file, &contents) {
         if args.file == Path::new(crate::cli::STDIN_ARG) {
             return Err(Error::Usage(
@@ -86,9 +90,10 @@ fn run(args: RunArgs) -> Result<u8, Error> {
         let options = ParseOptions {
             strict: args.strict,
             template,
-            portable: false,
+            portable: !args.quiet_portability,
         };
         let parsed = parse_job(&args.file, &contents, options)?;
+        portability = (!args.quiet_portability).then_some(parsed.portability.len());
         template_vars = parsed.template_vars;
         let mut plan = parsed.plan;
         // The command line may grant (or withhold) what the job's Network says, so that a
@@ -133,6 +138,9 @@ fn run(args: RunArgs) -> Result<u8, Error> {
     }
     if args.dry_run {
         return dry_run(&plan);
+    }
+    if let Some(notes) = portability {
+        portable::note(&args, &plan, notes);
     }
     let options = RunOptions {
         results: args.results,
@@ -215,15 +223,7 @@ fn validate(args: ValidateArgs) -> Result<u8, Error> {
     };
     let parsed = parse_job(&args.file, &contents, options)?;
     if args.portable {
-        for note in &parsed.portability {
-            println!("{note}");
-        }
-        if parsed.portability.is_empty() {
-            println!(
-                "nothing in the job file runs otherwise on Bacalhau (its modules' imports are not checked: see bolinho inspect)"
-            );
-        }
-        return Ok(0);
+        return Ok(portable::validate(job_path(&args.file), &parsed));
     }
     let yaml = serde_saphyr::to_string(&parsed.plan).expect("a Plan always serialises");
     print!("{yaml}");

@@ -16,6 +16,7 @@ mod linking;
 mod modules;
 mod mounts;
 mod network;
+mod portable;
 mod probe;
 mod refusals;
 mod results;
