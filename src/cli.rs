@@ -42,7 +42,7 @@ pub enum Command {
     name = "run",
     description = "run a job file (YAML or JSON) or a module (.wasm or .wat)",
     example = "$ {command_name} job.yaml --results out\n$ {command_name} app.wasm --dir .::/ --env K=V -- arg1 arg2",
-    note = "A job's results (stdout, stderr, exitCode, one folder per ResultPaths entry, receipt.json) go to --results, or else to a new directory under ./bolinho-results. --dir, --env, --entrypoint, --import and arguments after -- apply to module runs; --network and --allow-domain (which replace a job's Network), --memory, --fuel, --timeout, --output-limit, --epoch, --seed and --nondeterministic to both."
+    note = "A job's results (stdout, stderr, exitCode, one folder per ResultPaths entry, receipt.json) go to --results, or else to a new directory under ./bolinho-results. --dir, --env, --entrypoint, --import and arguments after -- apply to module runs; -i, -I, -o, -p, or an entry module given as a URI or SOURCE:TARGET, make a module run the job bacalhau wasm run would submit, run as a job file is; --network and --allow-domain (which replace a job's Network), --memory, --fuel, --timeout, --output-limit, --epoch, --seed and --nondeterministic to both."
 )]
 pub struct RunArgs {
     /// the job file (- reads it from standard input) or module to run
@@ -57,21 +57,39 @@ pub struct RunArgs {
     /// mount a host directory or file in the guest, HOST::GUEST (or HOST), read-write (module runs)
     #[argh(option)]
     pub dir: Vec<String>,
-    /// set a guest environment variable, KEY=VALUE, or KEY to pass the host's value (module runs)
-    #[argh(option)]
+    /// set a guest environment variable, KEY=VALUE (K=V,K2=V2 sets two, as in bacalhau), or KEY to pass the host's value (module runs)
+    #[argh(option, short = 'e')]
     pub env: Vec<String>,
     /// the exported function to call (module runs; default _start)
     #[argh(option)]
     pub entrypoint: Option<String>,
+    /// the same as --entrypoint, as bacalhau wasm run spells it
+    #[argh(option, long = "entry-point")]
+    pub entry_point: Option<String>,
     /// link an import module, NAME=PATH, for imports from module NAME (module runs)
     #[argh(option)]
     pub import: Vec<String>,
+    /// as bacalhau wasm run: a source for the guest, URI[:TARGET] or src=URI,dst=PATH[,opt=K=V] (s3://, http(s)://, ipfs://, file://; default target /inputs)
+    #[argh(option, short = 'i')]
+    pub input: Vec<String>,
+    /// as bacalhau wasm run: import modules by the guest path an --input gives them, or SOURCE:TARGET for a file or URI (comma-separated)
+    #[argh(option, short = 'I', long = "import-modules")]
+    pub import_modules: Vec<String>,
+    /// as bacalhau wasm run: a result folder, NAME:PATH
+    #[argh(option, short = 'o')]
+    pub output: Vec<String>,
+    /// as bacalhau wasm run: where results are published: local, or s3://BUCKET/KEY[,opt=region=R,opt=endpoint=URL]
+    #[argh(option, short = 'p')]
+    pub publisher: Option<String>,
     /// give the guest wasi:http/requests: host (any host) or http (only --allow-domain hosts); default none, or a job's Network
     #[argh(option)]
     pub network: Option<String>,
     /// a host the guest may reach with --network http: a name, an IP or a glob such as *.example.com; ports are ignored (repeatable)
     #[argh(option)]
     pub allow_domain: Vec<String>,
+    /// the same as --allow-domain, as bacalhau spells it
+    #[argh(option)]
+    pub domain: Vec<String>,
     /// limit the guest's memories and tables, together, to SIZE (512MB, 512MiB, 1.5GB...), rounded up to 64 KiB pages; 4 GiB without one; overrides the job's Resources.Memory
     #[argh(option)]
     pub memory: Option<String>,

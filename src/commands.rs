@@ -16,6 +16,8 @@ use crate::receipt::{Given, Recorded, RecordedOutcome, RecordedSources};
 use crate::spec::flags::{ModuleFlags, module_plan, network};
 use crate::spec::limits::{parse_fuel, parse_memory, parse_size, parse_timeout};
 use crate::spec::template::Vars;
+
+mod wasm_run;
 use crate::spec::{self, ParseOptions, Parsed, Plan, Publisher, parse_epoch, parse_seed};
 
 mod portable;
@@ -41,101 +43,28 @@ pub fn dispatch(cli: Cli) -> Result<u8, Error> {
 }
 
 fn run(args: RunArgs) -> Result<u8, Error> {
-    // A module or a job document; a document is refused past its own bound when parsed.
-    let contents = read(&args.file, job::MAX_MODULE)?;
+    let overrides = Overrides::read(&args)?;
     let mut template_vars = Vars::new();
-    // The number of portability notes of the job file, unless --quiet-portability.
+    // The number of portability notes of a job file, unless --quiet-portability.
     let mut portability = None;
-    let mut plan = if is_module(&args.file, &contents) {
-        if args.file == Path::new(crate::cli::STDIN_ARG) {
-            return Err(Error::Usage(
-                "`-` reads a job document from standard input; a module runs from its file".into(),
-            ));
+    let mut plan = if wasm_run::asked(&args) {
+        match wasm_run::plan(&args, &overrides)? {
+            Some(plan) => plan,
+            None => return Ok(0),
         }
-        let job_only = [
-            (!args.template_vars.is_empty(), "--template-vars"),
-            (args.template_envs.is_some(), "--template-envs"),
-            (args.no_template, "--no-template"),
-        ];
-        if let Some((_, flag)) = job_only.iter().find(|(given, _)| *given) {
-            return Err(Error::Usage(format!(
-                "{flag} applies to job files; a module is not a template"
-            )));
-        }
-        module_plan(&ModuleFlags {
-            module: &args.file,
-            args: &args.args,
-            dirs: &args.dir,
-            envs: &args.env,
-            entrypoint: args.entrypoint.as_deref(),
-            imports: &args.import,
-            network: args.network.as_deref(),
-            allow_domains: &args.allow_domain,
-        })
-        .map_err(Error::Usage)?
     } else {
-        let module_only = [
-            (!args.args.is_empty(), "arguments after --"),
-            (!args.dir.is_empty(), "--dir"),
-            (!args.env.is_empty(), "--env"),
-            (args.entrypoint.is_some(), "--entrypoint"),
-            (!args.import.is_empty(), "--import"),
-        ];
-        if let Some((_, flag)) = module_only.iter().find(|(given, _)| *given) {
-            return Err(Error::Usage(format!(
-                "{flag} applies to module runs; a job file sets its own (Parameters, InputSources, Env, Entrypoint, ImportModules)"
-            )));
+        // A module or a job document; a document is refused past its own bound when parsed.
+        let contents = read(&args.file, job::MAX_MODULE)?;
+        if is_module(&args.file, &contents) {
+            module_run_plan(&args)?
+        } else {
+            let parsed = job_run_plan(&args, &contents)?;
+            template_vars = parsed.template_vars;
+            portability = (!args.quiet_portability).then_some(parsed.portability.len());
+            parsed.plan
         }
-        let template = template(&args.template_vars, &args.template_envs, args.no_template)?;
-        let options = ParseOptions {
-            strict: args.strict,
-            template,
-            portable: !args.quiet_portability,
-        };
-        let parsed = parse_job(&args.file, &contents, options)?;
-        portability = (!args.quiet_portability).then_some(parsed.portability.len());
-        template_vars = parsed.template_vars;
-        let mut plan = parsed.plan;
-        // The command line may grant (or withhold) what the job's Network says, so that a
-        // published job that posts its results runs unmodified: Bacalhau gives a WASM job
-        // without Network the host's network, bolinho none unless asked.
-        if args.network.is_some() || !args.allow_domain.is_empty() {
-            plan.network =
-                network(args.network.as_deref(), &args.allow_domain).map_err(Error::Usage)?;
-        }
-        plan
     };
-    if let Some(memory) = &args.memory {
-        plan.limits.memory_bytes =
-            parse_memory(memory).map_err(|e| Error::Usage(format!("--memory {memory}: {e}")))?;
-    }
-    if let Some(fuel) = &args.fuel {
-        plan.limits.fuel =
-            Some(parse_fuel(fuel).map_err(|e| Error::Usage(format!("--fuel {fuel}: {e}")))?);
-    }
-    if let Some(timeout) = &args.timeout {
-        plan.limits.timeout = parse_timeout(timeout)
-            .map_err(|e| Error::Usage(format!("--timeout {timeout}: {e}")))?;
-    }
-    if let Some(epoch) = &args.epoch {
-        plan.determinism.epoch_ns =
-            Some(parse_epoch(epoch).map_err(|e| Error::Usage(format!("--epoch {epoch}: {e}")))?);
-    }
-    if let Some(seed) = &args.seed {
-        plan.determinism.seed =
-            Some(parse_seed(seed).map_err(|e| Error::Usage(format!("--seed {seed}: {e}")))?);
-    }
-    if args.nondeterministic && (args.epoch.is_some() || args.seed.is_some()) {
-        return Err(Error::Usage(
-            "--epoch and --seed set the virtual clock and the seeded random bytes, \
-             which --nondeterministic replaces with the host's"
-                .into(),
-        ));
-    }
-    if let Some(size) = &args.output_limit {
-        plan.limits.output_bytes =
-            parse_size(size).map_err(|e| Error::Usage(format!("--output-limit {size}: {e}")))?;
-    }
+    overrides.apply(&mut plan);
     if args.dry_run {
         return dry_run(&plan);
     }
@@ -178,6 +107,155 @@ fn run(args: RunArgs) -> Result<u8, Error> {
         eprintln!("bolinho: results published to {target}");
     }
     Ok(code)
+}
+
+/// A wasmtime-style module run: the flags say what the guest sees.
+fn module_run_plan(args: &RunArgs) -> Result<Plan, Error> {
+    if args.file == Path::new(crate::cli::STDIN_ARG) {
+        return Err(Error::Usage(
+            "`-` reads a job document from standard input; a module runs from its file".into(),
+        ));
+    }
+    refuse_job_flags(args, "a module is not a template")?;
+    let entrypoint = one_of(
+        "--entrypoint",
+        &args.entrypoint,
+        "--entry-point",
+        &args.entry_point,
+    )?;
+    module_plan(&ModuleFlags {
+        module: &args.file,
+        args: &args.args,
+        dirs: &args.dir,
+        envs: &args.env,
+        entrypoint,
+        imports: &args.import,
+        network: args.network.as_deref(),
+        allow_domains: &[args.allow_domain.as_slice(), &args.domain].concat(),
+    })
+    .map_err(Error::Usage)
+}
+
+/// A job file's run; the command line may grant (or withhold) what the job's Network says,
+/// so that a published job that posts its results runs unmodified: Bacalhau gives a WASM job
+/// without Network the host's network, bolinho none unless asked.
+fn job_run_plan(args: &RunArgs, contents: &[u8]) -> Result<Parsed, Error> {
+    let module_only = [
+        (!args.args.is_empty(), "arguments after --"),
+        (!args.dir.is_empty(), "--dir"),
+        (!args.env.is_empty(), "--env"),
+        (args.entrypoint.is_some(), "--entrypoint"),
+        (args.entry_point.is_some(), "--entry-point"),
+        (!args.import.is_empty(), "--import"),
+    ];
+    if let Some((_, flag)) = module_only.iter().find(|(given, _)| *given) {
+        return Err(Error::Usage(format!(
+            "{flag} applies to module runs; a job file sets its own (Parameters, InputSources, Env, Entrypoint, ImportModules)"
+        )));
+    }
+    let template = template(&args.template_vars, &args.template_envs, args.no_template)?;
+    let options = ParseOptions {
+        strict: args.strict,
+        template,
+        portable: !args.quiet_portability,
+    };
+    let mut parsed = parse_job(&args.file, contents, options)?;
+    let domains = [args.allow_domain.as_slice(), &args.domain].concat();
+    if args.network.is_some() || !domains.is_empty() {
+        parsed.plan.network = network(args.network.as_deref(), &domains).map_err(Error::Usage)?;
+    }
+    Ok(parsed)
+}
+
+/// Refuses the flags that only a job file's run reads.
+fn refuse_job_flags(args: &RunArgs, why: &str) -> Result<(), Error> {
+    let job_only = [
+        (!args.template_vars.is_empty(), "--template-vars"),
+        (args.template_envs.is_some(), "--template-envs"),
+        (args.no_template, "--no-template"),
+    ];
+    match job_only.iter().find(|(given, _)| *given) {
+        Some((_, flag)) => Err(Error::Usage(format!("{flag} applies to job files; {why}"))),
+        None => Ok(()),
+    }
+}
+
+/// The value of one of two spellings of a flag; both given must agree.
+fn one_of<'a>(
+    name: &str,
+    value: &'a Option<String>,
+    other_name: &str,
+    other: &'a Option<String>,
+) -> Result<Option<&'a str>, Error> {
+    match (value, other) {
+        (Some(a), Some(b)) if a != b => Err(Error::Usage(format!(
+            "{name} {a} and {other_name} {b} disagree; give one"
+        ))),
+        _ => Ok(value.as_deref().or(other.as_deref())),
+    }
+}
+
+/// The limits and determinism flags, read before the plan so that a bad value is reported
+/// whatever the run, and applied over what the job file says.
+struct Overrides {
+    /// `Some(None)`: `--memory 0`, no limit.
+    memory: Option<Option<u64>>,
+    fuel: Option<u64>,
+    timeout: Option<Option<std::time::Duration>>,
+    epoch_ns: Option<u64>,
+    seed: Option<u64>,
+    output_bytes: Option<u64>,
+}
+
+impl Overrides {
+    fn read(args: &RunArgs) -> Result<Overrides, Error> {
+        fn flag<T>(
+            name: &str,
+            value: &Option<String>,
+            parse: impl Fn(&str) -> Result<T, String>,
+        ) -> Result<Option<T>, Error> {
+            value
+                .as_deref()
+                .map(|v| parse(v).map_err(|e| Error::Usage(format!("{name} {v}: {e}"))))
+                .transpose()
+        }
+        if args.nondeterministic && (args.epoch.is_some() || args.seed.is_some()) {
+            return Err(Error::Usage(
+                "--epoch and --seed set the virtual clock and the seeded random bytes, \
+                 which --nondeterministic replaces with the host's"
+                    .into(),
+            ));
+        }
+        Ok(Overrides {
+            memory: flag("--memory", &args.memory, parse_memory)?,
+            fuel: flag("--fuel", &args.fuel, parse_fuel)?,
+            timeout: flag("--timeout", &args.timeout, parse_timeout)?,
+            epoch_ns: flag("--epoch", &args.epoch, parse_epoch)?,
+            seed: flag("--seed", &args.seed, parse_seed)?,
+            output_bytes: flag("--output-limit", &args.output_limit, parse_size)?,
+        })
+    }
+
+    fn apply(&self, plan: &mut Plan) {
+        if let Some(memory) = self.memory {
+            plan.limits.memory_bytes = memory;
+        }
+        if self.fuel.is_some() {
+            plan.limits.fuel = self.fuel;
+        }
+        if let Some(timeout) = self.timeout {
+            plan.limits.timeout = timeout;
+        }
+        if self.epoch_ns.is_some() {
+            plan.determinism.epoch_ns = self.epoch_ns;
+        }
+        if self.seed.is_some() {
+            plan.determinism.seed = self.seed;
+        }
+        if let Some(bytes) = self.output_bytes {
+            plan.limits.output_bytes = bytes;
+        }
+    }
 }
 
 /// `run MODULE --dry-run`: the Bacalhau job that does what this module run does, on stdout,

@@ -11,7 +11,7 @@ use crate::error::Error;
 use crate::fetch::{self, FetchError, Fetched};
 use crate::link::{self, ModuleBytes, ModuleName, Naming};
 use crate::spec::plan::Input;
-use crate::spec::{ModuleLocation, Plan, Source};
+use crate::spec::{ModuleLocation, Plan};
 
 /// The largest module bolinho reads: the largest download it accepts.
 pub const MAX_MODULE: u64 = 1 << 30;
@@ -93,9 +93,8 @@ pub(super) fn find<'p>(
     }))
 }
 
-/// The bytes of a module, the names it answers to, and its file name for `argv[0]`:
-/// the host file's name for host and local sources (the name the user gave it), else the name
-/// the guest sees it by (an inline or downloaded module has no better one).
+/// The bytes of a module, the names it answers to, and the name the guest knows it by, for
+/// `argv[0]`.
 pub(super) fn read(found: Found, alias: Option<&str>) -> Result<(ModuleBytes, String), Error> {
     let Found { label, file, input } = found;
     let bytes = fetch::read_bounded(&file, MAX_MODULE).map_err(|e| {
@@ -114,8 +113,11 @@ pub(super) fn read(found: Found, alias: Option<&str>) -> Result<(ModuleBytes, St
         file_name: Some(&file_name),
         target: input.map(|i| i.target.as_str()),
     });
-    let local = input.is_none_or(|i| matches!(i.source, Source::Local { .. }));
-    let argv0 = if local || file_name.ends_with(".wasm") && !label.ends_with(".wasm") {
+    // argv[0] is the name the guest knows its module by: a job's module by its guest path
+    // (the file found in a directory Target, when that is the path), never a host file's name
+    // the guest cannot see, so that the same job gives the same argv wherever its sources are.
+    let module_run = input.is_none();
+    let argv0 = if module_run || file_name.ends_with(".wasm") && !label.ends_with(".wasm") {
         file_name
     } else {
         label.rsplit('/').next().unwrap_or(&label).to_string()

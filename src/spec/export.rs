@@ -32,90 +32,111 @@ pub struct Exported {
     pub notes: Vec<String>,
 }
 
+// The job document's parts, as Bacalhau's models write them; `wasm_run` builds them too.
 #[derive(Serialize)]
 #[serde(rename_all = "PascalCase")]
-struct Job {
-    name: String,
-    r#type: &'static str,
-    count: u64,
-    tasks: [Task; 1],
+pub(super) struct Job {
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub name: String,
+    pub r#type: &'static str,
+    pub count: u64,
+    pub tasks: [Task; 1],
 }
 
 #[derive(Serialize)]
 #[serde(rename_all = "PascalCase")]
-struct Task {
-    name: &'static str,
-    engine: Engine,
+pub(super) struct Task {
+    pub name: &'static str,
+    pub engine: Engine,
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
-    env: BTreeMap<String, String>,
+    pub env: BTreeMap<String, String>,
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
-    meta: BTreeMap<&'static str, String>,
-    input_sources: Vec<InputSource>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    network: Option<JobNetwork>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    resources: Option<Resources>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    timeouts: Option<Timeouts>,
-}
-
-#[derive(Serialize)]
-#[serde(rename_all = "PascalCase")]
-struct Engine {
-    r#type: &'static str,
-    params: Params,
-}
-
-#[derive(Serialize)]
-#[serde(rename_all = "PascalCase")]
-struct Params {
-    entry_module: String,
-    entrypoint: String,
+    pub meta: BTreeMap<&'static str, String>,
+    pub input_sources: Vec<InputSource>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
-    import_modules: Vec<String>,
+    pub result_paths: Vec<ResultPath>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub publisher: Option<SourceSpec>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub network: Option<JobNetwork>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub resources: Option<Resources>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub timeouts: Option<Timeouts>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub(super) struct Engine {
+    pub r#type: &'static str,
+    pub params: Params,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub(super) struct Params {
+    pub entry_module: String,
+    pub entrypoint: String,
     #[serde(skip_serializing_if = "Vec::is_empty")]
-    parameters: Vec<String>,
+    pub import_modules: Vec<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub parameters: Vec<String>,
 }
 
 #[derive(Serialize)]
 #[serde(rename_all = "PascalCase")]
-struct InputSource {
-    target: String,
-    source: SourceSpec,
+pub(super) struct InputSource {
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub alias: String,
+    pub target: String,
+    pub source: SourceSpec,
+}
+
+/// A `ResultPaths` entry.
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub(super) struct ResultPath {
+    pub name: String,
+    pub path: String,
 }
 
 #[derive(Serialize)]
 #[serde(rename_all = "PascalCase")]
-struct SourceSpec {
-    r#type: &'static str,
-    params: BTreeMap<&'static str, SourceParam>,
+pub(super) struct SourceSpec {
+    pub r#type: &'static str,
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub params: BTreeMap<String, SourceParam>,
 }
 
 #[derive(Serialize)]
 #[serde(untagged)]
-enum SourceParam {
+pub(super) enum SourceParam {
     Text(String),
     Flag(bool),
 }
 
 #[derive(Serialize)]
 #[serde(rename_all = "PascalCase")]
-struct JobNetwork {
-    r#type: &'static str,
+pub(super) struct JobNetwork {
+    pub r#type: &'static str,
     #[serde(skip_serializing_if = "Vec::is_empty")]
-    domains: Vec<String>,
+    pub domains: Vec<String>,
 }
 
 #[derive(Serialize)]
 #[serde(rename_all = "PascalCase")]
-struct Resources {
-    memory: String,
+pub(super) struct Resources {
+    pub memory: String,
 }
 
 #[derive(Serialize)]
 #[serde(rename_all = "PascalCase")]
-struct Timeouts {
-    execution_timeout: u64,
+pub(super) struct Timeouts {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub execution_timeout: Option<u64>,
+    /// What `bacalhau wasm run --timeout` sets.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub total_timeout: Option<u64>,
 }
 
 /// Writes a module run's `plan` as a Bacalhau job; `modules` are its entry module, then its
@@ -156,10 +177,14 @@ pub fn bacalhau_job(
             // Absolute: a job file is read relative to its own directory, not the run's.
             let path = std::path::absolute(path).unwrap_or_else(|_| path.clone());
             let params = BTreeMap::from([
-                ("SourcePath", SourceParam::Text(path.display().to_string())),
-                ("ReadWrite", SourceParam::Flag(*read_write)),
+                (
+                    "SourcePath".into(),
+                    SourceParam::Text(path.display().to_string()),
+                ),
+                ("ReadWrite".into(), SourceParam::Flag(*read_write)),
             ]);
             sources.push(InputSource {
+                alias: String::new(),
                 target: input.target.clone(),
                 source: SourceSpec {
                     r#type: "localDirectory",
@@ -218,7 +243,8 @@ pub fn bacalhau_job(
     };
     // Bacalhau's timeouts are whole seconds: rounded up, never shorter than asked.
     let timeouts = plan.limits.timeout.map(|t| Timeouts {
-        execution_timeout: t.as_secs() + u64::from(t.subsec_nanos() > 0),
+        execution_timeout: Some(t.as_secs() + u64::from(t.subsec_nanos() > 0)),
+        total_timeout: None,
     });
     if plan.limits.output_bytes != DEFAULT_OUTPUT_BYTES {
         notes.push(
@@ -244,6 +270,8 @@ pub fn bacalhau_job(
             env,
             meta,
             input_sources: sources,
+            result_paths: Vec::new(),
+            publisher: None,
             network,
             resources,
             timeouts,
@@ -256,16 +284,17 @@ pub fn bacalhau_job(
 }
 
 /// A module as an `inline` source at `target`, a `data:` URL as `bacalhau wasm run` sends one.
-fn inline(target: &str, bytes: &[u8]) -> InputSource {
+pub(super) fn inline(target: &str, bytes: &[u8]) -> InputSource {
     let url = format!(
         "data:application/wasm;base64,{}",
         base64::engine::general_purpose::STANDARD.encode(bytes)
     );
     InputSource {
+        alias: String::new(),
         target: target.to_string(),
         source: SourceSpec {
             r#type: "inline",
-            params: BTreeMap::from([("URL", SourceParam::Text(url))]),
+            params: BTreeMap::from([("URL".into(), SourceParam::Text(url))]),
         },
     }
 }

@@ -10,6 +10,7 @@ use std::path::{Path, PathBuf};
 
 use super::domains::Domain;
 use super::engine::entrypoint as entrypoint_rule;
+use super::pflag::string_to_string;
 use super::plan::{
     CreateAs, EnvValue, EnvVar, ImportModule, Input, Limits, ModuleLocation, Network, Origin, Plan,
     Publisher, Source,
@@ -66,11 +67,10 @@ pub fn module_plan(flags: &ModuleFlags<'_>) -> Result<Plan, String> {
         }
         inputs.push(input);
     }
-    let env = flags
-        .envs
-        .iter()
-        .map(|entry| env_var(entry))
-        .collect::<Result<_, _>>()?;
+    let mut env = Vec::new();
+    for entry in flags.envs {
+        env.extend(env_vars(entry)?);
+    }
     let import_modules = flags
         .imports
         .iter()
@@ -123,7 +123,21 @@ pub(crate) fn dir_input(dir: &str) -> Result<Input, String> {
     })
 }
 
-/// `--env KEY=VALUE`, or `--env KEY` for the host's KEY.
+/// One `--env` value: `KEY=VALUE`, `KEY` for the host's KEY, or several `KEY=VALUE` pairs
+/// separated by commas as `bacalhau` reads `-e` (only when the value holds more than one `=`,
+/// so `--env PATH=/a,/b` is one variable; `pflag::string_to_string`).
+pub(crate) fn env_vars(value: &str) -> Result<Vec<EnvVar>, String> {
+    match string_to_string(value) {
+        None => Ok(vec![env_var(value)?]),
+        Some(pairs) => pairs
+            .map_err(|e| format!("--env {}: {e}", key(value)))?
+            .into_iter()
+            .map(|(name, value)| env_var(&format!("{name}={value}")))
+            .collect(),
+    }
+}
+
+/// One variable of `--env`: `KEY=VALUE`, or `KEY` for the host's KEY.
 pub(crate) fn env_var(entry: &str) -> Result<EnvVar, String> {
     let var = match entry.split_once('=') {
         Some((name, value)) => EnvVar {

@@ -29,6 +29,7 @@ pub mod flags;
 mod job;
 pub mod limits;
 mod meta;
+mod pflag;
 pub mod plan;
 mod portable;
 mod quote;
@@ -38,6 +39,7 @@ mod source;
 mod task;
 pub(crate) mod template;
 mod tree;
+mod wasm_run;
 
 pub use check::check_plan;
 pub use checksum::Checksum;
@@ -49,6 +51,7 @@ pub use filter::Filter;
 pub use job::STDIN;
 pub use meta::{parse_epoch, parse_seed};
 pub use quote::quote;
+pub use wasm_run::{LocalPath, WasmRun, WasmRunFlags, entry_is_bacalhau_style};
 
 pub use plan::{EnvValue, Limits, ModuleLocation, Network, Origin, Plan, Publisher, Source};
 // The rest of the plan's parts, and the bounds, for the tests of spec and of results.

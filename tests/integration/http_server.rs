@@ -14,8 +14,9 @@
 //! (`Connection: close`), so a client never waits on a pooled connection. Every request is
 //! logged (method, target, headers, body) as soon as it is read, before any delay, so a
 //! request that times out is still counted. Replies can be delayed, hang (accept, read, never
-//! answer), be cut short after a number of body bytes, or omit `Content-Length`. Dropping the
-//! server stops it; hanging connections are closed then.
+//! answer), be cut short after a number of body bytes, or omit `Content-Length` or
+//! `Connection: close` (the connection still closes). Dropping the server stops it; hanging
+//! connections are closed then.
 
 #![allow(dead_code)] // a toolkit: not every test uses every part
 
@@ -41,6 +42,8 @@ pub struct Reply {
     pub content_length: bool,
     /// Close the connection after this many body bytes (`Content-Length` stays the full size).
     pub cut_after: Option<usize>,
+    /// Send `Connection: close` (the default; the connection closes either way).
+    pub connection_close: bool,
 }
 
 impl Reply {
@@ -59,6 +62,7 @@ impl Reply {
             hang: false,
             content_length: true,
             cut_after: None,
+            connection_close: true,
         }
     }
 
@@ -102,6 +106,13 @@ impl Reply {
 
     pub fn cut_after(mut self, bytes: usize) -> Reply {
         self.cut_after = Some(bytes);
+        self
+    }
+
+    /// Leaves out `Connection: close`: with `without_content_length` or a bodiless status, a
+    /// reply with no header at all.
+    pub fn without_connection_close(mut self) -> Reply {
+        self.connection_close = false;
         self
     }
 }
@@ -364,7 +375,10 @@ fn write_reply(mut stream: TcpStream, request: &Request, reply: &Reply) -> std::
     if reply.content_length && !bodyless {
         head.push_str(&format!("Content-Length: {}\r\n", reply.body.len()));
     }
-    head.push_str("Connection: close\r\n\r\n");
+    if reply.connection_close {
+        head.push_str("Connection: close\r\n");
+    }
+    head.push_str("\r\n");
     stream.write_all(head.as_bytes())?;
     if request.method != "HEAD" && !bodyless {
         let end = reply

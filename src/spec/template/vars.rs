@@ -10,65 +10,14 @@
 //! win. Reading the host's environment is the caller's: this module is given it.
 
 use super::Vars;
+use crate::spec::pflag::string_to_string;
 
 /// Adds the pairs of one `-V` value to `vars`.
 pub fn add_flag(vars: &mut Vars, value: &str) -> Result<(), String> {
-    let pairs = match value.matches('=').count() {
-        0 => return Err(format!("{value} must be formatted as key=value")),
-        1 => vec![value.trim_matches('"').to_string()],
-        _ => csv_record(value)?,
-    };
-    for pair in pairs {
-        let (key, value) = pair
-            .split_once('=')
-            .ok_or_else(|| format!("{pair} must be formatted as key=value"))?;
-        vars.insert(key.to_string(), value.to_string());
-    }
+    let pairs = string_to_string(value)
+        .unwrap_or_else(|| Err(format!("{value} must be formatted as key=value")))?;
+    vars.extend(pairs);
     Ok(())
-}
-
-/// One record of Go's `encoding/csv` (no leading-space trimming, `""` inside quotes).
-fn csv_record(text: &str) -> Result<Vec<String>, String> {
-    let mut fields = Vec::new();
-    let mut rest = text;
-    loop {
-        let mut field = String::new();
-        if let Some(quoted) = rest.strip_prefix('"') {
-            let mut chars = quoted.char_indices().peekable();
-            let mut end = None;
-            while let Some((i, c)) = chars.next() {
-                if c != '"' {
-                    field.push(c);
-                } else if chars.peek().is_some_and(|(_, c)| *c == '"') {
-                    field.push('"');
-                    chars.next();
-                } else {
-                    end = Some(i + 1);
-                    break;
-                }
-            }
-            let after = &quoted[end.ok_or("extraneous or missing \" in quoted-field")?..];
-            fields.push(field);
-            match after.strip_prefix(',') {
-                Some(next) => rest = next,
-                None if after.is_empty() => return Ok(fields),
-                None => return Err("extraneous or missing \" in quoted-field".into()),
-            }
-        } else {
-            let (piece, next) = match rest.split_once(',') {
-                Some((piece, next)) => (piece, Some(next)),
-                None => (rest, None),
-            };
-            if piece.contains('"') {
-                return Err("bare \" in non-quoted-field".into());
-            }
-            fields.push(piece.to_string());
-            match next {
-                Some(next) => rest = next,
-                None => return Ok(fields),
-            }
-        }
-    }
 }
 
 /// The data of a run: the host variables `-E` matches (from `env`), then the `-V` pairs over them.

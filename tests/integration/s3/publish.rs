@@ -192,3 +192,46 @@ fn a_failed_publish_keeps_the_results_and_exits_126() {
         "0"
     );
 }
+
+#[test]
+fn bacalhau_wasm_run_flags_read_and_publish_through_s3() {
+    let Some(s3) = server() else { return };
+    let bucket = s3.new_bucket("wasm-run");
+    s3.put(&bucket, "in/one.txt", b"first file\n");
+    s3.put(&bucket, "in/two.txt", b"second\n");
+    s3.put(&bucket, "app/transform.wasm", &wasm("transform.wasm"));
+    let dir = TempDir::new("s3-wasm-run");
+    let endpoint = format!("opt=endpoint={}", s3.endpoint);
+    // The entry module from S3 too, in the short form with an option.
+    let module = format!("s3://{bucket}/app/transform.wasm,{endpoint}");
+    let input = format!("src=s3://{bucket}/in/,dst=/inputs,{endpoint}");
+    let publisher = format!("s3://{bucket}/runs/flags/,{endpoint}");
+    let args = [
+        "run",
+        &module,
+        "-i",
+        &input,
+        "-o",
+        "outputs:/outputs",
+        "-p",
+        &publisher,
+        "--results",
+        "out",
+    ];
+    let out = bolinho(dir.path(), &args, &[]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert_eq!(
+        out.stderr,
+        format!(
+            "bolinho: results in out\nbolinho: results published to s3://{bucket}/runs/flags/\n"
+        )
+    );
+    assert_eq!(
+        s3.get(&bucket, "runs/flags/outputs/one.txt.upper").unwrap(),
+        b"FIRST FILE\n"
+    );
+    assert_eq!(
+        s3.get(&bucket, "runs/flags/stdout").unwrap(),
+        b"one.txt: 11 bytes\ntwo.txt: 7 bytes\n"
+    );
+}
