@@ -12,6 +12,7 @@ mod finish;
 mod given;
 mod guest;
 mod modules;
+mod peek;
 mod prepare;
 mod sources;
 
@@ -32,6 +33,7 @@ use crate::spec::Plan;
 use crate::spec::template::Vars;
 
 pub use modules::MAX_MODULE;
+pub use peek::portability;
 
 /// What the command line adds to a plan.
 #[derive(Debug, Clone, Default)]

@@ -82,9 +82,9 @@ pub struct Parsed {
     /// One line each, in the form `<file>:<line>: <field>: <message>`; past 20, one last line
     /// (`<file>: N more warnings not shown`) counts the rest.
     pub warnings: Vec<String>,
-    /// With `ParseOptions::portable`, what Bacalhau would do differently with this job
-    /// (`portable`), one line each in the
-    /// form of the warnings.
+    /// With `ParseOptions::portable`, what Bacalhau would do differently with this job file
+    /// (`portable`), one line each in the form of the warnings; what it would link otherwise
+    /// needs the modules (`link::portable`).
     pub portability: Vec<String>,
     /// The template variables the document read, with their values.
     pub template_vars: template::Vars,

@@ -6,8 +6,9 @@
 //! refuse anything: a job that validates stays valid; these are notes. The README's table "Where
 //! bolinho differs from Bacalhau" is the reference; each note names the line and the field.
 //!
-//! Not noted, because it needs the modules: an import that only a bolinho linking rule
-//! resolves (an `Alias`, a bare file name); `bolinho inspect` lists a module's imports.
+//! The links only bolinho's rules make (an `Alias`, a bare file name, a name without `.wasm`)
+//! need the modules, which spec must not read: `link::portable` notes them, from the modules
+//! `job::portability` reads, and `validate --portable` prints them after these.
 
 use super::tree::{Entry, Node, Value};
 

@@ -17,6 +17,7 @@ mod modules;
 mod mounts;
 mod network;
 mod network_scenarios;
+mod portable;
 mod probe;
 mod refusals;
 mod results;
