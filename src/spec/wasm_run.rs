@@ -396,4 +396,6 @@ fn network(kind: Option<&str>, domains: &[String]) -> Result<Option<JobNetwork>,
 mod storage;
 
 #[cfg(test)]
+mod bacalhau_cases;
+#[cfg(test)]
 mod tests;

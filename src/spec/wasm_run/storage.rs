@@ -275,6 +275,7 @@ pub(super) fn publisher(value: &str) -> Result<SourceSpec, String> {
             });
             "s3"
         }
+        "" => return Err("no publisher type: expected local, ipfs, s3 or s3managed".into()),
         _ => {
             return Err(format!(
                 "unknown publisher type: {kind} (expected local, ipfs, s3 or s3managed)"
