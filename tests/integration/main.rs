@@ -1,5 +1,6 @@
 //! Integration tests of the `bolinho` binary: one test binary, small helpers in `support`.
 
+mod bacalhau_http;
 mod cli;
 mod determinism;
 mod differential;
