@@ -311,4 +311,12 @@ fn request_headers_are_lines_and_empty_lines_are_skipped() {
             (None, None),
         ]
     );
+    // bolinho says who is asking, where Go says `Go-http-client/1.1` (README's differences).
+    for r in server.requests() {
+        let agent = concat!("bolinho/", env!("CARGO_PKG_VERSION"));
+        assert_eq!(
+            (r.header("user-agent"), r.header("accept")),
+            (Some(agent), Some("*/*"))
+        );
+    }
 }

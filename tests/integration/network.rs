@@ -469,12 +469,12 @@ fn a_job_with_http_domains_reaches_only_those() {
 #[test]
 fn a_job_without_network_fails_to_link_naming_the_setting() {
     let dir = TempDir::new("net-job-off");
-    // Without Network, Bacalhau would give the guest the host's network: the note counts it
-    // beside the unset Entrypoint.
+    // Without Network, Bacalhau would give the guest the host's network, and with Bridge a
+    // module refusing every host: the note counts either beside the unset Entrypoint.
     for (network, ways) in [
         (None, "2 ways"),
         (Some("{Type: None}"), "1 way"),
-        (Some("{Type: Bridge}"), "1 way"),
+        (Some("{Type: Bridge}"), "2 ways"),
     ] {
         let file = job(&dir, "http://127.0.0.1/", network);
         let out = bolinho_env(dir.path(), &["run", &file, "--results", "out"], &[]);

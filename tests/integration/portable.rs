@@ -239,3 +239,66 @@ fn remote_modules_are_said_once_to_be_unchecked_and_local_ones_are_still_read() 
         )
     );
 }
+
+/// Jobs bolinho runs but Bacalhau refuses at submission or when the execution starts.
+#[test]
+fn what_bacalhau_would_refuse_is_named_line_by_line() {
+    let dir = TempDir::new("portable-refusals");
+    dir.write(
+        "app/m.wasm",
+        wat::parse_str("(module (func (export \"_start\")))").unwrap(),
+    );
+    dir.write("data/x", "x");
+    dir.write(
+        "job.yaml",
+        "Type: batch\n\
+         Tasks:\n  \
+         - Name: main\n    \
+           Engine: {Type: wasm, Params: {EntryModule: /app/m.wasm, Entrypoint: _start}}\n    \
+           Network:\n      \
+             Type: Host\n      \
+             Domains:\n        \
+               - localhost\n        \
+               - example.com\n    \
+           InputSources:\n      \
+             - Target: /app\n        \
+               Source: {Type: localDirectory, Params: {SourcePath: ./app}}\n      \
+             - Target: /app/data\n        \
+               Source: {Type: localDirectory, Params: {SourcePath: ./data}}\n",
+    );
+    let out = bolinho(dir.path(), &["validate", "--portable", "job.yaml"]);
+    assert_eq!(
+        (out.code, out.stdout.as_str(), out.stderr.as_str()),
+        (
+            0,
+            "job.yaml:7: Tasks[0].Network.Domains: Bacalhau refuses Domains unless Type is HTTP; \
+             bolinho ignores them\n\
+             job.yaml:8: Tasks[0].Network.Domains[0]: Bacalhau refuses the job: it reads \
+             `localhost` as no domain (it wants a name with a dot and a top-level label of letters, \
+             or an IP address without a port)\n\
+             job.yaml:13: Tasks[0].InputSources[1].Target: /app/data lies inside /app, the Target \
+             of InputSources[0]: Bacalhau refuses the job when it starts (\"cannot mount\"); \
+             bolinho nests the mounts\n",
+            ""
+        )
+    );
+    let bridge = dir.write(
+        "bridge.yaml",
+        "Type: batch\nTasks:\n  - Name: main\n    Engine: {Type: wasm, Params: {EntryModule: \
+         /app/m.wasm, Entrypoint: _start}}\n    Network: {Type: Bridge}\n    InputSources:\n      \
+         - Target: /app\n        Source: {Type: localDirectory, Params: {SourcePath: ./app}}\n",
+    );
+    let out = bolinho(
+        dir.path(),
+        &["validate", "--portable", &bridge.display().to_string()],
+    );
+    assert_eq!(
+        out.stdout,
+        format!(
+            "{}:5: Tasks[0].Network.Type: Bridge: Bacalhau gives the guest wasi:http/requests, \
+             which refuses every host; bolinho gives it none, so a module importing it fails to \
+             link\n",
+            bridge.display()
+        )
+    );
+}
