@@ -393,6 +393,7 @@ fn verify(args: VerifyArgs) -> Result<u8, Error> {
                 determinism: recorded.determinism.clone(),
                 modules: recorded.modules.clone(),
                 inputs: recorded.inputs.clone(),
+                ids: recorded.ids.clone(),
             },
             scratch: scratch.path().to_path_buf(),
         }),
