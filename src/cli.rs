@@ -108,6 +108,9 @@ pub struct RunArgs {
     /// treat unknown keys in the job file as errors, not warnings
     #[argh(switch)]
     pub strict: bool,
+    /// do not print the one-line note that Bacalhau would run this job file differently (which validate --portable details)
+    #[argh(switch)]
+    pub quiet_portability: bool,
     /// a template variable for the job file, KEY=VALUE (repeatable; one value may hold several, KEY=VALUE,KEY2=VALUE2, as in bacalhau job run)
     #[argh(option, short = 'V')]
     pub template_vars: Vec<String>,

@@ -20,6 +20,8 @@ use crate::spec::template::Vars;
 mod wasm_run;
 use crate::spec::{self, ParseOptions, Parsed, Plan, Publisher, parse_epoch, parse_seed};
 
+mod portable;
+
 /// The version `--version` prints: bolinho's and the engine's.
 pub const VERSION: &str = concat!("bolinho ", env!("CARGO_PKG_VERSION"), " (wasmi 2)");
 
@@ -43,6 +45,8 @@ pub fn dispatch(cli: Cli) -> Result<u8, Error> {
 fn run(args: RunArgs) -> Result<u8, Error> {
     let overrides = Overrides::read(&args)?;
     let mut template_vars = Vars::new();
+    // The number of portability notes of a job file, unless --quiet-portability.
+    let mut portability = None;
     let mut plan = if wasm_run::asked(&args) {
         match wasm_run::plan(&args, &overrides)? {
             Some(plan) => plan,
@@ -56,12 +60,16 @@ fn run(args: RunArgs) -> Result<u8, Error> {
         } else {
             let parsed = job_run_plan(&args, &contents)?;
             template_vars = parsed.template_vars;
+            portability = (!args.quiet_portability).then_some(parsed.portability.len());
             parsed.plan
         }
     };
     overrides.apply(&mut plan);
     if args.dry_run {
         return dry_run(&plan);
+    }
+    if let Some(notes) = portability {
+        portable::note(&args, &plan, notes);
     }
     let options = RunOptions {
         results: args.results,
@@ -109,12 +117,7 @@ fn module_run_plan(args: &RunArgs) -> Result<Plan, Error> {
         ));
     }
     refuse_job_flags(args, "a module is not a template")?;
-    let entrypoint = one_of(
-        "--entrypoint",
-        &args.entrypoint,
-        "--entry-point",
-        &args.entry_point,
-    )?;
+    let entrypoint = entrypoint(args)?;
     module_plan(&ModuleFlags {
         module: &args.file,
         args: &args.args,
@@ -149,7 +152,7 @@ fn job_run_plan(args: &RunArgs, contents: &[u8]) -> Result<Parsed, Error> {
     let options = ParseOptions {
         strict: args.strict,
         template,
-        portable: false,
+        portable: !args.quiet_portability,
     };
     let mut parsed = parse_job(&args.file, contents, options)?;
     let domains = [args.allow_domain.as_slice(), &args.domain].concat();
@@ -172,18 +175,13 @@ fn refuse_job_flags(args: &RunArgs, why: &str) -> Result<(), Error> {
     }
 }
 
-/// The value of one of two spellings of a flag; both given must agree.
-fn one_of<'a>(
-    name: &str,
-    value: &'a Option<String>,
-    other_name: &str,
-    other: &'a Option<String>,
-) -> Result<Option<&'a str>, Error> {
-    match (value, other) {
+/// `--entrypoint`, or Bacalhau's spelling `--entry-point`; both given must agree.
+fn entrypoint(args: &RunArgs) -> Result<Option<&str>, Error> {
+    match (&args.entrypoint, &args.entry_point) {
         (Some(a), Some(b)) if a != b => Err(Error::Usage(format!(
-            "{name} {a} and {other_name} {b} disagree; give one"
+            "--entrypoint {a} and --entry-point {b} disagree; give one"
         ))),
-        _ => Ok(value.as_deref().or(other.as_deref())),
+        (a, b) => Ok(a.as_deref().or(b.as_deref())),
     }
 }
 
@@ -293,15 +291,7 @@ fn validate(args: ValidateArgs) -> Result<u8, Error> {
     };
     let parsed = parse_job(&args.file, &contents, options)?;
     if args.portable {
-        for note in &parsed.portability {
-            println!("{note}");
-        }
-        if parsed.portability.is_empty() {
-            println!(
-                "nothing in the job file runs otherwise on Bacalhau (its modules' imports are not checked: see bolinho inspect)"
-            );
-        }
-        return Ok(0);
+        return Ok(portable::validate(job_path(&args.file), &parsed));
     }
     let yaml = serde_saphyr::to_string(&parsed.plan).expect("a Plan always serialises");
     print!("{yaml}");
@@ -393,6 +383,7 @@ fn verify(args: VerifyArgs) -> Result<u8, Error> {
                 determinism: recorded.determinism.clone(),
                 modules: recorded.modules.clone(),
                 inputs: recorded.inputs.clone(),
+                ids: recorded.ids.clone(),
             },
             scratch: scratch.path().to_path_buf(),
         }),

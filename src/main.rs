@@ -7,17 +7,27 @@ use bolinho::exit::Failure;
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().collect();
-    // argh reads a lone `-` as an unknown flag, but before `--` it names standard input
-    // (`bolinho run -`), so it goes over as a name no real path can have.
+    // Before `--`, two spellings argh does not read: a lone `-` names standard input
+    // (`bolinho run -`), so it goes over as a name no real path can have; and `--NAME=VALUE`,
+    // as Bacalhau's (cobra's) flags are often written, is `--NAME VALUE`.
     let dashes = args.iter().position(|a| a == "--").unwrap_or(args.len());
-    let argv: Vec<&str> = args
-        .iter()
-        .enumerate()
-        .map(|(i, a)| match a.as_str() {
-            "-" if i < dashes => bolinho::cli::STDIN_ARG,
-            a => a,
-        })
-        .collect();
+    let mut argv: Vec<&str> = Vec::with_capacity(args.len());
+    for (i, arg) in args.iter().enumerate() {
+        let flag_value = arg
+            .strip_prefix("--")
+            .and_then(|rest| rest.split_once('='))
+            .filter(|(name, _)| {
+                !name.is_empty() && name.bytes().all(|b| b.is_ascii_lowercase() || b == b'-')
+            });
+        match (arg.as_str(), flag_value) {
+            ("-", _) if i < dashes => argv.push(bolinho::cli::STDIN_ARG),
+            (_, Some((name, value))) if i < dashes => {
+                argv.push(&arg[..name.len() + 2]);
+                argv.push(value);
+            }
+            (arg, _) => argv.push(arg),
+        }
+    }
     let cli =
         match <Cli as argh::FromArgs>::from_args(&["bolinho"], argv.get(1..).unwrap_or_default()) {
             Ok(cli) => cli,

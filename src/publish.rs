@@ -20,7 +20,7 @@ use std::fmt;
 use std::path::{Path, PathBuf};
 
 use crate::remote::s3::{Client, Settings};
-use crate::spec::{EnvValue, Plan, Publisher};
+use crate::spec::{Plan, Publisher};
 
 /// A publisher ready to run once the results directory is finished.
 pub enum Prepared {
@@ -29,8 +29,10 @@ pub enum Prepared {
     S3 {
         client: Box<Client>,
         bucket: String,
-        /// The expanded Key: empty, or ending in `/`.
-        prefix: String,
+        /// The Key as the job writes it.
+        key: String,
+        /// Its placeholders but the ids, taken when the run starts.
+        placeholders: Placeholders,
     },
 }
 
@@ -71,11 +73,11 @@ pub fn prepare(plan: &Plan) -> Result<Prepared, String> {
             let settings = Settings::from_env(endpoint.as_deref(), region.as_deref())
                 .map_err(|e| format!("S3 publisher: {e}"))?;
             let client = Client::new(settings, bucket).map_err(|e| format!("S3 publisher: {e}"))?;
-            let placeholders = Placeholders::for_plan(plan, std::time::SystemTime::now());
             Ok(Prepared::S3 {
                 client: Box::new(client),
                 bucket: bucket.clone(),
-                prefix: prefix(&placeholders.expand(key)),
+                key: key.clone(),
+                placeholders: Placeholders::at(std::time::SystemTime::now()),
             })
         }
     }
@@ -83,14 +85,31 @@ pub fn prepare(plan: &Plan) -> Result<Prepared, String> {
 
 impl Prepared {
     /// Publishes the finished results directory `results`; returns where it went, if anywhere.
-    pub fn publish(&self, results: &Path) -> Result<Option<String>, PublishError> {
+    /// `env` is the guest's environment, whose `BACALHAU_JOB_ID` and `BACALHAU_EXECUTION_ID`
+    /// fill `{jobID}` and `{executionID}` (derived from the job's content when it ran).
+    pub fn publish(
+        &self,
+        results: &Path,
+        env: &[(String, String)],
+    ) -> Result<Option<String>, PublishError> {
         match self {
             Prepared::Nothing => Ok(None),
             Prepared::S3 {
                 client,
                 bucket,
-                prefix,
+                key,
+                placeholders,
             } => {
+                let var = |name: &str| {
+                    env.iter()
+                        .find(|(n, _)| n == name)
+                        .map_or("", |(_, v)| v.as_str())
+                };
+                let prefix = &prefix(&placeholders.expand(
+                    key,
+                    var("BACALHAU_JOB_ID"),
+                    var("BACALHAU_EXECUTION_ID"),
+                ));
                 let target = format!("s3://{bucket}/{prefix}");
                 s3::upload_dir(client, prefix, results, s3::part_size())
                     .map(|()| Some(target.clone()))
@@ -113,44 +132,30 @@ fn prefix(key: &str) -> String {
     }
 }
 
-/// The values of Bacalhau's Key placeholders.
-struct Placeholders {
-    job_id: String,
-    execution_id: String,
+/// The values of Bacalhau's Key placeholders but the ids, which the run derives.
+pub struct Placeholders {
     node_id: String,
     date: String,
     time: String,
 }
 
 impl Placeholders {
-    fn for_plan(plan: &Plan, now: std::time::SystemTime) -> Placeholders {
-        let env = |name: &str| {
-            plan.env
-                .iter()
-                .find(|v| v.name == name)
-                .and_then(|v| match &v.value {
-                    EnvValue::Literal(value) => Some(value.clone()),
-                    EnvValue::FromHost(_) => None,
-                })
-                .unwrap_or_default()
-        };
+    fn at(now: std::time::SystemTime) -> Placeholders {
         let secs = now
             .duration_since(std::time::UNIX_EPOCH)
             .map_or(0, |d| d.as_secs());
         let (date, time) = utc(secs);
         Placeholders {
-            job_id: env("BACALHAU_JOB_ID"),
-            execution_id: env("BACALHAU_EXECUTION_ID"),
             node_id: host_name(),
             date,
             time,
         }
     }
 
-    fn expand(&self, key: &str) -> String {
+    fn expand(&self, key: &str, job_id: &str, execution_id: &str) -> String {
         key.replace("{nodeID}", &self.node_id)
-            .replace("{executionID}", &self.execution_id)
-            .replace("{jobID}", &self.job_id)
+            .replace("{executionID}", execution_id)
+            .replace("{jobID}", job_id)
             .replace("{date}", &self.date)
             .replace("{time}", &self.time)
     }
@@ -196,14 +201,16 @@ mod tests {
     #[test]
     fn keys_expand_placeholders_and_become_prefixes() {
         let p = Placeholders {
-            job_id: "j-1".into(),
-            execution_id: "e-2".into(),
             node_id: "box".into(),
             date: "20240101".into(),
             time: "120000".into(),
         };
         assert_eq!(
-            p.expand("runs/{jobID}/{executionID}-{nodeID}/{date}T{time}{other}"),
+            p.expand(
+                "runs/{jobID}/{executionID}-{nodeID}/{date}T{time}{other}",
+                "j-1",
+                "e-2"
+            ),
             "runs/j-1/e-2-box/20240101T120000{other}"
         );
         assert_eq!(prefix(""), "");

@@ -47,6 +47,10 @@ pub struct Receipt<'a> {
     /// so that a receipt of a job without a template is what it was before templates.
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
     pub template_vars: &'a BTreeMap<String, String>,
+    /// A job's `BACALHAU_JOB_ID` and `BACALHAU_EXECUTION_ID`, derived from what its guest was
+    /// given (`job::identity`); a module run has none.
+    #[serde(flatten, skip_serializing_if = "Option::is_none")]
+    pub ids: Option<Ids>,
     pub determinism: RecordedSources,
     pub limits: Limits,
     /// `sha256:HEX` of each module, by its label (the guest path, or the host path of a module run).
@@ -61,6 +65,14 @@ pub struct Receipt<'a> {
     /// Fuel the guest consumed, unless a timeout or a signal stopped it (docs/RATIONALE.md).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub fuel_used: Option<u64>,
+}
+
+/// A job's ids, in Bacalhau's shape (`j-<uuid>`, `e-<uuid>`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Ids {
+    pub job_id: String,
+    pub execution_id: String,
 }
 
 /// The clock and random source the guest had (a receipt's `determinism`).
@@ -115,6 +127,8 @@ pub struct Recorded {
     pub plan: Plan,
     #[serde(default)]
     pub template_vars: BTreeMap<String, String>,
+    #[serde(flatten, default)]
+    pub ids: Option<Ids>,
     pub determinism: RecordedSources,
     pub modules: BTreeMap<String, String>,
     pub inputs: BTreeMap<String, String>,
@@ -137,6 +151,9 @@ pub struct Given {
     pub determinism: RecordedSources,
     pub modules: BTreeMap<String, String>,
     pub inputs: BTreeMap<String, String>,
+    /// A job's ids, which follow from the rest (`job::identity`): not compared before a
+    /// rerun, but with its results (`compare`).
+    pub ids: Option<Ids>,
 }
 
 impl Given {
@@ -153,6 +170,7 @@ impl Given {
                 expected.determinism, self.determinism
             ));
         }
+
         if changes.len() > MAX_LISTED {
             let more = changes.len() - MAX_LISTED;
             changes.truncate(MAX_LISTED);
@@ -181,6 +199,11 @@ pub fn compare(expected: &Recorded, got: &Recorded) -> Vec<Check> {
             want.map(String::as_str),
             have.map(String::as_str),
         ));
+    }
+    if expected.ids.is_some() || got.ids.is_some() {
+        let job_id = |r: &Recorded| r.ids.as_ref().map(|ids| ids.job_id.clone());
+        let (want, have) = (job_id(expected), job_id(got));
+        checks.push(check("jobId", want.as_deref(), have.as_deref()));
     }
     let text = |o: &RecordedOutcome| serde_json::to_string(o).expect("an outcome serialises");
     let (want, have) = (text(&expected.outcome), text(&got.outcome));
@@ -255,6 +278,7 @@ mod tests {
             })
             .unwrap(),
             template_vars: BTreeMap::new(),
+            ids: None,
             determinism: RecordedSources::Nondeterministic(true),
             modules: BTreeMap::new(),
             inputs: BTreeMap::new(),
@@ -284,6 +308,7 @@ mod tests {
                 .iter()
                 .map(|(k, v)| (k.to_string(), v.to_string()))
                 .collect(),
+            ids: None,
         };
         let expected = given(&[("/a", "sha256:1"), ("/b", "sha256:2")]);
         let got = given(&[("/a", "sha256:9"), ("/c", "sha256:3")]);

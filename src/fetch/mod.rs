@@ -146,6 +146,32 @@ pub fn fetch(input: &Input, index: usize, ctx: &Context) -> Result<Fetched, Fetc
     fetched.map_err(|message| FetchError::new(input, message))
 }
 
+/// Where `input` (the `index`-th input of the plan) is on the host, without the network and
+/// without writing anywhere but a workspace: a local source where it is (a missing one is not
+/// created, a `ReadWrite` one not copied), an inline one materialised in the workspace, which
+/// `workspace` makes when first asked. `None` for the remote sources, which are left alone
+/// (`validate --portable` reads modules this way).
+pub fn peek(
+    input: &Input,
+    index: usize,
+    workspace: &dyn Fn() -> Result<Workspace, String>,
+) -> Option<Result<PathBuf, FetchError>> {
+    let fetched = match &input.source {
+        Source::Local {
+            path, create_as, ..
+        } => local::fetch(path, false, *create_as, None),
+        Source::Inline { url } => {
+            workspace().and_then(|ws| inline::fetch(url, &ws.slot(index, "inline")))
+        }
+        Source::S3(_) | Source::Url { .. } | Source::Ipfs { .. } => return None,
+    };
+    Some(
+        fetched
+            .map(|f| f.path)
+            .map_err(|message| FetchError::new(input, message)),
+    )
+}
+
 /// The module inside a module directory (an expanded archive, a local directory): the single
 /// `*.wasm` file directly inside `dir` (bacalhau-compat.md §3). None or several is an error
 /// naming the directory as the guest sees it, `guest`, and listing the candidates.

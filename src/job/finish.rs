@@ -173,6 +173,7 @@ fn write_receipt(
         wasmi: receipt::WASMI_VERSION,
         plan,
         template_vars,
+        ids: given.ids,
         determinism: given.determinism,
         limits: plan.limits,
         modules: given.modules,

@@ -13,32 +13,26 @@ use super::sources::Seeding;
 use crate::cleanup;
 use crate::error::Error;
 use crate::fetch::FetchError;
-use crate::receipt::{self, Given, RecordedSources, TreeError, Walk};
+use crate::receipt::{self, Given, Ids, RecordedSources, TreeError, Walk};
 use crate::signal::{self, Signal};
 use crate::spec::Plan;
 
 /// What the guest is given, when the run has results to vouch for. For `verify`, the walk
 /// stops as soon as it finds more than the receipt lists: a receipt naming a huge directory
 /// is refused without reading it all.
+///
+/// The clock and random settings are left for `settle`: the seed follows the job's ids, which
+/// follow these hashes.
 pub fn record(
     plan: &Plan,
     modules: &Modules,
     prepared: &Prepared,
-    seeding: Option<Seeding>,
     options: &RunOptions,
 ) -> Result<Option<Given>, Error> {
     if prepared.results.is_none() {
         return Ok(None);
     }
     let expect = options.rerun.as_ref().map(|rerun| &rerun.expect);
-    let sources = match seeding {
-        None => RecordedSources::Nondeterministic(true),
-        Some(seeding) => RecordedSources::Virtual {
-            epoch_ns: seeding.epoch_ns,
-            tick_ns: wasi_shim::VirtualClock::DEFAULT_TICK_NS,
-            seed: seeding.seed,
-        },
-    };
     let modules = std::iter::once(&modules.entry)
         .chain(&modules.imports)
         .map(|m| (m.label.clone(), receipt::sha256(&m.bytes)))
@@ -66,12 +60,32 @@ pub fn record(
                 }),
             })?;
     }
-    let given = Given {
-        determinism: sources,
+    Ok(Some(Given {
+        determinism: RecordedSources::Nondeterministic(true),
         modules,
         inputs,
+        ids: None,
+    }))
+}
+
+/// Completes `given` with the job's ids and the clock and random settings of the run, and for
+/// `verify` checks that the guest is given what the receipt records, before it runs.
+pub fn settle(
+    given: &mut Given,
+    ids: Option<Ids>,
+    seeding: Option<Seeding>,
+    options: &RunOptions,
+) -> Result<(), Error> {
+    given.ids = ids;
+    given.determinism = match seeding {
+        None => RecordedSources::Nondeterministic(true),
+        Some(seeding) => RecordedSources::Virtual {
+            epoch_ns: seeding.epoch_ns,
+            tick_ns: wasi_shim::VirtualClock::DEFAULT_TICK_NS,
+            seed: seeding.seed,
+        },
     };
-    if let Some(expected) = expect {
+    if let Some(expected) = options.rerun.as_ref().map(|rerun| &rerun.expect) {
         let changes = given.changes(expected);
         if !changes.is_empty() {
             return Err(Error::Verify(format!(
@@ -80,7 +94,7 @@ pub fn record(
             )));
         }
     }
-    Ok(Some(given))
+    Ok(())
 }
 
 /// A signal caught before the guest started: the run ends, and everything it made goes (as

@@ -11,7 +11,9 @@
 mod finish;
 mod given;
 mod guest;
+mod identity;
 mod modules;
+mod peek;
 mod prepare;
 mod sources;
 
@@ -28,10 +30,11 @@ use crate::link;
 use crate::net::Offer;
 use crate::receipt::Given;
 use crate::signal;
-use crate::spec::Plan;
 use crate::spec::template::Vars;
+use crate::spec::{Origin, Plan};
 
 pub use modules::MAX_MODULE;
+pub use peek::portability;
 
 /// What the command line adds to a plan.
 #[derive(Debug, Clone, Default)]
@@ -77,10 +80,22 @@ pub struct Report {
 pub fn run(plan: &Plan, options: &RunOptions) -> Result<Report, Error> {
     let _signals = signal::catch();
     let mut setup = cleanup::Setup::new();
-    let prepared = prepare::prepare(plan, options, &mut setup)?;
+    let mut prepared = prepare::prepare(plan, options, &mut setup)?;
     let modules = modules::load(plan, &prepared.fetched)?;
+    let mut given = given::record(plan, &modules, &prepared, options)?;
+    // A job's ids follow what its guest is given (every job has a receipt, so `given` holds
+    // its hashes); the seed follows the environment, ids included.
+    let ids = match (&given, plan.origin) {
+        (Some(given), Origin::Job) => Some(identity::derive(plan, given, &prepared.env)),
+        _ => None,
+    };
+    if let Some(ids) = &ids {
+        prepared.env = identity::with_ids(std::mem::take(&mut prepared.env), ids);
+    }
     let seeding = sources::seeding(plan, &modules.entry.bytes, &prepared.env, options);
-    let given = given::record(plan, &modules, &prepared, seeding, options)?;
+    if let Some(given) = &mut given {
+        given::settle(given, ids, seeding, options)?;
+    }
 
     // The timeout counts from here: everything is fetched, and the guest is about to be set
     // up and run.
@@ -121,7 +136,7 @@ pub fn run(plan: &Plan, options: &RunOptions) -> Result<Report, Error> {
     )?;
     // Publishing copies the finished directory; a failure keeps it and says where it is.
     let published = match &finished.path {
-        Some(path) => prepared.publisher.publish(path)?,
+        Some(path) => prepared.publisher.publish(path, &prepared.env)?,
         None => None,
     };
     Ok(Report {

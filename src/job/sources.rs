@@ -75,8 +75,8 @@ pub fn sources(seeding: Option<Seeding>) -> Sources {
 /// The default seed: the first 8 bytes (little-endian) of the sha256 of what the guest is
 /// given: its entry module's bytes, `argv[1..]` and environment, each length-prefixed so no
 /// two different inputs run together the same. `argv[0]` is left out: it is a host file's name
-/// for module runs. A job's environment holds its ids, which are the document's sha256
-/// (`spec/env.rs`), so a job's seed follows the whole document.
+/// for module runs. A job's environment holds its ids, which hash everything its guest is given
+/// (`identity`), so a job's seed follows its inputs too.
 pub fn content_seed(module: &[u8], args: &[String], env: &[(String, String)]) -> u64 {
     let mut hasher = Sha256::new();
     let mut part = |bytes: &[u8]| {

@@ -9,7 +9,8 @@
 //! so the user sees all unresolved imports in one error rather than one per attempt.
 //!
 //! Linking compiles, resolves and type-checks, and nothing else: no store, no guest code.
-//! `engine` instantiates the `Linked` graph and calls it.
+//! `engine` instantiates the `Linked` graph and calls it. `portable` walks the same rules
+//! (`declared_module`, `names_for`) to tell which links Bacalhau would make otherwise.
 
 use std::collections::HashMap;
 use std::fmt;
@@ -19,6 +20,7 @@ use wasmi::{Engine, ExternType, FuncType, Module};
 use crate::describe;
 use crate::net::{self, Offer};
 
+pub mod portable;
 pub mod start_section;
 
 /// The host bytes one table element takes in wasmi 2 (a 32-bit reference): what a table
@@ -30,7 +32,7 @@ pub struct ModuleBytes {
     /// How messages name it: a guest path, or a host path for `bolinho run MODULE`.
     pub label: String,
     /// Names the linker matches import module names against.
-    pub names: Vec<String>,
+    pub names: Vec<ModuleName>,
     pub bytes: Vec<u8>,
 }
 
@@ -229,11 +231,8 @@ impl Resolver<'_> {
         if let Some(&node) = self.by_name.get(name) {
             return Ok(Some(node));
         }
-        let node = if let Some(i) = self
-            .declared
-            .iter()
-            .position(|(m, _)| m.names.iter().any(|n| n == name))
-        {
+        let names = self.declared.iter().map(|(m, _)| m.names.as_slice());
+        let node = if let Some((i, _)) = declared_module(name, names) {
             match self.declared[i].1 {
                 Some(node) => node,
                 None => {
@@ -497,23 +496,101 @@ fn instantiation_order(nodes: &[Node]) -> Result<Vec<usize>, LinkError> {
     Ok(out)
 }
 
-/// The names a declared import module answers to: its alias, its guest path with and without
-/// the leading `/`, and its file name with and without `.wasm` (§5).
-pub fn names_for(alias: Option<&str>, paths: &[&str]) -> Vec<String> {
-    let mut names: Vec<String> = alias.into_iter().map(str::to_string).collect();
-    for path in paths {
+/// Why a declared import module answers to a name (§5; README "Linking"). Bacalhau (v1.7+)
+/// shares one rule, the module's own path (it registers an import module under the guest path
+/// the job gives it, and looks other names up as paths); `portable` tells the user of the rest.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NameRule {
+    /// The `Alias` of its input, or the NAME of `--import NAME=PATH`.
+    Alias,
+    /// The path the job (or `--import`) gives it, with or without the leading `/`.
+    Path,
+    /// The last segment of that path, or the name of the file its bytes come from.
+    FileName,
+    /// A file name without `.wasm`.
+    FileStem,
+    /// The Target of the input it lies below, as a path or by its last segment.
+    Target,
+}
+
+impl NameRule {
+    /// How a message names the rule: "bolinho links it by {what}".
+    pub fn describe(self) -> &'static str {
+        match self {
+            NameRule::Alias => "its Alias",
+            NameRule::Path => "its path",
+            NameRule::FileName => "its file name",
+            NameRule::FileStem => "its file name without .wasm",
+            NameRule::Target => "the Target of its input",
+        }
+    }
+}
+
+/// The first declared import module that answers to `name`, and the rule by which it does:
+/// declared modules come before guest paths (§5), in the order the job lists them.
+pub fn declared_module<'m>(
+    name: &str,
+    declared: impl IntoIterator<Item = &'m [ModuleName]>,
+) -> Option<(usize, NameRule)> {
+    declared.into_iter().enumerate().find_map(|(i, names)| {
+        let found = names.iter().find(|n| n.name == name)?;
+        Some((i, found.rule))
+    })
+}
+
+/// A name a declared import module answers to, and the rule that gives it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ModuleName {
+    pub name: String,
+    pub rule: NameRule,
+}
+
+/// What a declared import module may be named by.
+#[derive(Debug, Clone, Copy)]
+pub struct Naming<'a> {
+    pub alias: Option<&'a str>,
+    /// Its guest path (a host path for `--import NAME=PATH`).
+    pub path: &'a str,
+    /// The name of the file its bytes come from, when known.
+    pub file_name: Option<&'a str>,
+    /// The Target of the input it lies in, when known.
+    pub target: Option<&'a str>,
+}
+
+/// The names a declared import module answers to, in the order they are given: its alias, its
+/// path with and without the leading `/`, its file name with and without `.wasm`, and the same
+/// of its input's Target (§5). A name given twice keeps its first rule.
+pub fn names_for(naming: &Naming) -> Vec<ModuleName> {
+    let mut names: Vec<ModuleName> = Vec::new();
+    let mut add = |name: &str, rule: NameRule| {
+        if !name.is_empty() && !names.iter().any(|n| n.name == name) {
+            names.push(ModuleName {
+                name: name.to_string(),
+                rule,
+            });
+        }
+    };
+    if let Some(alias) = naming.alias {
+        add(alias, NameRule::Alias);
+    }
+    let paths = [
+        (Some(naming.path), NameRule::Path),
+        (naming.file_name, NameRule::FileName),
+        (naming.target, NameRule::Target),
+    ];
+    for (path, rule) in paths {
+        let Some(path) = path else { continue };
         let trimmed = path.trim_start_matches('/');
         let file = trimmed.rsplit('/').next().unwrap_or(trimmed);
-        for name in [
-            *path,
-            trimmed,
-            file,
-            file.strip_suffix(".wasm").unwrap_or(file),
-        ] {
-            if !name.is_empty() && !names.iter().any(|n| n == name) {
-                names.push(name.to_string());
-            }
-        }
+        let stem = file.strip_suffix(".wasm").unwrap_or(file);
+        let (file_rule, stem_rule) = match rule {
+            NameRule::Target => (NameRule::Target, NameRule::Target),
+            _ => (NameRule::FileName, NameRule::FileStem),
+        };
+        add(path, rule);
+        add(trimmed, rule);
+        add(file, file_rule);
+        add(stem, stem_rule);
     }
     names
 }
@@ -524,17 +601,44 @@ mod tests {
 
     #[test]
     fn names_cover_alias_target_and_file_name() {
+        let names = |naming: &Naming| -> Vec<(String, NameRule)> {
+            names_for(naming)
+                .into_iter()
+                .map(|n| (n.name, n.rule))
+                .collect()
+        };
+        let owned = |list: &[(&str, NameRule)]| -> Vec<(String, NameRule)> {
+            list.iter().map(|(n, r)| (n.to_string(), *r)).collect()
+        };
+        use NameRule::*;
         assert_eq!(
-            names_for(Some("lib"), &["/app/textlib.wasm"]),
-            [
-                "lib",
-                "/app/textlib.wasm",
-                "app/textlib.wasm",
-                "textlib.wasm",
-                "textlib"
-            ]
+            names(&Naming {
+                alias: Some("lib"),
+                path: "/app/textlib.wasm",
+                file_name: Some("build.wasm"),
+                target: Some("/app"),
+            }),
+            owned(&[
+                ("lib", Alias),
+                ("/app/textlib.wasm", Path),
+                ("app/textlib.wasm", Path),
+                ("textlib.wasm", FileName),
+                ("textlib", FileStem),
+                ("build.wasm", FileName),
+                ("build", FileStem),
+                ("/app", Target),
+                ("app", Target),
+            ])
         );
-        assert_eq!(names_for(None, &["/m"]), ["/m", "m"]);
+        assert_eq!(
+            names(&Naming {
+                alias: None,
+                path: "/m",
+                file_name: None,
+                target: None,
+            }),
+            owned(&[("/m", Path), ("m", Path)])
+        );
     }
 
     #[test]

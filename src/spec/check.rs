@@ -18,7 +18,7 @@ use std::path::Path;
 
 use super::SpecError;
 use super::engine::{ModulePaths, entrypoint, guest_string};
-use super::env::{system_names, system_var, user_name};
+use super::env::{DERIVED, system_names, system_var, user_name};
 use super::flags;
 use super::limits::{memory_limit, timeout_limit};
 use super::plan::{
@@ -293,6 +293,12 @@ fn job_env(env: &[EnvVar], c: &Checker) -> Result<(), SpecError> {
             } else {
                 "the variables are not sorted by name".to_string()
             };
+            return Err(c.error(&format!("{field}.name"), message));
+        }
+        if DERIVED.contains(&var.name.as_str()) {
+            let message = "bolinho derives it from what the guest is given when the job runs; \
+                           a receipt holding it is from an older bolinho, whose ids came from \
+                           the job file: run the job again for a receipt this bolinho verifies";
             return Err(c.error(&format!("{field}.name"), message));
         }
         match system_var(var) {

@@ -201,6 +201,54 @@ fn glob(pattern: &[u8], text: &[u8]) -> bool {
     pattern[p..].iter().all(|&b| b == b'*')
 }
 
+/// Whether Bacalhau's own check (`NetworkConfig.Validate`, pkg/models/network.go) accepts
+/// `text` as a domain: lower-cased and trimmed, it must hold a match of
+/// `\b([a-z0-9]+(-[a-z0-9]+)*\.)+[a-z]{2,}\b` anywhere, or be an IP address. bolinho accepts
+/// more (`localhost`, `10.0.0.1:8080`); `validate --portable` names what Bacalhau would refuse.
+pub(crate) fn bacalhau_accepts(text: &str) -> bool {
+    let text = text.trim().to_ascii_lowercase();
+    if text.parse::<std::net::IpAddr>().is_ok() {
+        return true;
+    }
+    let bytes = text.as_bytes();
+    let word = |i: usize| {
+        bytes
+            .get(i)
+            .is_some_and(|b| b.is_ascii_alphanumeric() || *b == b'_')
+    };
+    let label_char = |i: usize| {
+        bytes
+            .get(i)
+            .is_some_and(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
+    };
+    // From each word start, labels ending in `.`, then a letters-only label of two or more
+    // ending at a word boundary. A label is greedy: only its full length can be followed by `.`.
+    (0..bytes.len())
+        .filter(|&start| word(start) && (start == 0 || !word(start - 1)))
+        .any(|start| {
+            let mut at = start;
+            loop {
+                let mut end = at;
+                while label_char(end)
+                    || (bytes.get(end) == Some(&b'-') && label_char(end + 1) && end > at)
+                {
+                    end += 1;
+                }
+                if end == at || bytes.get(end) != Some(&b'.') {
+                    return false;
+                }
+                at = end + 1;
+                let letters = bytes[at..]
+                    .iter()
+                    .take_while(|b| b.is_ascii_lowercase())
+                    .count();
+                if letters >= 2 && !word(at + letters) {
+                    return true;
+                }
+            }
+        })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -339,5 +387,36 @@ mod tests {
             "`https://a.org/` is not a domain: write a host name or a glob such as \
              *.example.com, without scheme or path"
         );
+    }
+
+    #[test]
+    fn bacalhaus_domain_check_is_followed_to_the_letter() {
+        for accepted in [
+            "example.com",
+            "*.example.com",
+            "API.Example.COM",
+            "b.org:8080",
+            "a-b.c-d.io",
+            "127.0.0.1",
+            "::1",
+            " example.com ",
+            // A match anywhere will do, as Go's MatchString finds one.
+            "-a.com-",
+            "http://a.com/",
+        ] {
+            assert!(bacalhau_accepts(accepted), "{accepted}");
+        }
+        for refused in [
+            "localhost",
+            "intranet",
+            "127.0.0.1:8080",
+            "a.b",
+            "a.c0m",
+            "a_b.c",
+            "example.",
+            "",
+        ] {
+            assert!(!bacalhau_accepts(refused), "{refused}");
+        }
     }
 }

@@ -7,8 +7,6 @@
 
 use std::collections::HashSet;
 
-use sha2::{Digest, Sha256};
-
 use super::SpecError;
 use super::engine::guest_string;
 use super::plan::{EnvValue, EnvVar};
@@ -129,21 +127,22 @@ fn check_name(name: &str, field: &Field, ctx: &mut Ctx) -> Result<(), SpecError>
 /// A variable bolinho sets for every job, and what its value is.
 #[derive(Clone, Copy)]
 enum System {
-    ExecutionId,
-    JobId,
     JobType,
     PartitionCount,
     PartitionIndex,
 }
 
-/// The variables bolinho sets for every job (compat §6), in name order.
-const SYSTEM: [(&str, System); 5] = [
-    ("BACALHAU_EXECUTION_ID", System::ExecutionId),
-    ("BACALHAU_JOB_ID", System::JobId),
+/// The variables bolinho sets for every job (compat §6) that the job file decides, in name
+/// order. `BACALHAU_JOB_ID` and `BACALHAU_EXECUTION_ID` follow from what the guest is given,
+/// which only the run knows (`job::identity`).
+const SYSTEM: [(&str, System); 3] = [
     ("BACALHAU_JOB_TYPE", System::JobType),
     ("BACALHAU_PARTITION_COUNT", System::PartitionCount),
     ("BACALHAU_PARTITION_INDEX", System::PartitionIndex),
 ];
+
+/// The variables the run adds to a job's environment, derived from its content.
+pub const DERIVED: [&str; 2] = ["BACALHAU_EXECUTION_ID", "BACALHAU_JOB_ID"];
 
 /// The partition we run: one execution, the first partition (compat §6).
 const PARTITION_INDEX: &str = "0";
@@ -167,17 +166,9 @@ impl JobType {
 
 /// Adds the system variables and sorts by name. They cannot collide with the user's, whose
 /// `BACALHAU_` names were refused.
-pub(crate) fn with_system(
-    mut vars: Vec<EnvVar>,
-    document: &str,
-    count: u64,
-    job_type: JobType,
-) -> Vec<EnvVar> {
-    let (job_id, execution_id) = ids(document);
+pub(crate) fn with_system(mut vars: Vec<EnvVar>, count: u64, job_type: JobType) -> Vec<EnvVar> {
     vars.extend(SYSTEM.map(|(name, which)| {
         let value = match which {
-            System::ExecutionId => execution_id.clone(),
-            System::JobId => job_id.clone(),
             System::JobType => job_type.name().to_string(),
             System::PartitionCount => count.to_string(),
             System::PartitionIndex => PARTITION_INDEX.to_string(),
@@ -202,8 +193,6 @@ pub(crate) fn system_var(var: &EnvVar) -> Option<Result<(), String>> {
         ));
     };
     let (ok, expected) = match which {
-        System::ExecutionId => (is_id("e", value), "an execution id, `e-` and a UUID"),
-        System::JobId => (is_id("j", value), "a job id, `j-` and a UUID"),
         System::JobType => (
             [JobType::Batch, JobType::Ops]
                 .iter()
@@ -228,57 +217,6 @@ pub(crate) fn system_var(var: &EnvVar) -> Option<Result<(), String>> {
 /// The names of the variables bolinho sets, in order.
 pub(crate) fn system_names() -> impl Iterator<Item = &'static str> {
     SYSTEM.iter().map(|(name, _)| *name)
-}
-
-/// Ids in Bacalhau's shape (`j-<uuid>`, `e-<uuid>`), derived from the document so that a rerun
-/// of the same file sees the same ids: runs are reproducible, and a guest that names files
-/// after its job id does not scatter new names each time.
-pub(crate) fn ids(document: &str) -> (String, String) {
-    (
-        uuid("j", &[document.as_bytes()]),
-        uuid("e", &[b"execution", document.as_bytes()]),
-    )
-}
-
-/// Whether `text` is an id as `uuid` makes them: `<prefix>-`, then a version 8 UUID in lower
-/// case.
-fn is_id(prefix: &str, text: &str) -> bool {
-    let Some(uuid) = text
-        .strip_prefix(prefix)
-        .and_then(|rest| rest.strip_prefix('-'))
-    else {
-        return false;
-    };
-    let groups: Vec<&str> = uuid.split('-').collect();
-    let lengths: Vec<usize> = groups.iter().map(|g| g.len()).collect();
-    lengths == [8, 4, 4, 4, 12]
-        && uuid
-            .bytes()
-            .all(|b| b == b'-' || b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
-        && groups[2].starts_with('8')
-        && groups[3].starts_with(['8', '9', 'a', 'b'])
-}
-
-/// The first 16 bytes of a SHA-256 as an RFC 9562 version 8 ("custom") UUID.
-fn uuid(prefix: &str, parts: &[&[u8]]) -> String {
-    let mut hasher = Sha256::new();
-    for part in parts {
-        hasher.update(part);
-    }
-    let digest = hasher.finalize();
-    let mut bytes = [0u8; 16];
-    bytes.copy_from_slice(&digest[..16]);
-    bytes[6] = (bytes[6] & 0x0f) | 0x80;
-    bytes[8] = (bytes[8] & 0x3f) | 0x80;
-    let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
-    format!(
-        "{prefix}-{}-{}-{}-{}-{}",
-        &hex[..8],
-        &hex[8..12],
-        &hex[12..16],
-        &hex[16..20],
-        &hex[20..]
-    )
 }
 
 #[cfg(test)]
@@ -380,43 +318,18 @@ mod tests {
     fn system_variables_are_added_and_everything_sorted() {
         let vars = with_system(
             vec![literal("Z", "1"), literal("A", "2")],
-            "",
             3,
             JobType::Batch,
         );
-        let names: Vec<&str> = vars.iter().map(|v| v.name.as_str()).collect();
         assert_eq!(
-            names,
+            vars,
             [
-                "A",
-                "BACALHAU_EXECUTION_ID",
-                "BACALHAU_JOB_ID",
-                "BACALHAU_JOB_TYPE",
-                "BACALHAU_PARTITION_COUNT",
-                "BACALHAU_PARTITION_INDEX",
-                "Z"
+                literal("A", "2"),
+                literal("BACALHAU_JOB_TYPE", "batch"),
+                literal("BACALHAU_PARTITION_COUNT", "3"),
+                literal("BACALHAU_PARTITION_INDEX", "0"),
+                literal("Z", "1"),
             ]
         );
-        assert_eq!(
-            vars[2],
-            literal("BACALHAU_JOB_ID", "j-e3b0c442-98fc-8c14-9afb-f4c8996fb924")
-        );
-        assert_eq!(vars[3], literal("BACALHAU_JOB_TYPE", "batch"));
-        assert_eq!(vars[4], literal("BACALHAU_PARTITION_COUNT", "3"));
-        assert_eq!(vars[5], literal("BACALHAU_PARTITION_INDEX", "0"));
-    }
-
-    #[test]
-    fn ids_are_stable_distinct_and_uuid_shaped() {
-        let (job, execution) = ids("Name: a\n");
-        assert_eq!(ids("Name: a\n"), (job.clone(), execution.clone()));
-        assert_ne!(ids("Name: b\n").0, job);
-        for (id, prefix) in [(&job, "j-"), (&execution, "e-")] {
-            let uuid = id.strip_prefix(prefix).unwrap();
-            let groups: Vec<usize> = uuid.split('-').map(str::len).collect();
-            assert_eq!(groups, [8, 4, 4, 4, 12]);
-            assert_eq!(&uuid[14..15], "8", "version 8");
-            assert!("89ab".contains(&uuid[19..20]), "RFC variant");
-        }
     }
 }

@@ -50,8 +50,8 @@ const SERVER_KEYS: [&str; 6] = [
     "ModifyTime",
 ];
 
-/// Validates a parsed document into a `Plan`; `document`, its text, seeds the job's ids.
-pub(crate) fn plan(root: &Node, document: &str, ctx: &mut Ctx) -> Result<Plan, SpecError> {
+/// Validates a parsed document into a `Plan`.
+pub(crate) fn plan(root: &Node, ctx: &mut Ctx) -> Result<Plan, SpecError> {
     let field = Field::root(root);
     let entries = match &root.value {
         Value::Null => return Err(ctx.error(None, "", "the document is empty")),
@@ -85,7 +85,7 @@ pub(crate) fn plan(root: &Node, document: &str, ctx: &mut Ctx) -> Result<Plan, S
         import_modules: task.import_modules,
         entrypoint: task.entrypoint,
         args: task.args,
-        env: with_system(task.env, document, count, job_type),
+        env: with_system(task.env, count, job_type),
         outputs: task.outputs,
         preopen_root: true,
         publisher: task.publisher,

@@ -82,9 +82,9 @@ pub struct Parsed {
     /// One line each, in the form `<file>:<line>: <field>: <message>`; past 20, one last line
     /// (`<file>: N more warnings not shown`) counts the rest.
     pub warnings: Vec<String>,
-    /// With `ParseOptions::portable`, what Bacalhau would do differently with this job
-    /// (`portable`), one line each in the
-    /// form of the warnings.
+    /// With `ParseOptions::portable`, what Bacalhau would do differently with this job file
+    /// (`portable`), one line each in the form of the warnings; what it would link otherwise
+    /// needs the modules (`link::portable`).
     pub portability: Vec<String>,
     /// The template variables the document read, with their values.
     pub template_vars: template::Vars,
@@ -125,9 +125,7 @@ impl std::error::Error for SpecError {}
 
 /// Parses and validates a job document, rendering it first as a template when `options`
 /// say so. `job_file` names it in messages and is the base of relative local paths; it is not
-/// read. Lines in messages are the file's own, also where the template moved them. The
-/// rendered text seeds the job and execution ids, so the same file with the same variables
-/// always gets the same ids.
+/// read. Lines in messages are the file's own, also where the template moved them.
 pub fn parse_job(text: &str, job_file: &Path, options: &ParseOptions) -> Result<Parsed, SpecError> {
     let rendered = match &options.template {
         Some(vars) => template::render(text, vars).map_err(|e| SpecError {
@@ -146,7 +144,7 @@ pub fn parse_job(text: &str, job_file: &Path, options: &ParseOptions) -> Result<
     let text = &*rendered.text;
     let mut ctx = reader::Ctx::new(job_file, options.strict, &rendered.lines);
     let root = tree::parse(text).map_err(|e| ctx.error(e.line, "", e.message))?;
-    let plan = job::plan(&root, text, &mut ctx)?;
+    let plan = job::plan(&root, &mut ctx)?;
     let portability = match options.portable {
         true => portable::notes(&root)
             .into_iter()

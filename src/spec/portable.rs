@@ -6,9 +6,13 @@
 //! refuse anything: a job that validates stays valid; these are notes. The README's table "Where
 //! bolinho differs from Bacalhau" is the reference; each note names the line and the field.
 //!
-//! Not noted, because it needs the modules: an import that only a bolinho linking rule
-//! resolves (an `Alias`, a bare file name); `bolinho inspect` lists a module's imports.
+//! The links only bolinho's rules make (an `Alias`, a bare file name, a name without `.wasm`)
+//! need the modules, which spec must not read: `link::portable` notes them, from the modules
+//! `job::portability` reads, and `validate --portable` prints them after these.
 
+use super::domains::bacalhau_accepts;
+use super::quote::quote;
+use super::source::guest_path;
 use super::tree::{Entry, Node, Value};
 
 /// The notes for a job document's tree, each `<line>: <field>: <what differs>` (the caller
@@ -66,18 +70,95 @@ pub(crate) fn notes(root: &Node) -> Vec<(Option<u32>, String, String)> {
     }
     host_env(task, path, &mut notes);
     outputs(task, path, &mut notes);
+    nested_inputs(task, path, &mut notes);
     notes
 }
 
+/// Bacalhau's mount table refuses a Target inside another input's (but `/`) when the
+/// execution starts; bolinho nests the mounts.
+fn nested_inputs(task: &[Entry], path: &str, notes: &mut Vec<(Option<u32>, String, String)>) {
+    let Some(Value::Seq(inputs)) = get(task, "InputSources").map(|i| &i.value) else {
+        return;
+    };
+    let targets: Vec<(usize, String, Option<u32>)> = inputs
+        .iter()
+        .enumerate()
+        .filter_map(|(i, input)| match &input.value {
+            Value::Map(input) => {
+                let target = get(input, "Target").and_then(text)?;
+                let target = guest_path(&target).ok()?;
+                Some((i, target, line_of(input, "Target")))
+            }
+            _ => None,
+        })
+        .collect();
+    for (i, target, line) in &targets {
+        let outer = targets.iter().find(|(j, other, _)| {
+            j != i && other != "/" && target.starts_with(&format!("{other}/"))
+        });
+        if let Some((j, other, _)) = outer {
+            notes.push((
+                *line,
+                format!("{path}InputSources[{i}].Target"),
+                format!(
+                    "{target} lies inside {other}, the Target of InputSources[{j}]: Bacalhau \
+                     refuses the job when it starts (\"cannot mount\"); bolinho nests the mounts"
+                ),
+            ));
+        }
+    }
+}
+
 /// Bacalhau's WASM executor gives a job without `Network`, or with `Default`, the host's
-/// network; bolinho gives none.
+/// network, and `Bridge` a host module that refuses every host; bolinho gives none. Bacalhau
+/// refuses `Domains` but under `HTTP`, and a domain its own check does not read as one.
 fn network(task: &[Entry], path: &str, notes: &mut Vec<(Option<u32>, String, String)>) {
-    let kind = get(task, "Network").map(|n| match &n.value {
-        Value::Map(network) => get(network, "Type").and_then(text).unwrap_or_default(),
-        _ => String::new(),
+    let network = match get(task, "Network").map(|n| &n.value) {
+        Some(Value::Map(network)) => Some(network.as_slice()),
+        _ => None,
+    };
+    let kind = get(task, "Network").map(|_| {
+        network
+            .and_then(|n| get(n, "Type"))
+            .and_then(text)
+            .unwrap_or_default()
     });
+    let lower = kind.as_deref().map(str::to_ascii_lowercase);
+    if let Some(Value::Seq(domains)) = network.and_then(|n| get(n, "Domains")).map(|d| &d.value) {
+        if !domains.is_empty() && lower.as_deref() != Some("http") {
+            notes.push((
+                network.and_then(|n| line_of(n, "Domains")),
+                format!("{path}Network.Domains"),
+                "Bacalhau refuses Domains unless Type is HTTP; bolinho ignores them".into(),
+            ));
+        }
+        for (i, domain) in domains.iter().enumerate() {
+            if let Some(domain) = text(domain).filter(|d| !bacalhau_accepts(d)) {
+                notes.push((
+                    domains[i].line,
+                    format!("{path}Network.Domains[{i}]"),
+                    format!(
+                        "Bacalhau refuses the job: it reads {} as no domain (it wants a name \
+                         with a dot and a top-level label of letters, or an IP address without \
+                         a port)",
+                        quote(&domain)
+                    ),
+                ));
+            }
+        }
+    }
     let line = line_of(task, "Network");
-    let what = match kind.as_deref().map(str::to_ascii_lowercase).as_deref() {
+    if lower.as_deref() == Some("bridge") {
+        notes.push((
+            line,
+            format!("{path}Network.Type"),
+            "Bridge: Bacalhau gives the guest wasi:http/requests, which refuses every host; \
+             bolinho gives it none, so a module importing it fails to link"
+                .into(),
+        ));
+        return;
+    }
+    let what = match lower.as_deref() {
         None => "unset",
         Some("" | "default") => "Default",
         Some(_) => return,

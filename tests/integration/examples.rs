@@ -19,6 +19,7 @@ fn wordfreq_runs_in_both_forms() {
                 "r",
             ],
         );
+        // No portability note: the demo runs the same on Bacalhau.
         assert_eq!(
             (out.code, out.stdout.as_str(), out.stderr.as_str()),
             (0, stdout.as_str(), "bolinho: results in r\n")
@@ -64,14 +65,14 @@ fn validate_portable_passes_the_demo_and_names_what_bacalhau_does_otherwise() {
             (out.code, out.stdout.as_str(), out.stderr.as_str()),
             (
                 0,
-                "nothing in the job file runs otherwise on Bacalhau (its modules' imports are \
-                 not checked: see bolinho inspect)\n",
+                "nothing in the job file or its modules runs otherwise on Bacalhau\n",
                 ""
             )
         );
     }
     // The demo as it was: no Network, no Entrypoint; and what else a job may hold.
     let dir = TempDir::new("portable");
+    dir.write("m.wasm", r#"(module (func (export "_start")))"#);
     dir.write(
         "job.yaml",
         "Name: x\nCount: 3\nTasks:\n  - Name: main\n    Engine:\n      Type: wasm\n      \
@@ -94,5 +95,34 @@ fn validate_portable_passes_the_demo_and_names_what_bacalhau_does_otherwise() {
          allow-list matches; bolinho with --allow-env NAME\n\
          job.yaml:16: Tasks[0].ResultPaths[0].Path: Bacalhau's WASM executor mounts this result at \
          /outputs, bolinho at /results (make Path /outputs to have the same on both)\n"
+    );
+}
+
+#[test]
+fn the_demo_has_no_portability_notes_for_validate_or_run() {
+    // As the README runs it, from the repository root.
+    let out = bolinho(
+        &root(),
+        &["validate", "--portable", "examples/wordfreq/job.yaml"],
+    );
+    assert_eq!(
+        (out.code, out.stdout.as_str(), out.stderr.as_str()),
+        (
+            0,
+            "nothing in the job file or its modules runs otherwise on Bacalhau\n",
+            ""
+        )
+    );
+    let dir = TempDir::new("wordfreq-note");
+    let job = root().join("examples/wordfreq/job.yaml");
+    let out = bolinho(
+        dir.path(),
+        &["run", &job.display().to_string(), "--results", "r"],
+    );
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(
+        !out.stderr.contains("bolinho: note:"),
+        "no portability line: {}",
+        out.stderr
     );
 }

@@ -39,7 +39,8 @@ fn ipfs_source(cid: &str) -> String {
 
 /// Runs the job in `dir`; expects success and returns stdout.
 fn run_ok(dir: &TempDir, args: &[&str], env: &[(&str, &str)]) -> String {
-    let mut all = vec!["run", "job.yaml"];
+    // What Bacalhau would do otherwise (`portable.rs`) is not what these tests are about.
+    let mut all = vec!["run", "job.yaml", "--quiet-portability"];
     all.extend(args);
     let out = bolinho_env(dir.path(), &all, env);
     assert_eq!(out.code, 0, "{}", out.stderr);
@@ -50,7 +51,8 @@ fn run_ok(dir: &TempDir, args: &[&str], env: &[(&str, &str)]) -> String {
 
 /// Runs the job in `dir`; expects a fetch failure (122) and returns bolinho's error line.
 fn run_err(dir: &TempDir, args: &[&str], env: &[(&str, &str)]) -> String {
-    let mut all = vec!["run", "job.yaml"];
+    // What Bacalhau would do otherwise (`portable.rs`) is not what these tests are about.
+    let mut all = vec!["run", "job.yaml", "--quiet-portability"];
     all.extend(args);
     let results = || fs::read_dir(dir.join("bolinho-results")).map_or(0, |d| d.count());
     let before = results();

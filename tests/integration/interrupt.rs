@@ -60,7 +60,7 @@ fn ctrl_c_and_sigterm_stop_a_computing_guest_and_keep_its_results() {
         job(&dir, "wat/forever.wat");
         let child = start(
             &dir,
-            &["run", "job.yaml", "--results", "out"],
+            &["run", "job.yaml", "--quiet-portability", "--results", "out"],
             false,
             "started\n",
         );

@@ -1,5 +1,6 @@
 //! Integration tests of the `bolinho` binary: one test binary, small helpers in `support`.
 
+mod bacalhau_http;
 mod cli;
 mod determinism;
 mod differential;
@@ -17,6 +18,7 @@ mod modules;
 mod mounts;
 mod network;
 mod network_scenarios;
+mod portable;
 mod probe;
 mod refusals;
 mod results;

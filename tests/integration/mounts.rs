@@ -69,7 +69,10 @@ fn a_read_only_source_refuses_writes_and_stays_untouched() {
     let dir = TempDir::new("read-only");
     dir.write("host-out/keep.txt", "mine\n");
     transform_job(&dir, "{Type: local, Params: {SourcePath: ./host-out}}");
-    let out = bolinho(dir.path(), &["run", "job.yaml", "--results", "r"]);
+    let out = bolinho(
+        dir.path(),
+        &["run", "job.yaml", "--quiet-portability", "--results", "r"],
+    );
     assert_eq!(out.code, 2);
     assert_eq!(out.stdout, "");
     assert_eq!(

@@ -115,11 +115,13 @@ fn a_post_sends_its_body_and_headers() {
     assert_eq!(tokens, ["t1", "t2"]);
 }
 
+/// Bacalhau's TestHTTPMethodConversion (pkg/executor/wasm/funcs/http/http_test.go): 0 to 6 are
+/// GET, POST, PUT, DELETE, HEAD, OPTIONS and PATCH, and any other number (its 99) is GET.
 #[test]
 fn method_numbers_map_like_bacalhau() {
     let (dir, server) = (TempDir::new("net-methods"), Server::start());
     server.route("/m", Reply::ok(""));
-    for method in 0..=8 {
+    for method in [0, 1, 2, 3, 4, 5, 6, 7, 8, 99, u32::MAX] {
         host(
             &dir,
             &[],
@@ -130,7 +132,7 @@ fn method_numbers_map_like_bacalhau() {
     assert_eq!(
         methods,
         [
-            "GET", "POST", "PUT", "DELETE", "HEAD", "OPTIONS", "PATCH", "GET", "GET"
+            "GET", "POST", "PUT", "DELETE", "HEAD", "OPTIONS", "PATCH", "GET", "GET", "GET", "GET"
         ]
     );
 }
@@ -467,18 +469,32 @@ fn a_job_with_http_domains_reaches_only_those() {
 #[test]
 fn a_job_without_network_fails_to_link_naming_the_setting() {
     let dir = TempDir::new("net-job-off");
-    for network in [None, Some("{Type: None}"), Some("{Type: Bridge}")] {
+    // Without Network, Bacalhau would give the guest the host's network, and with Bridge a
+    // module refusing every host: the note counts either beside the unset Entrypoint.
+    for (network, ways) in [
+        (None, "2 ways"),
+        (Some("{Type: None}"), "1 way"),
+        (Some("{Type: Bridge}"), "2 ways"),
+    ] {
         let file = job(&dir, "http://127.0.0.1/", network);
         let out = bolinho_env(dir.path(), &["run", &file, "--results", "out"], &[]);
         assert_eq!(out.code, 123);
+        let note = format!(
+            "bolinho: note: Bacalhau would run this job differently in {ways}; `bolinho \
+             validate --portable {file}` lists them (--quiet-portability hides this note)\n"
+        );
         assert_eq!(
-            out.stderr,
-            "bolinho: error: failed to link /app/net_request.wat: 1 unresolved import:\n  \
+            out.stderr.strip_prefix(&note),
+            Some(
+                "bolinho: error: failed to link /app/net_request.wat: 1 unresolved import:\n  \
              /app/net_request.wat imports wasi:http/requests::http_request (func (i32, i32, \
              i32, i32, i32, i32, i32, i32, i32, i32, i32, i32) -> i32): the job has no network \
              (Network.Type None, Bridge, Default or unset): set Network.Type to Host, or HTTP \
              with Domains, or run with --network host, or --network http --allow-domain GLOB, \
              to allow wasi:http/requests\n"
+            ),
+            "{}",
+            out.stderr
         );
         assert!(!dir.join("out").exists());
     }

@@ -124,3 +124,44 @@ fn the_probe_sees_the_same_run_wherever_its_inputs_are() {
         "1500000000.000000000"
     );
 }
+
+/// Issue 12: a job names its inputs by absolute host path, and the same content at another
+/// path (other inodes, other times) gives the same ids, seed, results and receipt, but for the
+/// paths the job file names. Before, the ids (and so the seed) hashed the job file's text.
+#[test]
+fn the_same_content_at_other_absolute_paths_gives_the_same_run_and_receipt() {
+    let hour = Duration::from_secs(3_600);
+    let a = job_dir("probe-abs-a", [0, 1, 2], SystemTime::now() - hour);
+    let b = job_dir("probe-abs-b", [2, 1, 0], SystemTime::now());
+    for dir in [&a, &b] {
+        let text = fs::read_to_string(dir.join("job.yaml")).unwrap();
+        let text = text
+            .replace(
+                "SourcePath: probe.wasm",
+                &format!("SourcePath: {}", dir.join("probe.wasm").display()),
+            )
+            .replace(
+                "SourcePath: ./inputs",
+                &format!("SourcePath: {}", dir.join("inputs").display()),
+            );
+        dir.write("job.yaml", text);
+    }
+    assert_eq!(run(&a, "r", &[]), run(&b, "r", &[]));
+    let receipt = |dir: &TempDir| fs::read_to_string(dir.join("r/receipt.json")).unwrap();
+    let (from_a, from_b) = (receipt(&a), receipt(&b));
+    assert!(from_a.contains("\"jobId\": \"j-"), "{from_a}");
+    assert!(from_a.contains(&a.path().display().to_string()));
+    assert_eq!(
+        from_a.replace(
+            &a.path().display().to_string(),
+            &b.path().display().to_string()
+        ),
+        from_b
+    );
+    // And both verify, each where it is.
+    for dir in [&a, &b] {
+        let out = bolinho(dir.path(), &["verify", "r/receipt.json"]);
+        assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
+        assert!(out.stdout.contains("ok  jobId  j-"), "{}", out.stdout);
+    }
+}

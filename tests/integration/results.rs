@@ -1,4 +1,5 @@
 //! Where results go: `--results`, the default directory, and what a failed run leaves.
+//! Job runs pass `--quiet-portability`: the portability note is `portable.rs`'s subject.
 
 use crate::support::{TempDir, bolinho, testdata, tree};
 
@@ -12,7 +13,7 @@ fn hello_job() -> String {
 fn default_results_directories_never_overwrite_each_other() {
     let dir = TempDir::new("default-results");
     for n in 1..=2 {
-        let out = bolinho(dir.path(), &["run", &hello_job()]);
+        let out = bolinho(dir.path(), &["run", &hello_job(), "--quiet-portability"]);
         assert_eq!(out.code, 0, "{}", out.stderr);
         assert_eq!(out.stdout, "hello, world\n");
         assert_eq!(
@@ -31,7 +32,16 @@ fn default_results_directories_never_overwrite_each_other() {
 fn a_non_empty_results_directory_is_refused() {
     let dir = TempDir::new("busy-results");
     dir.write("out/keep.txt", "mine");
-    let out = bolinho(dir.path(), &["run", &hello_job(), "--results", "out"]);
+    let out = bolinho(
+        dir.path(),
+        &[
+            "run",
+            &hello_job(),
+            "--quiet-portability",
+            "--results",
+            "out",
+        ],
+    );
     assert_eq!(out.code, 125);
     assert_eq!(out.stdout, "");
     assert_eq!(
@@ -79,7 +89,7 @@ fn a_scratch_directory_the_host_cannot_make_is_the_hosts_failure_not_the_jobs() 
     let missing = dir.join("no-such-tmp").display().to_string();
     let out = crate::support::bolinho_env(
         dir.path(),
-        &["run", &job, "--results", "res"],
+        &["run", &job, "--quiet-portability", "--results", "res"],
         &[("TMPDIR", &missing)],
     );
     assert_eq!(out.code, 119, "{}", out.stderr);
@@ -107,7 +117,15 @@ fn an_allowed_host_variable_the_host_lacks_is_the_hosts_failure() {
         ),
     );
     let run = |allow: &str| {
-        let args = ["run", "job.yaml", "--allow-env", allow, "--results", "res"];
+        let args = [
+            "run",
+            "job.yaml",
+            "--quiet-portability",
+            "--allow-env",
+            allow,
+            "--results",
+            "res",
+        ];
         crate::support::bolinho(dir.path(), &args)
     };
     // Not allowed: the job asks for what the command line did not grant.

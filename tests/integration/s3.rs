@@ -187,15 +187,20 @@ pub(super) fn bolinho(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Output
 }
 
 /// `support::command` with test credentials and `HOME` in `dir` (no shared credentials file),
-/// which `env` may override.
+/// which `env` may override. A `run` gets `--quiet-portability`: the portability note is
+/// `portable.rs`'s subject, not S3's.
 pub(super) fn bolinho_command(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Command {
+    let mut args = args.to_vec();
+    if args.first() == Some(&"run") {
+        args.insert(1, "--quiet-portability");
+    }
     let home = dir.display().to_string();
     let defaults = [
         ("HOME", home.as_str()),
         ("AWS_ACCESS_KEY_ID", "test-key"),
         ("AWS_SECRET_ACCESS_KEY", "test-secret"),
     ];
-    support::command(dir, args, &[&defaults[..], env].concat())
+    support::command(dir, &args, &[&defaults[..], env].concat())
 }
 
 /// Writes `job.yaml` (with `{E}` replaced by the endpoint and `{B}` by the bucket).

@@ -345,6 +345,25 @@ fn both_spellings_of_a_flag_work_and_must_agree() {
         ],
     );
     assert_eq!(out.code, 0, "{}", out.stderr);
+    // cobra's `--NAME=VALUE`, as Bacalhau's commands are often written, before `--` only.
+    let out = bolinho(
+        dir.path(),
+        &[
+            "run",
+            "env.wasm",
+            "--network=none",
+            "--timeout=30",
+            "--env=A=1",
+            "--",
+            "--x=1",
+        ],
+    );
+    assert_eq!(
+        (out.code, out.stdout.as_str()),
+        (0, "argc=2\nargv[0]=env.wasm\nargv[1]=--x=1\nA=1\n"),
+        "{}",
+        out.stderr
+    );
 }
 
 #[test]
@@ -382,4 +401,180 @@ fn limits_go_in_the_job_as_bacalhau_writes_them() {
         "{}",
         out.stdout
     );
+}
+
+// Bacalhau's own tests, here. cmd/cli/wasm/wasm_run_test.go runs `bacalhau wasm run` from
+// `cmd/cli/wasm` on a devstack and waits for the job to succeed; wasm_run_cli_test.go reads the
+// `--dry-run` job. These build the same directories and run the same command lines.
+
+/// A scratch copy of Bacalhau's layout: `testdata/wasm/noop/main.wasm` (a module that prints a
+/// line and exits 0, as Bacalhau's noop does), `testdata/wasm/env/main.wasm` (prints its
+/// arguments and variables), and the directory its tests run in, `cmd/cli/wasm`.
+fn bacalhau_layout(name: &str) -> TempDir {
+    let dir = TempDir::new(name);
+    for (module, at) in [("hello.wasm", "noop"), ("env.wasm", "env")] {
+        let path = dir.write(&format!("testdata/wasm/{at}/main.wasm"), "");
+        fs::copy(testdata(&format!("wasm/{module}")), path).unwrap();
+    }
+    fs::create_dir_all(dir.join("cmd/cli/wasm")).unwrap();
+    dir
+}
+
+const NOOP: &str = "../../../testdata/wasm/noop/main.wasm";
+
+#[test]
+fn bacalhau_local_module_tests_run_the_job_from_a_relative_path_and_at_a_custom_target() {
+    let dir = bacalhau_layout("wasm-run-bacalhau-local");
+    let cwd = dir.join("cmd/cli/wasm");
+    use base64::Engine as _;
+    let url = base64::engine::general_purpose::STANDARD
+        .encode(fs::read(dir.join("testdata/wasm/noop/main.wasm")).unwrap());
+    // TestLocalFileInputSource and TestRelativeLocalFileInputSource run `NOOP` as the job with
+    // the module inline at `main.wasm`. A local file alone is a module run here (wasmtime's
+    // way), so `NOOP:main.wasm`, Bacalhau's default target written out, asks for that job.
+    // TestLocalFileWithCustomTarget: `NOOP:/app/custom.wasm`.
+    for target in ["main.wasm", "/app/custom.wasm"] {
+        let entry = format!("{NOOP}:{target}");
+        let dry = bolinho(&cwd, &["run", "--dry-run", &entry]);
+        assert_eq!((dry.code, dry.stderr.as_str()), (0, ""), "{entry}");
+        let head = format!(
+            "Type: batch\nCount: 1\nTasks:\n- Name: main\n  Engine:\n    Type: wasm\n    Params:\n      \
+             EntryModule: {target}\n      Entrypoint: _start\n  InputSources:\n  - Target: {target}\n    \
+             Source:\n      Type: inline\n      Params:\n        URL: "
+        );
+        let rest = dry
+            .stdout
+            .strip_prefix(&head)
+            .unwrap_or_else(|| panic!("{}", dry.stdout));
+        let folded: String = rest.split_whitespace().filter(|w| *w != ">-").collect();
+        assert_eq!(folded, format!("data:application/wasm;base64,{url}"));
+        // ... and the job completes successfully.
+        let out = bolinho(&cwd, &["run", &entry]);
+        assert_eq!(
+            (out.code, out.stdout.as_str()),
+            (0, "hello, world\n"),
+            "{entry}: {}",
+            out.stderr
+        );
+        assert!(
+            out.stderr
+                .starts_with("bolinho: results in bolinho-results/main-"),
+            "{}",
+            out.stderr
+        );
+    }
+}
+
+#[test]
+fn bacalhau_specifying_env_vars_gives_the_guest_both() {
+    // TestSpecifyingEnvVars: `-e A=B,C=D` is two variables, and the job succeeds.
+    let dir = bacalhau_layout("wasm-run-bacalhau-env");
+    let out = bolinho(
+        &dir.join("cmd/cli/wasm"),
+        &[
+            "run",
+            "../../../testdata/wasm/env/main.wasm:main.wasm",
+            "-e",
+            "A=B,C=D",
+        ],
+    );
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert_eq!(
+        without_ids(&out.stdout),
+        [
+            "argc=1",
+            "argv[0]=main.wasm",
+            "A=B",
+            "BACALHAU_JOB_TYPE=batch",
+            "BACALHAU_PARTITION_COUNT=1",
+            "BACALHAU_PARTITION_INDEX=0",
+            "C=D",
+        ]
+    );
+}
+
+#[test]
+fn bacalhau_job_flag_parsing_cases_on_the_command_line() {
+    // TestJobFlagParsing's cases, through bolinho's command line (spec/wasm_run/bacalhau_cases.rs
+    // has each of them against the grammar).
+    let dir = bacalhau_layout("wasm-run-bacalhau-flags");
+    let cwd = dir.join("cmd/cli/wasm");
+    let head = |entry_module: &str| {
+        format!(
+            "Type: batch\nCount: 1\nTasks:\n- Name: main\n  Engine:\n    Type: wasm\n    Params:\n      \
+             EntryModule: {entry_module}\n      Entrypoint: _start\n  InputSources:"
+        )
+    };
+    let remote = "\n  - Alias: https://example.com/main.wasm\n    Target: main.wasm\n    \
+         Source:\n      Type: urlDownload\n      Params:\n        URL: https://example.com/main.wasm\n";
+    // "remote module with default target": a URI alone asks for Bacalhau's job.
+    let out = bolinho(&cwd, &["run", "--dry-run", "https://example.com/main.wasm"]);
+    assert_eq!(
+        (out.code, out.stdout.as_str(), out.stderr.as_str()),
+        (0, format!("{}{remote}", head("main.wasm")).as_str(), "")
+    );
+    // "with network none", "with timeout" and, of "with resources", --memory. Bacalhau's tests
+    // write `--network=none`; bolinho's parser takes the value as the next argument only.
+    let out = bolinho(
+        &cwd,
+        &[
+            "run",
+            "--dry-run",
+            "https://example.com/main.wasm",
+            "--network",
+            "none",
+            "--timeout",
+            "300",
+            "--memory",
+            "2",
+        ],
+    );
+    assert_eq!(
+        (out.code, out.stdout.as_str(), out.stderr.as_str()),
+        (
+            0,
+            format!(
+                "{}{remote}  Network:\n    Type: None\n  Resources:\n    Memory: \"2\"\n  \
+                 Timeouts:\n    TotalTimeout: 300\n",
+                head("main.wasm")
+            )
+            .as_str(),
+            ""
+        )
+    );
+    // "non-existent local module (pass as is)": the job names it as the guest path ...
+    let args = ["run", "./nonexistent.wasm", "-o", "out:/outputs"];
+    let out = bolinho(&cwd, &[&args[..1], &["--dry-run"], &args[1..]].concat());
+    assert_eq!(
+        (out.code, out.stdout.as_str()),
+        (
+            0,
+            format!(
+                "{} []\n  ResultPaths:\n  - Name: out\n    Path: /outputs\n",
+                head("./nonexistent.wasm")
+            )
+            .as_str()
+        )
+    );
+    // ... which no input gives, so bolinho refuses to run it (Bacalhau submits it, and the
+    // node fails). Without Bacalhau's flags the path is a module run's file, which is missing.
+    let out = bolinho(&cwd, &args);
+    assert_eq!(
+        (out.code, out.stderr.as_str()),
+        (
+            2,
+            "bolinho: error: the entry module ./nonexistent.wasm: no input source is mounted at \
+             `/nonexistent.wasm`: the task has no InputSources\n"
+        )
+    );
+    let out = bolinho(&cwd, &["run", "./nonexistent.wasm"]);
+    assert_eq!(
+        (out.code, out.stderr.as_str()),
+        (
+            121,
+            "bolinho: error: failed to read ./nonexistent.wasm: No such file or directory (os \
+             error 2)\n"
+        )
+    );
+    assert!(!cwd.join("bolinho-results").exists());
 }

@@ -338,42 +338,43 @@ fn tampered_environments_are_refused() {
     };
     assert_eq!(
         set("BACALHAU_JOB_TYPE", "service"),
-        "out/receipt.json: plan.env[2].value: expected `batch` or `ops`, found `service`"
+        "out/receipt.json: plan.env[0].value: expected `batch` or `ops`, found `service`"
     );
     assert_eq!(
         set("BACALHAU_PARTITION_COUNT", "0"),
-        "out/receipt.json: plan.env[3].value: expected a count of at least 1, found `0`"
+        "out/receipt.json: plan.env[1].value: expected a count of at least 1, found `0`"
     );
     assert_eq!(
         set("BACALHAU_PARTITION_COUNT", "02"),
-        "out/receipt.json: plan.env[3].value: expected a count of at least 1, found `02`"
+        "out/receipt.json: plan.env[1].value: expected a count of at least 1, found `02`"
     );
     assert_eq!(
         set("BACALHAU_PARTITION_INDEX", "1"),
-        "out/receipt.json: plan.env[4].value: expected `0`, found `1`"
+        "out/receipt.json: plan.env[2].value: expected `0`, found `1`"
     );
+    // The ids follow what the guest is given: a plan holding one is an older bolinho's.
     assert_eq!(
-        set("BACALHAU_JOB_ID", "e-00000000-0000-8000-8000-000000000000"),
-        "out/receipt.json: plan.env[1].value: expected a job id, `j-` and a UUID, found `e-00000000-0000-8000-8000-000000000000`"
-    );
-    assert_eq!(
-        set(
-            "BACALHAU_EXECUTION_ID",
-            "e-00000000-0000-4000-8000-000000000000"
-        ),
-        "out/receipt.json: plan.env[0].value: expected an execution id, `e-` and a UUID, found `e-00000000-0000-4000-8000-000000000000`"
+        refused(plan.clone(), |p| {
+            p.env.insert(
+                0,
+                literal("BACALHAU_JOB_ID", "j-00000000-0000-8000-8000-000000000000"),
+            );
+        }),
+        "out/receipt.json: plan.env[0].name: bolinho derives it from what the guest is given \
+         when the job runs; a receipt holding it is from an older bolinho, whose ids came from \
+         the job file: run the job again for a receipt this bolinho verifies"
     );
     assert_eq!(
         refused(plan.clone(), |p| {
-            p.env[1].value = EnvValue::FromHost("HOME".into());
+            p.env[0].value = EnvValue::FromHost("HOME".into());
         }),
-        "out/receipt.json: plan.env[1].value: bolinho sets this variable itself, to a value"
+        "out/receipt.json: plan.env[0].value: bolinho sets this variable itself, to a value"
     );
     assert_eq!(
         refused(plan.clone(), |p| {
-            p.env.remove(1);
+            p.env.remove(0);
         }),
-        "out/receipt.json: plan.env: `BACALHAU_JOB_ID` is missing: bolinho sets it for every job"
+        "out/receipt.json: plan.env: `BACALHAU_JOB_TYPE` is missing: bolinho sets it for every job"
     );
     assert_eq!(
         refused(plan.clone(), |p| {
@@ -396,7 +397,7 @@ fn tampered_environments_are_refused() {
             let last = p.env.last().unwrap().clone();
             p.env.push(last);
         }),
-        "out/receipt.json: plan.env[7].name: `HOME_DIR` is set twice"
+        "out/receipt.json: plan.env[5].name: `HOME_DIR` is set twice"
     );
 }
 

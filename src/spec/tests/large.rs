@@ -43,7 +43,7 @@ fn a_hundred_thousand_variables_are_read_in_linear_time() {
     let json = json_task("Env", "");
     assert!(json.len() > 1_000_000);
     let plan = timed(&json, "job.json").unwrap().plan;
-    assert_eq!(plan.env.len(), KEYS + 5, "the user's and the system's");
+    assert_eq!(plan.env.len(), KEYS + 3, "the user's and the system's");
     // The legacy map is checked against all of them.
     let both = json.replace(
         "\"EntryModule\": \"/app\"",

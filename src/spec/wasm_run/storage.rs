@@ -260,8 +260,13 @@ pub(super) fn publisher(value: &str) -> Result<SourceSpec, String> {
         }
     }
     let destination = destination.trim_matches([' ', '\'', '"']);
-    let kind = scheme(destination).unwrap_or(destination);
-    let r#type = match kind.to_ascii_lowercase().as_str() {
+    // Go's url.Parse lowercases a scheme (`S3://b/k`), but a bare type is compared as
+    // written: Bacalhau refuses `-p IPFS` and `-p Local`, and so does bolinho.
+    let kind = match scheme(destination) {
+        Some(scheme) => scheme.to_ascii_lowercase(),
+        None => destination.to_string(),
+    };
+    let r#type = match kind.as_str() {
         "ipfs" => "ipfs",
         "local" => "local",
         "s3managed" => "s3managed",
@@ -275,6 +280,7 @@ pub(super) fn publisher(value: &str) -> Result<SourceSpec, String> {
             });
             "s3"
         }
+        "" => return Err("no publisher type: expected local, ipfs, s3 or s3managed".into()),
         _ => {
             return Err(format!(
                 "unknown publisher type: {kind} (expected local, ipfs, s3 or s3managed)"

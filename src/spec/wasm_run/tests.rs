@@ -17,6 +17,15 @@ fn strings(items: &[&str]) -> Vec<String> {
 
 /// The job `flags` build, as YAML.
 fn yaml(flags: &WasmRunFlags<'_>) -> Result<String, String> {
+    dry_run(flags, probe)
+}
+
+/// The job `flags` build as `--dry-run` prints it, with `probe` for the host's files and each
+/// local module inline as the bytes `\0asm`.
+pub(super) fn dry_run(
+    flags: &WasmRunFlags<'_>,
+    probe: impl Fn(&str) -> LocalPath,
+) -> Result<String, String> {
     WasmRun::build(flags, probe).map(|run| {
         let bytes: Vec<Vec<u8>> = run
             .local_module_paths()
@@ -269,6 +278,16 @@ fn bad_flags_name_themselves() {
         }),
         "-p noop: unknown publisher type: noop (expected local, ipfs, s3 or s3managed)"
     );
+    // A bare type is compared as written, a URI's scheme in any case, as Go's url.Parse does.
+    assert_eq!(
+        build(WasmRunFlags {
+            entry: "main.wasm",
+            publisher: Some("Local"),
+            ..Default::default()
+        }),
+        "-p Local: unknown publisher type: Local (expected local, ipfs, s3 or s3managed)"
+    );
+    assert_eq!(storage::publisher("S3://b/k").unwrap().r#type, "s3");
     assert_eq!(
         build(WasmRunFlags {
             entry: "main.wasm",

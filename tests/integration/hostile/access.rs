@@ -27,8 +27,14 @@ fn results_inside_a_writable_mount_are_refused_before_the_guest_runs() {
     planting_job(&dir);
     let mount = fs::canonicalize(dir.path()).unwrap();
     for (args, shown) in [
-        (vec!["run", "job.yaml"], "bolinho-results/hostile-1"),
-        (vec!["run", "job.yaml", "--results", "out"], "out"),
+        (
+            vec!["run", "job.yaml", "--quiet-portability"],
+            "bolinho-results/hostile-1",
+        ),
+        (
+            vec!["run", "job.yaml", "--quiet-portability", "--results", "out"],
+            "out",
+        ),
     ] {
         let out = bolinho(dir.path(), &args);
         assert_eq!(out.code, 125, "{}", out.stderr);

@@ -1,6 +1,7 @@
 //! A run that has finished never loses its results: not through the path it was given, a
 //! second run given the same directory, a tree too deep or too large to hash, a full disk, or
-//! a signal while it finishes. And a run that never started leaves nothing.
+//! a signal while it finishes. And a run that never started leaves nothing. (Runs pass
+//! `--quiet-portability`: the portability note is `portable.rs`'s subject.)
 
 use std::fs;
 use std::os::unix::fs::symlink;
@@ -24,7 +25,10 @@ fn results_named_through_a_link_or_a_dot_are_finished_where_they_really_are() {
         (dir.path().to_path_buf(), "job.yaml", "empty/."),
         (dir.join("real"), "../job.yaml", "."),
     ] {
-        let out = bolinho(&cwd, &["run", job, "--results", results]);
+        let out = bolinho(
+            &cwd,
+            &["run", job, "--quiet-portability", "--results", results],
+        );
         assert_eq!(out.code, 0, "{results}: {}", out.stderr);
         assert_eq!(out.stderr, format!("bolinho: results in {results}\n"));
         let real = fs::canonicalize(cwd.join(results)).unwrap();
@@ -62,7 +66,15 @@ fn a_second_run_given_the_same_directory_stops_before_running() {
     fs::create_dir(dir.join("shared")).unwrap();
     let mut first = support::command(
         dir.path(),
-        &["run", "job.yaml", "--results", "shared", "--timeout", "2"],
+        &[
+            "run",
+            "job.yaml",
+            "--quiet-portability",
+            "--results",
+            "shared",
+            "--timeout",
+            "2",
+        ],
         &[],
     )
     .spawn()
@@ -72,7 +84,16 @@ fn a_second_run_given_the_same_directory_stops_before_running() {
         "started\n",
         "the first run's guest is running"
     );
-    let second = bolinho(dir.path(), &["run", "job.yaml", "--results", "shared"]);
+    let second = bolinho(
+        dir.path(),
+        &[
+            "run",
+            "job.yaml",
+            "--quiet-portability",
+            "--results",
+            "shared",
+        ],
+    );
     assert_eq!(second.code, 125);
     assert_eq!(second.stdout, "", "the second guest never ran");
     assert_eq!(
@@ -97,7 +118,10 @@ fn an_output_tree_deeper_than_path_max_is_kept_and_hashed() {
     let dir = TempDir::new("hostile-deep-output");
     // 30 levels of 200-byte names: 6,000 bytes, past PATH_MAX (4,096).
     hostile_job(&dir, &["deep", "/outputs", "30", "200"], "");
-    let out = bolinho(dir.path(), &["run", "job.yaml", "--results", "out"]);
+    let out = bolinho(
+        dir.path(),
+        &["run", "job.yaml", "--quiet-portability", "--results", "out"],
+    );
     assert_eq!(out.code, 0, "{}", out.stderr);
     let results = &receipt(&dir.join("out"))["results"];
     let leaf = format!("outputs/{}leaf", format!("{}/", "d".repeat(200)).repeat(30));
@@ -108,7 +132,10 @@ fn an_output_tree_deeper_than_path_max_is_kept_and_hashed() {
 fn an_output_tree_deeper_than_a_receipt_records_is_kept_without_one() {
     let dir = TempDir::new("hostile-deeper-output");
     hostile_job(&dir, &["deep", "/outputs", "300", "1"], "");
-    let out = bolinho(dir.path(), &["run", "job.yaml", "--results", "out"]);
+    let out = bolinho(
+        dir.path(),
+        &["run", "job.yaml", "--quiet-portability", "--results", "out"],
+    );
     assert_eq!(out.code, 125);
     assert_eq!(
         out.stderr,
@@ -128,7 +155,11 @@ fn an_output_tree_deeper_than_a_receipt_records_is_kept_without_one() {
 fn a_full_disk_keeps_what_was_written_and_says_what_was_not() {
     let dir = TempDir::new("hostile-full-disk");
     hostile_job(&dir, &["write", "10000"], "");
-    let mut command = support::command(dir.path(), &["run", "job.yaml", "--results", "out"], &[]);
+    let mut command = support::command(
+        dir.path(),
+        &["run", "job.yaml", "--quiet-portability", "--results", "out"],
+        &[],
+    );
     // A file-size limit stands for a full disk: writes past 4 KiB fail (EFBIG), and the
     // signal that would otherwise end bolinho is ignored, as a disk that is full sends none.
     // SAFETY: setrlimit and signal are async-signal-safe; nothing else runs before exec.
@@ -164,9 +195,13 @@ fn sigterm_while_hashing_keeps_the_results() {
     let dir = TempDir::new("hostile-signal-hashing");
     // Seconds of hashing after the guest has ended.
     hostile_job(&dir, &["sparse", "/outputs/big", "20000000000"], "");
-    let mut child = support::command(dir.path(), &["run", "job.yaml", "--results", "out"], &[])
-        .spawn()
-        .unwrap();
+    let mut child = support::command(
+        dir.path(),
+        &["run", "job.yaml", "--quiet-portability", "--results", "out"],
+        &[],
+    )
+    .spawn()
+    .unwrap();
     assert_eq!(first_line(&mut child), "done\n");
     // The guest's last words: give it a moment to end, and the hashing to begin.
     std::thread::sleep(Duration::from_millis(300));
@@ -195,7 +230,7 @@ fn a_long_job_name_gets_a_results_directory_that_fits() {
         "job.yaml",
         job.replace("Name: hostile", &format!("Name: {name}")),
     );
-    let out = bolinho(dir.path(), &["run", "job.yaml"]);
+    let out = bolinho(dir.path(), &["run", "job.yaml", "--quiet-portability"]);
     assert_eq!(out.code, 0, "{}", out.stderr);
     let made = names(&dir.join("bolinho-results"));
     assert_eq!(made, [format!("{}-1", "n".repeat(200))]);
@@ -218,7 +253,7 @@ fn a_signal_while_fetching_leaves_nothing() {
     );
     let child = support::command(
         dir.path(),
-        &["run", "job.yaml"],
+        &["run", "job.yaml", "--quiet-portability"],
         &[("TMPDIR", tmp.to_str().unwrap())],
     )
     .stdout(Stdio::null())
@@ -257,9 +292,13 @@ fn a_signal_while_inputs_are_hashed_leaves_nothing() {
         &["write", "3"],
         "      - Target: /data\n        Source: {Type: local, Params: {SourcePath: ./data}}\n",
     );
-    let child = support::command(dir.path(), &["run", "job.yaml", "--results", "out"], &[])
-        .spawn()
-        .unwrap();
+    let child = support::command(
+        dir.path(),
+        &["run", "job.yaml", "--quiet-portability", "--results", "out"],
+        &[],
+    )
+    .spawn()
+    .unwrap();
     std::thread::sleep(Duration::from_millis(300));
     send(&child, "-INT");
     let out = output(child.wait_with_output().unwrap());

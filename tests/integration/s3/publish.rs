@@ -34,17 +34,12 @@ fn files(dir: &Path, rel: &str, out: &mut Vec<String>) {
     }
 }
 
-/// The job id bolinho printed for `job.yaml` (`validate`).
-fn job_id(dir: &TempDir) -> String {
-    let out = bolinho(dir.path(), &["validate", "job.yaml"], &[]);
-    let line = out
-        .stdout
-        .lines()
-        .skip_while(|l| !l.contains("BACALHAU_JOB_ID"))
-        .nth(1)
-        .unwrap()
-        .to_string();
-    line.trim().trim_start_matches("value: ").to_string()
+/// The job id of the run whose results are in `results`, from its receipt (the ids are
+/// derived from what the guest is given, when it runs).
+fn job_id(results: &Path) -> String {
+    let receipt = std::fs::read_to_string(results.join("receipt.json")).unwrap();
+    let receipt: serde_json::Value = serde_json::from_str(&receipt).unwrap();
+    receipt["jobId"].as_str().unwrap().to_string()
 }
 
 #[test]
@@ -56,10 +51,10 @@ fn the_s3_publisher_uploads_every_result_file() {
     dir.write("inputs/two.txt", "second\n");
     let app = testdata("wasm").display().to_string();
     job(&dir, &s3, &bucket, &PUBLISH_JOB.replace("APP", &app));
-    let id = job_id(&dir);
-    assert!(id.starts_with("j-"), "{id}");
     let out = run_job(&dir, "out", &[], &[]);
     assert_eq!(out.code, 0, "{}", out.stderr);
+    let id = job_id(&dir.join("out"));
+    assert!(id.starts_with("j-"), "{id}");
     assert_eq!(
         out.stderr,
         format!(
