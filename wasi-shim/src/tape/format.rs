@@ -15,7 +15,8 @@
 //! count makes a tape cut at a record boundary detectable. One event list has one byte form,
 //! so the bytes can be hashed (a receipt does).
 
-use super::event::{Event, RecordProblem, get_varint, grouped, plural, put_varint};
+use super::event::{Event, RecordProblem, grouped, plural};
+use super::wire::{get_varint, put_varint};
 use std::fmt;
 
 /// The first bytes of every tape.

@@ -48,8 +48,12 @@ mod event;
 mod format;
 mod record;
 mod replay;
+mod wire;
 
 pub use event::{Event, RecordProblem};
 pub use format::{Events, MAGIC as TAPE_MAGIC, Tape, TapeError, VERSION as TAPE_VERSION};
 pub use record::{Recorder, RecordingClock, RecordingRandom, RecordingStdin};
 pub use replay::{Divergence, Replay, ReplayClock, ReplayRandom, ReplayStdin};
+
+#[cfg(test)]
+mod tests;
