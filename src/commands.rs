@@ -117,12 +117,7 @@ fn module_run_plan(args: &RunArgs) -> Result<Plan, Error> {
         ));
     }
     refuse_job_flags(args, "a module is not a template")?;
-    let entrypoint = one_of(
-        "--entrypoint",
-        &args.entrypoint,
-        "--entry-point",
-        &args.entry_point,
-    )?;
+    let entrypoint = entrypoint(args)?;
     module_plan(&ModuleFlags {
         module: &args.file,
         args: &args.args,
@@ -180,18 +175,13 @@ fn refuse_job_flags(args: &RunArgs, why: &str) -> Result<(), Error> {
     }
 }
 
-/// The value of one of two spellings of a flag; both given must agree.
-fn one_of<'a>(
-    name: &str,
-    value: &'a Option<String>,
-    other_name: &str,
-    other: &'a Option<String>,
-) -> Result<Option<&'a str>, Error> {
-    match (value, other) {
+/// `--entrypoint`, or Bacalhau's spelling `--entry-point`; both given must agree.
+fn entrypoint(args: &RunArgs) -> Result<Option<&str>, Error> {
+    match (&args.entrypoint, &args.entry_point) {
         (Some(a), Some(b)) if a != b => Err(Error::Usage(format!(
-            "{name} {a} and {other_name} {b} disagree; give one"
+            "--entrypoint {a} and --entry-point {b} disagree; give one"
         ))),
-        _ => Ok(value.as_deref().or(other.as_deref())),
+        (a, b) => Ok(a.as_deref().or(b.as_deref())),
     }
 }
 

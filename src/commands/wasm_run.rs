@@ -9,7 +9,7 @@
 use std::fs;
 use std::path::Path;
 
-use super::{Overrides, one_of, read, refuse_job_flags};
+use super::{Overrides, entrypoint, read, refuse_job_flags};
 use crate::cli::{RunArgs, STDIN_ARG};
 use crate::error::Error;
 use crate::job;
@@ -50,12 +50,7 @@ pub(super) fn plan(args: &RunArgs, overrides: &Overrides) -> Result<Option<Plan>
         )));
     }
     let entry = args.file.to_string_lossy();
-    let entrypoint = one_of(
-        "--entrypoint",
-        &args.entrypoint,
-        "--entry-point",
-        &args.entry_point,
-    )?;
+    let entrypoint = entrypoint(args)?;
     let mut meta = std::collections::BTreeMap::new();
     let metas = [
         ("bolinho.fuel", overrides.fuel),

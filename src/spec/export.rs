@@ -65,6 +65,39 @@ pub(super) struct Task {
     pub timeouts: Option<Timeouts>,
 }
 
+impl Job {
+    /// A batch job of one execution of `task`, as `bacalhau wasm run` makes them.
+    pub(super) fn batch(name: String, task: Task) -> Job {
+        Job {
+            name,
+            r#type: "batch",
+            count: 1,
+            tasks: [task],
+        }
+    }
+}
+
+impl Task {
+    /// The task `main` running `params` on the wasm engine, and nothing else.
+    pub(super) fn wasm(params: Params) -> Task {
+        Task {
+            name: "main",
+            engine: Engine {
+                r#type: "wasm",
+                params,
+            },
+            env: BTreeMap::new(),
+            meta: BTreeMap::new(),
+            input_sources: Vec::new(),
+            result_paths: Vec::new(),
+            publisher: None,
+            network: None,
+            resources: None,
+            timeouts: None,
+        }
+    }
+}
+
 #[derive(Serialize)]
 #[serde(rename_all = "PascalCase")]
 pub(super) struct Engine {
@@ -252,31 +285,24 @@ pub fn bacalhau_job(
         );
     }
     notes.push("a job's guest has no stdin".into());
-    let job = Job {
-        name: plan.name.clone(),
-        r#type: "batch",
-        count: 1,
-        tasks: [Task {
-            name: "main",
-            engine: Engine {
-                r#type: "wasm",
-                params: Params {
-                    entry_module,
-                    entrypoint: plan.entrypoint.clone(),
-                    import_modules,
-                    parameters: plan.args.clone(),
-                },
-            },
+    let params = Params {
+        entry_module,
+        entrypoint: plan.entrypoint.clone(),
+        import_modules,
+        parameters: plan.args.clone(),
+    };
+    let job = Job::batch(
+        plan.name.clone(),
+        Task {
             env,
             meta,
             input_sources: sources,
-            result_paths: Vec::new(),
-            publisher: None,
             network,
             resources,
             timeouts,
-        }],
-    };
+            ..Task::wasm(params)
+        },
+    );
     Exported {
         yaml: serde_saphyr::to_string(&job).expect("a job always serialises"),
         notes,

@@ -20,7 +20,7 @@ use std::path::PathBuf;
 
 use super::SpecError;
 use super::export::{
-    Engine, InputSource, Job, JobNetwork, Params, Resources, ResultPath, Task, Timeouts, inline,
+    InputSource, Job, JobNetwork, Params, Resources, ResultPath, Task, Timeouts, inline,
 };
 use super::pflag::{string_slice, string_to_string};
 use super::quote::key;
@@ -185,21 +185,16 @@ impl WasmRun {
             "Tasks[0].Engine.Params.Entrypoint".into(),
             format!("--entry-point {entrypoint}"),
         ));
-        let job = Job {
-            name: String::new(),
-            r#type: "batch",
-            count: 1,
-            tasks: [Task {
-                name: "main",
-                engine: Engine {
-                    r#type: "wasm",
-                    params: Params {
-                        entry_module: entry_module.clone(),
-                        entrypoint: entrypoint.to_string(),
-                        import_modules,
-                        parameters: flags.args.to_vec(),
-                    },
-                },
+        let params = Params {
+            entry_module,
+            entrypoint: entrypoint.to_string(),
+            import_modules,
+            parameters: flags.args.to_vec(),
+        };
+        // Bacalhau names a job by its id: no Name.
+        let job = Job::batch(
+            String::new(),
+            Task {
                 env,
                 meta: flags.meta.clone(),
                 input_sources: sources,
@@ -213,8 +208,9 @@ impl WasmRun {
                     execution_timeout: None,
                     total_timeout: Some(seconds),
                 }),
-            }],
-        };
+                ..Task::wasm(params)
+            },
+        );
         Ok(WasmRun {
             job,
             local_modules,

@@ -28,13 +28,7 @@ fn probe(path: &str) -> LocalPath {
 
 /// The job as `--dry-run` prints it, each local module inline as the bytes `\0asm`.
 fn job(flags: &WasmRunFlags<'_>) -> Result<String, String> {
-    WasmRun::build(flags, probe).map(|run| {
-        let bytes: Vec<Vec<u8>> = run
-            .local_module_paths()
-            .map(|_| b"\0asm".to_vec())
-            .collect();
-        run.yaml_with_inline_modules(&bytes)
-    })
+    super::tests::dry_run(flags, probe)
 }
 
 /// A job of the default shape: its entry module and import modules, then `tail` (its

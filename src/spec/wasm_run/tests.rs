@@ -17,6 +17,15 @@ fn strings(items: &[&str]) -> Vec<String> {
 
 /// The job `flags` build, as YAML.
 fn yaml(flags: &WasmRunFlags<'_>) -> Result<String, String> {
+    dry_run(flags, probe)
+}
+
+/// The job `flags` build as `--dry-run` prints it, with `probe` for the host's files and each
+/// local module inline as the bytes `\0asm`.
+pub(super) fn dry_run(
+    flags: &WasmRunFlags<'_>,
+    probe: impl Fn(&str) -> LocalPath,
+) -> Result<String, String> {
     WasmRun::build(flags, probe).map(|run| {
         let bytes: Vec<Vec<u8>> = run
             .local_module_paths()
