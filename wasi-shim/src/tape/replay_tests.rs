@@ -29,12 +29,15 @@ enum Seen {
     Host(Option<Vec<u8>>),
 }
 
+/// A host module outside the shim: a request of a kind in, an answer out.
+type Module<'a> = Box<dyn FnMut(&str, &[u8]) -> Option<Vec<u8>> + 'a>;
+
 /// The host as a guest sees it: the builder's three sources and one outside module.
 struct Host<'a> {
     clock: Box<dyn Clock + 'a>,
     random: Box<dyn RandomSource + 'a>,
     stdin: Box<dyn Read + 'a>,
-    call: Box<dyn FnMut(&str, &[u8]) -> Option<Vec<u8>> + 'a>,
+    call: Module<'a>,
 }
 
 impl Host<'_> {
