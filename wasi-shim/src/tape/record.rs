@@ -74,13 +74,12 @@ impl Recorder {
         self.lock().complete
     }
 
-    /// The finished tape. Call it once the guest has ended: answers given after it are not
-    /// on the tape this returned, nor on any other.
+    /// The finished tape (a copy: calling it again gives the same one). Call it once the
+    /// guest has ended: answers given after it are on no tape.
     pub fn finish(&self) -> Tape {
         let mut r = self.lock();
         r.finished = true;
-        let records = std::mem::take(&mut r.records);
-        Tape::from_records(&records, r.calls, r.complete)
+        Tape::from_records(&r.records, r.calls, r.complete)
     }
 
     fn lock(&self) -> MutexGuard<'_, Recording> {
@@ -355,5 +354,6 @@ mod tests {
         clock.now(ClockId::Realtime);
         assert_eq!(tape.calls(), 1);
         assert_eq!(rec.calls(), 1);
+        assert_eq!(rec.finish(), tape, "finishing again gives the same tape");
     }
 }
