@@ -31,6 +31,26 @@ impl ClockId {
             _ => None,
         }
     }
+
+    /// The preview1 number, the inverse of [`ClockId::from_raw`].
+    pub fn raw(self) -> u32 {
+        match self {
+            ClockId::Realtime => 0,
+            ClockId::Monotonic => 1,
+            ClockId::ProcessCputime => 2,
+            ClockId::ThreadCputime => 3,
+        }
+    }
+
+    /// The witx name (`realtime`, `process_cputime_id`), used in messages.
+    pub fn name(self) -> &'static str {
+        match self {
+            ClockId::Realtime => "realtime",
+            ClockId::Monotonic => "monotonic",
+            ClockId::ProcessCputime => "process_cputime_id",
+            ClockId::ThreadCputime => "thread_cputime_id",
+        }
+    }
 }
 
 /// A source of time. `None` means this clock is not offered (the guest sees `ENOTSUP`).
@@ -208,6 +228,10 @@ mod tests {
         assert_eq!(ClockId::from_raw(2), Some(ClockId::ProcessCputime));
         assert_eq!(ClockId::from_raw(3), Some(ClockId::ThreadCputime));
         assert_eq!(ClockId::from_raw(4), None);
+        for n in 0..4 {
+            assert_eq!(ClockId::from_raw(n).map(ClockId::raw), Some(n));
+        }
+        assert_eq!(ClockId::ThreadCputime.name(), "thread_cputime_id");
     }
 
     #[test]

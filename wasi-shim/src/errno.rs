@@ -283,9 +283,21 @@ impl fmt::Display for Errno {
 impl std::error::Error for Errno {}
 
 impl From<io::Error> for Errno {
+    /// As [`From<&io::Error>`].
+    fn from(err: io::Error) -> Errno {
+        Errno::from(&err)
+    }
+}
+
+impl From<&io::Error> for Errno {
     /// An OS error goes through the exact table of [`From<rustix::io::Errno>`]; an error
     /// made by Rust code (no OS number) is mapped by its portable `io::ErrorKind`.
-    fn from(err: io::Error) -> Errno {
+    fn from(err: &io::Error) -> Errno {
+        // An errno carried as the error itself: what a replayed stdin read failed with
+        // (`tape::replay`), already in the guest's terms.
+        if let Some(errno) = err.get_ref().and_then(|e| e.downcast_ref::<Errno>()) {
+            return *errno;
+        }
         if let Some(raw) = err.raw_os_error() {
             return Errno::from(rustix::io::Errno::from_raw_os_error(raw));
         }
@@ -461,6 +473,13 @@ mod tests {
         ];
         for (kind, want) in cases {
             assert_eq!(Errno::from(io::Error::from(kind)), want, "{kind:?}");
+        }
+    }
+
+    #[test]
+    fn an_errno_carried_in_an_io_error_comes_back_unchanged() {
+        for errno in [Errno::Intr, Errno::Again, Errno::Notcapable] {
+            assert_eq!(Errno::from(io::Error::other(errno)), errno);
         }
     }
 

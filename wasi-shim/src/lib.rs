@@ -11,7 +11,8 @@
 //! touching wasmi's `Linker`), `funcs/` (one plain function per call, named as the call and
 //! tested without an engine), `memory` (bounds-checked guest memory), `fdtable`, `fs/`
 //! (mounts, path resolution, host and read-only operations, the metadata shown: the
-//! host's or virtual), `errno`, `rights`, `clock`, `random`, `ctx`.
+//! host's or virtual), `errno`, `rights`, `clock`, `random`, `ctx`, `interrupt`, and
+//! `tape/` (recording the host's answers to a guest, and replaying them).
 
 #![warn(missing_docs)]
 
@@ -27,6 +28,7 @@ mod memory;
 mod random;
 mod rights;
 mod table;
+mod tape;
 #[cfg(test)]
 mod testutil;
 
@@ -38,3 +40,8 @@ pub use interrupt::{Interrupt, Interrupted};
 pub use linker::add_to_linker;
 pub use random::{OsRandom, RandomSource, SeededRandom};
 pub use table::{FUNCTIONS, FuncSpec, MODULE};
+pub use tape::{
+    Divergence, Event, Events, RecordProblem, Recorder, RecordingClock, RecordingRandom,
+    RecordingStdin, Replay, ReplayClock, ReplayRandom, ReplayStdin, TAPE_MAGIC, TAPE_VERSION, Tape,
+    TapeError,
+};
