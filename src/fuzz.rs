@@ -203,6 +203,79 @@ mod targets {
         }
     }
 
+    /// A tape (`wasi_shim::Tape`): untrusted, it comes with a receipt someone handed over. One
+    /// that parses yields exactly the events it counts, and replaying it answers any call
+    /// without panicking, a divergence at worst.
+    pub fn tape(data: &[u8]) {
+        let Ok(tape) = wasi_shim::Tape::parse(data.to_vec()) else {
+            return;
+        };
+        assert_eq!(tape.events().count() as u64, tape.calls());
+        assert_eq!(tape.as_bytes(), data);
+        let interrupt = std::sync::Arc::new(wasi_shim::Interrupt::new());
+        let Ok(replay) = wasi_shim::Replay::new(tape, interrupt) else {
+            return;
+        };
+        let mut random = wasi_shim::ReplayRandom::new(&replay);
+        let clock = wasi_shim::ReplayClock::new(&replay);
+        for i in 0..data.len().min(64) {
+            use wasi_shim::{Clock, RandomSource};
+            match data[i] % 3 {
+                0 => random.fill(&mut [0u8; 16]),
+                1 => drop(clock.now(wasi_shim::ClockId::Realtime)),
+                _ => drop(replay.host_call("wasi:http/requests", &data[..i])),
+            }
+        }
+        let _ = replay.finish();
+    }
+
+    /// `bacalhau wasm run`'s flags, as a command line gives them (one per line: the entry
+    /// module, then `-i`, `-I`, `-e`, `-o`, `-p` values by their first character). A job they
+    /// build is one `spec` reads, with every error told against a flag or the job.
+    pub fn wasm_run_flags(data: &[u8]) {
+        let Ok(text) = std::str::from_utf8(data) else {
+            return;
+        };
+        let mut lines = text.lines();
+        let entry = lines.next().unwrap_or_default();
+        let (mut inputs, mut imports, mut env, mut outputs, mut publisher) =
+            (Vec::new(), Vec::new(), Vec::new(), Vec::new(), None);
+        for line in lines {
+            let mut chars = line.chars();
+            let flag = chars.next();
+            let value = chars.as_str();
+            match flag {
+                Some('i') => inputs.push(value.to_string()),
+                Some('I') => imports.push(value.to_string()),
+                Some('e') => env.push(value.to_string()),
+                Some('o') => outputs.push(value.to_string()),
+                _ => publisher = Some(value),
+            }
+        }
+        let flags = crate::spec::WasmRunFlags {
+            entry,
+            inputs: &inputs,
+            import_modules: &imports,
+            env: &env,
+            outputs: &outputs,
+            publisher,
+            ..Default::default()
+        };
+        let probe = |path: &str| match path {
+            "main.wasm" => crate::spec::LocalPath::File,
+            _ => crate::spec::LocalPath::Missing,
+        };
+        if let Ok(run) = crate::spec::WasmRun::build(&flags, probe) {
+            let options = ParseOptions {
+                strict: true,
+                ..ParseOptions::default()
+            };
+            if let Err(e) = parse_job(&run.json(), Path::new(crate::spec::STDIN), &options) {
+                assert!(!run.flag_error(&e).is_empty());
+            }
+        }
+    }
+
     /// A CID from a job. One that parses is letters and digits only: it goes into a gateway
     /// URL and names a directory.
     pub fn cid(data: &[u8]) {
