@@ -328,6 +328,19 @@ fn network(field: &Field, ctx: &mut Ctx) -> Result<Network, SpecError> {
             let domain = Domain::parse(&item.string(ctx)?);
             domains.push(domain.map_err(|message| item.error(ctx, message))?);
         }
+        // Bacalhau refuses the job; bolinho runs it as its Type says, and says so.
+        if !domains.is_empty() && written != "http" {
+            let shown = if written.is_empty() {
+                "unset"
+            } else {
+                written.as_str()
+            };
+            ctx.warn(
+                list.line,
+                &list.path,
+                format!("Domains apply to Type HTTP; with Type {shown} they are ignored (Bacalhau refuses the job)"),
+            );
+        }
     }
     if let Some(ports) = m.get("Ports") {
         ports.list(ctx)?;

@@ -279,7 +279,9 @@ fn what_bacalhau_would_refuse_is_named_line_by_line() {
              job.yaml:13: Tasks[0].InputSources[1].Target: /app/data lies inside /app, the Target \
              of InputSources[0]: Bacalhau refuses the job when it starts (\"cannot mount\"); \
              bolinho nests the mounts\n",
-            ""
+            // Every read of the job says it, `validate` as `run`.
+            "bolinho: warning: job.yaml:7: Tasks[0].Network.Domains: Domains apply to Type HTTP; \
+             with Type host they are ignored (Bacalhau refuses the job)\n"
         )
     );
     let bridge = dir.write(
