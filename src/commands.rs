@@ -126,7 +126,7 @@ fn module_run_plan(args: &RunArgs) -> Result<Plan, Error> {
         entrypoint,
         imports: &args.import,
         network: args.network.as_deref(),
-        allow_domains: &[args.allow_domain.as_slice(), &args.domain].concat(),
+        allow_domains: &domains(args),
     })
     .map_err(Error::Usage)
 }
@@ -155,7 +155,7 @@ fn job_run_plan(args: &RunArgs, contents: &[u8]) -> Result<Parsed, Error> {
         portable: !args.quiet_portability,
     };
     let mut parsed = parse_job(&args.file, contents, options)?;
-    let domains = [args.allow_domain.as_slice(), &args.domain].concat();
+    let domains = domains(args);
     if args.network.is_some() || !domains.is_empty() {
         parsed.plan.network = network(args.network.as_deref(), &domains).map_err(Error::Usage)?;
     }
@@ -173,6 +173,11 @@ fn refuse_job_flags(args: &RunArgs, why: &str) -> Result<(), Error> {
         Some((_, flag)) => Err(Error::Usage(format!("{flag} applies to job files; {why}"))),
         None => Ok(()),
     }
+}
+
+/// `--allow-domain` and Bacalhau's spelling `--domain`, together.
+fn domains(args: &RunArgs) -> Vec<String> {
+    [args.allow_domain.as_slice(), &args.domain].concat()
 }
 
 /// `--entrypoint`, or Bacalhau's spelling `--entry-point`; both given must agree.

@@ -9,7 +9,7 @@
 use std::fs;
 use std::path::Path;
 
-use super::{Overrides, entrypoint, read, refuse_job_flags};
+use super::{Overrides, domains, entrypoint, read, refuse_job_flags};
 use crate::cli::{RunArgs, STDIN_ARG};
 use crate::error::Error;
 use crate::job;
@@ -72,7 +72,7 @@ pub(super) fn plan(args: &RunArgs, overrides: &Overrides) -> Result<Option<Plan>
         publisher: args.publisher.as_deref(),
         entrypoint,
         network: args.network.as_deref(),
-        domains: &[args.allow_domain.as_slice(), &args.domain].concat(),
+        domains: &domains(args),
         memory: args.memory.as_deref(),
         // Bacalhau's timeouts are whole seconds: rounded up, never shorter than asked.
         timeout_seconds: overrides

@@ -8,7 +8,7 @@
 //! problem the job's own validation finds is reported against the flag. Must not touch the
 //! filesystem: whether a local module exists is asked of the caller (`probe`), and a local
 //! module becomes a `localDirectory` source by its path, which `--dry-run` turns into the
-//! inline source Bacalhau sends (`inline_modules`).
+//! inline source Bacalhau sends (`yaml_with_inline_modules`).
 //!
 //! Where Bacalhau would silently misread a value, it is refused instead: a port in the short
 //! form of an `http` URI (`http://host:8080/x` is read as source `http://host`, target
@@ -89,63 +89,38 @@ impl WasmRun {
         flags: &WasmRunFlags<'_>,
         probe: impl Fn(&str) -> LocalPath,
     ) -> Result<WasmRun, String> {
-        let mut origins = vec![(
+        let mut parts = Parts::default();
+        parts.origins.push((
             "Tasks[0].Engine.Params.Parameters".to_string(),
             "the module's arguments".to_string(),
-        )];
-        let mut sources = Vec::new();
-        let mut local_modules = Vec::new();
+        ));
         // Bacalhau's order: the `-i` sources as parsed, then the entry module, then imports.
         for input in flags.inputs {
-            let flag = format!("-i {input}");
             let source =
                 storage_spec(input, "/inputs").map_err(|e| format!("-i {}: {e}", key(input)))?;
-            origins.push((source_field(sources.len()), flag));
-            sources.push(source);
+            parts.source(source, None, &format!("-i {input}"));
         }
         let entry_flag = format!("the entry module {}", flags.entry);
-        let entry_module = match module(flags.entry, "main.wasm", &probe)
-            .map_err(|e| format!("{entry_flag}: {e}"))?
-        {
-            Module::Guest(path) => path,
-            Module::Source { source, local } => {
-                if let Some(path) = local {
-                    local_modules.push((sources.len(), path));
-                }
-                origins.push((source_field(sources.len()), entry_flag.clone()));
-                let target = source.target.clone();
-                sources.push(source);
-                target
-            }
-        };
-        origins.push((
-            "Tasks[0].Engine.Params.EntryModule".into(),
-            entry_flag.clone(),
-        ));
+        let entry =
+            module(flags.entry, "main.wasm", &probe).map_err(|e| format!("{entry_flag}: {e}"))?;
+        let entry_module = parts.module(entry, &entry_flag);
+        parts
+            .origins
+            .push(("Tasks[0].Engine.Params.EntryModule".into(), entry_flag));
         let mut import_modules = Vec::new();
         for value in flags.import_modules {
             let items = string_slice(value).map_err(|e| format!("-I {}: {e}", key(value)))?;
             for item in items {
                 let flag = format!("-I {item}");
-                let path = match module(&item, "", &probe).map_err(|e| format!("{flag}: {e}"))? {
-                    Module::Guest(path) => path,
-                    Module::Source { source, .. } if source.target.is_empty() => {
-                        return Err(format!(
-                            "{flag}: an import module given as a file or URI needs the path the \
-                             guest sees it at: {item}:TARGET"
-                        ));
-                    }
-                    Module::Source { source, local } => {
-                        if let Some(path) = local {
-                            local_modules.push((sources.len(), path));
-                        }
-                        origins.push((source_field(sources.len()), flag.clone()));
-                        let target = source.target.clone();
-                        sources.push(source);
-                        target
-                    }
-                };
-                origins.push((
+                let import = module(&item, "", &probe).map_err(|e| format!("{flag}: {e}"))?;
+                if matches!(&import, Module::Source { source, .. } if source.target.is_empty()) {
+                    return Err(format!(
+                        "{flag}: an import module given as a file or URI needs the path the \
+                         guest sees it at: {item}:TARGET"
+                    ));
+                }
+                let path = parts.module(import, &flag);
+                parts.origins.push((
                     format!(
                         "Tasks[0].Engine.Params.ImportModules[{}]",
                         import_modules.len()
@@ -155,6 +130,11 @@ impl WasmRun {
                 import_modules.push(path);
             }
         }
+        let Parts {
+            sources,
+            local_modules,
+            mut origins,
+        } = parts;
         let env = env(flags.env)?;
         for name in env.keys() {
             origins.push((format!("Tasks[0].Env.{name}"), format!("-e {name}")));
@@ -224,7 +204,7 @@ impl WasmRun {
         serde_json::to_string(&self.job).expect("a job always serialises")
     }
 
-    /// The host files of local modules, in the order `inline_modules` wants their bytes.
+    /// The host files of local modules, in the order `yaml_with_inline_modules` wants their bytes.
     pub fn local_module_paths(&self) -> impl Iterator<Item = &PathBuf> {
         self.local_modules.iter().map(|(_, path)| path)
     }
@@ -269,8 +249,39 @@ impl WasmRun {
     }
 }
 
-fn source_field(index: usize) -> String {
-    format!("Tasks[0].InputSources[{index}]")
+/// The job's input sources as the flags add them, and what `WasmRun` keeps of them.
+#[derive(Default)]
+struct Parts {
+    sources: Vec<InputSource>,
+    /// The sources that are local module files: their index and host path.
+    local_modules: Vec<(usize, PathBuf)>,
+    /// Field paths of the job and the flag that wrote each (`WasmRun::origins`).
+    origins: Vec<(String, String)>,
+}
+
+impl Parts {
+    /// Adds `source`, written by `flag` (`local`: the host file of a local module); returns
+    /// its Target.
+    fn source(&mut self, source: InputSource, local: Option<PathBuf>, flag: &str) -> String {
+        let index = self.sources.len();
+        if let Some(path) = local {
+            self.local_modules.push((index, path));
+        }
+        let field = format!("Tasks[0].InputSources[{index}]");
+        self.origins.push((field, flag.to_string()));
+        let target = source.target.clone();
+        self.sources.push(source);
+        target
+    }
+
+    /// A module's guest path: the Target of its own source, added here, or the path an input
+    /// gives it.
+    fn module(&mut self, module: Module, flag: &str) -> String {
+        match module {
+            Module::Guest(path) => path,
+            Module::Source { source, local } => self.source(source, local, flag),
+        }
+    }
 }
 
 /// Where the entry module comes from, without a `:TARGET`: its URI or host path.
