@@ -11,7 +11,7 @@ use crate::cli::{Cli, Command, InspectArgs, RunArgs, ValidateArgs, VerifyArgs};
 use crate::engine::Outcome;
 use crate::error::Error;
 use crate::fetch;
-use crate::job::{self, Rerun, RunOptions};
+use crate::job::{self, Rerun, RunOptions, TapeReport};
 use crate::receipt::{Given, Recorded, RecordedOutcome, RecordedSources};
 use crate::spec::flags::{ModuleFlags, module_plan, network};
 use crate::spec::limits::{parse_fuel, parse_memory, parse_size, parse_timeout};
@@ -84,10 +84,19 @@ fn run(args: RunArgs) -> Result<u8, Error> {
             private_writes: false,
         },
         nondeterministic: args.nondeterministic,
+        no_record: args.no_record,
+        tape_limit: overrides.tape_bytes,
         template_vars,
         ..RunOptions::default()
     };
     let report = job::run(&plan, &options)?;
+    if let TapeReport::Incomplete { calls, limit } = report.tape {
+        eprintln!(
+            "bolinho: warning: the run's tape reached its limit of {limit} bytes after {} \
+             from the host, so verify cannot replay it (raise --tape-limit)",
+            job::answers(calls)
+        );
+    }
     match &report.outcome {
         Outcome::Exited(_) => {}
         Outcome::Trapped(trap) => eprintln!("bolinho: error: the guest trapped: {trap}"),
@@ -200,6 +209,8 @@ struct Overrides {
     epoch_ns: Option<u64>,
     seed: Option<u64>,
     output_bytes: Option<u64>,
+    /// Not the plan's: how a run records, not what its guest sees.
+    tape_bytes: Option<u64>,
 }
 
 impl Overrides {
@@ -221,6 +232,18 @@ impl Overrides {
                     .into(),
             ));
         }
+        if args.no_record && args.tape_limit.is_some() {
+            return Err(Error::Usage(
+                "--tape-limit sets the size of the tape that --no-record turns off".into(),
+            ));
+        }
+        let tape_size = |text: &str| match parse_size(text)? {
+            0 => Err("a tape needs room for its header".to_string()),
+            bytes if bytes > crate::receipt::MAX_TAPE_BYTES => {
+                Err("more than 1GiB, the largest tape verify reads".to_string())
+            }
+            bytes => Ok(bytes),
+        };
         Ok(Overrides {
             memory: flag("--memory", &args.memory, parse_memory)?,
             fuel: flag("--fuel", &args.fuel, parse_fuel)?,
@@ -228,6 +251,7 @@ impl Overrides {
             epoch_ns: flag("--epoch", &args.epoch, parse_epoch)?,
             seed: flag("--seed", &args.seed, parse_seed)?,
             output_bytes: flag("--output-limit", &args.output_limit, parse_size)?,
+            tape_bytes: flag("--tape-limit", &args.tape_limit, tape_size)?,
         })
     }
 
@@ -330,13 +354,15 @@ fn verify(args: VerifyArgs) -> Result<u8, Error> {
             "the receipt's plan is not one a job file could give: {e}"
         ))
     })?;
-    // What a rerun could not reproduce: the host's clocks and randomness, or where real time
-    // (a timeout, a signal) stopped the guest.
+    // What a rerun could not reproduce: the host's clocks and randomness without a tape of
+    // their answers, or where real time (a timeout, a signal) stopped the guest.
     let real_time = "at a point that depends on real time";
     let unverifiable = match (&recorded.determinism, &recorded.outcome) {
-        (RecordedSources::Nondeterministic(_), _) => {
-            Some("a --nondeterministic run (the host's clocks and OS randomness)".to_string())
-        }
+        (RecordedSources::Nondeterministic(_), _) if recorded.no_record => Some(
+            "a --nondeterministic run made with --no-record (the host's clocks and OS \
+             randomness, on no tape)"
+                .to_string(),
+        ),
         (_, RecordedOutcome::TimedOut(_)) => {
             Some(format!("a run stopped by its timeout, {real_time}"))
         }
@@ -360,6 +386,10 @@ fn verify(args: VerifyArgs) -> Result<u8, Error> {
             .collect();
         println!("template variables: {}", pairs.join(" "));
     }
+    let tape = match &recorded.tape {
+        Some(hash) => Some(read_tape(&args.receipt, hash)?),
+        None => None,
+    };
     let mut plan = recorded.plan.clone();
     // A rerun checks the results; it never publishes them again.
     plan.publisher = Publisher::Local;
@@ -390,9 +420,12 @@ fn verify(args: VerifyArgs) -> Result<u8, Error> {
                 inputs: recorded.inputs.clone(),
                 ids: recorded.ids.clone(),
             },
+            tape,
             scratch: scratch.path().to_path_buf(),
         }),
         template_vars: recorded.template_vars.clone(),
+        // The host's clocks and randomness were its guest's: the tape answers in their place.
+        nondeterministic: matches!(recorded.determinism, RecordedSources::Nondeterministic(_)),
         ..RunOptions::default()
     };
     let rerun = job::run(&plan, &options).and_then(|report| {
@@ -404,10 +437,34 @@ fn verify(args: VerifyArgs) -> Result<u8, Error> {
             path: path.display().to_string(),
             cause,
         })?;
-        Recorded::parse(&text).map_err(Error::Verify)
+        Ok((Recorded::parse(&text).map_err(Error::Verify)?, report.tape))
     });
     drop(scratch);
-    let checks = crate::receipt::compare(&recorded, &rerun?);
+    let (rerun, replayed) = rerun?;
+    // A divergence comes first: it explains every difference after it.
+    let mut checks = match replayed {
+        // A receipt without a tape replays an empty one: there is nothing to say unless the
+        // guest asked for an answer.
+        TapeReport::Replayed { .. } if recorded.tape.is_none() => Vec::new(),
+        TapeReport::Replayed { calls } => vec![crate::receipt::Check {
+            ok: true,
+            line: format!("ok  tape  {} replayed", job::answers(calls)),
+        }],
+        TapeReport::Diverged(divergence) => vec![crate::receipt::Check {
+            ok: false,
+            line: match recorded.no_record {
+                true => format!(
+                    "DIFF tape: {divergence} (the run was made with --no-record: what its \
+                     guest was told is on no tape)"
+                ),
+                false => format!("DIFF tape: {divergence}"),
+            },
+        }],
+        TapeReport::None | TapeReport::Recorded { .. } | TapeReport::Incomplete { .. } => {
+            Vec::new()
+        }
+    };
+    checks.extend(crate::receipt::compare(&recorded, &rerun));
     for check in &checks {
         println!("{}", check.line);
     }
@@ -416,6 +473,27 @@ fn verify(args: VerifyArgs) -> Result<u8, Error> {
     } else {
         Ok(crate::exit::Failure::Verify.code())
     }
+}
+
+/// The tape beside `receipt`, checked against the `hash` the receipt records.
+fn read_tape(receipt: &Path, hash: &str) -> Result<wasi_shim::Tape, Error> {
+    if receipt == Path::new(crate::cli::STDIN_ARG) {
+        return Err(Error::Usage(
+            "the receipt records a tape, which verify reads from beside it: give the \
+             receipt's path, not -"
+                .into(),
+        ));
+    }
+    let path = receipt.with_file_name(crate::receipt::TAPE);
+    let bytes = read(&path, crate::receipt::MAX_TAPE_BYTES)?;
+    if crate::receipt::sha256(&bytes) != hash {
+        return Err(Error::Verify(format!(
+            "{} is not the tape the receipt records ({hash})",
+            path.display()
+        )));
+    }
+    wasi_shim::Tape::parse(bytes)
+        .map_err(|e| Error::Verify(format!("failed to read {}: {e}", path.display())))
 }
 
 /// A file named on the command line (`-`: standard input), at most `limit` bytes.
