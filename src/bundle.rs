@@ -1,10 +1,11 @@
 //! Bundles (README "Bundles"): one file holding a run's receipt and the bytes of everything
 //! its replay needs (modules, every input file and link target as the guest saw it, the
-//! results), so that `bolinho verify FILE` replays the run anywhere, offline.
+//! results, the tape of the host's answers), so that `bolinho verify FILE` replays the run anywhere, offline.
 //!
 //! The format is a gzip-compressed tar of regular files only: `bundle.json` (the format's
 //! version), then `receipt.json` (the receipt's own bytes), then one `blobs/sha256/HEX` per
-//! distinct content, named by its sha256 and stored once, in name order. The receipt is the
+//! distinct content (a module, an input file, a link's target text, a result, the tape),
+//! named by its sha256 and stored once, in name order. The receipt is the
 //! index: what each blob is, and where the replay puts it, follows from the receipt alone.
 //!
 //! Owns: the format (its names, version and limits), what a receipt needs packed (`items`),
@@ -70,6 +71,8 @@ pub enum Item<'r> {
     Link(&'r str),
     /// A regular file of the results, by its results-relative path.
     Result(&'r str),
+    /// The run's tape (the host's answers to its guest), beside its receipt.
+    Tape,
 }
 
 impl fmt::Display for Item<'_> {
@@ -79,6 +82,7 @@ impl fmt::Display for Item<'_> {
             Item::Input(key) => write!(f, "input {key}"),
             Item::Link(key) => write!(f, "the target of the link {key}"),
             Item::Result(key) => write!(f, "result {key}"),
+            Item::Tape => f.write_str("the tape"),
         }
     }
 }
@@ -123,6 +127,9 @@ pub fn items(recorded: &Recorded) -> Result<Vec<(Item<'_>, &str)>, String> {
         if let Entry::File(hex) = Entry::parse(value) {
             items.push((Item::Result(key), hex));
         }
+    }
+    if let Some(value) = &recorded.tape {
+        items.push((Item::Tape, hex(value, "its", "tape")?));
     }
     Ok(items)
 }

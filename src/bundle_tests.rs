@@ -36,6 +36,8 @@ fn recorded(inputs: &[(&str, &str)]) -> Recorded {
         outcome: RecordedOutcome::Exited(0),
         exit_code: 0,
         fuel_used: None,
+        tape: None,
+        no_record: false,
     }
 }
 

@@ -131,6 +131,12 @@ pub struct RunArgs {
     /// give the guest the host's clocks and OS randomness; by default it sees a virtual clock (from 2000-01-01T00:00:00Z, or the job's bolinho.epoch) and random bytes seeded from its content (or the job's bolinho.seed)
     #[argh(switch)]
     pub nondeterministic: bool,
+    /// write no tape of what the guest was told that its content does not fix (the host's clocks and randomness, stdin, HTTP responses); without one, verify cannot replay such a run
+    #[argh(switch)]
+    pub no_record: bool,
+    /// the largest tape a run records, held in memory until it ends (default 64MiB, at most 1GiB); a run whose tape reaches it cannot be verified
+    #[argh(option)]
+    pub tape_limit: Option<String>,
     /// print the Bacalhau job that does what this module run does, and run nothing (module runs)
     #[argh(switch)]
     pub dry_run: bool,
@@ -192,10 +198,10 @@ pub struct InspectArgs {
     name = "verify",
     description = "rerun the job of a receipt.json or a bundle and check its sources and results hash as recorded",
     example = "$ {command_name} bolinho-results/hello-1/receipt.json\n$ {command_name} hello.bundle --keep replay",
-    note = "The receipt's plan is checked as a job file is, and modules and inputs before the rerun; a changed one stops it. Read-write sources are copied: the rerun writes no host path. A bundle (bolinho bundle) is replayed from its own contents only: nothing its receipt names is read or fetched. A result that differs is named with its first differing byte. Exits 0 when everything matches, 120 on any difference, and refuses receipts of --nondeterministic runs and of runs a timeout or a signal stopped."
+    note = "The receipt's plan is checked as a job file is, and modules and inputs before the rerun; a changed one stops it. Read-write sources are copied: the rerun writes no host path. A tape beside the receipt, or in the bundle (the host's clocks, randomness, stdin or HTTP answers the run recorded), is replayed: no network, no waiting. A bundle (bolinho bundle) is replayed from its own contents only: nothing its receipt names is read or fetched. A result that differs is named with its first differing byte. Exits 0 when everything matches, 120 on any difference, and refuses receipts of --nondeterministic runs made with --no-record and of runs a timeout or a signal stopped."
 )]
 pub struct VerifyArgs {
-    /// the receipt.json of a run, or a bundle of one
+    /// the receipt.json of a run (its tape, if it has one, is read from beside it), or a bundle of one
     #[argh(positional)]
     pub receipt: PathBuf,
     /// keep the rerun's results directory at DIR, which must not exist

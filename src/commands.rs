@@ -11,7 +11,7 @@ use crate::cli::{Cli, Command, InspectArgs, RunArgs, ValidateArgs};
 use crate::engine::Outcome;
 use crate::error::Error;
 use crate::fetch;
-use crate::job::{self, RunOptions};
+use crate::job::{self, RunOptions, TapeReport};
 use crate::spec::flags::{ModuleFlags, module_plan, network};
 use crate::spec::limits::{parse_fuel, parse_memory, parse_size, parse_timeout};
 use crate::spec::template::Vars;
@@ -86,10 +86,19 @@ fn run(args: RunArgs) -> Result<u8, Error> {
             private_writes: false,
         },
         nondeterministic: args.nondeterministic,
+        no_record: args.no_record,
+        tape_limit: overrides.tape_bytes,
         template_vars,
         ..RunOptions::default()
     };
     let report = job::run(&plan, &options)?;
+    if let TapeReport::Incomplete { calls, limit } = report.tape {
+        eprintln!(
+            "bolinho: warning: the run's tape reached its limit of {limit} bytes after {} \
+             from the host, so verify cannot replay it (raise --tape-limit)",
+            job::answers(calls)
+        );
+    }
     match &report.outcome {
         Outcome::Exited(_) => {}
         Outcome::Trapped(trap) => eprintln!("bolinho: error: the guest trapped: {trap}"),
@@ -202,6 +211,8 @@ struct Overrides {
     epoch_ns: Option<u64>,
     seed: Option<u64>,
     output_bytes: Option<u64>,
+    /// Not the plan's: how a run records, not what its guest sees.
+    tape_bytes: Option<u64>,
 }
 
 impl Overrides {
@@ -223,6 +234,18 @@ impl Overrides {
                     .into(),
             ));
         }
+        if args.no_record && args.tape_limit.is_some() {
+            return Err(Error::Usage(
+                "--tape-limit sets the size of the tape that --no-record turns off".into(),
+            ));
+        }
+        let tape_size = |text: &str| match parse_size(text)? {
+            0 => Err("a tape needs room for its header".to_string()),
+            bytes if bytes > crate::receipt::MAX_TAPE_BYTES => {
+                Err("more than 1GiB, the largest tape verify reads".to_string())
+            }
+            bytes => Ok(bytes),
+        };
         Ok(Overrides {
             memory: flag("--memory", &args.memory, parse_memory)?,
             fuel: flag("--fuel", &args.fuel, parse_fuel)?,
@@ -230,6 +253,7 @@ impl Overrides {
             epoch_ns: flag("--epoch", &args.epoch, parse_epoch)?,
             seed: flag("--seed", &args.seed, parse_seed)?,
             output_bytes: flag("--output-limit", &args.output_limit, parse_size)?,
+            tape_bytes: flag("--tape-limit", &args.tape_limit, tape_size)?,
         })
     }
 

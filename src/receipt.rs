@@ -36,6 +36,12 @@ const MAX_LISTED: usize = 20;
 /// The file name of the receipt in a results directory.
 pub const FILE: &str = "receipt.json";
 
+/// The file name of a run's tape, beside its receipt (README "Recorded runs").
+pub const TAPE: &str = "tape";
+
+/// The largest tape a run records (`--tape-limit`) and `verify` reads.
+pub const MAX_TAPE_BYTES: u64 = 1 << 30;
+
 /// The wasmi version bolinho is built against (Cargo.lock pins it).
 pub const WASMI_VERSION: &str = "2.0.0";
 
@@ -69,6 +75,14 @@ pub struct Receipt<'a> {
     /// Fuel the guest consumed, unless a timeout or a signal stopped it (docs/RATIONALE.md).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub fuel_used: Option<u64>,
+    /// `sha256:HEX` of the run's tape, when its guest was told something its content does not
+    /// fix (README "Recorded runs").
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tape: Option<String>,
+    /// The run was made with `--no-record`: what its guest was told that its content does not
+    /// fix is on no tape.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub no_record: bool,
 }
 
 /// A job's ids, in Bacalhau's shape (`j-<uuid>`, `e-<uuid>`).
@@ -141,6 +155,10 @@ pub struct Recorded {
     pub exit_code: i32,
     #[serde(default)]
     pub fuel_used: Option<u64>,
+    #[serde(default)]
+    pub tape: Option<String>,
+    #[serde(default)]
+    pub no_record: bool,
 }
 
 impl Recorded {
@@ -302,6 +320,8 @@ mod tests {
             outcome: RecordedOutcome::Exited(code),
             exit_code: code,
             fuel_used: None,
+            tape: None,
+            no_record: false,
         };
         let checks = compare(&recorded("sha256:a", 0), &recorded("sha256:b", 0));
         let lines: Vec<_> = checks.iter().map(|c| c.line.as_str()).collect();

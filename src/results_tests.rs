@@ -172,6 +172,7 @@ fn every_name_bolinho_writes_is_one_no_output_may_take() {
         "stderr.truncated",
         EXIT_CODE,
         crate::receipt::FILE,
+        crate::receipt::TAPE,
     ];
     for name in written {
         assert!(

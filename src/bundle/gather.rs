@@ -49,6 +49,7 @@ pub fn gather(
         let found = match item {
             Item::Module(label) => file(Path::new(label), hex).map_err(|e| vec![e]),
             Item::Result(key) => below(results, key, hex).map_err(|e| vec![e]),
+            Item::Tape => below(results, receipt::TAPE, hex).map_err(|e| vec![e]),
             Item::Input(key) | Item::Link(key) => finder.input(item, key, hex)?,
         };
         let blob = found.map_err(|tried| {

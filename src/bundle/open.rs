@@ -38,6 +38,12 @@ impl Opened {
         self.blobs.join(hex)
     }
 
+    /// The file holding the run's tape, if its receipt records one.
+    pub fn tape(&self) -> Option<PathBuf> {
+        let hex = receipt::digest_hex(self.recorded.tape.as_deref()?)?;
+        Some(self.blob(hex))
+    }
+
     /// An opened bundle made by a test: `blobs` holds them under their hex names.
     #[cfg(test)]
     pub(crate) fn for_tests(recorded: Recorded, blobs: PathBuf) -> Opened {

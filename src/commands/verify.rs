@@ -17,11 +17,12 @@ use crate::bundle::{self, Opened};
 use crate::cli::VerifyArgs;
 use crate::error::Error;
 use crate::fetch;
-use crate::job::{self, Rerun, RunOptions};
+use crate::job::{self, Rerun, RunOptions, TapeReport};
 use crate::private::TempDir;
-use crate::receipt::{self, Given, Recorded, RecordedOutcome, RecordedSources};
+use crate::receipt::{self, Check, Given, Recorded, RecordedOutcome, RecordedSources};
 use crate::results::ResultsError;
 use crate::spec::{self, Publisher};
+use wasi_shim::Tape;
 
 /// Reruns a receipt's job, or a bundle's: its sources must hash as recorded before anything
 /// runs, and its results must hash as recorded after.
@@ -82,15 +83,20 @@ pub(super) fn verify(args: VerifyArgs) -> Result<u8, Error> {
                 inputs: recorded.inputs.clone(),
                 ids: recorded.ids.clone(),
             },
+            tape: handed.tape()?,
             scratch: scratch.path().to_path_buf(),
             host_modules,
             receipt_plan: recorded.plan.clone(),
         }),
         template_vars: recorded.template_vars.clone(),
+        // The host's clocks and randomness were its guest's: the tape answers in their place.
+        nondeterministic: matches!(recorded.determinism, RecordedSources::Nondeterministic(_)),
         ..RunOptions::default()
     };
-    let (dir, got) = rerun(&plan, &options)?;
-    let checks = receipt::compare(recorded, &got);
+    let (dir, got, replayed) = rerun(&plan, &options)?;
+    // A divergence comes first: it explains every difference after it.
+    let mut checks: Vec<Check> = tape_check(recorded, replayed).into_iter().collect();
+    checks.extend(receipt::compare(recorded, &got));
     for check in &checks {
         match (check.ok, handed.difference(&check.name, &got, &dir)) {
             (false, Some(difference)) => println!("{}; {difference}", check.line),
@@ -124,8 +130,11 @@ fn refuse_existing(keep: &Path) -> Result<(), Error> {
     }
 }
 
-/// Runs the rerun; its results directory and its receipt.
-fn rerun(plan: &spec::Plan, options: &RunOptions) -> Result<(PathBuf, Recorded), Error> {
+/// Runs the rerun; its results directory, its receipt, and how its tape's replay went.
+fn rerun(
+    plan: &spec::Plan,
+    options: &RunOptions,
+) -> Result<(PathBuf, Recorded, TapeReport), Error> {
     let report = job::run(plan, options)?;
     let dir = report
         .results
@@ -136,7 +145,36 @@ fn rerun(plan: &spec::Plan, options: &RunOptions) -> Result<(PathBuf, Recorded),
         cause,
     })?;
     let got = Recorded::parse(&text).map_err(Error::Verify)?;
-    Ok((dir, got))
+    Ok((dir, got, report.tape))
+}
+
+/// The line of the tape's replay, if there is one to print.
+fn tape_check(recorded: &Recorded, replayed: TapeReport) -> Option<Check> {
+    let check = |ok, line| Check {
+        name: "tape".to_string(),
+        ok,
+        line,
+    };
+    match replayed {
+        // A receipt without a tape replays an empty one: there is nothing to say unless the
+        // guest asked for an answer.
+        TapeReport::Replayed { .. } if recorded.tape.is_none() => None,
+        TapeReport::Replayed { calls } => Some(check(
+            true,
+            format!("ok  tape  {} replayed", job::answers(calls)),
+        )),
+        TapeReport::Diverged(divergence) => Some(check(
+            false,
+            match recorded.no_record {
+                true => format!(
+                    "DIFF tape: {divergence} (the run was made with --no-record: what its \
+                     guest was told is on no tape)"
+                ),
+                false => format!("DIFF tape: {divergence}"),
+            },
+        )),
+        TapeReport::None | TapeReport::Recorded { .. } | TapeReport::Incomplete { .. } => None,
+    }
 }
 
 /// A receipt is someone else's word: its plan is checked as a job file is, before anything
@@ -147,13 +185,15 @@ fn check(recorded: &Recorded, path: &Path) -> Result<(), Error> {
             "the receipt's plan is not one a job file could give: {e}"
         ))
     })?;
-    // What a rerun could not reproduce: the host's clocks and randomness, or where real time
-    // (a timeout, a signal) stopped the guest.
+    // What a rerun could not reproduce: the host's clocks and randomness without a tape of
+    // their answers, or where real time (a timeout, a signal) stopped the guest.
     let real_time = "at a point that depends on real time";
     let unverifiable = match (&recorded.determinism, &recorded.outcome) {
-        (RecordedSources::Nondeterministic(_), _) => {
-            Some("a --nondeterministic run (the host's clocks and OS randomness)".to_string())
-        }
+        (RecordedSources::Nondeterministic(_), _) if recorded.no_record => Some(
+            "a --nondeterministic run made with --no-record (the host's clocks and OS \
+             randomness, on no tape)"
+                .to_string(),
+        ),
         (_, RecordedOutcome::TimedOut(_)) => {
             Some(format!("a run stopped by its timeout, {real_time}"))
         }
@@ -173,8 +213,13 @@ fn check(recorded: &Recorded, path: &Path) -> Result<(), Error> {
 
 /// What verify was handed.
 enum Handed {
-    /// A receipt, and the directory it is in, where its run's results may be.
-    Receipt { recorded: Recorded, dir: PathBuf },
+    /// A receipt, where it is, and the directory it is in, where its run's results (and its
+    /// tape) may be.
+    Receipt {
+        recorded: Recorded,
+        path: PathBuf,
+        dir: PathBuf,
+    },
     /// A bundle, read into the scratch directory.
     Bundle(Opened),
 }
@@ -193,7 +238,41 @@ impl Handed {
             Some(dir) if !dir.as_os_str().is_empty() => dir.to_path_buf(),
             _ => PathBuf::from("."),
         };
-        Ok(Handed::Receipt { recorded, dir })
+        Ok(Handed::Receipt {
+            recorded,
+            path: path.to_path_buf(),
+            dir,
+        })
+    }
+
+    /// The run's tape, if the receipt records one: beside the receipt, or in the bundle,
+    /// checked against the receipt's hash either way.
+    fn tape(&self) -> Result<Option<Tape>, Error> {
+        let Some(hash) = &self.recorded().tape else {
+            return Ok(None);
+        };
+        let (what, bytes) = match self {
+            Handed::Receipt { path, .. } => {
+                let path = tape_beside(path)?;
+                let bytes = super::read(&path, receipt::MAX_TAPE_BYTES)?;
+                if receipt::sha256(&bytes) != *hash {
+                    return Err(Error::Verify(format!(
+                        "{} is not the tape the receipt records ({hash})",
+                        path.display()
+                    )));
+                }
+                (path.display().to_string(), bytes)
+            }
+            Handed::Bundle(opened) => {
+                // `bundle::open` checked that it hashes to the receipt's.
+                let blob = opened.tape().expect("a bundle holds its receipt's tape");
+                let bytes = super::read(&blob, receipt::MAX_TAPE_BYTES)?;
+                ("the bundle's tape".to_string(), bytes)
+            }
+        };
+        Tape::parse(bytes)
+            .map(Some)
+            .map_err(|e| Error::Verify(format!("failed to read {what}: {e}")))
     }
 
     fn recorded(&self) -> &Recorded {
@@ -217,6 +296,18 @@ impl Handed {
         let found = receipt::first_difference(expected, rerun, want).ok()??;
         Some(found.to_string())
     }
+}
+
+/// Where the tape of the receipt at `receipt` is: beside it.
+fn tape_beside(receipt: &Path) -> Result<PathBuf, Error> {
+    if receipt == Path::new(crate::cli::STDIN_ARG) {
+        return Err(Error::Usage(
+            "the receipt records a tape, which verify reads from beside it: give the \
+             receipt's path, not -"
+                .into(),
+        ));
+    }
+    Ok(receipt.with_file_name(receipt::TAPE))
 }
 
 /// Whether `path` starts as a gzip stream does, as a bundle does (a receipt is JSON text).

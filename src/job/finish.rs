@@ -1,5 +1,5 @@
-//! The last stage of a guest that has run: its saved output completed, its receipt (of what
-//! it was given and what it produced), `exitCode`, everything moved into place.
+//! The last stage of a guest that has run: its saved output completed, its tape, its receipt
+//! (of what it was given and what it produced), `exitCode`, everything moved into place.
 //!
 //! Owns: the order of those writes, and that nothing is removed whatever fails: the directory
 //! is finished without what could not be written, or left in staging, and the error says so.
@@ -9,6 +9,7 @@ use std::io;
 use std::path::PathBuf;
 
 use super::guest::SavedOutput;
+use super::tape::Taped;
 use crate::engine::{self, Ended, Outcome};
 use crate::error::Error;
 use crate::receipt::{self, Given, TreeError, Walk};
@@ -24,7 +25,7 @@ pub struct Finished {
 }
 
 /// Finishes the run that `ended`: closes what the guest left open and, when the run has
-/// results, finishes them.
+/// results, finishes them, with the tape it recorded.
 pub fn finish(
     results: Option<ResultsDir>,
     saved: Option<SavedOutput>,
@@ -32,6 +33,7 @@ pub fn finish(
     plan: &Plan,
     template_vars: &Vars,
     ended: Ended,
+    taped: Taped,
 ) -> Result<Finished, Error> {
     let outcome = ended.outcome;
     // A guest stopped wherever the clock or a signal caught it: its fuel says nothing.
@@ -49,6 +51,11 @@ pub fn finish(
             let run = Run {
                 outcome: &outcome,
                 fuel_used,
+                recorded: !matches!(taped, Taped::NotRecorded),
+                tape: match taped {
+                    Taped::Recorded(tape) => Some(tape.into_bytes()),
+                    Taped::NotRecorded | Taped::Nothing | Taped::Replayed(_) => None,
+                },
             };
             Some(finish_results(
                 results,
@@ -68,6 +75,10 @@ pub fn finish(
 struct Run<'a> {
     outcome: &'a Outcome,
     fuel_used: Option<u64>,
+    /// Whether it recorded the host's answers (not with `--no-record`).
+    recorded: bool,
+    /// The bytes of its tape, if its guest was told anything its content does not fix.
+    tape: Option<Vec<u8>>,
 }
 
 /// The number recorded in `exitCode`: the guest's status, or bolinho's code for how it was
@@ -95,10 +106,17 @@ fn finish_results(
             problems.push(format!("failed to write {name} whole: {e}"));
         }
     }
+    // The receipt names the tape by its hash: it is written first.
+    let tape = finished.tape.as_ref().map(|tape| {
+        if let Err(e) = results.write_file(receipt::TAPE, tape) {
+            problems.push(format!("failed to write {} whole: {e}", receipt::TAPE));
+        }
+        receipt::sha256(tape)
+    });
     // A receipt vouches for complete results only.
     let mut stopped = None;
     if problems.is_empty() {
-        match write_receipt(given, plan, template_vars, &results, &finished) {
+        match write_receipt(given, plan, template_vars, &results, &finished, tape) {
             Ok(()) => {}
             Err(ReceiptError::Stopped) => stopped = signal::received(),
             Err(ReceiptError::Failed(problem)) => problems.push(problem),
@@ -144,6 +162,7 @@ fn write_receipt(
     template_vars: &Vars,
     results: &ResultsDir,
     finished: &Run<'_>,
+    tape: Option<String>,
 ) -> Result<(), ReceiptError> {
     // A signal that stopped the guest has had its effect; only a new one stops the hashing
     // (a second one of the same kind ends bolinho at once, as it always does).
@@ -182,6 +201,8 @@ fn write_receipt(
         outcome: finished.outcome.into(),
         exit_code: exit_status(finished.outcome),
         fuel_used: finished.fuel_used,
+        tape,
+        no_record: !finished.recorded,
     };
     results
         .write_file(receipt::FILE, receipt.to_json().as_bytes())

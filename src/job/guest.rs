@@ -1,7 +1,7 @@
 //! What the guest sees: its arguments, environment and stdio (copied live and saved for its
 //! results, each copy capped at the output limit), the mounts composing its `/`, its clock and
-//! random source, and its network. Built after everything is fetched and hashed, right before
-//! it is linked and run.
+//! random source, and its network, recorded or replayed as `tape` decides. Built after
+//! everything is fetched and hashed, right before it is linked and run.
 //!
 //! Owns: the WASI context and the network of a run. Must not compile or run modules.
 
@@ -14,6 +14,7 @@ use super::RunOptions;
 use super::modules::{MAX_MODULE, Modules};
 use super::prepare::Prepared;
 use super::sources::{self, Seeding};
+use super::tape::Taping;
 use crate::engine::{Deadline, StopClock};
 use crate::error::Error;
 use crate::link::GuestFiles;
@@ -33,32 +34,56 @@ pub struct Guest {
     pub saved: Option<SavedOutput>,
 }
 
-/// Builds what the guest of `plan` sees. Its clock's sleeps and its network's requests end at
-/// `deadline`, and its host calls pass through `interrupt`.
+/// How the guest is stopped from outside, and what it is told that its content does not fix.
+pub struct Stopping<'a> {
+    /// Its clock's sleeps and its network's requests end here.
+    pub deadline: Option<Deadline>,
+    /// Its host calls pass through this.
+    pub interrupt: &'a Arc<Interrupt>,
+    /// Records or replays its host clock and randomness, stdin and network.
+    pub taping: &'a Taping,
+}
+
+/// Builds what the guest of `plan` sees.
 pub fn build(
     plan: &Plan,
     modules: &Modules,
     prepared: &Prepared,
     seeding: Option<Seeding>,
-    deadline: Option<Deadline>,
-    interrupt: &Arc<Interrupt>,
+    stopping: Stopping<'_>,
     options: &RunOptions,
 ) -> Result<Guest, Error> {
+    let Stopping {
+        deadline,
+        interrupt,
+        taping,
+    } = stopping;
     let mut net = Net::for_plan(plan);
     if let Some(net) = &mut net {
         net.stop_with(deadline.map(|d| d.at), Arc::clone(interrupt));
+        taping.network(net);
     }
     let saved = match &prepared.results {
         Some(results) => Some(save_output(results, plan.limits.output_bytes)?),
         None => None,
     };
     let sources = sources::sources(seeding);
-    let clock = stop_clock(sources.clock, deadline, Arc::clone(interrupt));
+    let mut clock = stop_clock(sources.clock, deadline, Arc::clone(interrupt));
+    let mut random = sources.random;
+    if seeding.is_none() {
+        (clock, random) = taping.host_sources(clock, random, interrupt);
+    }
     let saving = prepared.results.as_ref().zip(saved.as_ref());
     let wasi = guest_context(plan, modules, prepared, saving, options, interrupt)?
-        .random(sources.random)
+        .stdin(match plan.origin {
+            Origin::Module => taping.stdin(),
+            Origin::Job => Box::new(io::empty()),
+        })
+        .random(random)
         .clock(clock)
-        .virtual_metadata(seeding.is_some())
+        // Virtual even with the host's clock, which dates it: the host's inode numbers and
+        // times are on no tape, so a replay could not give them again.
+        .virtual_metadata(true)
         .interrupt(Arc::clone(interrupt))
         .build()
         .map_err(|e| Error::host("build the guest's filesystem", e))?;
@@ -75,8 +100,8 @@ fn save_output(results: &ResultsDir, limit: u64) -> Result<SavedOutput, Error> {
     Ok([saved("stdout")?, saved("stderr")?])
 }
 
-/// The guest's view: argv, environment, stdio and the mounts composing `/`; the run adds its
-/// clock and random source.
+/// The guest's view: argv, environment, stdout, stderr and the mounts composing `/`; the run
+/// adds its stdin, clock and random source.
 fn guest_context(
     plan: &Plan,
     modules: &Modules,
@@ -124,9 +149,6 @@ fn guest_context(
             .stderr(Box::new(Tee::new(Live(io::stderr()), stderr, interrupt())))
     };
     builder = builder.preopen_root(plan.preopen_root);
-    if plan.origin == Origin::Module {
-        builder = builder.stdin(Box::new(io::stdin()));
-    }
     Ok(builder)
 }
 

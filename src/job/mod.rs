@@ -16,6 +16,7 @@ mod modules;
 mod peek;
 mod prepare;
 mod sources;
+mod tape;
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -36,6 +37,7 @@ use crate::spec::{Origin, Plan};
 
 pub use modules::MAX_MODULE;
 pub use peek::portability;
+pub use tape::answers;
 
 /// What the command line adds to a plan.
 #[derive(Debug, Clone, Default)]
@@ -50,6 +52,11 @@ pub struct RunOptions {
     /// `--nondeterministic`: the host's clocks and OS randomness instead of the virtual clock
     /// and seeded random bytes (README "Determinism").
     pub nondeterministic: bool,
+    /// `--no-record`: no tape of the host's answers, even where the run's guest sees some
+    /// its content does not fix (README "Recorded runs").
+    pub no_record: bool,
+    /// `--tape-limit`: the size a tape may reach; else `tape::DEFAULT_LIMIT`.
+    pub tape_limit: Option<u64>,
     /// Set by `verify` only: the rerun of a receipt.
     pub rerun: Option<Rerun>,
     /// The template variables the job file read, for the receipt (the plan is already rendered).
@@ -63,6 +70,8 @@ pub struct Rerun {
     /// the run before the guest starts. The guest's stdout and stderr stay out of bolinho's
     /// own: `verify` prints its checks.
     pub expect: Given,
+    /// The receipt's tape, checked against its hash; the rerun's guest gets its answers.
+    pub tape: Option<wasi_shim::Tape>,
     /// The private directory `verify` made for the rerun, removed with the run's own if a
     /// signal ends it before the guest starts.
     pub scratch: PathBuf,
@@ -81,6 +90,24 @@ pub struct Report {
     pub results: Option<PathBuf>,
     /// Where the publisher put the results besides the local directory (`s3://...`).
     pub published: Option<String>,
+    /// The tape the run recorded, or how its replay went.
+    pub tape: TapeReport,
+}
+
+/// What became of a run's tape.
+#[derive(Debug, PartialEq, Eq)]
+pub enum TapeReport {
+    /// The run recorded nothing: its guest saw nothing its content does not fix, or the run
+    /// did not record.
+    None,
+    /// It recorded this many answers and they are all on its tape.
+    Recorded { calls: u64 },
+    /// Its tape reached `--tape-limit` after this many answers: the run cannot be verified.
+    Incomplete { calls: u64, limit: u64 },
+    /// A rerun made exactly the calls of its tape, this many.
+    Replayed { calls: u64 },
+    /// A rerun departed from its tape.
+    Diverged(wasi_shim::Divergence),
 }
 
 /// Runs a plan: every step before the guest starts fails cleanly, leaving no results behind.
@@ -108,9 +135,13 @@ pub fn run(plan: &Plan, options: &RunOptions) -> Result<Report, Error> {
     // up and run.
     let deadline = Deadline::start(plan.limits.timeout);
     let interrupt = Arc::new(Interrupt::new());
-    let guest = guest::build(
-        plan, &modules, &prepared, seeding, deadline, &interrupt, options,
-    )?;
+    let taping = tape::start(prepared.results.is_some(), options, &interrupt)?;
+    let stopping = guest::Stopping {
+        deadline,
+        interrupt: &interrupt,
+        taping: &taping,
+    };
+    let guest = guest::build(plan, &modules, &prepared, seeding, stopping, options)?;
     let engine = engine::new();
     let linked = link::resolve(
         &engine,
@@ -133,6 +164,8 @@ pub fn run(plan: &Plan, options: &RunOptions) -> Result<Report, Error> {
         interrupt,
     })
     .map_err(cannot_run)?;
+    let taped = taping.finish();
+    let tape = tape_report(&taped, options);
     let recorded_plan = options.rerun.as_ref().map_or(plan, |r| &r.receipt_plan);
     let finished = finish::finish(
         prepared.results,
@@ -141,6 +174,7 @@ pub fn run(plan: &Plan, options: &RunOptions) -> Result<Report, Error> {
         recorded_plan,
         &options.template_vars,
         ended,
+        taped,
     )?;
     // Publishing copies the finished directory; a failure keeps it and says where it is.
     let published = match &finished.path {
@@ -151,7 +185,23 @@ pub fn run(plan: &Plan, options: &RunOptions) -> Result<Report, Error> {
         outcome: finished.outcome,
         results: finished.path,
         published,
+        tape,
     })
+}
+
+fn tape_report(taped: &tape::Taped, options: &RunOptions) -> TapeReport {
+    match taped {
+        tape::Taped::NotRecorded | tape::Taped::Nothing => TapeReport::None,
+        tape::Taped::Recorded(tape) if tape.is_complete() => TapeReport::Recorded {
+            calls: tape.calls(),
+        },
+        tape::Taped::Recorded(tape) => TapeReport::Incomplete {
+            calls: tape.calls(),
+            limit: options.tape_limit.unwrap_or(tape::DEFAULT_LIMIT),
+        },
+        tape::Taped::Replayed(Ok(calls)) => TapeReport::Replayed { calls: *calls },
+        tape::Taped::Replayed(Err(divergence)) => TapeReport::Diverged(divergence.clone()),
+    }
 }
 
 fn cannot_run(error: CannotRun) -> Error {

@@ -8,19 +8,21 @@
 //! (Bacalhau reads the caller's memory too); a module without one gets `Memory` (7).
 //!
 //! Behaviour follows Bacalhau's implementation (pkg/executor/wasm/funcs/http/http.go, read at
-//! bacalhau-project/bacalhau e28960c); each submodule lists where and why we differ. A run
-//! that uses the network is not replayable: what the guest sees depends on the servers.
+//! bacalhau-project/bacalhau e28960c); each submodule lists where and why we differ. What
+//! the guest sees depends on the servers, so a run with results records each request and its
+//! answer on its tape (`tape`), and `verify` answers from the tape, with no network.
 //!
 //! Testing aid: `BOLINHO_HTTP_TIMEOUT_MS` replaces the 30 s timeout (the same variable sets
 //! the timeouts of downloads; see `fetch::http`).
 
 mod abi;
 mod client;
+mod tape;
 
 use std::sync::Arc;
 use std::time::Duration;
 
-use wasi_shim::{Interrupt, Interrupted};
+use wasi_shim::{Interrupt, Interrupted, Recorder, Replay};
 use wasmi::{Caller, Extern, ExternType, FuncType, Linker, ValType};
 
 pub use abi::{Args, Code};
@@ -91,6 +93,17 @@ pub struct Net {
     client: client::Client,
     /// The run's hold on the guest, which `http_request` passes through as WASI calls do.
     interrupt: Arc<Interrupt>,
+    exchange: Exchange,
+}
+
+/// Where the answers to a run's requests come from.
+enum Exchange {
+    /// The network.
+    Live,
+    /// The network, each request and answer going on the run's tape.
+    Record(Recorder),
+    /// A tape: nothing is sent.
+    Replay(Replay),
 }
 
 impl Net {
@@ -101,6 +114,16 @@ impl Net {
             self.client.end_by(at);
         }
         self.interrupt = interrupt;
+    }
+
+    /// Puts each request and its answer on `recorder`'s tape.
+    pub fn record_to(&mut self, recorder: &Recorder) {
+        self.exchange = Exchange::Record(recorder.clone());
+    }
+
+    /// Answers each request from `replay`'s tape, sending nothing.
+    pub fn replay_from(&mut self, replay: &Replay) {
+        self.exchange = Exchange::Replay(replay.clone());
     }
 
     /// The network `plan` allows, or `None`. Its domains were parsed with the job.
@@ -114,6 +137,7 @@ impl Net {
             policy,
             client: client::Client::new(timeout_from_env()),
             interrupt: Arc::new(Interrupt::new()),
+            exchange: Exchange::Live,
         })
     }
 
@@ -124,10 +148,29 @@ impl Net {
             Err(code) => return code,
         };
         let limit = abi::body_limit(mem.len());
-        match self
-            .client
-            .send(&self.policy, request, out.body_capacity(), limit)
-        {
+        let keep = out.body_capacity();
+        let answer = match &self.exchange {
+            Exchange::Live => self.client.send(&self.policy, request, keep, limit),
+            Exchange::Record(recorder) => {
+                let asked = tape::request(&request, keep, limit);
+                let answer = self.client.send(&self.policy, request, keep, limit);
+                recorder.host_call(MODULE, &asked, &tape::answer(&answer));
+                answer
+            }
+            Exchange::Replay(replay) => {
+                let asked = tape::request(&request, keep, limit);
+                // A guest that asked for something else has diverged and is being stopped;
+                // an answer the tape cannot give (malformed) stops it too.
+                match replay.host_call(MODULE, &asked) {
+                    Some(bytes) => tape::read_answer(&bytes, keep).unwrap_or_else(|| {
+                        self.interrupt.request();
+                        Err(Code::Network)
+                    }),
+                    None => Err(Code::Network),
+                }
+            }
+        };
+        match answer {
             Ok(response) => abi::write(mem, &out, &response),
             Err(code) => code,
         }

@@ -45,13 +45,14 @@ pub(crate) struct Task {
 /// The files bolinho writes in a results directory beside the output directories (compat §8,
 /// README "Running jobs"), which no `ResultPaths` Name may take, in any case. Names starting
 /// with `.` are refused too: bolinho reserves them for its staging directory.
-pub const RESERVED_RESULT_NAMES: [&str; 6] = [
+pub const RESERVED_RESULT_NAMES: [&str; 7] = [
     "stdout",
     "stderr",
     "exitCode",
     "stdout.truncated",
     "stderr.truncated",
     "receipt.json",
+    "tape",
 ];
 
 /// The longest file name Linux (`NAME_MAX`) and most filesystems take, in bytes.
@@ -431,7 +432,7 @@ mod tests {
                     "ResultPaths:\n  - {{Name: {reserved}, Path: /o}}\n"
                 )),
                 format!(
-                    "job.yaml:5: Tasks[0].ResultPaths[0].Name: invalid name `{reserved}`: stdout, stderr, exitCode, stdout.truncated, stderr.truncated and receipt.json are the names of files bolinho writes beside the outputs"
+                    "job.yaml:5: Tasks[0].ResultPaths[0].Name: invalid name `{reserved}`: stdout, stderr, exitCode, stdout.truncated, stderr.truncated, receipt.json and tape are the names of files bolinho writes beside the outputs"
                 )
             );
         }

@@ -454,3 +454,94 @@ fn a_downloaded_input_is_bundled_from_the_cache_once_its_server_is_gone() {
         out.stdout
     );
 }
+
+/// Verifies `bytes` elsewhere and checks that every line is `ok`, the first the tape's.
+fn replays_with_tape(bytes: &[u8], answers: &str) {
+    let (out, _elsewhere) = verify_elsewhere(bytes, &[]);
+    assert_eq!(out.code, 0, "{}\n{}", out.stdout, out.stderr);
+    let mut lines = out.stdout.lines();
+    assert_eq!(
+        lines.next(),
+        Some(format!("ok  tape  {answers} replayed").as_str())
+    );
+    assert!(lines.all(|l| l.starts_with("ok  ")), "{}", out.stdout);
+}
+
+#[test]
+fn a_nondeterministic_run_replays_from_the_tape_in_its_bundle() {
+    let dir = TempDir::new("bundle-tape");
+    fs::copy(
+        testdata("wat/clock_random.wat"),
+        dir.join("clock_random.wat"),
+    )
+    .unwrap();
+    let out = bolinho(
+        dir.path(),
+        &[
+            "run",
+            "--nondeterministic",
+            "--results",
+            "out",
+            "clock_random.wat",
+        ],
+    );
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let tape = fs::read(dir.join("out/tape")).unwrap();
+    let out = bolinho(dir.path(), &["bundle", "out", "-o", "run.bundle"]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let bytes = fs::read(dir.join("run.bundle")).unwrap();
+    assert!(
+        entries(&dir.join("run.bundle"))
+            .iter()
+            .any(|e| e.data == tape)
+    );
+    // Without its tape, a run cannot be bundled.
+    fs::remove_file(dir.join("out/tape")).unwrap();
+    let out = bolinho(dir.path(), &["bundle", "out", "-o", "again.bundle"]);
+    assert_eq!(out.code, 118);
+    assert_eq!(
+        out.stderr,
+        format!(
+            "bolinho: error: failed to find the tape as the run had it ({}): out/tape: no such \
+             file or directory\n",
+            sha256(&tape)
+        )
+    );
+    drop(dir);
+    replays_with_tape(&bytes, "6 answers");
+}
+
+#[test]
+fn a_network_run_replays_from_its_bundle_with_no_server_and_no_sources() {
+    let dir = TempDir::new("bundle-network");
+    fs::copy(testdata("wat/net_request.wat"), dir.join("net_request.wat")).unwrap();
+    let server = Server::start();
+    server.route("/answer", Reply::ok("the answer"));
+    let url = server.url("/answer");
+    let out = bolinho(
+        dir.path(),
+        &[
+            "run",
+            "--network",
+            "host",
+            "--results",
+            "out",
+            "net_request.wat",
+            "--",
+            "GET",
+            &url,
+            "",
+            "",
+            "4096",
+            "4096",
+        ],
+    );
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(out.stdout.ends_with("the answer\n"), "{}", out.stdout);
+    drop(server);
+    let out = bolinho(dir.path(), &["bundle", "out", "-o", "run.bundle"]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let bytes = fs::read(dir.join("run.bundle")).unwrap();
+    drop(dir);
+    replays_with_tape(&bytes, "1 answer");
+}

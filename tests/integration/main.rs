@@ -27,6 +27,7 @@ mod s3;
 mod simd;
 mod start;
 mod support;
+mod tapes;
 mod templates;
 mod timeout;
 mod verify;

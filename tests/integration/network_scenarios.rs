@@ -52,6 +52,10 @@ fn assert_ran(dir: &TempDir, out: &Output, code: i32, stdout: &str) {
         tree(&results),
         format!("exitCode: {code}\nstderr: \nstdout: {stdout}")
     );
+    // What the server said is on the run's tape (tests/integration/tapes.rs replays one); a
+    // request Domains refuses (these scenarios' only failure) follows from the job, and needs
+    // none.
+    assert_eq!(results.join("tape").is_file(), code == 0);
 }
 
 /// A server answering `/` as a home page would, and the stdout the module prints for it.
@@ -100,6 +104,15 @@ fn a_get_to_a_host_in_domains_prints_the_whole_response_and_exits_0() {
     let out = run_scenario(&dir, &url, "{Type: HTTP, Domains: ['127.0.0.1']}");
     assert_ran(&dir, &out, 0, &stdout);
     assert_got_gets(&server, 1);
+    // The server is gone; the job verifies from its tape, offline.
+    drop(server);
+    let out = bolinho(dir.path(), &["verify", "--offline", "results/receipt.json"]);
+    assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
+    assert!(
+        out.stdout.starts_with("ok  tape  1 answer replayed\n"),
+        "{}",
+        out.stdout
+    );
 }
 
 /// Bacalhau's `wasm_http_not_allowlisted` (WasmGetHTTPNotAllowList): `Network.Type` HTTP with

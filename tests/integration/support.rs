@@ -154,8 +154,8 @@ pub fn bolinho_with_stdin(cwd: &Path, args: &[&str], stdin: &[u8]) -> Output {
 }
 
 /// The files below `dir` with their contents, as sorted `path: contents` lines; directories
-/// end in `/`. Compares whole result trees in one assertion; `receipt.json`, whose hashes the
-/// verify tests check, is left out.
+/// end in `/`. Compares whole result trees in one assertion; `receipt.json` and `tape`, which
+/// the verify and tape tests check, are left out.
 pub fn tree(dir: &Path) -> String {
     fn walk(base: &Path, dir: &Path, out: &mut Vec<String>) {
         let mut entries: Vec<_> = std::fs::read_dir(dir)
@@ -163,7 +163,10 @@ pub fn tree(dir: &Path) -> String {
             .map(|e| e.unwrap().path())
             .collect();
         entries.sort();
-        entries.retain(|p| p.file_name().is_none_or(|n| n != "receipt.json"));
+        entries.retain(|p| {
+            p.file_name()
+                .is_none_or(|n| n != "receipt.json" && n != "tape")
+        });
         for path in entries {
             let rel = path.strip_prefix(base).unwrap().display().to_string();
             if path.is_dir() {

@@ -194,16 +194,20 @@ fn verify_finds_a_changed_result() {
 }
 
 #[test]
-fn verify_refuses_a_nondeterministic_run() {
+fn verify_refuses_a_nondeterministic_run_without_a_tape() {
     let dir = job_dir("verify-nondet");
-    let receipt = run(&dir, "out", &["--nondeterministic"]);
+    let receipt = run(&dir, "out", &["--nondeterministic", "--no-record"]);
     assert_eq!(receipt["determinism"]["nondeterministic"], true);
+    assert_eq!(receipt.get("tape"), None);
+    assert_eq!(receipt["noRecord"], true);
+    assert!(!dir.join("out/tape").exists());
     let out = bolinho(dir.path(), &["verify", "out/receipt.json"]);
     assert_eq!(out.code, 120);
     assert_eq!(
         out.stderr,
-        "bolinho: error: out/receipt.json records a --nondeterministic run (the host's clocks \
-         and OS randomness), which cannot be verified\n"
+        "bolinho: error: out/receipt.json records a --nondeterministic run made with \
+         --no-record (the host's clocks and OS randomness, on no tape), which cannot be \
+         verified\n"
     );
 }
 

@@ -73,6 +73,26 @@ pub trait Clock {
     }
 }
 
+/// A boxed clock is a clock, so wrappers (recording, stopping) compose over whichever clock a
+/// run chose.
+impl<C: Clock + ?Sized> Clock for Box<C> {
+    fn now(&self, id: ClockId) -> Option<u64> {
+        (**self).now(id)
+    }
+
+    fn resolution(&self, id: ClockId) -> Option<u64> {
+        (**self).resolution(id)
+    }
+
+    fn epoch(&self) -> Option<u64> {
+        (**self).epoch()
+    }
+
+    fn sleep(&self, ns: u64) {
+        (**self).sleep(ns)
+    }
+}
+
 /// The host's clocks: realtime from `SystemTime`, monotonic from an `Instant` taken when the
 /// clock was made (so a guest sees small monotonic values, as wazero does). CPU-time clocks
 /// are not offered.

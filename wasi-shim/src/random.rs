@@ -15,6 +15,13 @@ pub trait RandomSource {
     fn fill(&mut self, buf: &mut [u8]);
 }
 
+/// A boxed source is a source, so a recording wrapper composes over whichever a run chose.
+impl<R: RandomSource + ?Sized> RandomSource for Box<R> {
+    fn fill(&mut self, buf: &mut [u8]) {
+        (**self).fill(buf)
+    }
+}
+
 /// Bytes from `/dev/urandom`, opened on first use. Where that file cannot be read, bytes come
 /// from std's per-process random hash keys (themselves seeded by the OS) instead.
 #[derive(Debug, Default)]

@@ -146,7 +146,7 @@ fn tampered_outputs_are_refused() {
     );
     assert_eq!(
         err(|p| p.outputs[0].name = "Receipt.JSON".into()),
-        "out/receipt.json: plan.outputs[0].name: invalid name `Receipt.JSON`: stdout, stderr, exitCode, stdout.truncated, stderr.truncated and receipt.json are the names of files bolinho writes beside the outputs"
+        "out/receipt.json: plan.outputs[0].name: invalid name `Receipt.JSON`: stdout, stderr, exitCode, stdout.truncated, stderr.truncated, receipt.json and tape are the names of files bolinho writes beside the outputs"
     );
     assert_eq!(
         err(|p| p.outputs[0].name = ".ssh".into()),
