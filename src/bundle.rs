@@ -62,7 +62,7 @@ const LIMITS: Limits = Limits {
 
 /// One thing a replay needs the bytes of.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Item<'r> {
+enum Item<'r> {
     /// A module of a module run, by its label (its host path).
     Module(&'r str),
     /// A regular file of an input, by its guest path.
@@ -93,7 +93,7 @@ impl fmt::Display for Item<'_> {
 /// device, a file its run could not read), or a module whose bytes are not one of the inputs'
 /// files or that is reached through a link (the module loader, unlike the guest, would follow
 /// it out of the bundle).
-pub fn items(recorded: &Recorded) -> Result<Vec<(Item<'_>, &str)>, String> {
+fn items(recorded: &Recorded) -> Result<Vec<(Item<'_>, &str)>, String> {
     let mut items = Vec::new();
     for location in module_locations(&recorded.plan) {
         match location {

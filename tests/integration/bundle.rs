@@ -288,6 +288,10 @@ fn verify_keep_keeps_the_rerun_results_in_a_new_directory() {
         crate::support::tree(&dir.join("kept")),
         crate::support::tree(&dir.join("out"))
     );
+    assert_eq!(
+        fs::read(dir.join("kept/receipt.json")).unwrap(),
+        fs::read(dir.join("out/receipt.json")).unwrap()
+    );
 }
 
 /// The bundle of `dir`'s run with the receipt's stdout recorded as `stdout` instead, and that
@@ -369,6 +373,26 @@ fn verify_of_a_receipt_names_the_first_differing_byte_from_the_results_beside_it
 }
 
 #[test]
+fn a_module_run_replays_from_its_bundle_with_its_module_named_as_it_was() {
+    let dir = TempDir::new("bundle-module-argv");
+    fs::copy(testdata("wasm/env.wasm"), dir.join("env.wasm")).unwrap();
+    let out = bolinho(
+        dir.path(),
+        &["run", "--results", "out", "env.wasm", "--", "x"],
+    );
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(out.stdout.contains("argv[0]=env.wasm\n"), "{}", out.stdout);
+    let out = bolinho(dir.path(), &["bundle", "out", "-o", "run.bundle"]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let bytes = fs::read(dir.join("run.bundle")).unwrap();
+    drop(dir);
+    let (out, elsewhere) = verify_elsewhere(&bytes, &["--keep", "replay"]);
+    assert_eq!(out.code, 0, "{}\n{}", out.stdout, out.stderr);
+    let stdout = fs::read_to_string(elsewhere.join("replay/stdout")).unwrap();
+    assert!(stdout.contains("argv[0]=env.wasm\n"), "{stdout}");
+}
+
+#[test]
 fn a_module_run_with_an_import_replays_from_its_bundle() {
     let dir = TempDir::new("bundle-module-run");
     fs::copy(testdata("wat/uses_memlib.wat"), dir.join("uses_memlib.wat")).unwrap();
@@ -439,9 +463,20 @@ fn a_downloaded_input_is_bundled_from_the_cache_once_its_server_is_gone() {
     let out = bolinho(dir.path(), &["bundle", "out", "-o", "a.bundle"]);
     assert_eq!(out.code, 0, "{}", out.stderr);
     assert_eq!(server.count("/data.txt"), 2);
-    // In the cache: taken from there, server or not.
+    // In the cache (here the one --cache-dir names): taken from there, server or not.
     drop(server);
-    let out = bolinho(dir.path(), &["bundle", "out", "-o", "job.bundle"]);
+    let out = bolinho_env(
+        dir.path(),
+        &[
+            "bundle",
+            "out",
+            "-o",
+            "job.bundle",
+            "--cache-dir",
+            ".bolinho-cache",
+        ],
+        &[("BOLINHO_CACHE_DIR", "/nonexistent")],
+    );
     assert_eq!(out.code, 0, "{}", out.stderr);
     let bytes = fs::read(dir.join("job.bundle")).unwrap();
     assert_eq!(bytes, fs::read(dir.join("a.bundle")).unwrap());
