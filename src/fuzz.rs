@@ -244,7 +244,8 @@ mod targets {
             data.to_vec()
         } else {
             let mut gz = GzEncoder::new(Vec::new(), Compression::fast());
-            gz.write_all(&fix_checksums(data)).expect("compress in memory");
+            gz.write_all(&fix_checksums(data))
+                .expect("compress in memory");
             gz.finish().expect("compress in memory")
         };
         let file = scratch.path.join("in.bundle");
@@ -259,7 +260,11 @@ mod targets {
             .map(|e| e.expect("an entry").file_name())
             .collect();
         beside.sort();
-        assert_eq!(beside, ["in.bundle", "work"], "written beside the work directory");
+        assert_eq!(
+            beside,
+            ["in.bundle", "work"],
+            "written beside the work directory"
+        );
         scratch.remove();
     }
 

@@ -13,6 +13,8 @@ use std::fs::{self, File};
 use std::io::{self, Read};
 use std::path::{Path, PathBuf};
 
+use wasi_shim::Tape;
+
 use crate::bundle::{self, Opened};
 use crate::cli::VerifyArgs;
 use crate::error::Error;
@@ -22,7 +24,6 @@ use crate::private::TempDir;
 use crate::receipt::{self, Check, Given, Recorded, RecordedOutcome, RecordedSources};
 use crate::results::ResultsError;
 use crate::spec::{self, Publisher};
-use wasi_shim::Tape;
 
 /// Reruns a receipt's job, or a bundle's: its sources must hash as recorded before anything
 /// runs, and its results must hash as recorded after.
@@ -98,9 +99,13 @@ pub(super) fn verify(args: VerifyArgs) -> Result<u8, Error> {
     let mut checks: Vec<Check> = tape_check(recorded, replayed).into_iter().collect();
     checks.extend(receipt::compare(recorded, &got));
     for check in &checks {
-        match (check.ok, handed.difference(&check.name, &got, &dir)) {
-            (false, Some(difference)) => println!("{}; {difference}", check.line),
-            _ => println!("{}", check.line),
+        let difference = match check.ok {
+            true => None,
+            false => handed.difference(&check.name, &got, &dir),
+        };
+        match difference {
+            Some(difference) => println!("{}; {difference}", check.line),
+            None => println!("{}", check.line),
         }
     }
     if args.keep.is_some() {
