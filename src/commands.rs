@@ -29,7 +29,7 @@ pub const VERSION: &str = concat!("bolinho ", env!("CARGO_PKG_VERSION"), " (wasm
 pub fn dispatch(cli: Cli) -> Result<u8, Error> {
     match cli.command {
         _ if cli.version => {
-            println!("{VERSION}");
+            outln!("{VERSION}");
             Ok(0)
         }
         None => Err(Error::Usage(
@@ -302,7 +302,7 @@ fn dry_run(plan: &Plan) -> Result<u8, Error> {
         .map(|(path, bytes)| spec::ModuleFile { path, bytes })
         .collect();
     let exported = spec::bacalhau_job(plan, &modules, |name| std::env::var(name).ok());
-    print!("{}", exported.yaml);
+    out!("{}", exported.yaml);
     for note in &exported.notes {
         eprintln!("bolinho: note: {note}");
     }
@@ -323,7 +323,7 @@ fn validate(args: ValidateArgs) -> Result<u8, Error> {
         return Ok(portable::validate(job_path(&args.file), &parsed));
     }
     let yaml = serde_saphyr::to_string(&parsed.plan).expect("a Plan always serialises");
-    print!("{yaml}");
+    out!("{yaml}");
     Ok(0)
 }
 
@@ -336,7 +336,7 @@ fn inspect(args: InspectArgs) -> Result<u8, Error> {
             cause,
         })
     })?;
-    print!("{}", crate::inspect::report(&label, &module));
+    out!("{}", crate::inspect::report(&label, &module));
     Ok(0)
 }
 
@@ -384,7 +384,7 @@ fn verify(args: VerifyArgs) -> Result<u8, Error> {
             .iter()
             .map(|(k, v)| format!("{k}={v}"))
             .collect();
-        println!("template variables: {}", pairs.join(" "));
+        outln!("template variables: {}", pairs.join(" "));
     }
     let tape = match &recorded.tape {
         Some(hash) => Some(read_tape(&args.receipt, hash)?),
@@ -466,7 +466,7 @@ fn verify(args: VerifyArgs) -> Result<u8, Error> {
     };
     checks.extend(crate::receipt::compare(&recorded, &rerun));
     for check in &checks {
-        println!("{}", check.line);
+        outln!("{}", check.line);
     }
     if checks.iter().all(|c| c.ok) {
         Ok(0)
