@@ -1,12 +1,13 @@
 //! Bundles (README "Bundles"): one file holding a run's receipt and the bytes of everything
 //! its replay needs (modules, every input file and link target as the guest saw it, the
-//! results, the tape of the host's answers), so that `bolinho verify FILE` replays the run anywhere, offline.
+//! results, the tape of the host's answers), so that `bolinho verify FILE` replays the run
+//! anywhere, offline.
 //!
 //! The format is a gzip-compressed tar of regular files only: `bundle.json` (the format's
 //! version), then `receipt.json` (the receipt's own bytes), then one `blobs/sha256/HEX` per
 //! distinct content (a module, an input file, a link's target text, a result, the tape),
-//! named by its sha256 and stored once, in name order. The receipt is the
-//! index: what each blob is, and where the replay puts it, follows from the receipt alone.
+//! named by its sha256 and stored once, in name order. The receipt is the index: what each
+//! blob is, and where the replay puts it, follows from the receipt alone.
 //!
 //! Owns: the format (its names, version and limits), what a receipt needs packed (`items`),
 //! and its submodules: `gather` (finding those bytes on the host for `bolinho bundle`),

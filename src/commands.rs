@@ -30,7 +30,7 @@ pub const VERSION: &str = concat!("bolinho ", env!("CARGO_PKG_VERSION"), " (wasm
 pub fn dispatch(cli: Cli) -> Result<u8, Error> {
     match cli.command {
         _ if cli.version => {
-            println!("{VERSION}");
+            outln!("{VERSION}");
             Ok(0)
         }
         None => Err(Error::Usage(
@@ -304,7 +304,7 @@ fn dry_run(plan: &Plan) -> Result<u8, Error> {
         .map(|(path, bytes)| spec::ModuleFile { path, bytes })
         .collect();
     let exported = spec::bacalhau_job(plan, &modules, |name| std::env::var(name).ok());
-    print!("{}", exported.yaml);
+    out!("{}", exported.yaml);
     for note in &exported.notes {
         eprintln!("bolinho: note: {note}");
     }
@@ -325,7 +325,7 @@ fn validate(args: ValidateArgs) -> Result<u8, Error> {
         return Ok(portable::validate(job_path(&args.file), &parsed));
     }
     let yaml = serde_saphyr::to_string(&parsed.plan).expect("a Plan always serialises");
-    print!("{yaml}");
+    out!("{yaml}");
     Ok(0)
 }
 
@@ -338,7 +338,7 @@ fn inspect(args: InspectArgs) -> Result<u8, Error> {
             cause,
         })
     })?;
-    print!("{}", crate::inspect::report(&label, &module));
+    out!("{}", crate::inspect::report(&label, &module));
     Ok(0)
 }
 

@@ -32,7 +32,7 @@ fn main() -> ExitCode {
         match <Cli as argh::FromArgs>::from_args(&["bolinho"], argv.get(1..).unwrap_or_default()) {
             Ok(cli) => cli,
             Err(early) if early.status.is_ok() => {
-                println!("{}", early.output);
+                bolinho::outln!("{}", early.output);
                 return ExitCode::SUCCESS;
             }
             Err(early) => {

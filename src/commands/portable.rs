@@ -16,20 +16,20 @@ use crate::spec::{Parsed, Plan};
 pub(super) fn validate(file: &Path, parsed: &Parsed) -> u8 {
     let modules = job::portability(&parsed.plan);
     for note in &parsed.portability {
-        println!("{note}");
+        outln!("{note}");
     }
     for note in &modules.notes {
-        println!("{}: {note}", file.display());
+        outln!("{}: {note}", file.display());
     }
     if parsed.portability.is_empty() && modules.notes.is_empty() {
         if modules.unchecked.is_empty() {
-            println!("nothing in the job file or its modules runs otherwise on Bacalhau");
+            outln!("nothing in the job file or its modules runs otherwise on Bacalhau");
         } else {
-            println!("nothing in the job file or the modules read runs otherwise on Bacalhau");
+            outln!("nothing in the job file or the modules read runs otherwise on Bacalhau");
         }
     }
     for line in &modules.unchecked {
-        println!("{}: {line}", file.display());
+        outln!("{}: {line}", file.display());
     }
     0
 }

@@ -50,7 +50,7 @@ pub(super) fn verify(args: VerifyArgs) -> Result<u8, Error> {
             .iter()
             .map(|(k, v)| format!("{k}={v}"))
             .collect();
-        println!("template variables: {}", pairs.join(" "));
+        outln!("template variables: {}", pairs.join(" "));
     }
     let (mut plan, host_modules) = match &handed {
         Handed::Receipt { recorded, .. } => (recorded.plan.clone(), BTreeMap::new()),
@@ -104,8 +104,8 @@ pub(super) fn verify(args: VerifyArgs) -> Result<u8, Error> {
             false => handed.difference(&check.name, &got, &dir),
         };
         match difference {
-            Some(difference) => println!("{}; {difference}", check.line),
-            None => println!("{}", check.line),
+            Some(difference) => outln!("{}; {difference}", check.line),
+            None => outln!("{}", check.line),
         }
     }
     if args.keep.is_some() {

@@ -87,7 +87,7 @@ pub(super) fn plan(args: &RunArgs, overrides: &Overrides) -> Result<Option<Plan>
             .local_module_paths()
             .map(|path| read(path, job::MAX_MODULE))
             .collect::<Result<Vec<_>, _>>()?;
-        print!("{}", run.yaml_with_inline_modules(&bytes));
+        out!("{}", run.yaml_with_inline_modules(&bytes));
         return Ok(None);
     }
     let options = ParseOptions {

@@ -321,3 +321,28 @@ fn a_receipt_with_a_tape_read_from_stdin_is_refused() {
         )
     );
 }
+
+#[test]
+fn verify_into_a_closed_pipe_ends_with_its_verdict_not_a_panic() {
+    let dir = TempDir::new("tape-closed-pipe");
+    run(
+        &dir,
+        "out",
+        &["--nondeterministic"],
+        &wat("clock_random.wat"),
+    );
+    // `bolinho verify R | head -0`: the reader is gone before verify prints anything.
+    let (reader, writer) = std::io::pipe().unwrap();
+    drop(reader);
+    let out = crate::support::command(dir.path(), &["verify", "out/receipt.json"], &[])
+        .stdout(writer)
+        .output()
+        .unwrap();
+    assert_eq!(
+        (
+            out.status.code(),
+            String::from_utf8_lossy(&out.stderr).as_ref()
+        ),
+        (Some(0), "")
+    );
+}

@@ -48,9 +48,9 @@ fn one_of_each() -> Vec<u8> {
             answer: b"200",
         },
     ];
-    let (mut scratch, mut out) = (Vec::new(), Vec::new());
+    let mut out = Vec::new();
     for e in &events {
-        push_record(e, &mut scratch, &mut out);
+        push_record(e, &mut out);
     }
     out
 }
@@ -89,9 +89,9 @@ fn every_kind_survives_a_round_trip_and_one_list_has_one_byte_form() {
     let bytes = raw(8, 0, &one_of_each());
     let tape = Tape::parse(bytes.clone()).unwrap();
     assert_eq!(tape.calls(), 8);
-    let (mut scratch, mut again) = (Vec::new(), Vec::new());
+    let mut again = Vec::new();
     for e in tape.events() {
-        push_record(&e, &mut scratch, &mut again);
+        push_record(&e, &mut again);
     }
     assert_eq!(raw(8, 0, &again), bytes);
     assert_eq!(tape.into_bytes(), bytes);
@@ -264,5 +264,25 @@ fn random_damage_is_refused_or_read_without_panicking() {
             assert_eq!(tape.events().count() as u64, tape.calls());
             assert_eq!(tape.as_bytes(), &bytes[..]);
         }
+    }
+}
+
+#[test]
+fn payloads_either_side_of_a_one_byte_length_are_framed_in_shortest_form() {
+    for n in [0usize, 1, 126, 127, 128, 129, 300, 20_000] {
+        let bytes = vec![0x5a; n];
+        let mut out = vec![0xee]; // a record before it stays as it was
+        let size = push_record(&Event::Random { bytes: &bytes }, &mut out);
+        assert_eq!(size, out.len() - 1, "{n}");
+        assert_eq!(out[0], 0xee);
+        let mut length = Vec::new();
+        put_varint(&mut length, n as u64);
+        assert_eq!(&out[2..2 + length.len()], length.as_slice(), "{n}");
+        assert_eq!(&out[2 + length.len()..], bytes.as_slice(), "{n}");
+        let tape = Tape::parse(raw(1, 0, &out[1..])).unwrap();
+        assert_eq!(
+            tape.events().collect::<Vec<_>>(),
+            [Event::Random { bytes: &bytes }]
+        );
     }
 }

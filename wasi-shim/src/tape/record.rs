@@ -27,8 +27,6 @@ pub struct Recorder {
 struct Recording {
     /// The framed records so far.
     records: Vec<u8>,
-    /// Reused for each record's payload.
-    scratch: Vec<u8>,
     calls: u64,
     limit: u64,
     /// False once a record did not fit: nothing is recorded after it.
@@ -44,7 +42,6 @@ impl Recorder {
         Recorder {
             shared: Arc::new(Mutex::new(Recording {
                 records: Vec::new(),
-                scratch: Vec::new(),
                 calls: 0,
                 limit,
                 complete: true,
@@ -94,7 +91,7 @@ impl Recorder {
             return;
         }
         let start = r.records.len();
-        push_record(event, &mut r.scratch, &mut r.records);
+        push_record(event, &mut r.records);
         if (HEADER_LEN + r.records.len()) as u64 > r.limit {
             r.records.truncate(start);
             r.complete = false;
