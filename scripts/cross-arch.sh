@@ -4,9 +4,12 @@
 # release bolinho and an aarch64 one, runs each job below with both (the aarch64 one under qemu
 # user-mode emulation), each into its own results directory, and compares the two results
 # trees byte for byte, receipt.json included, and bolinho's exit codes; then each build runs
-# `bolinho verify` on the other's receipt. Prints one line a job, `same  JOB` or `DIFF  JOB`
-# and what differs, and exits 1 on any difference (keeping the results for a look). The
-# aarch64 timings are the emulator's, for information only.
+# `bolinho verify` on the other's receipt, bundles its own run (`bolinho bundle`; the two
+# bundles must be the same bytes) and replays the other's bundle from an empty directory. Last,
+# a job run and bundled by one build, its module, inputs and results then deleted, is replayed
+# by the other build from its bundle alone, both ways. Prints one line a job, `same  JOB` or
+# `DIFF  JOB` and what differs, and exits 1 on any difference (keeping the results for a
+# look). The aarch64 timings are the emulator's, for information only.
 # Run by hand (not by CI), on an x86_64 Linux host: scripts/cross-arch.sh; results go in
 # bench/RESULTS.md.
 #
@@ -303,6 +306,31 @@ compare() {
             done < <(grep -v '^ok ' "$scratch/$arch/$name.verify")
         fi
     done
+    # Each build bundles its own run: the same bytes from both, and each replays the other's
+    # from an empty directory, where nothing but the bundle is.
+    for arch in x86_64 aarch64; do
+        [ -f "$scratch/$arch/$name/receipt.json" ] || continue
+        if ! bolinho "$arch" bundle "$scratch/$arch/$name" -o "$scratch/$arch/$name.bundle" \
+            > "$scratch/$arch/$name.bundling" 2>&1; then
+            differ+=("$arch bundle failed: $(tail -1 "$scratch/$arch/$name.bundling")")
+        fi
+    done
+    if [ -f "$scratch/x86_64/$name.bundle" ] && [ -f "$scratch/aarch64/$name.bundle" ]; then
+        cmp -s "$scratch/x86_64/$name.bundle" "$scratch/aarch64/$name.bundle" \
+            || differ+=("the two builds' bundles differ")
+        for arch in x86_64 aarch64; do
+            other="$([ "$arch" = x86_64 ] && echo aarch64 || echo x86_64)"
+            mkdir "$scratch/$arch/$name.empty"
+            if ! (cd "$scratch/$arch/$name.empty" \
+                && bolinho "$arch" verify "$scratch/$other/$name.bundle") \
+                > "$scratch/$arch/$name.replay" 2>&1; then
+                differ+=("$arch replay of the $other bundle failed:")
+                while IFS= read -r line; do
+                    differ+=("  $line")
+                done < <(grep -v '^ok ' "$scratch/$arch/$name.replay")
+            fi
+        done
+    fi
     if [ "${#differ[@]}" = 0 ]; then
         echo "same  $name  $timing"
     else
@@ -330,9 +358,58 @@ compare bytestats testdata/wasm/bytestats.wasm --dir testdata/wasm::/data -- \
 # Stack exhaustion: its fuelUsed records how deep the guest got before the trap.
 compare recurse testdata/wasm/recurse.wasm
 
+# A bundle replays with nothing else, on the other architecture: a job is run and bundled by
+# one build in a directory of its own, which is then deleted (module, inputs, results), and the
+# other build replays the bundle from another directory.
+originals_deleted() {
+    local arch="$1" other="$2" dir="$scratch/originals-$1"
+    mkdir -p "$dir/inputs/sub" "$scratch/elsewhere-$1"
+    cp testdata/wasm/transform.wasm "$dir/"
+    printf 'alpha\n' > "$dir/inputs/a.txt"
+    printf 'beta\n' > "$dir/inputs/sub/b.txt"
+    ln -s a.txt "$dir/inputs/link"
+    cat > "$dir/job.yaml" <<'YAML'
+Name: transform
+Tasks:
+  - Name: main
+    Engine:
+      Type: wasm
+      Params:
+        EntryModule: /app/transform.wasm
+        Parameters: [/inputs, /outputs]
+    InputSources:
+      - Target: /app/transform.wasm
+        Source: {Type: localDirectory, Params: {SourcePath: transform.wasm}}
+      - Target: /inputs
+        Source: {Type: localDirectory, Params: {SourcePath: ./inputs}}
+    ResultPaths:
+      - Name: outputs
+        Path: /outputs
+YAML
+    local log="$scratch/originals-$arch.log"
+    if ! (cd "$dir" && bolinho "$arch" run job.yaml --results out --quiet-portability \
+        && bolinho "$arch" bundle out -o "$scratch/originals-$arch.bundle") > "$log" 2>&1; then
+        echo "DIFF  originals-deleted ($arch run and bundle)"
+        sed 's/^/      /' "$log"
+        failed=1
+        return
+    fi
+    rm -rf "$dir"
+    if (cd "$scratch/elsewhere-$arch" \
+        && bolinho "$other" verify "$scratch/originals-$arch.bundle") > "$log" 2>&1; then
+        echo "same  originals-deleted  (bundled on $arch, replayed on $other)"
+    else
+        echo "DIFF  originals-deleted  (bundled on $arch, replayed on $other)"
+        sed 's/^/      /' "$log"
+        failed=1
+    fi
+}
+originals_deleted x86_64 aarch64
+originals_deleted aarch64 x86_64
+
 if [ "$failed" = 1 ]; then
     keep=1
     echo "results kept in $scratch: x86_64/ and aarch64/, each with JOB/ and JOB.code," \
-        "JOB.terminal and JOB.verify"
+        "JOB.terminal, JOB.verify, JOB.bundle and JOB.replay"
     exit 1
 fi

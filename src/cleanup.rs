@@ -1,7 +1,7 @@
 //! What a Ctrl-C or SIGTERM before the guest starts leaves behind: nothing.
 //!
 //! Owns: the paths bolinho made for a run that nothing but the run needs (its scratch
-//! directory of downloads, a results directory it claimed), and a thread that, while a run
+//! directory of downloads, a results directory it claimed, a bundle being written), and a thread that, while a run
 //! is being set up (fetching can take minutes), removes them and ends bolinho as soon as one
 //! of those signals is caught. Once the guest starts, a signal stops the guest instead and
 //! keeps its results (`engine`); the thread is gone by then.
@@ -44,7 +44,8 @@ impl Setup {
         }
     }
 
-    /// Removes `path` (a directory, with everything in it) if a signal ends the setup.
+    /// Removes `path` (a file, or a directory with everything in it) if a signal ends the
+    /// setup.
     pub fn remove_on_signal(&mut self, path: &Path) {
         self.add(path, true);
     }
@@ -120,7 +121,8 @@ fn watch(paths: &Paths) {
             }
             // The run may be adding files meanwhile: a few tries.
             for _ in 0..5 {
-                if std::fs::remove_dir_all(path).is_ok() || !path.exists() {
+                let removed = std::fs::remove_dir_all(path).or_else(|_| std::fs::remove_file(path));
+                if removed.is_ok() || !path.exists() {
                     break;
                 }
             }

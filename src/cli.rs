@@ -14,8 +14,9 @@ pub const STDIN_ARG: &str = "\0-";
     example = "Run a Bacalhau job file; results go to a new bolinho-results/<job>-<n>:\n  $ {command_name} run job.yaml\n\
 Run a module with a directory and an environment variable:\n  $ {command_name} run --dir data::/data --env LANG=C app.wasm -- --input /data/x.csv\n\
 Check a job without running it:\n  $ {command_name} validate job.yaml\n\
+Pack a run into one file, and replay it anywhere:\n  $ {command_name} bundle bolinho-results/hello-1 -o hello.bundle\n  $ {command_name} verify hello.bundle\n\
 List a module's imports and exports:\n  $ {command_name} inspect app.wasm",
-    note = "Exit codes: the guest's own code passes through; 2 usage, 119 host could not set up the run, 120 verify found a difference, 121 invalid job, 122 fetch failed, 123 load or link failed, 124 timed out, 125 results not written, 126 results not published, 130 stopped by Ctrl-C, 134 trap, 143 stopped by SIGTERM."
+    note = "Exit codes: the guest's own code passes through; 2 usage, 118 bundle could not pack the run, 119 host could not set up the run, 120 verify found a difference, 121 invalid job, 122 fetch failed, 123 load or link failed, 124 timed out, 125 results not written, 126 results not published, 130 stopped by Ctrl-C, 134 trap, 143 stopped by SIGTERM."
 )]
 pub struct Cli {
     /// print the version and exit
@@ -34,6 +35,7 @@ pub enum Command {
     Validate(ValidateArgs),
     Inspect(InspectArgs),
     Verify(VerifyArgs),
+    Bundle(BundleArgs),
 }
 
 #[derive(FromArgs, Debug)]
@@ -194,14 +196,17 @@ pub struct InspectArgs {
 #[argh(
     subcommand,
     name = "verify",
-    description = "rerun the job of a receipt.json and check its sources and results hash as recorded",
-    example = "$ {command_name} bolinho-results/hello-1/receipt.json",
-    note = "The receipt's plan is checked as a job file is, and modules and inputs before the rerun; a changed one stops it. Read-write sources are copied: the rerun writes no host path. A tape beside the receipt (the host's clocks, randomness, stdin or HTTP answers the run recorded) is replayed: no network, no waiting. Exits 0 when everything matches, 120 on any difference, and refuses receipts of --nondeterministic runs made with --no-record and of runs a timeout or a signal stopped."
+    description = "rerun the job of a receipt.json or a bundle and check its sources and results hash as recorded",
+    example = "$ {command_name} bolinho-results/hello-1/receipt.json\n$ {command_name} hello.bundle --keep replay",
+    note = "The receipt's plan is checked as a job file is, and modules and inputs before the rerun; a changed one stops it. Read-write sources are copied: the rerun writes no host path. A tape beside the receipt, or in the bundle (the host's clocks, randomness, stdin or HTTP answers the run recorded), is replayed: no network, no waiting. A bundle (bolinho bundle) is replayed from its own contents only: nothing its receipt names is read or fetched. A result that differs is named with its first differing byte. Exits 0 when everything matches, 120 on any difference, and refuses receipts of --nondeterministic runs made with --no-record and of runs a timeout or a signal stopped."
 )]
 pub struct VerifyArgs {
-    /// the receipt.json of a run (its tape, if it has one, is read from beside it)
+    /// the receipt.json of a run (its tape, if it has one, is read from beside it), or a bundle of one
     #[argh(positional)]
     pub receipt: PathBuf,
+    /// keep the rerun's results directory at DIR, which must not exist
+    #[argh(option)]
+    pub keep: Option<PathBuf>,
     /// let the job's `env:NAME` values read the host variable NAME
     #[argh(option)]
     pub allow_env: Vec<String>,
@@ -211,4 +216,30 @@ pub struct VerifyArgs {
     /// the download cache (default $BOLINHO_CACHE_DIR, else $XDG_CACHE_HOME/bolinho, else ~/.cache/bolinho)
     #[argh(option)]
     pub cache_dir: Option<PathBuf>,
+}
+
+#[derive(FromArgs, Debug)]
+#[argh(
+    subcommand,
+    name = "bundle",
+    description = "pack a run's receipt and every byte its rerun needs into one file, which bolinho verify replays anywhere",
+    example = "$ {command_name} bolinho-results/hello-1 -o hello.bundle",
+    note = "Packs the receipt, every module and every input file as the guest saw it, and the results, each checked against the receipt's sha256 and stored once. Local sources are read where they are; remote ones come from the download cache, else are fetched again. Never writes over a file."
+)]
+pub struct BundleArgs {
+    /// the results directory of a run (holding receipt.json), or its receipt.json
+    #[argh(positional)]
+    pub results: PathBuf,
+    /// the bundle to write; must not exist
+    #[argh(option, short = 'o')]
+    pub output: PathBuf,
+    /// take remote sources from the download cache only
+    #[argh(switch)]
+    pub offline: bool,
+    /// the download cache (default $BOLINHO_CACHE_DIR, else $XDG_CACHE_HOME/bolinho, else ~/.cache/bolinho)
+    #[argh(option)]
+    pub cache_dir: Option<PathBuf>,
+    /// the IPFS HTTP gateway for ipfs sources (default $BOLINHO_IPFS_GATEWAY)
+    #[argh(option)]
+    pub ipfs_gateway: Option<String>,
 }

@@ -1,26 +1,27 @@
-//! The four commands: `run`, `validate`, `inspect` and `verify`. Each turns its arguments into
-//! a plan or a module and hands it to `job` (or `link`); what it prints is its only job.
+//! The five commands: `run`, `validate`, `inspect`, `verify` and `bundle`. Each turns its
+//! arguments into a plan or a module and hands it to `job` (or `link`, or `bundle`); what it
+//! prints is its only job.
 
-use std::fs;
 use std::io::IsTerminal;
 use std::path::Path;
 
 use wasmi::Module;
 
-use crate::cli::{Cli, Command, InspectArgs, RunArgs, ValidateArgs, VerifyArgs};
+use crate::cli::{Cli, Command, InspectArgs, RunArgs, ValidateArgs};
 use crate::engine::Outcome;
 use crate::error::Error;
 use crate::fetch;
-use crate::job::{self, Rerun, RunOptions, TapeReport};
-use crate::receipt::{Given, Recorded, RecordedOutcome, RecordedSources};
+use crate::job::{self, RunOptions, TapeReport};
 use crate::spec::flags::{ModuleFlags, module_plan, network};
 use crate::spec::limits::{parse_fuel, parse_memory, parse_size, parse_timeout};
 use crate::spec::template::Vars;
 
-mod wasm_run;
-use crate::spec::{self, ParseOptions, Parsed, Plan, Publisher, parse_epoch, parse_seed};
+use crate::spec::{self, ParseOptions, Parsed, Plan, parse_epoch, parse_seed};
 
+mod bundle;
 mod portable;
+mod verify;
+mod wasm_run;
 
 /// The version `--version` prints: bolinho's and the engine's.
 pub const VERSION: &str = concat!("bolinho ", env!("CARGO_PKG_VERSION"), " (wasmi 2)");
@@ -38,7 +39,8 @@ pub fn dispatch(cli: Cli) -> Result<u8, Error> {
         Some(Command::Run(args)) => run(args),
         Some(Command::Validate(args)) => validate(args),
         Some(Command::Inspect(args)) => inspect(args),
-        Some(Command::Verify(args)) => verify(args),
+        Some(Command::Verify(args)) => verify::verify(args),
+        Some(Command::Bundle(args)) => bundle::bundle(args),
     }
 }
 
@@ -338,162 +340,6 @@ fn inspect(args: InspectArgs) -> Result<u8, Error> {
     })?;
     out!("{}", crate::inspect::report(&label, &module));
     Ok(0)
-}
-
-/// Reruns a receipt's job (README "Receipts and verify"): its sources must hash as recorded
-/// before anything runs, and its results must hash as recorded after.
-fn verify(args: VerifyArgs) -> Result<u8, Error> {
-    let contents = read(&args.receipt, crate::receipt::MAX_BYTES)?;
-    let text = String::from_utf8_lossy(&contents);
-    let recorded = Recorded::parse(&text)
-        .map_err(|e| Error::Verify(format!("failed to read {}: {e}", args.receipt.display())))?;
-    // A receipt is someone else's word: its plan is checked as a job file is, before anything
-    // is fetched or run.
-    spec::check_plan(&recorded.plan, &args.receipt).map_err(|e| {
-        Error::Verify(format!(
-            "the receipt's plan is not one a job file could give: {e}"
-        ))
-    })?;
-    // What a rerun could not reproduce: the host's clocks and randomness without a tape of
-    // their answers, or where real time (a timeout, a signal) stopped the guest.
-    let real_time = "at a point that depends on real time";
-    let unverifiable = match (&recorded.determinism, &recorded.outcome) {
-        (RecordedSources::Nondeterministic(_), _) if recorded.no_record => Some(
-            "a --nondeterministic run made with --no-record (the host's clocks and OS \
-             randomness, on no tape)"
-                .to_string(),
-        ),
-        (_, RecordedOutcome::TimedOut(_)) => {
-            Some(format!("a run stopped by its timeout, {real_time}"))
-        }
-        (_, RecordedOutcome::Stopped(signal)) => {
-            Some(format!("a run stopped by {signal}, {real_time}"))
-        }
-        _ => None,
-    };
-    if let Some(what) = unverifiable {
-        return Err(Error::Verify(format!(
-            "{} records {what}, which cannot be verified",
-            args.receipt.display()
-        )));
-    }
-    // The plan is the rendered job: the variables are shown, not applied again.
-    if !recorded.template_vars.is_empty() {
-        let pairs: Vec<String> = recorded
-            .template_vars
-            .iter()
-            .map(|(k, v)| format!("{k}={v}"))
-            .collect();
-        outln!("template variables: {}", pairs.join(" "));
-    }
-    let tape = match &recorded.tape {
-        Some(hash) => Some(read_tape(&args.receipt, hash)?),
-        None => None,
-    };
-    let mut plan = recorded.plan.clone();
-    // A rerun checks the results; it never publishes them again.
-    plan.publisher = Publisher::Local;
-    // Private, unguessable and removed afterwards: nobody else can plant or read anything in
-    // it.
-    let scratch = crate::private::TempDir::new("bolinho-verify-").map_err(|e| {
-        let dir = std::env::temp_dir();
-        Error::host(
-            format!("create a scratch directory in {}", dir.display()),
-            e,
-        )
-    })?;
-    let options = RunOptions {
-        results: Some(scratch.path().join("results")),
-        allow_env: args.allow_env,
-        cache_dir: args.cache_dir,
-        fetch: fetch::Options {
-            offline: args.offline,
-            ipfs_gateway: std::env::var("BOLINHO_IPFS_GATEWAY").ok(),
-            progress: false,
-            // The guest of a receipt someone handed over writes to copies only.
-            private_writes: true,
-        },
-        rerun: Some(Rerun {
-            expect: Given {
-                determinism: recorded.determinism.clone(),
-                modules: recorded.modules.clone(),
-                inputs: recorded.inputs.clone(),
-                ids: recorded.ids.clone(),
-            },
-            tape,
-            scratch: scratch.path().to_path_buf(),
-        }),
-        template_vars: recorded.template_vars.clone(),
-        // The host's clocks and randomness were its guest's: the tape answers in their place.
-        nondeterministic: matches!(recorded.determinism, RecordedSources::Nondeterministic(_)),
-        ..RunOptions::default()
-    };
-    let rerun = job::run(&plan, &options).and_then(|report| {
-        let dir = report
-            .results
-            .expect("a verify run always has a results directory");
-        let path = dir.join(crate::receipt::FILE);
-        let text = fs::read_to_string(&path).map_err(|cause| Error::Read {
-            path: path.display().to_string(),
-            cause,
-        })?;
-        Ok((Recorded::parse(&text).map_err(Error::Verify)?, report.tape))
-    });
-    drop(scratch);
-    let (rerun, replayed) = rerun?;
-    // A divergence comes first: it explains every difference after it.
-    let mut checks = match replayed {
-        // A receipt without a tape replays an empty one: there is nothing to say unless the
-        // guest asked for an answer.
-        TapeReport::Replayed { .. } if recorded.tape.is_none() => Vec::new(),
-        TapeReport::Replayed { calls } => vec![crate::receipt::Check {
-            ok: true,
-            line: format!("ok  tape  {} replayed", job::answers(calls)),
-        }],
-        TapeReport::Diverged(divergence) => vec![crate::receipt::Check {
-            ok: false,
-            line: match recorded.no_record {
-                true => format!(
-                    "DIFF tape: {divergence} (the run was made with --no-record: what its \
-                     guest was told is on no tape)"
-                ),
-                false => format!("DIFF tape: {divergence}"),
-            },
-        }],
-        TapeReport::None | TapeReport::Recorded { .. } | TapeReport::Incomplete { .. } => {
-            Vec::new()
-        }
-    };
-    checks.extend(crate::receipt::compare(&recorded, &rerun));
-    for check in &checks {
-        outln!("{}", check.line);
-    }
-    if checks.iter().all(|c| c.ok) {
-        Ok(0)
-    } else {
-        Ok(crate::exit::Failure::Verify.code())
-    }
-}
-
-/// The tape beside `receipt`, checked against the `hash` the receipt records.
-fn read_tape(receipt: &Path, hash: &str) -> Result<wasi_shim::Tape, Error> {
-    if receipt == Path::new(crate::cli::STDIN_ARG) {
-        return Err(Error::Usage(
-            "the receipt records a tape, which verify reads from beside it: give the \
-             receipt's path, not -"
-                .into(),
-        ));
-    }
-    let path = receipt.with_file_name(crate::receipt::TAPE);
-    let bytes = read(&path, crate::receipt::MAX_TAPE_BYTES)?;
-    if crate::receipt::sha256(&bytes) != hash {
-        return Err(Error::Verify(format!(
-            "{} is not the tape the receipt records ({hash})",
-            path.display()
-        )));
-    }
-    wasi_shim::Tape::parse(bytes)
-        .map_err(|e| Error::Verify(format!("failed to read {}: {e}", path.display())))
 }
 
 /// A file named on the command line (`-`: standard input), at most `limit` bytes.

@@ -37,8 +37,11 @@ pub enum Error {
     Publish(PublishError),
     /// The engine refused to instantiate or call the linked modules (not the guest's doing).
     Instantiate(wasmi::Error),
-    /// `verify` found a changed module or input, or was given a receipt it cannot verify.
+    /// `verify` found a changed module or input, or was given a receipt or a bundle it cannot
+    /// verify.
     Verify(String),
+    /// `bundle` could not find what a bundle of the run needs, or write it.
+    Bundle(String),
     /// Ctrl-C or SIGTERM stopped bolinho while it finished the results of a guest that had
     /// run; the message says where they are.
     Stopped {
@@ -66,6 +69,7 @@ impl Error {
             Error::Results(_) => Failure::Results,
             Error::Publish(_) => Failure::Publish,
             Error::Verify(_) => Failure::Verify,
+            Error::Bundle(_) => Failure::Bundle,
             Error::Stopped { signal, .. } => signal.failure(),
         }
     }
@@ -77,6 +81,7 @@ impl fmt::Display for Error {
             Error::Usage(message)
             | Error::NotAllowed(message)
             | Error::Verify(message)
+            | Error::Bundle(message)
             | Error::Stopped { message, .. } => f.write_str(message),
             Error::Read { path, cause } => write!(f, "failed to read {path}: {cause}"),
             Error::Host { action, cause } => write!(f, "failed to {action}: {cause}"),

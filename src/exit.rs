@@ -31,6 +31,8 @@ pub enum Failure {
     Timeout,
     /// `bolinho verify` found a difference from the receipt, or cannot verify it.
     Verify,
+    /// `bolinho bundle` could not pack a run.
+    Bundle,
     /// Ctrl-C (SIGINT) stopped the guest (130, 128 + 2, as a shell reports it).
     Interrupted,
     /// SIGTERM stopped the guest (143, 128 + 15).
@@ -45,6 +47,12 @@ pub const TABLE: &[(Failure, u8, &str)] = &[
         "the command line is wrong (unknown flag, missing argument)",
     ),
     (
+        Failure::Bundle,
+        118,
+        "`bundle` could not pack the run: a file it needs is missing or not as the receipt \
+         records, or the bundle could not be written",
+    ),
+    (
         Failure::Host,
         119,
         "this host could not set up the run (a scratch directory, a host variable, the guest's \
@@ -53,7 +61,8 @@ pub const TABLE: &[(Failure, u8, &str)] = &[
     (
         Failure::Verify,
         120,
-        "`verify` found a difference from the receipt, or the receipt cannot be verified",
+        "`verify` found a difference from the receipt, or the receipt or bundle cannot be \
+         verified",
     ),
     (
         Failure::InvalidJob,
@@ -156,6 +165,7 @@ mod tests {
             Failure::Trap,
             Failure::Timeout,
             Failure::Verify,
+            Failure::Bundle,
             Failure::Interrupted,
             Failure::Terminated,
         ];

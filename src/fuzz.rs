@@ -16,6 +16,9 @@ mod targets {
     use crate::receipt::Recorded;
     use crate::spec::{ParseOptions, Plan, parse_job};
 
+    use flate2::Compression;
+    use flate2::write::GzEncoder;
+
     use crate::fetch::tarball;
     use crate::remote::s3::xml as s3_xml;
     use crate::spec::{cid as cid_parser, data_url as data_url_parser};
@@ -227,6 +230,42 @@ mod targets {
             }
         }
         let _ = replay.finish();
+    }
+
+    /// A bundle (`verify FILE` reads one someone handed over), read and, if it is one, its
+    /// inputs and modules rebuilt: whatever it holds, nothing appears beside the directory
+    /// they are made in, and the whole can be removed. Input not starting with gzip's magic
+    /// is taken for the tar inside, its header checksums recomputed, and compressed, so that
+    /// mutations reach the archive rather than the compressed stream's checksum.
+    pub fn bundle(data: &[u8]) {
+        use std::io::Write;
+        let scratch = Scratch::new("bundle");
+        let data = if data.starts_with(&[0x1f, 0x8b]) {
+            data.to_vec()
+        } else {
+            let mut gz = GzEncoder::new(Vec::new(), Compression::fast());
+            gz.write_all(&fix_checksums(data))
+                .expect("compress in memory");
+            gz.finish().expect("compress in memory")
+        };
+        let file = scratch.path.join("in.bundle");
+        fs::write(&file, data).expect("write the bundle");
+        let work = scratch.path.join("work");
+        fs::create_dir(&work).expect("create the work directory");
+        if let Ok(opened) = crate::bundle::open(&file, &work) {
+            let _ = crate::bundle::rebuild(&opened, &work);
+        }
+        let mut beside: Vec<_> = fs::read_dir(&scratch.path)
+            .expect("read the scratch directory")
+            .map(|e| e.expect("an entry").file_name())
+            .collect();
+        beside.sort();
+        assert_eq!(
+            beside,
+            ["in.bundle", "work"],
+            "written beside the work directory"
+        );
+        scratch.remove();
     }
 
     /// `bacalhau wasm run`'s flags, as a command line gives them (one per line: the entry

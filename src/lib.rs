@@ -2,11 +2,13 @@
 //!
 //! Data flows one way: `cli` -> `spec` (parse, validate, normalise to a `Plan`) -> `fetch` ->
 //! `link` -> `engine` -> `results` (with `receipt`) -> `publish`. `job` runs those stages in
-//! order for one plan; `commands` is what each subcommand does with them. Each stage adds
-//! context to its errors and knows nothing of the stages after it. Beside the stages: `net`
-//! (the guest's `wasi:http/requests`), `tee` (the guest's output, live and saved), `signal`
-//! and `cleanup` (Ctrl-C and SIGTERM), `private` (scratch files nobody else may touch),
-//! `describe` and `inspect` (wasm types as text), `exit` and `error` (how a command ends).
+//! order for one plan; `commands` is what each subcommand does with them, and `bundle` packs a
+//! run (its receipt and every byte its rerun needs) into one file and reads one back. Each
+//! stage adds context to its errors and knows nothing of the stages after it. Beside the
+//! stages: `net` (the guest's `wasi:http/requests`), `tee` (the guest's output, live and
+//! saved), `signal` and `cleanup` (Ctrl-C and SIGTERM), `private` (scratch files nobody else
+//! may touch), `describe` and `inspect` (wasm types as text), `exit` and `error` (how a command
+//! ends).
 
 /// `print!` that never panics: a reader that closed bolinho's stdout (`bolinho verify R | head
 /// -1`) stops getting output, and the exit code still says how the command ended. (Rust's
@@ -39,6 +41,7 @@ pub mod fuzz;
 
 pub use error::Error;
 
+mod bundle;
 mod cleanup;
 mod describe;
 mod engine;

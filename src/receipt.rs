@@ -6,6 +6,8 @@
 //! between two runs of the same job on the same host: no timestamps, no scratch or results
 //! paths. The plan's own host paths (local sources) are recorded as the plan says them.
 
+mod difference;
+mod hashing;
 mod tree;
 
 use std::collections::BTreeMap;
@@ -13,7 +15,9 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-pub use tree::{TreeError, Walk};
+pub use difference::first_difference;
+pub use hashing::{Hashing, sha256_of};
+pub use tree::{Entry, MAX_DEPTH, TreeError, Walk, open_file, read_link, split_key};
 
 use crate::engine::Outcome;
 use crate::spec::{Limits, Plan};
@@ -201,6 +205,8 @@ impl Given {
 /// One compared item of `verify`: its name, and whether it matched.
 #[derive(Debug, PartialEq, Eq)]
 pub struct Check {
+    /// What was compared: a results-relative path, `outcome`, `exitCode`...
+    pub name: String,
     pub ok: bool,
     pub line: String,
 }
@@ -241,10 +247,12 @@ pub fn compare(expected: &Recorded, got: &Recorded) -> Vec<Check> {
 fn check(name: &str, want: Option<&str>, have: Option<&str>) -> Check {
     match (want, have) {
         (Some(w), Some(h)) if w == h => Check {
+            name: name.to_string(),
             ok: true,
             line: format!("ok  {name}  {w}"),
         },
         _ => Check {
+            name: name.to_string(),
             ok: false,
             line: format!(
                 "DIFF {name}: expected {}, got {}",
@@ -281,6 +289,14 @@ pub fn sha256(bytes: &[u8]) -> String {
         text.push_str(&format!("{byte:02x}"));
     }
     text
+}
+
+/// The lower-case hex of a `sha256:HEX` value, when it is one: 64 lower-case hex digits, as
+/// `sha256` writes them (a value from a receipt may be anything).
+pub fn digest_hex(value: &str) -> Option<&str> {
+    let hex = value.strip_prefix("sha256:")?;
+    let digits = hex.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'));
+    (hex.len() == 64 && digits).then_some(hex)
 }
 
 #[cfg(test)]
@@ -340,6 +356,21 @@ mod tests {
                 "input /c: not in the receipt"
             ]
         );
+    }
+
+    #[test]
+    fn digest_hex_takes_only_what_sha256_writes() {
+        let good = sha256(b"abc");
+        assert_eq!(digest_hex(&good), Some(&good[7..]));
+        for bad in [
+            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad",
+            "sha256:BA7816BF8F01CFEA414140DE5DAE2223B00361A396177A9CB410FF61F20015AD",
+            "sha256:ba7816bf",
+            "sha256:../../../../etc/passwd",
+            "",
+        ] {
+            assert_eq!(digest_hex(bad), None, "{bad}");
+        }
     }
 
     #[test]

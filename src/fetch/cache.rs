@@ -206,6 +206,15 @@ impl Cache {
             })
     }
 
+    /// The object whose sha256 is `hex` (64 lower-case hex digits), if the cache holds it:
+    /// downloads are named by their content, so whatever source gave these bytes, they are
+    /// the same. Nothing checks them here: a reader that needs them whole hashes them.
+    pub fn object(&self, hex: &str) -> Option<PathBuf> {
+        let digits = hex.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'));
+        let path = self.object_path(hex);
+        (hex.len() == 64 && digits && path.is_file()).then_some(path)
+    }
+
     fn object_path(&self, sha256: &str) -> PathBuf {
         self.root.join("objects").join(sha256)
     }

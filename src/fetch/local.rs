@@ -106,25 +106,31 @@ fn copy_tree(from: &Path, to: &Path) -> io::Result<()> {
 }
 
 /// Reads a whole file the user named (a job file, a receipt, a module), refusing anything
-/// that is not a regular file (a FIFO would block, a device never end) or is larger than
-/// `limit` bytes.
+/// that is not a regular file (`open_regular`) or is larger than `limit` bytes.
 pub fn read_bounded(path: &Path, limit: u64) -> io::Result<Vec<u8>> {
+    let file = open_regular(path)?;
+    let len = file.metadata()?.len();
+    if len > limit {
+        return Err(too_large(limit));
+    }
+    read_to_limit(file, len as usize, limit)
+}
+
+/// Opens a file the user named for reading, refusing anything that is not a regular file: a
+/// FIFO would block, a device never end.
+pub fn open_regular(path: &Path) -> io::Result<fs::File> {
     // Non-blocking, so that opening a FIFO does not wait for a writer; the check follows.
     let file = fs::OpenOptions::new()
         .read(true)
         .custom_flags(libc::O_NONBLOCK)
         .open(path)?;
-    let meta = file.metadata()?;
-    if !meta.is_file() {
+    if !file.metadata()?.is_file() {
         return Err(io::Error::new(
             io::ErrorKind::InvalidInput,
             "not a regular file",
         ));
     }
-    if meta.len() > limit {
-        return Err(too_large(limit));
-    }
-    read_to_limit(file, meta.len() as usize, limit)
+    Ok(file)
 }
 
 /// Everything `reader` gives, refused past `limit` bytes (one more is read to tell); `size`

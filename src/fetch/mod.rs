@@ -29,7 +29,7 @@ use crate::remote::io_message;
 use crate::spec::plan::{Input, Source};
 
 pub use cache::Cache;
-pub use local::{read_bounded, read_to_limit};
+pub use local::{open_regular, read_bounded, read_to_limit};
 
 /// What every source may use besides its own parameters.
 #[derive(Debug, Clone)]

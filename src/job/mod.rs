@@ -18,6 +18,7 @@ mod prepare;
 mod sources;
 mod tape;
 
+use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::sync::Arc;
 
@@ -74,6 +75,12 @@ pub struct Rerun {
     /// The private directory `verify` made for the rerun, removed with the run's own if a
     /// signal ends it before the guest starts.
     pub scratch: PathBuf,
+    /// A module run's modules read from these files (a bundle's copies) instead of the
+    /// plan's paths, by label: the labels, which the receipt records, stay the plan's.
+    pub host_modules: BTreeMap<String, PathBuf>,
+    /// The plan the rerun's receipt records: the receipt's, though the rerun never publishes,
+    /// and a bundle's replay runs its inputs from copies in its scratch directory.
+    pub receipt_plan: Plan,
 }
 
 /// How a run ended, and where its results are.
@@ -108,7 +115,7 @@ pub fn run(plan: &Plan, options: &RunOptions) -> Result<Report, Error> {
     let _signals = signal::catch();
     let mut setup = cleanup::Setup::new();
     let mut prepared = prepare::prepare(plan, options, &mut setup)?;
-    let modules = modules::load(plan, &prepared.fetched)?;
+    let modules = modules::load(plan, &prepared.fetched, options.rerun.as_ref())?;
     let mut given = given::record(plan, &modules, &prepared, options)?;
     // A job's ids follow what its guest is given (every job has a receipt, so `given` holds
     // its hashes); the seed follows the environment, ids included.
@@ -159,11 +166,12 @@ pub fn run(plan: &Plan, options: &RunOptions) -> Result<Report, Error> {
     .map_err(cannot_run)?;
     let taped = taping.finish();
     let tape = tape_report(&taped, options);
+    let recorded_plan = options.rerun.as_ref().map_or(plan, |r| &r.receipt_plan);
     let finished = finish::finish(
         prepared.results,
         guest.saved,
         given,
-        plan,
+        recorded_plan,
         &options.template_vars,
         ended,
         taped,

@@ -7,6 +7,7 @@
 
 use std::path::PathBuf;
 
+use super::Rerun;
 use crate::error::Error;
 use crate::fetch::{self, FetchError, Fetched};
 use crate::link::{self, ModuleBytes, ModuleName, Naming};
@@ -24,11 +25,15 @@ pub struct Modules {
     pub argv0: String,
 }
 
-/// Reads the entry module and the import modules of `plan`.
-pub fn load(plan: &Plan, fetched: &[Fetched]) -> Result<Modules, Error> {
+/// Reads the entry module and the import modules of `plan`; a rerun's host modules from where
+/// it says.
+pub fn load(plan: &Plan, fetched: &[Fetched], rerun: Option<&Rerun>) -> Result<Modules, Error> {
     let at = |index: usize| Ok(Some(fetched[index].path.clone()));
     let load = |location: &ModuleLocation, alias: Option<&str>| {
-        let found = find(location, plan, &at)?.expect("every input is fetched");
+        let mut found = find(location, plan, &at)?.expect("every input is fetched");
+        if let Some(file) = rerun.and_then(|r| r.host_modules.get(&found.label)) {
+            found.file = file.clone();
+        }
         read(found, alias)
     };
     let (entry, argv0) = load(&plan.entry_module, None)?;

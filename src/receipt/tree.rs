@@ -15,7 +15,7 @@ use std::ffi::{CStr, OsStr};
 use std::fmt;
 use std::io;
 use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
-use std::os::unix::ffi::OsStrExt;
+use std::os::unix::ffi::{OsStrExt, OsStringExt};
 use std::path::Path;
 
 use rustix::fs::{AtFlags, CWD, Dir, FileType, Mode, OFlags};
@@ -266,6 +266,141 @@ fn join(key: &str, name: &OsStr) -> String {
         }
     }
     out
+}
+
+/// One entry of a receipt's tree, read back from its value (a receipt may come from anyone:
+/// what is not one of the forms `Walk` writes is `Other`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Entry<'a> {
+    /// A regular file: the lower-case hex sha256 of its bytes.
+    File(&'a str),
+    /// A symbolic link: the lower-case hex sha256 of its target's text.
+    Symlink(&'a str),
+    /// An empty directory.
+    Directory,
+    /// Anything else: `unreadable`, a FIFO, socket or device, or a value `Walk` never writes.
+    Other(&'a str),
+}
+
+impl<'a> Entry<'a> {
+    pub fn parse(value: &'a str) -> Entry<'a> {
+        if value == DIRECTORY {
+            return Entry::Directory;
+        }
+        let link = value.strip_prefix(SYMLINK_PREFIX);
+        match (
+            link,
+            link.and_then(super::digest_hex),
+            super::digest_hex(value),
+        ) {
+            (Some(_), Some(hex), _) => Entry::Symlink(hex),
+            (None, _, Some(hex)) => Entry::File(hex),
+            _ => Entry::Other(value),
+        }
+    }
+}
+
+/// The names of the path `rel` (a key's part below where its walk began, without the leading
+/// `/`), as `join` wrote them: `\xNN` back to the byte, `\\` back to `\`. Empty for the
+/// walk's starting point itself. Refuses what `join` never writes and what could name another
+/// place: an empty name, `.`, `..`, a `/` or NUL byte, a stray `\`.
+pub fn split_key(rel: &str) -> Result<Vec<std::ffi::OsString>, String> {
+    if rel.is_empty() {
+        return Ok(Vec::new());
+    }
+    rel.split('/').map(unescape).collect()
+}
+
+fn unescape(name: &str) -> Result<std::ffi::OsString, String> {
+    let bad = |why: &str| Err(format!("the name `{}` {why}", name.escape_debug()));
+    if name.is_empty() || name == "." || name == ".." {
+        return bad("is not a file name");
+    }
+    let mut bytes = Vec::with_capacity(name.len());
+    let mut rest = name.as_bytes();
+    while let Some((&first, tail)) = rest.split_first() {
+        rest = tail;
+        if first != b'\\' {
+            bytes.push(first);
+            continue;
+        }
+        match rest {
+            [b'\\', tail @ ..] => {
+                bytes.push(b'\\');
+                rest = tail;
+            }
+            [b'x', tail @ ..] => {
+                let (hex, tail) = tail.split_at(tail.len().min(2));
+                let byte = std::str::from_utf8(hex)
+                    .ok()
+                    .filter(|h| h.len() == 2 && h.bytes().all(|b| b.is_ascii_hexdigit()))
+                    .and_then(|h| u8::from_str_radix(h, 16).ok());
+                match byte {
+                    Some(byte) => bytes.push(byte),
+                    None => return bad("holds a `\\x` escape without two hex digits"),
+                }
+                rest = tail;
+            }
+            _ => return bad("holds a `\\` that does not start an escape"),
+        }
+    }
+    if bytes.contains(&b'/') || bytes.contains(&0) {
+        return bad("holds a `/` or NUL byte");
+    }
+    Ok(std::ffi::OsString::from_vec(bytes))
+}
+
+/// Opens the regular file at `rel` (a key's part below `root`, as `split_key` reads it)
+/// without following a link anywhere below `root`, and without waiting on a FIFO: the key may
+/// come from a receipt someone else wrote, and the tree from a guest.
+pub fn open_file(root: &Path, rel: &str) -> io::Result<std::fs::File> {
+    let (parent, name) = parent_dir(root, rel)?;
+    let flags = OFlags::RDONLY | OFlags::NOFOLLOW | OFlags::NONBLOCK | OFlags::NOCTTY;
+    let fd = match &name {
+        Some(name) => rustix::fs::openat(&parent, name, flags | OFlags::CLOEXEC, Mode::empty())?,
+        None => parent,
+    };
+    let stat = rustix::fs::fstat(&fd)?;
+    if FileType::from_raw_mode(stat.st_mode) != FileType::RegularFile {
+        return Err(io::Error::new(
+            io::ErrorKind::InvalidInput,
+            "not a regular file",
+        ));
+    }
+    Ok(fd.into())
+}
+
+/// The target text of the link at `rel` below `root`, read without following any link.
+pub fn read_link(root: &Path, rel: &str) -> io::Result<Vec<u8>> {
+    match parent_dir(root, rel)? {
+        (parent, Some(name)) => {
+            Ok(rustix::fs::readlinkat(&parent, &name, Vec::new())?.into_bytes())
+        }
+        (_, None) => Err(io::Error::new(
+            io::ErrorKind::InvalidInput,
+            "the starting point is not a link",
+        )),
+    }
+}
+
+/// The directory holding `rel` below `root`, opened name by name without following links,
+/// and the last name (none for `root` itself, which is then opened as it is: the caller named
+/// it).
+fn parent_dir(root: &Path, rel: &str) -> io::Result<(OwnedFd, Option<std::ffi::OsString>)> {
+    let mut names = split_key(rel).map_err(|e| io::Error::new(io::ErrorKind::InvalidInput, e))?;
+    let last = names.pop();
+    let open = OFlags::RDONLY | OFlags::CLOEXEC;
+    let first = if last.is_some() {
+        open | OFlags::DIRECTORY
+    } else {
+        open | OFlags::NONBLOCK
+    };
+    let mut dir = rustix::fs::open(root, first, Mode::empty())?;
+    for name in &names {
+        let flags = OFlags::RDONLY | OFlags::DIRECTORY | OFlags::NOFOLLOW | OFlags::CLOEXEC;
+        dir = rustix::fs::openat(&dir, name.as_os_str(), flags, Mode::empty())?;
+    }
+    Ok((dir, last))
 }
 
 #[cfg(test)]

@@ -155,3 +155,65 @@ fn names_that_are_not_utf8_never_collide() {
     assert_eq!(map["o/a\\xff"], sha(b"1"));
     assert_eq!(map["o/a\\\\xff"], sha(b"2"));
 }
+
+#[test]
+fn split_key_reads_back_what_join_wrote() {
+    for name in [
+        &b"plain"[..],
+        b"back\\slash",
+        b"not utf-8 \xff\xfe",
+        b"x\\x41",
+    ] {
+        let key = join("/in", OsStr::from_bytes(name));
+        let rel = key.strip_prefix("/in/").unwrap();
+        assert_eq!(split_key(rel).unwrap(), [OsStr::from_bytes(name)], "{key}");
+    }
+    assert_eq!(split_key("a/b").unwrap(), ["a", "b"]);
+    assert!(split_key("").unwrap().is_empty());
+}
+
+#[test]
+fn split_key_refuses_what_join_never_writes() {
+    for (rel, why) in [
+        ("a/../b", "the name `..` is not a file name"),
+        ("./a", "the name `.` is not a file name"),
+        ("a//b", "the name `` is not a file name"),
+        ("a/", "the name `` is not a file name"),
+        ("a\\x2fb", "the name `a\\\\x2fb` holds a `/` or NUL byte"),
+        ("a\\x00", "the name `a\\\\x00` holds a `/` or NUL byte"),
+        (
+            "a\\x4",
+            "the name `a\\\\x4` holds a `\\x` escape without two hex digits",
+        ),
+        (
+            "a\\xzz",
+            "the name `a\\\\xzz` holds a `\\x` escape without two hex digits",
+        ),
+        (
+            "a\\b",
+            "the name `a\\\\b` holds a `\\` that does not start an escape",
+        ),
+    ] {
+        assert_eq!(split_key(rel).unwrap_err(), why, "{rel}");
+    }
+}
+
+#[test]
+fn entries_read_back_as_walk_wrote_them() {
+    let file = sha(b"x");
+    let hex = &file["sha256:".len()..];
+    let link = format!("{SYMLINK_PREFIX}{file}");
+    assert_eq!(Entry::parse(&file), Entry::File(hex));
+    assert_eq!(Entry::parse(&link), Entry::Symlink(hex));
+    assert_eq!(Entry::parse(DIRECTORY), Entry::Directory);
+    for other in [
+        UNREADABLE,
+        "fifo",
+        "socket",
+        "char-device",
+        "symlink:directory",
+        "sha256:",
+    ] {
+        assert_eq!(Entry::parse(other), Entry::Other(other));
+    }
+}

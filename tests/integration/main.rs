@@ -1,6 +1,7 @@
 //! Integration tests of the `bolinho` binary: one test binary, small helpers in `support`.
 
 mod bacalhau_http;
+mod bundle;
 mod cli;
 mod determinism;
 mod differential;

@@ -1,13 +1,14 @@
-//! Hostile guests and hostile layouts: what a guest, a job file, a receipt handed over by
-//! someone else, or the machine itself (a full disk, a signal at the worst moment) can do to
-//! what is around the sandbox. Each test attacks as the issue that found the hole described
-//! it, and checks that no host file outside the mounts is read or written, that bolinho ends
+//! Hostile guests and hostile layouts: what a guest, a job file, a receipt or a bundle handed
+//! over by someone else, or the machine itself (a full disk, a signal at the worst moment) can
+//! do to what is around the sandbox. Each test attacks as the issue that found the hole
+//! described it, and checks that no host file outside the mounts is read or written, that bolinho ends
 //! with a clear outcome, and that results that were produced are kept.
 //!
 //! Most use `testdata/c/hostile.c` (`hostile.wasm`), a guest that plants links, nests
 //! directories past PATH_MAX, makes sparse files and floods stdout on request.
 
 mod access;
+mod bundles;
 mod limits;
 mod results;
 
