@@ -44,7 +44,7 @@ pub enum Command {
     name = "run",
     description = "run a job file (YAML or JSON) or a module (.wasm or .wat)",
     example = "$ {command_name} job.yaml --results out\n$ {command_name} app.wasm --dir .::/ --env K=V -- arg1 arg2",
-    note = "A job's results (stdout, stderr, exitCode, one folder per ResultPaths entry, receipt.json) go to --results, or else to a new directory under ./bolinho-results. --dir, --env, --entrypoint, --import and arguments after -- apply to module runs; -i, -I, -o, -p, or an entry module given as a URI or SOURCE:TARGET, make a module run the job bacalhau wasm run would submit, run as a job file is; --network and --allow-domain (which replace a job's Network), --memory, --fuel, --timeout, --output-limit, --epoch, --seed and --nondeterministic to both."
+    note = "A job's results (stdout, stderr, exitCode, one folder per ResultPaths entry, receipt.json) go to --results, or else to a new directory under ./bolinho-results. --dir, --env, --entrypoint, --import and arguments after -- apply to module runs; -i, -I, -o, -p, or an entry module given as a URI or SOURCE:TARGET, make a module run the job bacalhau wasm run would submit, run as a job file is; --network and --allow-domain (which replace a job's Network), --memory, --fuel, --timeout, --output-limit, --epoch, --seed, --nondeterministic, --no-record and --tape-limit to both. A run with results records a tape of what its guest was told that its content does not fix (the host's clocks and randomness, stdin, HTTP answers), which verify replays."
 )]
 pub struct RunArgs {
     /// the job file (- reads it from standard input) or module to run
