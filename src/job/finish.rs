@@ -108,8 +108,9 @@ fn finish_results(
     }
     // The receipt names the tape by its hash: it is written first.
     let tape = finished.tape.as_ref().map(|tape| {
+        // Said as a failed stdout is: the staging path in the error is gone once finished.
         if let Err(e) = results.write_file(receipt::TAPE, tape) {
-            problems.push(format!("failed to write {} whole: {e}", receipt::TAPE));
+            problems.push(format!("failed to write {} whole: {}", receipt::TAPE, e.cause));
         }
         receipt::sha256(tape)
     });

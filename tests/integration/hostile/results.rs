@@ -155,26 +155,11 @@ fn an_output_tree_deeper_than_a_receipt_records_is_kept_without_one() {
 fn a_full_disk_keeps_what_was_written_and_says_what_was_not() {
     let dir = TempDir::new("hostile-full-disk");
     hostile_job(&dir, &["write", "10000"], "");
-    let mut command = support::command(
+    let out = on_a_full_disk(support::command(
         dir.path(),
         &["run", "job.yaml", "--quiet-portability", "--results", "out"],
         &[],
-    );
-    // A file-size limit stands for a full disk: writes past 4 KiB fail (EFBIG), and the
-    // signal that would otherwise end bolinho is ignored, as a disk that is full sends none.
-    // SAFETY: setrlimit and signal are async-signal-safe; nothing else runs before exec.
-    unsafe {
-        command.pre_exec(|| {
-            libc::signal(libc::SIGXFSZ, libc::SIG_IGN);
-            let limit = libc::rlimit {
-                rlim_cur: 4096,
-                rlim_max: 4096,
-            };
-            libc::setrlimit(libc::RLIMIT_FSIZE, &limit);
-            Ok(())
-        });
-    }
-    let out = output(command.output().unwrap());
+    ));
     assert_eq!(out.code, 125, "{}", out.stderr);
     assert!(out.stdout.starts_with("xxxx"), "the terminal still saw it");
     assert_eq!(
@@ -188,6 +173,60 @@ fn a_full_disk_keeps_what_was_written_and_says_what_was_not() {
     );
     assert_eq!(fs::metadata(dir.join("out/stdout")).unwrap().len(), 4096);
     assert_eq!(fs::read_to_string(dir.join("out/exitCode")).unwrap(), "0");
+}
+
+/// Runs `command` as on a full disk: a file-size limit makes writes past 4 KiB fail (EFBIG),
+/// and the signal that would otherwise end bolinho is ignored, as a disk that is full sends
+/// none.
+fn on_a_full_disk(mut command: std::process::Command) -> support::Output {
+    // SAFETY: setrlimit and signal are async-signal-safe; nothing else runs before exec.
+    unsafe {
+        command.pre_exec(|| {
+            libc::signal(libc::SIGXFSZ, libc::SIG_IGN);
+            let limit = libc::rlimit {
+                rlim_cur: 4096,
+                rlim_max: 4096,
+            };
+            libc::setrlimit(libc::RLIMIT_FSIZE, &limit);
+            Ok(())
+        });
+    }
+    output(command.output().unwrap())
+}
+
+#[test]
+fn a_tape_the_disk_cannot_hold_keeps_the_rest_and_says_so() {
+    let dir = TempDir::new("hostile-full-disk-tape");
+    // 200,000 clock reads: a tape of 2.4 MB, and a stdout of seven bytes.
+    let module = support::root().join("bench/clock_reads.wat");
+    let out = on_a_full_disk(support::command(
+        dir.path(),
+        &[
+            "run",
+            "--nondeterministic",
+            "--results",
+            "out",
+            &module.display().to_string(),
+        ],
+        &[],
+    ));
+    assert_eq!(
+        (out.code, out.stdout.as_str(), out.stderr.as_str()),
+        (
+            125,
+            "200000\n",
+            "bolinho: error: failed to finish out: failed to write tape whole: File too large \
+             (os error 27); the rest of the results are in place, without receipt.json\n"
+        )
+    );
+    assert_eq!(
+        names(&dir.join("out")),
+        ["exitCode", "stderr", "stdout", "tape"]
+    );
+    assert_eq!(
+        fs::read_to_string(dir.join("out/stdout")).unwrap(),
+        "200000\n"
+    );
 }
 
 #[test]
