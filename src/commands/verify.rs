@@ -88,6 +88,7 @@ pub(super) fn verify(args: VerifyArgs) -> Result<u8, Error> {
             scratch: scratch.path().to_path_buf(),
             host_modules,
             receipt_plan: recorded.plan.clone(),
+            no_record: recorded.no_record,
         }),
         template_vars: recorded.template_vars.clone(),
         // The host's clocks and randomness were its guest's: the tape answers in their place.

@@ -9,7 +9,6 @@ use std::io;
 use std::path::PathBuf;
 
 use super::guest::SavedOutput;
-use super::tape::Taped;
 use crate::engine::{self, Ended, Outcome};
 use crate::error::Error;
 use crate::receipt::{self, Given, TreeError, Walk};
@@ -33,7 +32,7 @@ pub fn finish(
     plan: &Plan,
     template_vars: &Vars,
     ended: Ended,
-    taped: Taped,
+    tape: TapeResult<'_>,
 ) -> Result<Finished, Error> {
     let outcome = ended.outcome;
     // A guest stopped wherever the clock or a signal caught it: its fuel says nothing.
@@ -51,11 +50,7 @@ pub fn finish(
             let run = Run {
                 outcome: &outcome,
                 fuel_used,
-                recorded: !matches!(taped, Taped::NotRecorded),
-                tape: match taped {
-                    Taped::Recorded(tape) => Some(tape.into_bytes()),
-                    Taped::NotRecorded | Taped::Nothing | Taped::Replayed(_) => None,
-                },
+                tape,
             };
             Some(finish_results(
                 results,
@@ -75,10 +70,15 @@ pub fn finish(
 struct Run<'a> {
     outcome: &'a Outcome,
     fuel_used: Option<u64>,
-    /// Whether it recorded the host's answers (not with `--no-record`).
-    recorded: bool,
-    /// The bytes of its tape, if its guest was told anything its content does not fix.
-    tape: Option<Vec<u8>>,
+    tape: TapeResult<'a>,
+}
+
+/// What the results hold of a run's tape.
+pub struct TapeResult<'a> {
+    /// Its bytes, if its guest was told anything its content does not fix.
+    pub bytes: Option<&'a [u8]>,
+    /// It was made with `--no-record`.
+    pub no_record: bool,
 }
 
 /// The number recorded in `exitCode`: the guest's status, or bolinho's code for how it was
@@ -107,10 +107,14 @@ fn finish_results(
         }
     }
     // The receipt names the tape by its hash: it is written first.
-    let tape = finished.tape.as_ref().map(|tape| {
+    let tape = finished.tape.bytes.map(|tape| {
         // Said as a failed stdout is: the staging path in the error is gone once finished.
         if let Err(e) = results.write_file(receipt::TAPE, tape) {
-            problems.push(format!("failed to write {} whole: {}", receipt::TAPE, e.cause));
+            problems.push(format!(
+                "failed to write {} whole: {}",
+                receipt::TAPE,
+                e.cause
+            ));
         }
         receipt::sha256(tape)
     });
@@ -203,7 +207,7 @@ fn write_receipt(
         exit_code: exit_status(finished.outcome),
         fuel_used: finished.fuel_used,
         tape,
-        no_record: !finished.recorded,
+        no_record: finished.tape.no_record,
     };
     results
         .write_file(receipt::FILE, receipt.to_json().as_bytes())

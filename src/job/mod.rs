@@ -81,6 +81,8 @@ pub struct Rerun {
     /// The plan the rerun's receipt records: the receipt's, though the rerun never publishes,
     /// and a bundle's replay runs its inputs from copies in its scratch directory.
     pub receipt_plan: Plan,
+    /// The receipt says its run was made with `--no-record`; the rerun's says so too.
+    pub no_record: bool,
 }
 
 /// How a run ended, and where its results are.
@@ -174,7 +176,7 @@ pub fn run(plan: &Plan, options: &RunOptions) -> Result<Report, Error> {
         recorded_plan,
         &options.template_vars,
         ended,
-        taped,
+        taped.for_results(options.rerun.as_ref()),
     )?;
     // Publishing copies the finished directory; a failure keeps it and says where it is.
     let published = match &finished.path {

@@ -16,7 +16,8 @@ use wasi_shim::{
     Replay, ReplayClock, ReplayRandom, ReplayStdin, Tape, TapeError,
 };
 
-use super::RunOptions;
+use super::finish::TapeResult;
+use super::{Rerun, RunOptions};
 use crate::engine::StopClock;
 use crate::error::Error;
 use crate::net::Net;
@@ -141,5 +142,30 @@ pub fn answers(n: u64) -> String {
     match n {
         1 => "1 answer".to_string(),
         n => format!("{n} answers"),
+    }
+}
+
+impl Taped {
+    /// What the results hold of the tape: the one recorded, or for a rerun the one replayed
+    /// (so that the results `verify --keep` keeps are the original's, receipt included).
+    pub fn for_results<'a>(&'a self, rerun: Option<&'a Rerun>) -> TapeResult<'a> {
+        match (self, rerun) {
+            (_, Some(rerun)) => TapeResult {
+                bytes: rerun.tape.as_ref().map(Tape::as_bytes),
+                no_record: rerun.no_record,
+            },
+            (Taped::Recorded(tape), None) => TapeResult {
+                bytes: Some(tape.as_bytes()),
+                no_record: false,
+            },
+            (Taped::NotRecorded, None) => TapeResult {
+                bytes: None,
+                no_record: true,
+            },
+            (Taped::Nothing | Taped::Replayed(_), None) => TapeResult {
+                bytes: None,
+                no_record: false,
+            },
+        }
     }
 }

@@ -346,3 +346,38 @@ fn verify_into_a_closed_pipe_ends_with_its_verdict_not_a_panic() {
         (Some(0), "")
     );
 }
+
+#[test]
+fn verify_keep_keeps_the_replayed_tape_and_an_identical_receipt() {
+    let dir = TempDir::new("tape-keep");
+    run(&dir, "out", &["--nondeterministic"], &wat("nap.wat"));
+    let out = bolinho(
+        dir.path(),
+        &["verify", "out/receipt.json", "--keep", "kept"],
+    );
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    for name in ["receipt.json", "tape", "stdout"] {
+        assert_eq!(
+            fs::read(dir.join("kept").join(name)).unwrap(),
+            fs::read(dir.join("out").join(name)).unwrap(),
+            "{name}"
+        );
+    }
+    // And a run made with --no-record: its kept receipt says so as the original does.
+    let cat = testdata("wasm/cat.wasm").display().to_string();
+    let out = bolinho(
+        dir.path(),
+        &["run", "--no-record", "--results", "plain", &cat],
+    );
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let out = bolinho(
+        dir.path(),
+        &["verify", "plain/receipt.json", "--keep", "kept2"],
+    );
+    assert_eq!(
+        out.code, 120,
+        "stdin was read, and is on no tape: {}",
+        out.stdout
+    );
+    assert_eq!(receipt(&dir, "kept2")["noRecord"], true);
+}
