@@ -243,7 +243,12 @@ else:
         result = subprocess.run(
             ["valgrind", "--tool=callgrind", f"--callgrind-out-file={scratch}/callgrind.out",
              *command(tool)], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-        instructions[tool] = int(re.search(r"Collected : (\d+)", result.stderr).group(1))
+        collected = re.search(r"Collected : (\d+)", result.stderr)
+        if collected:
+            instructions[tool] = int(collected.group(1))
+        else:  # valgrind itself can fail (it has run out of memory under the wasmi CLI)
+            instructions[tool] = "valgrind " + (
+                "out of memory" if "out of memory" in result.stderr else "failed")
 
 def mib(kib):
     return f"{kib / 1024:.1f} MiB"
@@ -270,10 +275,10 @@ cells = [
     mib(rss["wasmi"]) if "wasmi" in rss else "n/a",
 ]
 if instructions:
-    cells += [f"{instructions['bolinho']:,}",
-              f"{instructions['wasmi']:,}" if "wasmi" in instructions else "n/a",
-              f"{instructions['bolinho'] / instructions['wasmi']:.2f}x"
-              if "wasmi" in instructions else "n/a"]
+    counts = [instructions.get(tool, "n/a") for tool in ("bolinho", "wasmi")]
+    cells += [f"{c:,}" if isinstance(c, int) else c for c in counts]
+    cells.append(f"{counts[0] / counts[1]:.2f}x"
+                 if all(isinstance(c, int) for c in counts) else "n/a")
 else:
     cells += [why_not, why_not, why_not]
 cells.append("; ".join(goals) or "")
