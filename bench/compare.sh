@@ -22,13 +22,17 @@
 # ratio (bolinho / wasmi; below 1 bolinho is faster), the ratio of the median CPU times (user +
 # system, less disturbed by other work on the machine), the peak RSS of one more run of each
 # under /usr/bin/time -f %M, and, where valgrind is installed, the instructions of one run of
-# each under callgrind and their ratio, and the issue's goal for the row, met or not. Every
+# each under valgrind and their ratio, and the issue's goal for the row, met or not. Every
 # run's stdout must be the same for both tools, and the expected one where it is known (fib,
 # sha256, sieve and lines are computed here, hello and wordfreq are known); a difference stops
 # the script.
-# Callgrind is slow (30-100x): CALLGRIND=auto (the default) runs it only for workloads whose
-# bolinho median is under CALLGRIND_MAX_MS (default 1000) and modules under 10 MB (so not yosys);
-# CALLGRIND=all runs every workload, CALLGRIND=none none.
+# The instructions are cachegrind's without its cache simulation (`--cache-sim=no`): the same
+# count as callgrind's within run-to-run noise (hello: 2,010,002 and 2,007,534), about
+# 15x slower than a plain run where callgrind is 50-100x, and callgrind runs out of memory under
+# the wasmi CLI on any run of more than a few hundred ms (nbody, sieve). INSTRUCTIONS=auto (the
+# default) counts only workloads whose bolinho median is under INSTRUCTIONS_MAX_MS (default
+# 3000: the whole default corpus, yosys included, takes about 4 minutes more); =all counts
+# every workload, =none none.
 #
 # Run by hand from anywhere: bench/compare.sh [RUNS]; results go in bench/RESULTS.md.
 # The wasmi CLI: `wasmi` on PATH, else /tmp/wasmi-cli/bin/wasmi, else it is installed there:
@@ -44,14 +48,14 @@ nbody_steps="${NBODY_STEPS:-500000}"
 sieve_n="${SIEVE_N:-20000000}"
 lines="${LINES:-700000}"
 yosys_runs="${YOSYS_RUNS:-5}"
-callgrind="${CALLGRIND:-auto}"
-callgrind_max_ms="${CALLGRIND_MAX_MS:-1000}"
-case "$callgrind" in
+counting="${INSTRUCTIONS:-auto}"
+counting_max_ms="${INSTRUCTIONS_MAX_MS:-3000}"
+case "$counting" in
 auto | all | none) ;;
-*) echo "CALLGRIND must be auto, all or none, not $callgrind" >&2; exit 2 ;;
+*) echo "INSTRUCTIONS must be auto, all or none, not $counting" >&2; exit 2 ;;
 esac
 if ! command -v valgrind > /dev/null; then
-    callgrind=none
+    counting=none
 fi
 
 cargo build --release --locked >&2
@@ -75,7 +79,7 @@ mkdir -p "$cache" "$scratch/data" "$scratch/expected" "$scratch/job"
 
 echo "bolinho: $bolinho ($(git rev-parse --short HEAD)$(git diff --quiet HEAD || echo ', modified'))"
 echo "wasmi:   $wasmi ($("$wasmi" --version))"
-echo "runs:    $runs (yosys $yosys_runs); callgrind: $callgrind; load average: $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "runs:    $runs (yosys $yosys_runs); instructions: $counting; load average: $(cut -d' ' -f1-3 /proc/loadavg)"
 
 # The inputs and expected outputs: the line copy's file (lines of 0 to 99 printable characters,
 # as in bench/lines.sh), and what fib, sha256 and sieve must print.
@@ -165,10 +169,10 @@ echo
 # need only agree); GOAL is "ratio=R,rss=MiB,ms=M" (any subset, or "") for the goals column. Without
 # WASMI-ARGS, the wasmi columns say n/a. `{n}` in an argument becomes a fresh number per run.
 compare() {
-    python3 - "$scratch" "$callgrind" "$callgrind_max_ms" "$@" <<'PY'
+    python3 - "$scratch" "$counting" "$counting_max_ms" "$@" <<'PY'
 import hashlib, os, re, statistics, subprocess, sys, time
-scratch, callgrind, callgrind_max_ms, name, runs, expected, goal, *rest = sys.argv[1:]
-runs, callgrind_max_ms = int(runs), float(callgrind_max_ms)
+scratch, counting, counting_max_ms, name, runs, expected, goal, *rest = sys.argv[1:]
+runs, counting_max_ms = int(runs), float(counting_max_ms)
 cut = rest.index("---") if "---" in rest else len(rest)
 tools = {"bolinho": rest[:cut]}
 if rest[cut + 1:]:
@@ -230,25 +234,17 @@ for tool in tools:
 
 med = {tool: statistics.median(wall[tool]) * 1000 for tool in tools}
 instructions, why_not = {}, ""
-big = any(a.endswith(".wasm") and os.path.getsize(a) > 10 << 20
-          for a in tools["bolinho"] if os.path.isfile(a))
-if callgrind == "none":
+if counting == "none":
     why_not = "n/a"
-elif callgrind == "auto" and big:
-    why_not = "skipped (module over 10 MB)"
-elif callgrind == "auto" and med["bolinho"] > callgrind_max_ms:
-    why_not = f"skipped (over {callgrind_max_ms:.0f} ms)"
+elif counting == "auto" and med["bolinho"] > counting_max_ms:
+    why_not = f"skipped (over {counting_max_ms:.0f} ms)"
 else:
     for tool in tools:
         result = subprocess.run(
-            ["valgrind", "--tool=callgrind", f"--callgrind-out-file={scratch}/callgrind.out",
+            ["valgrind", "--tool=cachegrind", "--cache-sim=no", "--cachegrind-out-file=/dev/null",
              *command(tool)], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-        collected = re.search(r"Collected : (\d+)", result.stderr)
-        if collected:
-            instructions[tool] = int(collected.group(1))
-        else:  # valgrind itself can fail (it has run out of memory under the wasmi CLI)
-            instructions[tool] = "valgrind " + (
-                "out of memory" if "out of memory" in result.stderr else "failed")
+        refs = re.search(r"I\s+refs:\s+([\d,]+)", result.stderr)
+        instructions[tool] = int(refs.group(1).replace(",", "")) if refs else "valgrind failed"
 
 def mib(kib):
     return f"{kib / 1024:.1f} MiB"
