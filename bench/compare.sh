@@ -27,9 +27,9 @@
 # sha256, sieve and lines are computed here, hello and wordfreq are known); a difference stops
 # the script.
 # The instructions are cachegrind's without its cache simulation (`--cache-sim=no`): the same
-# count as callgrind's within run-to-run noise (hello: 2,010,002 and 2,007,534), about
-# 15x slower than a plain run where callgrind is 50-100x, and callgrind runs out of memory under
-# the wasmi CLI on any run of more than a few hundred ms (nbody, sieve). INSTRUCTIONS=auto (the
+# count as callgrind's within run-to-run noise (hello: 2,010,002 and 2,007,534), about 15x
+# slower than a plain run, and callgrind runs out of memory under the wasmi CLI on any run of
+# more than a few hundred ms (nbody, sieve). INSTRUCTIONS=auto (the
 # default) counts only workloads whose bolinho median is under INSTRUCTIONS_MAX_MS (default
 # 3000: the whole default corpus, yosys included, takes about 4 minutes more); =all counts
 # every workload, =none none.
