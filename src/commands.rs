@@ -2,7 +2,7 @@
 //! arguments into a plan or a module and hands it to `job` (or `link`, or `bundle`); what it
 //! prints is its only job.
 
-use std::io::IsTerminal;
+use std::io::{IsTerminal, Read};
 use std::path::Path;
 
 use wasmi::Module;
@@ -55,15 +55,22 @@ fn run(args: RunArgs) -> Result<u8, Error> {
             None => return Ok(0),
         }
     } else {
-        // A module or a job document; a document is refused past its own bound when parsed.
-        let contents = read(&args.file, job::MAX_MODULE)?;
-        if is_module(&args.file, &contents) {
-            module_run_plan(&args)?
-        } else {
+        // A module or a job document. A module's first bytes say so, and the run reads the
+        // module itself: a large one is not read twice. A document is refused past its own
+        // bound when parsed.
+        let contents = match read_head(&args.file)? {
+            Head::Whole(contents) => Some(contents),
+            Head::Start(start) if is_module(&args.file, &start) => None,
+            Head::Start(_) => Some(read(&args.file, job::MAX_MODULE)?),
+        };
+        let document = contents.filter(|contents| !is_module(&args.file, contents));
+        if let Some(contents) = document {
             let parsed = job_run_plan(&args, &contents)?;
             template_vars = parsed.template_vars;
             portability = (!args.quiet_portability).then_some(parsed.portability.len());
             parsed.plan
+        } else {
+            module_run_plan(&args)?
         }
     };
     overrides.apply(&mut plan);
@@ -340,6 +347,33 @@ fn inspect(args: InspectArgs) -> Result<u8, Error> {
     })?;
     out!("{}", crate::inspect::report(&label, &module));
     Ok(0)
+}
+
+/// The start of a file named on the command line, or all of it when that is short (and
+/// always of standard input, which cannot be read again).
+enum Head {
+    Whole(Vec<u8>),
+    Start(Vec<u8>),
+}
+
+/// Enough of a module to know it for one (`is_module`): its magic, or its first `(`.
+const HEAD_BYTES: u64 = 4096;
+
+fn read_head(path: &Path) -> Result<Head, Error> {
+    if path == Path::new(crate::cli::STDIN_ARG) {
+        return read(path, job::MAX_MODULE).map(Head::Whole);
+    }
+    let mut start = Vec::with_capacity(HEAD_BYTES as usize);
+    fetch::open_regular(path)
+        .and_then(|file| file.take(HEAD_BYTES).read_to_end(&mut start))
+        .map_err(|cause| Error::Read {
+            path: job_path(path).display().to_string(),
+            cause,
+        })?;
+    Ok(match start.len() as u64 {
+        n if n < HEAD_BYTES => Head::Whole(start),
+        _ => Head::Start(start),
+    })
 }
 
 /// A file named on the command line (`-`: standard input), at most `limit` bytes.

@@ -381,3 +381,35 @@ fn verify_keep_keeps_the_replayed_tape_and_an_identical_receipt() {
     );
     assert_eq!(receipt(&dir, "kept2")["noRecord"], true);
 }
+
+#[test]
+fn the_default_tape_limit_is_64_mib_and_the_largest_1_gib() {
+    let dir = TempDir::new("tape-default-limit");
+    let cat = testdata("wasm/cat.wasm").display().to_string();
+    // 65 MiB through stdin: all of it reaches stdout, one MiB of it misses the tape.
+    let input = dir.write("input", vec![b'x'; 65 << 20]);
+    let out = crate::support::command(dir.path(), &["run", "--results", "out", &cat], &[])
+        .stdin(fs::File::open(input).unwrap())
+        .output()
+        .unwrap();
+    let out = crate::support::output(out);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert_eq!(out.stdout.len(), 65 << 20);
+    assert!(
+        out.stderr.starts_with(
+            "bolinho: warning: the run's tape reached its limit of 67108864 bytes after "
+        ),
+        "{}",
+        out.stderr
+    );
+    let tape = fs::metadata(dir.join("out/tape")).unwrap().len();
+    assert!(tape <= 64 << 20 && tape > 63 << 20, "{tape}");
+    let out = bolinho(dir.path(), &["run", "--tape-limit", "1025MiB", &cat]);
+    assert_eq!(
+        (out.code, out.stderr.as_str()),
+        (
+            2,
+            "bolinho: error: --tape-limit 1025MiB: more than 1GiB, the largest tape verify reads\n"
+        )
+    );
+}
