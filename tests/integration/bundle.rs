@@ -10,7 +10,7 @@ use flate2::read::GzDecoder;
 use sha2::{Digest, Sha256};
 
 use crate::http_server::{Reply, Server};
-use crate::support::{Output, TempDir, bolinho, bolinho_env, names, testdata};
+use crate::support::{Output, TempDir, bolinho, bolinho_env, names, sha256, testdata};
 
 /// A job that upper-cases each file of `/inputs` into `/outputs`, with its module, its inputs
 /// (a file, a file in a subdirectory, a link and an empty directory) and `job.yaml` in `dir`.
@@ -93,14 +93,6 @@ pub fn blob_name(bytes: &[u8]) -> Vec<u8> {
         .map(|b| format!("{b:02x}"))
         .collect();
     format!("blobs/sha256/{hex}").into_bytes()
-}
-
-pub fn sha256(bytes: &[u8]) -> String {
-    let hex: String = Sha256::digest(bytes)
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect();
-    format!("sha256:{hex}")
 }
 
 /// The bundle's receipt, parsed.

@@ -184,3 +184,13 @@ pub fn tree(dir: &Path) -> String {
     walk(dir, dir, &mut out);
     out.join("\n")
 }
+
+/// `sha256:HEX` of `bytes`, as receipts write it.
+pub fn sha256(bytes: &[u8]) -> String {
+    use sha2::{Digest, Sha256};
+    let hex: String = Sha256::digest(bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    format!("sha256:{hex}")
+}

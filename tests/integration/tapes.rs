@@ -6,21 +6,11 @@
 use std::fs;
 use std::time::{Duration, Instant};
 
-use sha2::{Digest, Sha256};
-
 use crate::http_server::{Reply, Server};
-use crate::support::{Output, TempDir, bolinho, bolinho_with_stdin, testdata};
+use crate::support::{Output, TempDir, bolinho, bolinho_with_stdin, sha256, testdata};
 
 fn wat(name: &str) -> String {
     testdata(&format!("wat/{name}")).display().to_string()
-}
-
-fn sha256(bytes: &[u8]) -> String {
-    let hex: String = Sha256::digest(bytes)
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect();
-    format!("sha256:{hex}")
 }
 
 fn receipt(dir: &TempDir, results: &str) -> serde_json::Value {

@@ -3,9 +3,7 @@
 
 use std::fs;
 
-use sha2::{Digest, Sha256};
-
-use crate::support::{TempDir, bolinho, testdata};
+use crate::support::{TempDir, bolinho, sha256, testdata};
 
 /// A job that upper-cases each file of `/inputs` into `/outputs`, with its module and inputs
 /// beside it so a test may change them.
@@ -23,12 +21,6 @@ fn job_dir(name: &str) -> TempDir {
          ResultPaths:\n      - Name: outputs\n        Path: /outputs\n",
     );
     dir
-}
-
-fn sha256(bytes: &[u8]) -> String {
-    let digest = Sha256::digest(bytes);
-    let hex: String = digest.iter().map(|b| format!("{b:02x}")).collect();
-    format!("sha256:{hex}")
 }
 
 /// Runs the job into `results` and returns its receipt, parsed.

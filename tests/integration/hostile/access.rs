@@ -6,7 +6,8 @@ use std::fs;
 use std::os::unix::fs::{PermissionsExt, symlink};
 use std::time::{Duration, Instant};
 
-use super::{hostile_job, receipt, sha256};
+use super::{hostile_job, receipt};
+use crate::support::sha256;
 use crate::support::{self, TempDir, bolinho, bolinho_env, names, testdata};
 
 /// The job's directory mounted read-write at /w, so that results under it (the default

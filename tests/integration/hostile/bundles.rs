@@ -8,9 +8,10 @@ use std::fs;
 use tar::EntryType;
 
 use crate::bundle::{
-    Entry, blob_name, entries, pack, receipt_of, run_and_bundle, sha256, transform_job,
-    verify_elsewhere, with_receipt,
+    Entry, blob_name, entries, pack, receipt_of, run_and_bundle, transform_job, verify_elsewhere,
+    with_receipt,
 };
+use crate::support::sha256;
 
 /// A run's bundle, as entries to tamper with.
 fn bundle_entries(name: &str) -> Vec<Entry> {

@@ -41,16 +41,6 @@ fn receipt(dir: &Path) -> serde_json::Value {
     serde_json::from_str(&fs::read_to_string(dir.join("receipt.json")).unwrap()).unwrap()
 }
 
-/// `sha256:HEX` of `bytes`, as receipts write it.
-fn sha256(bytes: &[u8]) -> String {
-    use sha2::{Digest, Sha256};
-    let hex: String = Sha256::digest(bytes)
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect();
-    format!("sha256:{hex}")
-}
-
 /// Waits for `child`, a run started at `started` with `--timeout 1 --results out`, and checks
 /// that its timeout held: exit 124, well within seconds, and the results kept.
 fn ended_at_the_timeout(

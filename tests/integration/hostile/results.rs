@@ -125,7 +125,7 @@ fn an_output_tree_deeper_than_path_max_is_kept_and_hashed() {
     assert_eq!(out.code, 0, "{}", out.stderr);
     let results = &receipt(&dir.join("out"))["results"];
     let leaf = format!("outputs/{}leaf", format!("{}/", "d".repeat(200)).repeat(30));
-    assert_eq!(results[leaf.as_str()], super::sha256(b"leaf\n"));
+    assert_eq!(results[leaf.as_str()], support::sha256(b"leaf\n"));
 }
 
 #[test]
