@@ -219,13 +219,8 @@ fn check(recorded: &Recorded, path: &Path) -> Result<(), Error> {
 
 /// What verify was handed.
 enum Handed {
-    /// A receipt, where it is, and the directory it is in, where its run's results (and its
-    /// tape) may be.
-    Receipt {
-        recorded: Recorded,
-        path: PathBuf,
-        dir: PathBuf,
-    },
+    /// A receipt, and where it is: its run's results (and its tape) may be beside it.
+    Receipt { recorded: Recorded, path: PathBuf },
     /// A bundle, read into the scratch directory.
     Bundle(Opened),
 }
@@ -240,14 +235,9 @@ impl Handed {
         let text = String::from_utf8_lossy(&contents);
         let recorded = Recorded::parse(&text)
             .map_err(|e| Error::Verify(format!("failed to read {}: {e}", path.display())))?;
-        let dir = match path.parent() {
-            Some(dir) if !dir.as_os_str().is_empty() => dir.to_path_buf(),
-            _ => PathBuf::from("."),
-        };
         Ok(Handed::Receipt {
             recorded,
             path: path.to_path_buf(),
-            dir,
         })
     }
 
@@ -296,11 +286,19 @@ impl Handed {
         receipt::digest_hex(got.results.get(name)?)?;
         let expected: Box<dyn Read> = match self {
             Handed::Bundle(opened) => Box::new(File::open(opened.blob(want)).ok()?),
-            Handed::Receipt { dir, .. } => Box::new(receipt::open_file(dir, name).ok()?),
+            Handed::Receipt { path, .. } => Box::new(receipt::open_file(&beside(path), name).ok()?),
         };
         let rerun = receipt::open_file(dir, name).ok()?;
         let found = receipt::first_difference(expected, rerun, want).ok()??;
         Some(found.to_string())
+    }
+}
+
+/// The directory the receipt at `receipt` is in.
+fn beside(receipt: &Path) -> PathBuf {
+    match receipt.parent() {
+        Some(dir) if !dir.as_os_str().is_empty() => dir.to_path_buf(),
+        _ => PathBuf::from("."),
     }
 }
 

@@ -12,23 +12,12 @@ use sha2::{Digest, Sha256};
 use crate::http_server::{Reply, Server};
 use crate::support::{Output, TempDir, bolinho, bolinho_env, names, sha256, testdata};
 
-/// A job that upper-cases each file of `/inputs` into `/outputs`, with its module, its inputs
-/// (a file, a file in a subdirectory, a link and an empty directory) and `job.yaml` in `dir`.
+/// `verify`'s job (upper-casing each file of `/inputs` into `/outputs`), its inputs given a
+/// link and an empty directory too: every kind of entry a bundle rebuilds.
 pub fn transform_job(name: &str) -> TempDir {
-    let dir = TempDir::new(name);
-    fs::copy(testdata("wasm/transform.wasm"), dir.join("transform.wasm")).unwrap();
-    dir.write("inputs/a.txt", "alpha\n");
-    dir.write("inputs/sub/b.txt", "beta\n");
+    let dir = crate::verify::job_dir(name);
     std::os::unix::fs::symlink("a.txt", dir.join("inputs/link")).unwrap();
     fs::create_dir(dir.join("inputs/empty")).unwrap();
-    dir.write(
-        "job.yaml",
-        "Name: transform\nTasks:\n  - Name: main\n    Engine:\n      Type: wasm\n      Params:\n        \
-         EntryModule: /app/transform.wasm\n        Parameters: [/inputs, /outputs]\n    InputSources:\n      \
-         - Target: /app/transform.wasm\n        Source: {Type: localDirectory, Params: {SourcePath: transform.wasm}}\n      \
-         - Target: /inputs\n        Source: {Type: localDirectory, Params: {SourcePath: ./inputs}}\n    \
-         ResultPaths:\n      - Name: outputs\n        Path: /outputs\n",
-    );
     dir
 }
 

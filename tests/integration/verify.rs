@@ -7,7 +7,7 @@ use crate::support::{TempDir, bolinho, sha256, testdata};
 
 /// A job that upper-cases each file of `/inputs` into `/outputs`, with its module and inputs
 /// beside it so a test may change them.
-fn job_dir(name: &str) -> TempDir {
+pub(crate) fn job_dir(name: &str) -> TempDir {
     let dir = TempDir::new(name);
     fs::copy(testdata("wasm/transform.wasm"), dir.join("transform.wasm")).unwrap();
     dir.write("inputs/a.txt", "alpha\n");

@@ -42,6 +42,5 @@ pub use random::{OsRandom, RandomSource, SeededRandom};
 pub use table::{FUNCTIONS, FuncSpec, MODULE};
 pub use tape::{
     Divergence, Event, Events, RecordProblem, Recorder, RecordingClock, RecordingRandom,
-    RecordingStdin, Replay, ReplayClock, ReplayRandom, ReplayStdin, TAPE_MAGIC, TAPE_VERSION, Tape,
-    TapeError,
+    RecordingStdin, Replay, ReplayClock, ReplayRandom, ReplayStdin, Tape, TapeError,
 };

@@ -1,4 +1,5 @@
-//! File metadata as the guest sees it: the host's, or virtual for deterministic runs.
+//! File metadata as the guest sees it: the host's, or virtual for runs that must give the same
+//! metadata again (deterministic runs, and runs recorded for replay).
 //!
 //! Owns: what `fd_filestat_get`, `path_filestat_get` and `fd_readdir`'s `d_ino` report, and
 //! the bookkeeping that makes virtual metadata a function of the guest's own actions and the

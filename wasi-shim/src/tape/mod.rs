@@ -51,7 +51,7 @@ mod replay;
 mod wire;
 
 pub use event::{Event, RecordProblem};
-pub use format::{Events, MAGIC as TAPE_MAGIC, Tape, TapeError, VERSION as TAPE_VERSION};
+pub use format::{Events, Tape, TapeError};
 pub use record::{Recorder, RecordingClock, RecordingRandom, RecordingStdin};
 pub use replay::{Divergence, Replay, ReplayClock, ReplayRandom, ReplayStdin};
 
