@@ -395,12 +395,7 @@ fn a_module_run_with_an_import_replays_from_its_bundle() {
     let bytes = fs::read(dir.join("run.bundle")).unwrap();
     drop(dir);
     let (out, _elsewhere) = verify_elsewhere(&bytes, &[]);
-    assert_eq!(out.code, 0, "{}\n{}", out.stdout, out.stderr);
-    assert!(
-        out.stdout.lines().all(|l| l.starts_with("ok  ")),
-        "{}",
-        out.stdout
-    );
+    crate::support::assert_all_ok(&out);
 }
 
 #[test]
@@ -463,24 +458,13 @@ fn a_downloaded_input_is_bundled_from_the_cache_once_its_server_is_gone() {
     assert_eq!(bytes, fs::read(dir.join("a.bundle")).unwrap());
     drop(dir);
     let (out, _elsewhere) = verify_elsewhere(&bytes, &[]);
-    assert_eq!(out.code, 0, "{}\n{}", out.stdout, out.stderr);
-    assert!(
-        out.stdout.lines().all(|l| l.starts_with("ok  ")),
-        "{}",
-        out.stdout
-    );
+    crate::support::assert_all_ok(&out);
 }
 
 /// Verifies `bytes` elsewhere and checks that every line is `ok`, the first the tape's.
 fn replays_with_tape(bytes: &[u8], answers: &str) {
     let (out, _elsewhere) = verify_elsewhere(bytes, &[]);
-    assert_eq!(out.code, 0, "{}\n{}", out.stdout, out.stderr);
-    let mut lines = out.stdout.lines();
-    assert_eq!(
-        lines.next(),
-        Some(format!("ok  tape  {answers} replayed").as_str())
-    );
-    assert!(lines.all(|l| l.starts_with("ok  ")), "{}", out.stdout);
+    crate::tapes::assert_verified(&out, answers);
 }
 
 #[test]

@@ -194,3 +194,13 @@ pub fn sha256(bytes: &[u8]) -> String {
         .collect();
     format!("sha256:{hex}")
 }
+
+/// A `verify` that found everything as recorded: exit 0, and every line it printed `ok`.
+pub fn assert_all_ok(out: &Output) {
+    assert_eq!(out.code, 0, "{}\n{}", out.stdout, out.stderr);
+    assert!(
+        out.stdout.lines().all(|l| l.starts_with("ok  ")),
+        "{}",
+        out.stdout
+    );
+}

@@ -33,14 +33,12 @@ fn verify(dir: &TempDir, results: &str) -> Output {
 }
 
 /// Every line `verify` printed is an `ok`, and the first is the tape's.
-fn assert_verified(out: &Output, answers: &str) {
-    assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
-    let mut lines = out.stdout.lines();
+pub(crate) fn assert_verified(out: &Output, answers: &str) {
+    crate::support::assert_all_ok(out);
     assert_eq!(
-        lines.next(),
+        out.stdout.lines().next(),
         Some(format!("ok  tape  {answers} replayed").as_str())
     );
-    assert!(lines.all(|l| l.starts_with("ok  ")), "{}", out.stdout);
 }
 
 /// Rewrites the receipt in `results` with `edit`.
