@@ -10,6 +10,8 @@
 //! it is bounded in depth and in entries. Files are read in chunks, never whole, and the
 //! walk stops between chunks when `stop` says so (a signal while hashing).
 
+mod files;
+
 use std::collections::BTreeMap;
 use std::ffi::{CStr, OsStr};
 use std::fmt;
@@ -17,9 +19,13 @@ use std::io;
 use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
 use std::os::unix::ffi::{OsStrExt, OsStringExt};
 use std::path::Path;
+use std::sync::Arc;
+use std::sync::atomic::AtomicBool;
 
 use rustix::fs::{AtFlags, CWD, Dir, FileType, Mode, OFlags};
 use sha2::{Digest, Sha256};
+
+use files::Files;
 
 /// The deepest directory nesting hashed. Each level holds one open directory while the walk
 /// is below it; real trees are a few dozen levels deep.
@@ -66,19 +72,24 @@ pub struct Walk<'a> {
     root: String,
     entries: usize,
     limit: usize,
-    stop: &'a dyn Fn() -> bool,
-    buf: Vec<u8>,
+    stop: &'a (dyn Fn() -> bool + Sync),
+}
+
+/// The directory an entry is in: where the walk began, or one it opened.
+#[derive(Clone, Copy)]
+enum Parent<'a> {
+    Start,
+    Opened(&'a Arc<OwnedFd>),
 }
 
 impl<'a> Walk<'a> {
     /// A walk of at most `limit` entries, checking `stop` between entries and chunks.
-    pub fn new(limit: usize, stop: &'a dyn Fn() -> bool) -> Self {
+    pub fn new(limit: usize, stop: &'a (dyn Fn() -> bool + Sync)) -> Self {
         Walk {
             root: String::new(),
             entries: 0,
             limit,
             stop,
-            buf: vec![0; 64 * 1024],
         }
     }
 
@@ -91,16 +102,30 @@ impl<'a> Walk<'a> {
         into: &mut BTreeMap<String, String>,
     ) -> Result<(), TreeError> {
         self.root = key.to_string();
-        self.entry(CWD, path.as_os_str(), key.to_string(), 0, into)
+        let cancel = AtomicBool::new(false);
+        let stop = self.stop;
+        std::thread::scope(|scope| {
+            let mut files = Files::new(scope, stop, &cancel);
+            let walked = self.entry(
+                Parent::Start,
+                path.as_os_str(),
+                key.to_string(),
+                0,
+                into,
+                &mut files,
+            );
+            files.finish(walked, into)
+        })
     }
 
     fn entry(
         &mut self,
-        dir: BorrowedFd<'_>,
+        parent: Parent<'_>,
         name: &OsStr,
         key: String,
         depth: usize,
         into: &mut BTreeMap<String, String>,
+        files: &mut Files<'_, '_>,
     ) -> Result<(), TreeError> {
         if (self.stop)() {
             return Err(TreeError::Stopped);
@@ -109,11 +134,21 @@ impl<'a> Walk<'a> {
             key: key.clone(),
             cause: cause.into(),
         };
+        let dir = match parent {
+            Parent::Start => CWD,
+            Parent::Opened(fd) => fd.as_fd(),
+        };
         let stat = rustix::fs::statat(dir, name, AtFlags::SYMLINK_NOFOLLOW).map_err(io)?;
         let value = match FileType::from_raw_mode(stat.st_mode) {
-            FileType::RegularFile => self.file(dir, name, &key)?,
+            FileType::RegularFile => {
+                self.count()?;
+                return match parent {
+                    Parent::Start => files.hash_now(dir, name, key, into),
+                    Parent::Opened(fd) => files.hash(fd, name, key, into),
+                };
+            }
             FileType::Symlink => symlink(dir, name).map_err(io)?,
-            FileType::Directory => return self.directory(dir, name, key, depth, into),
+            FileType::Directory => return self.directory(dir, name, key, depth, into, files),
             FileType::Fifo => "fifo".to_string(),
             FileType::Socket => "socket".to_string(),
             FileType::CharacterDevice => "char-device".to_string(),
@@ -132,49 +167,18 @@ impl<'a> Walk<'a> {
         value: String,
         into: &mut BTreeMap<String, String>,
     ) -> Result<(), TreeError> {
-        self.entries += 1;
-        if self.entries > self.limit {
-            return Err(TreeError::TooMany { limit: self.limit });
-        }
+        self.count()?;
         into.insert(key, value);
         Ok(())
     }
 
-    /// `sha256:HEX` of a regular file's bytes, read in chunks.
-    fn file(&mut self, dir: BorrowedFd<'_>, name: &OsStr, key: &str) -> Result<String, TreeError> {
-        let io = |cause: io::Error| TreeError::Io {
-            key: key.to_string(),
-            cause,
-        };
-        // Non-blocking and no-follow: if the file was swapped for a FIFO or a link since the
-        // stat, the open neither waits for a writer nor leaves the tree.
-        let flags = OFlags::RDONLY | OFlags::NOFOLLOW | OFlags::NONBLOCK | OFlags::NOCTTY;
-        let fd = match rustix::fs::openat(dir, name, flags | OFlags::CLOEXEC, Mode::empty()) {
-            Ok(fd) => fd,
-            Err(rustix::io::Errno::ACCESS | rustix::io::Errno::PERM) => {
-                return Ok(UNREADABLE.to_string());
-            }
-            Err(rustix::io::Errno::LOOP) => return symlink(dir, name).map_err(|e| io(e.into())),
-            Err(e) => return Err(io(e.into())),
-        };
-        let stat = rustix::fs::fstat(&fd).map_err(|e| io(e.into()))?;
-        if FileType::from_raw_mode(stat.st_mode) != FileType::RegularFile {
-            return Ok("unknown".to_string());
+    /// Counts one more entry recorded, within the bound.
+    fn count(&mut self) -> Result<(), TreeError> {
+        self.entries += 1;
+        if self.entries > self.limit {
+            return Err(TreeError::TooMany { limit: self.limit });
         }
-        let mut hasher = Sha256::new();
-        loop {
-            if (self.stop)() {
-                return Err(TreeError::Stopped);
-            }
-            let n = match rustix::io::read(&fd, &mut self.buf) {
-                Ok(0) => break,
-                Ok(n) => n,
-                Err(rustix::io::Errno::INTR) => continue,
-                Err(e) => return Err(io(e.into())),
-            };
-            hasher.update(&self.buf[..n]);
-        }
-        Ok(digest(hasher))
+        Ok(())
     }
 
     fn directory(
@@ -184,6 +188,7 @@ impl<'a> Walk<'a> {
         key: String,
         depth: usize,
         into: &mut BTreeMap<String, String>,
+        files: &mut Files<'_, '_>,
     ) -> Result<(), TreeError> {
         if depth >= MAX_DEPTH {
             return Err(TreeError::TooDeep {
@@ -210,10 +215,12 @@ impl<'a> Walk<'a> {
         if names.is_empty() {
             return self.record(key, DIRECTORY.to_string(), into);
         }
+        // Shared with the hashing threads, which may still read its files after this returns.
+        let fd = Arc::new(fd);
         for name in names {
             let name = OsStr::from_bytes(name.to_bytes());
             let child = join(&key, name);
-            self.entry(fd.as_fd(), name, child, depth + 1, into)?;
+            self.entry(Parent::Opened(&fd), name, child, depth + 1, into, files)?;
         }
         Ok(())
     }

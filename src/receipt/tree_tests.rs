@@ -217,3 +217,52 @@ fn entries_read_back_as_walk_wrote_them() {
         assert_eq!(Entry::parse(other), Entry::Other(other));
     }
 }
+
+/// A tree of `dirs` directories of `each` files, each file holding its own path.
+fn many_files(dirs: usize, each: usize) -> (TempDir, BTreeMap<String, String>) {
+    let dir = scratch();
+    let mut expected = BTreeMap::new();
+    for d in 0..dirs {
+        fs::create_dir(dir.path().join(format!("d{d:03}"))).unwrap();
+        for f in 0..each {
+            let rel = format!("d{d:03}/f{f:03}");
+            // Sizes across several chunks, and empty files.
+            let bytes = rel.repeat((d * each + f) % 7 * 5000);
+            fs::write(dir.path().join(&rel), &bytes).unwrap();
+            expected.insert(format!("/in/{rel}"), sha(bytes.as_bytes()));
+        }
+    }
+    (dir, expected)
+}
+
+#[test]
+fn a_tree_of_many_files_is_hashed_on_threads_to_the_same_map() {
+    let (dir, expected) = many_files(20, 30);
+    assert_eq!(hash(dir.path(), "/in").unwrap(), expected);
+}
+
+#[test]
+fn a_stop_ends_the_threaded_hashing_too() {
+    let (dir, _) = many_files(10, 30);
+    // Stops once the walk is well past the files hashed on its own thread.
+    let checks = std::sync::atomic::AtomicUsize::new(0);
+    let stop = || checks.fetch_add(1, std::sync::atomic::Ordering::Relaxed) > 150;
+    let mut map = BTreeMap::new();
+    let err = Walk::new(1000, &stop)
+        .hash(dir.path(), "/in", &mut map)
+        .unwrap_err();
+    assert!(matches!(err, TreeError::Stopped), "{err}");
+}
+
+#[test]
+fn the_bound_holds_when_files_are_hashed_on_threads() {
+    let (dir, _) = many_files(4, 30);
+    let mut map = BTreeMap::new();
+    let err = Walk::new(100, &|| false)
+        .hash(dir.path(), "/in", &mut map)
+        .unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "more than 100 files, the most a receipt records"
+    );
+}
