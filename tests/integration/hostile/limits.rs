@@ -2,7 +2,8 @@
 //! failing `memory.grow`, grow gigabytes in one step, write into a pipe nobody reads, spread
 //! memory over many memories and tables, or leave an output of gigabytes behind.
 
-use std::process::Stdio;
+use std::os::unix::process::CommandExt;
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use super::{ended_at_the_timeout, hostile_job, receipt};
@@ -203,6 +204,24 @@ fn a_table_grow_that_needs_more_than_a_slice_of_fuel_finishes() {
     assert!(took < Duration::from_secs(10), "{took:?}");
 }
 
+/// `command` with its `resource` limited to `value` in the child.
+fn limited(command: &mut Command, resource: libc::__rlimit_resource_t, value: u64) -> &mut Command {
+    // SAFETY: setrlimit is async-signal-safe; nothing else runs between fork and exec.
+    unsafe {
+        command.pre_exec(move || {
+            let limit = libc::rlimit {
+                rlim_cur: value,
+                rlim_max: value,
+            };
+            if libc::setrlimit(resource, &limit) == 0 {
+                Ok(())
+            } else {
+                Err(std::io::Error::last_os_error())
+            }
+        })
+    }
+}
+
 #[test]
 fn hashing_a_huge_sparse_output_takes_little_memory() {
     let dir = TempDir::new("hostile-sparse");
@@ -210,22 +229,11 @@ fn hashing_a_huge_sparse_output_takes_little_memory() {
     hostile_job(&dir, &["sparse", "/outputs/big", &SIZE.to_string()], "");
     let mut command = support::command(dir.path(), &["run", "job.yaml", "--results", "out"], &[]);
     // 3 GB read whole would not fit in 1 GiB of address space.
-    // SAFETY: setrlimit is async-signal-safe; nothing else runs between fork and exec.
-    unsafe {
-        use std::os::unix::process::CommandExt;
-        command.pre_exec(|| {
-            let limit = libc::rlimit {
-                rlim_cur: 1 << 30,
-                rlim_max: 1 << 30,
-            };
-            if libc::setrlimit(libc::RLIMIT_AS, &limit) == 0 {
-                Ok(())
-            } else {
-                Err(std::io::Error::last_os_error())
-            }
-        });
-    }
-    let out = output(command.output().unwrap());
+    let out = output(
+        limited(&mut command, libc::RLIMIT_AS, 1 << 30)
+            .output()
+            .unwrap(),
+    );
     assert_eq!(
         (out.code, out.stdout.as_str()),
         (0, "done\n"),
@@ -340,4 +348,45 @@ fn output_reaches_the_terminal_as_the_guest_writes_it() {
     child.wait().unwrap();
     assert_eq!(&partial, b"partial");
     assert!(took < Duration::from_secs(10), "{took:?}");
+}
+
+#[test]
+fn a_tree_of_many_directories_is_hashed_within_a_few_descriptors() {
+    let dir = TempDir::new("hostile-many-directories");
+    // Past the files hashed on the walk's own thread, each file waits for a hashing thread
+    // with its directory open: one file per directory is the most directories at once.
+    // Files large enough that the walk outpaces the hashing and fills the queue.
+    let file = |i: usize| i.to_string().repeat(50_000);
+    for i in 0..300 {
+        dir.write(&format!("in/d{i:03}/f"), file(i));
+    }
+    let source = format!("file://{}:/inputs", dir.join("in").display());
+    let hello = support::testdata("wasm/hello.wasm");
+    let args = [
+        "run",
+        hello.to_str().unwrap(),
+        "-i",
+        &source,
+        "--results",
+        "out",
+    ];
+    let mut command = support::command(dir.path(), &args, &[]);
+    let out = output(
+        limited(&mut command, libc::RLIMIT_NOFILE, 40)
+            .output()
+            .unwrap(),
+    );
+    assert_eq!(
+        (out.code, out.stdout.as_str()),
+        (0, "hello, world\n"),
+        "{}",
+        out.stderr
+    );
+    let inputs = &receipt(&dir.join("out"))["inputs"];
+    assert_eq!(
+        inputs["/inputs/d299/f"],
+        support::sha256(file(299).as_bytes())
+    );
+    let files = inputs.as_object().unwrap().keys();
+    assert_eq!(files.filter(|k| k.starts_with("/inputs/")).count(), 300);
 }
