@@ -22,6 +22,7 @@ use crate::net::{self, Offer};
 
 pub mod portable;
 pub mod start_section;
+pub(crate) mod validate;
 
 /// The host bytes one table element takes in wasmi 2 (a 32-bit reference): what a table
 /// costs against the memory limit.
@@ -204,12 +205,15 @@ fn compile(engine: &Engine, bytes: &ModuleBytes) -> Result<Node, LinkError> {
     let binary = wat::parse_bytes(&bytes.bytes).ok();
     let source = binary.as_deref().unwrap_or(&bytes.bytes);
     let deferred = start_section::defer(source);
-    let module = Module::new(engine, deferred.as_deref().unwrap_or(source)).map_err(|cause| {
-        LinkError::Load {
-            label: bytes.label.clone(),
-            cause,
-        }
-    })?;
+    let wasm = deferred.as_deref().unwrap_or(source);
+    let load = |cause| LinkError::Load {
+        label: bytes.label.clone(),
+        cause,
+    };
+    validate::validate(wasm).map_err(|e| load(e.into()))?;
+    // SAFETY: `validate` accepted `wasm` for the proposals `engine` enables (`resolve` says
+    // which engines; `validate`'s tests check them against wasmi's own validation).
+    let module = unsafe { Module::new_unchecked(engine, wasm) }.map_err(load)?;
     Ok(Node {
         label: bytes.label.clone(),
         module,
@@ -270,7 +274,9 @@ impl Resolver<'_> {
 
 /// Loads the entry module and resolves its imports against the host's modules (WASI, and the
 /// network as `network` says), `declared` import modules and the guest filesystem. Checks the
-/// entrypoint too, so that no error waits until after start-up.
+/// entrypoint too, so that no error waits until after start-up. `engine` is `engine::new()`'s
+/// (or wasmi's default, which enables the same proposals): modules are validated for the
+/// proposals it enables and then built unchecked (`validate`).
 pub fn resolve(
     engine: &Engine,
     entry: ModuleBytes,

@@ -23,8 +23,6 @@
 //! "effective type size" of a million, so a module within one export of it is refused once
 //! rewritten. Reaching it takes about a million imports and exports.
 
-use wasmi::{Engine, Module};
-
 /// The name the start function is exported as. Not a name a compiler emits, and checked to be
 /// free in each module rewritten.
 pub const EXPORT: &str = "bolinho:start";
@@ -51,8 +49,7 @@ pub fn defer(wasm: &[u8]) -> Option<Vec<u8>> {
     let sections = sections(wasm)?;
     let start = sections.iter().find(|s| s.id == START_SECTION)?;
     let func = start_function(&wasm[start.payload.clone()])?;
-    // The default configuration validates what `engine::new` does: it changes fuel alone.
-    Module::validate(&Engine::default(), wasm).ok()?;
+    super::validate::validate(wasm).ok()?;
     let exports = sections.iter().find(|s| s.id == EXPORT_SECTION);
     let payload = exports_with(exports.map(|s| &wasm[s.payload.clone()]), func)?;
     let payload_len = u32::try_from(payload.len()).ok()?;
@@ -244,7 +241,7 @@ fn write_u32(out: &mut Vec<u8>, mut value: u32) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use wasmi::ExternType;
+    use wasmi::{Engine, ExternType, Module};
 
     /// A function `() -> ()` with an empty body, run by the start section.
     const START_ONLY: &[u8] = &[

@@ -1,0 +1,298 @@
+//! Validating a module, its function bodies on every core when there is much code, so that
+//! wasmi may build it without validating it again (`compile`).
+//!
+//! wasmi validates every function body when it builds a module, on one thread: most of a large
+//! module's start-up (yosys's 38 MB: about 330 of 370 ms; building it unchecked takes 40).
+//! The validator here is wasmi's own (wasmparser, the same version, so the same crate) with the
+//! features the engine enables (`features`), so it accepts exactly what wasmi would; a test
+//! checks both against modules of each proposal, and a fuzz target against any bytes.
+//!
+//! Owns: the feature set and the order errors are reported in. Must not build modules.
+
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use wasmparser::{
+    FuncToValidate, FuncValidatorAllocations, FunctionBody, Parser, Payload, ValidPayload,
+    Validator, ValidatorResources, WasmFeatures,
+};
+
+/// Code below this many bytes is validated on the calling thread: starting threads costs
+/// more than they would save.
+const PARALLEL_FROM_BYTES: usize = 1 << 20;
+
+/// The proposals wasmi 2.0 enables by default, with its `simd` and `memory64` features (both
+/// on in this build), and `engine::config` keeps: what `engine::new()` accepts.
+pub fn features() -> WasmFeatures {
+    let mut features = WasmFeatures::empty();
+    for feature in [
+        WasmFeatures::MUTABLE_GLOBAL,
+        WasmFeatures::MULTI_VALUE,
+        WasmFeatures::MULTI_MEMORY,
+        WasmFeatures::SATURATING_FLOAT_TO_INT,
+        WasmFeatures::SIGN_EXTENSION,
+        WasmFeatures::BULK_MEMORY,
+        WasmFeatures::REFERENCE_TYPES,
+        // wasmparser needs it for reference types.
+        WasmFeatures::GC_TYPES,
+        WasmFeatures::TAIL_CALL,
+        WasmFeatures::EXTENDED_CONST,
+        WasmFeatures::FLOATS,
+        WasmFeatures::MEMORY64,
+        WasmFeatures::SIMD,
+        WasmFeatures::RELAXED_SIMD,
+    ] {
+        features.insert(feature);
+    }
+    features
+}
+
+type Body<'a> = (FuncToValidate<ValidatorResources>, FunctionBody<'a>);
+type Error = wasmparser::BinaryReaderError;
+
+/// Checks that `wasm` is a valid module under `features`, reporting the first fault in the
+/// order wasmi's own validation meets them: section by section, each function body in turn.
+/// A module with at least `PARALLEL_FROM_BYTES` of code has its bodies validated on every core
+/// once the code section is read, and still reports the first invalid body, and a fault in a
+/// later section only if every body is valid.
+pub fn validate(wasm: &[u8]) -> Result<(), Error> {
+    validate_from(wasm, PARALLEL_FROM_BYTES)
+}
+
+/// `validate`, with bodies on threads from `parallel_from` bytes of code (the fuzz target
+/// takes every module down that path too).
+pub(crate) fn validate_from(wasm: &[u8], parallel_from: usize) -> Result<(), Error> {
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let mut validator = Validator::new_with_features(features());
+    let mut allocations = FuncValidatorAllocations::default();
+    let mut later: Vec<Body<'_>> = Vec::new();
+    let mut parallel = false;
+    for payload in Parser::new(0).parse_all(wasm) {
+        let checked = payload.and_then(|payload| {
+            if let Payload::CodeSectionStart { size, .. } = payload {
+                parallel = threads > 1 && size as usize >= parallel_from;
+            }
+            validator.payload(&payload)
+        });
+        match checked {
+            Ok(ValidPayload::Func(func, body)) if parallel => later.push((func, body)),
+            Ok(ValidPayload::Func(func, body)) => {
+                let mut validator = func.into_validator(allocations);
+                validator.validate(&body)?;
+                allocations = validator.into_allocations();
+            }
+            Ok(_) => {}
+            Err(error) => {
+                on_threads(later, threads)?;
+                return Err(error);
+            }
+        }
+    }
+    on_threads(later, threads)
+}
+
+/// Validates `bodies` on `threads` threads, each taking the next body not yet taken; the
+/// first failure by index is the one reported.
+fn on_threads(bodies: Vec<Body<'_>>, threads: usize) -> Result<(), Error> {
+    if bodies.is_empty() {
+        return Ok(());
+    }
+    let next = AtomicUsize::new(0);
+    let failed_at = AtomicUsize::new(usize::MAX);
+    let first_error = Mutex::new(None::<(usize, Error)>);
+    let bodies: Vec<Mutex<Option<Body<'_>>>> =
+        bodies.into_iter().map(|b| Mutex::new(Some(b))).collect();
+    std::thread::scope(|scope| {
+        for _ in 0..threads {
+            scope.spawn(|| {
+                let mut allocations = FuncValidatorAllocations::default();
+                loop {
+                    let index = next.fetch_add(1, Ordering::Relaxed);
+                    let Some(slot) = bodies.get(index) else {
+                        return;
+                    };
+                    if index > failed_at.load(Ordering::Relaxed) {
+                        return;
+                    }
+                    let taken = slot.lock().map(|mut body| body.take());
+                    let Ok(Some((func, body))) = taken else {
+                        return;
+                    };
+                    let mut validator = func.into_validator(allocations);
+                    if let Err(error) = validator.validate(&body) {
+                        let mut first = first_error.lock().unwrap_or_else(|e| e.into_inner());
+                        if first.as_ref().is_none_or(|(at, _)| index < *at) {
+                            *first = Some((index, error));
+                            failed_at.fetch_min(index, Ordering::Relaxed);
+                        }
+                    }
+                    allocations = validator.into_allocations();
+                }
+            });
+        }
+    });
+    match first_error.into_inner().unwrap_or_else(|e| e.into_inner()) {
+        Some((_, error)) => Err(error),
+        None => Ok(()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `validate`'s verdict on `wasm`, and wasmi's on an engine of every run, as wasmi words
+    /// its errors.
+    fn both(wasm: &[u8]) -> (Result<(), String>, Result<(), String>) {
+        let ours = validate(wasm).map_err(|e| wasmi::Error::from(e).to_string());
+        let engine = crate::engine::new();
+        let wasmi = wasmi::Module::validate(&engine, wasm).map_err(|e| e.to_string());
+        (ours, wasmi)
+    }
+
+    #[test]
+    fn accepts_what_wasmi_accepts_proposal_by_proposal() {
+        // Each proposal wasmi enables, then some it does not: both must agree on each.
+        let probes = [
+            ("mvp", "(module (func (result i32) (i32.const 1)))", true),
+            (
+                "simd",
+                "(module (func (drop (v128.const i64x2 0 0))))",
+                true,
+            ),
+            (
+                "relaxed simd",
+                "(module (func (param v128 v128 v128) (drop (f32x4.relaxed_madd \
+                 (local.get 0) (local.get 1) (local.get 2)))))",
+                true,
+            ),
+            ("memory64", "(module (memory i64 1))", true),
+            ("tail calls", "(module (func $f (return_call $f)))", true),
+            ("multi-memory", "(module (memory 1) (memory 1))", true),
+            (
+                "extended const",
+                "(module (global i32 (i32.add (i32.const 1) (i32.const 2))))",
+                true,
+            ),
+            (
+                "reference types",
+                "(module (table 1 externref) (func (drop (ref.null extern))))",
+                true,
+            ),
+            (
+                "bulk memory",
+                "(module (memory 1) (func (memory.fill (i32.const 0) (i32.const 0) (i32.const 0))))",
+                true,
+            ),
+            (
+                "multi-value",
+                "(module (func (result i32 i32) (i32.const 1) (i32.const 2)))",
+                true,
+            ),
+            (
+                "sign extension",
+                "(module (func (param i32) (result i32) (i32.extend8_s (local.get 0))))",
+                true,
+            ),
+            (
+                "saturating conversions",
+                "(module (func (param f32) (result i32) (i32.trunc_sat_f32_s (local.get 0))))",
+                true,
+            ),
+            ("threads", "(module (memory 1 1 shared))", false),
+            ("exceptions", "(module (tag))", false),
+            (
+                "custom page sizes",
+                "(module (memory 1 (pagesize 1)))",
+                false,
+            ),
+            (
+                "wide arithmetic",
+                "(module (func (param i64 i64 i64 i64) (result i64 i64) (i64.add128 \
+                 (local.get 0) (local.get 1) (local.get 2) (local.get 3))))",
+                false,
+            ),
+            (
+                "function references",
+                "(module (type $t (func)) (func (param (ref $t))))",
+                false,
+            ),
+            ("gc", "(module (type (struct)))", false),
+            ("an invalid body", "(module (func (result i32)))", false),
+        ];
+        for (proposal, text, valid) in probes {
+            let wasm = wat::parse_str(text).unwrap_or_else(|e| panic!("{proposal}: {e}"));
+            let (ours, wasmi) = both(&wasm);
+            assert_eq!(ours, wasmi, "{proposal}");
+            assert_eq!(ours.is_ok(), valid, "{proposal}: {ours:?}");
+        }
+    }
+
+    /// A module of `count` `() -> ()` functions of about `size` bytes each (`nop`s), with
+    /// the ones at `invalid` leaving an i32 behind, and `trailer` after its code section.
+    fn module(count: usize, size: usize, invalid: &[usize], trailer: &[u8]) -> Vec<u8> {
+        fn leb(out: &mut Vec<u8>, mut n: usize) {
+            loop {
+                let byte = (n & 0x7f) as u8;
+                n >>= 7;
+                out.push(if n == 0 { byte } else { byte | 0x80 });
+                if n == 0 {
+                    return;
+                }
+            }
+        }
+        fn section(out: &mut Vec<u8>, id: u8, body: &[u8]) {
+            out.push(id);
+            leb(out, body.len());
+            out.extend_from_slice(body);
+        }
+        let mut wasm = b"\0asm\x01\0\0\0".to_vec();
+        section(&mut wasm, 1, &[1, 0x60, 0, 0]);
+        let mut functions = Vec::new();
+        leb(&mut functions, count);
+        functions.extend(std::iter::repeat_n(0, count));
+        section(&mut wasm, 3, &functions);
+        let mut code = Vec::new();
+        leb(&mut code, count);
+        for i in 0..count {
+            let mut body = vec![0]; // no locals
+            body.extend(std::iter::repeat_n(0x01, size));
+            if invalid.contains(&i) {
+                body.extend([0x41, 0]); // i32.const 0
+            }
+            body.push(0x0b);
+            leb(&mut code, body.len());
+            code.extend(body);
+        }
+        section(&mut wasm, 10, &code);
+        wasm.extend_from_slice(trailer);
+        wasm
+    }
+
+    #[test]
+    fn a_large_module_is_validated_on_threads_with_wasmi_s_verdict() {
+        // Over PARALLEL_FROM_BYTES of code: the bodies go to threads (on a machine of one
+        // core, to the calling thread; the verdict is the same).
+        let (count, size) = (1200, 1000);
+        assert!(count * size > PARALLEL_FROM_BYTES);
+        let valid = module(count, size, &[], &[]);
+        assert_eq!(both(&valid), (Ok(()), Ok(())));
+
+        // Of several invalid bodies, the first is reported, as wasmi reports it.
+        let invalid = module(count, size, &[1100, 700, 701], &[]);
+        let (ours, wasmi) = both(&invalid);
+        assert!(ours.is_err());
+        assert_eq!(ours, wasmi);
+
+        // A fault in a section after the code, and an invalid body: the body's comes first.
+        let junk = [11, 1, 0xff]; // a data section holding only a bad count
+        let (ours, wasmi) = both(&module(count, size, &[900], &junk));
+        assert_eq!(ours, wasmi);
+        let (body_fault, _) = both(&module(count, size, &[900], &[]));
+        assert_eq!(ours, body_fault);
+        // And alone, the later fault is the one reported.
+        let (ours, wasmi) = both(&module(count, size, &[], &junk));
+        assert!(ours.is_err());
+        assert_eq!(ours, wasmi);
+    }
+}
