@@ -358,6 +358,32 @@ mod targets {
         }
     }
 
+    /// A module, through the validation that lets wasmi build it unchecked
+    /// (`link::validate`): it must accept exactly what wasmi's own validation accepts, report
+    /// the same fault, and every module it accepts must build.
+    pub fn validate(wasm: &[u8]) {
+        let engine = crate::engine::new();
+        let ours_from = |parallel_from| {
+            crate::link::validate::validate_from(wasm, parallel_from)
+                .map_err(|e| wasmi::Error::from(e).to_string())
+        };
+        let wasmi = wasmi::Module::validate(&engine, wasm).map_err(|e| e.to_string());
+        let ours = ours_from(usize::MAX);
+        assert_eq!(ours, wasmi, "bolinho's validation and wasmi's disagree");
+        // The same verdict with every body on threads, as a large module's are.
+        assert_eq!(
+            ours_from(0),
+            ours,
+            "validating on threads changes the verdict"
+        );
+        if ours.is_ok() {
+            // SAFETY: validated above with the features of `engine::new()`, wasmi agreeing.
+            if let Err(e) = unsafe { wasmi::Module::new_unchecked(&engine, wasm) } {
+                panic!("a valid module failed to build: {e}");
+            }
+        }
+    }
+
     /// A module, through the start-section rewrite. A module wasmi refuses is left alone, so
     /// that wasmi reports its fault on the bytes as given. A valid one is rewritten exactly when
     /// it has a start section (and does not already export [`start::EXPORT`]), into a valid
