@@ -14,6 +14,8 @@
 #            PyPI, run with -V (YOSYS_RUNS runs, default 5). Downloaded once into
 #            ${XDG_CACHE_HOME:-~/.cache}/bolinho-bench/ (never into the repository); without
 #            network its row is skipped, and the script says why.
+# bolinho is the static musl build users are given when this machine can build it (TARGET=host
+# measures the glibc build instead; see below).
 # What is measured is each tool's default: bolinho's deterministic virtual clock and its fuel
 # metering (always on), against the wasmi CLI without fuel (it meters only with --fuel) and
 # with its default lazy translation.
@@ -58,10 +60,27 @@ if ! command -v valgrind > /dev/null; then
     counting=none
 fi
 
-cargo build --release --locked >&2
+# The binary users are given: the static musl build (README, "A static binary") when this
+# machine has musl's standard library, else the host's (glibc) build. TARGET=host forces the
+# latter, TARGET=TRIPLE any other.
+target="${TARGET:-}"
+if [ -z "$target" ]; then
+    musl="$(uname -m)-unknown-linux-musl"
+    if rustup target list --installed 2> /dev/null | grep -qx "$musl"; then
+        target="$musl"
+    else
+        target=host
+    fi
+fi
 target_dir="$(cargo metadata --format-version 1 --no-deps |
     python3 -c 'import json, sys; print(json.load(sys.stdin)["target_directory"])')"
-bolinho="$target_dir/release/bolinho"
+if [ "$target" = host ]; then
+    cargo build --release --locked >&2
+    bolinho="$target_dir/release/bolinho"
+else
+    cargo build --release --locked --target "$target" >&2
+    bolinho="$target_dir/$target/release/bolinho"
+fi
 
 if command -v wasmi > /dev/null; then
     wasmi="$(command -v wasmi)"
@@ -77,7 +96,7 @@ trap 'rm -rf "$scratch"' EXIT
 cache="${XDG_CACHE_HOME:-$HOME/.cache}/bolinho-bench"
 mkdir -p "$cache" "$scratch/data" "$scratch/expected" "$scratch/job"
 
-echo "bolinho: $bolinho ($(git rev-parse --short HEAD)$(git diff --quiet HEAD || echo ', modified'))"
+echo "bolinho: $bolinho ($target, $(git rev-parse --short HEAD)$(git diff --quiet HEAD || echo ', modified'))"
 echo "wasmi:   $wasmi ($("$wasmi" --version))"
 echo "runs:    $runs (yosys $yosys_runs); instructions: $counting; load average: $(cut -d' ' -f1-3 /proc/loadavg)"
 
