@@ -17,7 +17,7 @@
 
 use std::collections::{HashSet, VecDeque};
 
-use wasmi::{CompilationMode, Config, Engine, ExternType, Module as WasmModule};
+use wasmparser::{Encoding, Parser, Payload, TypeRef};
 
 use super::{ModuleName, declared_module};
 use crate::net;
@@ -102,7 +102,6 @@ impl Walk {
 /// Walks the modules from `entry` as `resolve` links them and reports each link Bacalhau
 /// would make otherwise.
 pub fn check(entry: Module, declared: Vec<Module>, files: &dyn Files) -> Report {
-    let engine = imports_engine();
     let (declared, bytes): (Vec<_>, Vec<_>) = declared
         .into_iter()
         .map(|m| ((m.label, m.names), Some(m.bytes)))
@@ -136,7 +135,7 @@ pub fn check(entry: Module, declared: Vec<Module>, files: &dyn Files) -> Report 
             }
             continue;
         };
-        let imports = match imports(&engine, &bytes) {
+        let imports = match imports(&bytes) {
             Ok(imports) => imports,
             Err(why) => {
                 walk.unreadable.push(format!(
@@ -247,26 +246,33 @@ fn other_module(
     )
 }
 
-/// An engine that reads a module's sections and leaves its function bodies alone: enough for
-/// its imports, at a fraction of a compile's cost.
-fn imports_engine() -> Engine {
-    let mut config = Config::default();
-    config.compilation_mode(CompilationMode::Lazy);
-    Engine::new(&config)
-}
-
 /// The module names a module imports from, each once in the order first named, and whether
-/// any import from it is a function. WAT text is read as `resolve` reads it.
-fn imports(engine: &Engine, bytes: &[u8]) -> Result<Vec<(String, bool)>, String> {
+/// any import from it is a function. Only the sections up to the imports are read: a module's
+/// import section comes before its functions, so a module of megabytes costs microseconds.
+/// WAT text is read as `resolve` reads it.
+fn imports(bytes: &[u8]) -> Result<Vec<(String, bool)>, String> {
     let binary = wat::parse_bytes(bytes).ok();
-    let module =
-        WasmModule::new(engine, binary.as_deref().unwrap_or(bytes)).map_err(|e| e.to_string())?;
+    let wasm = binary.as_deref().unwrap_or(bytes);
     let mut names: Vec<(String, bool)> = Vec::new();
-    for import in module.imports() {
-        let function = matches!(import.ty(), ExternType::Func(_));
-        match names.iter_mut().find(|(n, _)| n == import.module()) {
-            Some((_, any)) => *any |= function,
-            None => names.push((import.module().to_string(), function)),
+    for payload in Parser::new(0).parse_all(wasm) {
+        match payload.map_err(|e| e.to_string())? {
+            Payload::Version {
+                encoding: Encoding::Component,
+                ..
+            } => return Err("a component, which wasmi does not run".to_string()),
+            Payload::Version { .. } | Payload::TypeSection(_) | Payload::CustomSection(_) => {}
+            Payload::ImportSection(reader) => {
+                for import in reader {
+                    let import = import.map_err(|e| e.to_string())?;
+                    let function = matches!(import.ty, TypeRef::Func(_));
+                    match names.iter_mut().find(|(n, _)| n == import.module) {
+                        Some((_, any)) => *any |= function,
+                        None => names.push((import.module.to_string(), function)),
+                    }
+                }
+                break;
+            }
+            _ => break,
         }
     }
     Ok(names)
@@ -558,6 +564,28 @@ mod tests {
                  (bolinho reads only local and inline modules for this)",
                 "the imports of /app/c.wasm were not checked: no such file",
             ]
+        );
+    }
+
+    #[test]
+    fn imports_are_read_from_the_import_section_alone() {
+        let wasm = wat::parse_str(
+            "(module (import \"env\" \"m\" (memory 1)) (import \"lib\" \"f\" (func)) \
+             (import \"env\" \"g\" (func)) (func (export \"h\")))",
+        )
+        .unwrap();
+        let expected = vec![("env".to_string(), true), ("lib".to_string(), true)];
+        assert_eq!(imports(&wasm), Ok(expected.clone()));
+        // What follows the imports is never read: a code section cut short changes nothing.
+        assert_eq!(imports(&wasm[..wasm.len() - 2]), Ok(expected));
+        assert_eq!(
+            imports(b"\0asm\x01\0\0\0\x02\x05\x01"),
+            Err("unexpected end-of-file (at offset 0xa)".to_string())
+        );
+        let garbage = imports(b"not a module").unwrap_err();
+        assert!(
+            garbage.starts_with("magic header not detected"),
+            "{garbage}"
         );
     }
 
