@@ -23,7 +23,7 @@ const PARALLEL_FROM_BYTES: usize = 1 << 20;
 
 /// The proposals wasmi 2.0 enables by default, with its `simd` and `memory64` features (both
 /// on in this build), and `engine::config` keeps: what `engine::new()` accepts.
-pub fn features() -> WasmFeatures {
+fn features() -> WasmFeatures {
     let mut features = WasmFeatures::empty();
     for feature in [
         WasmFeatures::MUTABLE_GLOBAL,
@@ -97,43 +97,70 @@ fn on_threads(bodies: Vec<Body<'_>>, threads: usize) -> Result<(), Error> {
     if bodies.is_empty() {
         return Ok(());
     }
-    let next = AtomicUsize::new(0);
-    let failed_at = AtomicUsize::new(usize::MAX);
-    let first_error = Mutex::new(None::<(usize, Error)>);
-    let bodies: Vec<Mutex<Option<Body<'_>>>> =
-        bodies.into_iter().map(|b| Mutex::new(Some(b))).collect();
+    let shared = Shared {
+        bodies: bodies.into_iter().map(|b| Mutex::new(Some(b))).collect(),
+        next: AtomicUsize::new(0),
+        failed_at: AtomicUsize::new(usize::MAX),
+        first_error: Mutex::new(None),
+    };
     std::thread::scope(|scope| {
-        for _ in 0..threads {
-            scope.spawn(|| {
-                let mut allocations = FuncValidatorAllocations::default();
-                loop {
-                    let index = next.fetch_add(1, Ordering::Relaxed);
-                    let Some(slot) = bodies.get(index) else {
-                        return;
-                    };
-                    if index > failed_at.load(Ordering::Relaxed) {
-                        return;
-                    }
-                    let taken = slot.lock().map(|mut body| body.take());
-                    let Ok(Some((func, body))) = taken else {
-                        return;
-                    };
-                    let mut validator = func.into_validator(allocations);
-                    if let Err(error) = validator.validate(&body) {
-                        let mut first = first_error.lock().unwrap_or_else(|e| e.into_inner());
-                        if first.as_ref().is_none_or(|(at, _)| index < *at) {
-                            *first = Some((index, error));
-                            failed_at.fetch_min(index, Ordering::Relaxed);
-                        }
-                    }
-                    allocations = validator.into_allocations();
-                }
-            });
+        let spawned: Vec<_> = (0..threads)
+            .map(|_| scope.spawn(|| shared.work()))
+            .collect();
+        // Joined one by one, each thread has ended, its thread-locals freed, when this
+        // returns (the scope alone waits only for the closures).
+        for thread in spawned {
+            if let Err(panic) = thread.join() {
+                std::panic::resume_unwind(panic);
+            }
         }
     });
-    match first_error.into_inner().unwrap_or_else(|e| e.into_inner()) {
+    match shared
+        .first_error
+        .into_inner()
+        .unwrap_or_else(|e| e.into_inner())
+    {
         Some((_, error)) => Err(error),
         None => Ok(()),
+    }
+}
+
+/// What the validating threads share.
+struct Shared<'a> {
+    /// Each body, taken by the thread that validates it.
+    bodies: Vec<Mutex<Option<Body<'a>>>>,
+    /// The index of the next body not yet taken.
+    next: AtomicUsize,
+    /// The lowest index found invalid so far: bodies after it need no look.
+    failed_at: AtomicUsize,
+    first_error: Mutex<Option<(usize, Error)>>,
+}
+
+impl Shared<'_> {
+    /// One thread's share: bodies, the next one each time, until none is left.
+    fn work(&self) {
+        let mut allocations = FuncValidatorAllocations::default();
+        loop {
+            let index = self.next.fetch_add(1, Ordering::Relaxed);
+            let Some(slot) = self.bodies.get(index) else {
+                return;
+            };
+            if index > self.failed_at.load(Ordering::Relaxed) {
+                return;
+            }
+            let Ok(Some((func, body))) = slot.lock().map(|mut body| body.take()) else {
+                return;
+            };
+            let mut validator = func.into_validator(allocations);
+            if let Err(error) = validator.validate(&body) {
+                let mut first = self.first_error.lock().unwrap_or_else(|e| e.into_inner());
+                if first.as_ref().is_none_or(|(at, _)| index < *at) {
+                    *first = Some((index, error));
+                    self.failed_at.fetch_min(index, Ordering::Relaxed);
+                }
+            }
+            allocations = validator.into_allocations();
+        }
     }
 }
 

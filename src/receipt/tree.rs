@@ -7,8 +7,9 @@
 //! followed; a FIFO, socket or device is recorded by its kind and never opened; a file that
 //! cannot be opened is recorded as unreadable. The walk goes by directory handles, one
 //! `*at` call at a time, so no path is ever longer than one name however deep the tree, and
-//! it is bounded in depth and in entries. Files are read in chunks, never whole, and the
-//! walk stops between chunks when `stop` says so (a signal while hashing).
+//! it is bounded in depth and in entries. Files are read in chunks, never whole, on a thread
+//! per core once a tree holds more than a few (`files`), and the walk stops between chunks
+//! when `stop` says so (a signal while hashing).
 
 mod files;
 
