@@ -62,20 +62,22 @@ pub fn validate(wasm: &[u8]) -> Result<(), Error> {
 /// `validate`, with bodies on threads from `parallel_from` bytes of code (the fuzz target
 /// takes every module down that path too).
 pub(crate) fn validate_from(wasm: &[u8], parallel_from: usize) -> Result<(), Error> {
-    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
     let mut validator = Validator::new_with_features(features());
     let mut allocations = FuncValidatorAllocations::default();
     let mut later: Vec<Body<'_>> = Vec::new();
-    let mut parallel = false;
+    // Asked only of a large module: std reads the cgroup's CPU quota to answer.
+    let mut threads = 1;
     for payload in Parser::new(0).parse_all(wasm) {
         let checked = payload.and_then(|payload| {
-            if let Payload::CodeSectionStart { size, .. } = payload {
-                parallel = threads > 1 && size as usize >= parallel_from;
+            if let Payload::CodeSectionStart { size, .. } = payload
+                && size as usize >= parallel_from
+            {
+                threads = std::thread::available_parallelism().map_or(1, |n| n.get());
             }
             validator.payload(&payload)
         });
         match checked {
-            Ok(ValidPayload::Func(func, body)) if parallel => later.push((func, body)),
+            Ok(ValidPayload::Func(func, body)) if threads > 1 => later.push((func, body)),
             Ok(ValidPayload::Func(func, body)) => {
                 let mut validator = func.into_validator(allocations);
                 validator.validate(&body)?;
