@@ -12,7 +12,7 @@ use std::ffi::{OsStr, OsString};
 use std::io;
 use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::mpsc::{self, Receiver, Sender, SyncSender};
+use std::sync::mpsc::{self, Receiver, SyncSender};
 use std::sync::{Arc, Mutex};
 use std::thread::{self, Scope};
 
@@ -45,9 +45,9 @@ pub(super) struct Files<'scope, 'env> {
     stop: &'env (dyn Fn() -> bool + Sync),
     /// Set when the walk fails or stops: the threads then skip what is still queued.
     cancel: &'env AtomicBool,
+    /// Where files go to the threads, and come back hashed, once the threads are started.
     queue: Option<SyncSender<Job>>,
-    done: Sender<Hashed>,
-    results: Receiver<Hashed>,
+    results: Option<Receiver<Hashed>>,
     inline: usize,
     buf: Vec<u8>,
     /// The first failure among the files hashed so far, by key, so that which one is
@@ -61,14 +61,12 @@ impl<'scope, 'env> Files<'scope, 'env> {
         stop: &'env (dyn Fn() -> bool + Sync),
         cancel: &'env AtomicBool,
     ) -> Self {
-        let (done, results) = mpsc::channel();
         Files {
             scope,
             stop,
             cancel,
             queue: None,
-            done,
-            results,
+            results: None,
             inline: 0,
             buf: vec![0; CHUNK],
             failed: None,
@@ -106,18 +104,18 @@ impl<'scope, 'env> Files<'scope, 'env> {
             name: name.to_os_string(),
             key,
         };
-        let queue = match &self.queue {
-            Some(queue) => queue,
-            None => self.queue.insert(self.start()),
-        };
+        if self.queue.is_none() {
+            self.start();
+        }
         // The threads drain the queue until it is dropped, cancelled or not, so this send
         // never waits forever.
+        let queue = self.queue.as_ref().expect("started above");
         queue
             .send(job)
             .expect("the hashing threads live until the queue is dropped");
         self.collect(into, false);
-        match &self.failed {
-            Some(_) => Err(self.failed.take().expect("checked").1),
+        match self.failed.take() {
+            Some((_, error)) => Err(error),
             None => Ok(()),
         }
     }
@@ -141,14 +139,15 @@ impl<'scope, 'env> Files<'scope, 'env> {
         }
     }
 
-    /// The hashing threads, one per core, and the queue that feeds them.
-    fn start(&self) -> SyncSender<Job> {
+    /// Starts the hashing threads, one per core, and the channels to and from them.
+    fn start(&mut self) {
         let (queue, jobs) = mpsc::sync_channel::<Job>(QUEUE);
+        let (done, results) = mpsc::channel::<Hashed>();
         let jobs = Arc::new(Mutex::new(jobs));
         let threads = thread::available_parallelism().map_or(1, |n| n.get());
         for _ in 0..threads {
             let jobs = Arc::clone(&jobs);
-            let done = self.done.clone();
+            let done = done.clone();
             let (stop, cancel) = (self.stop, self.cancel);
             self.scope.spawn(move || {
                 let mut buf = vec![0; CHUNK];
@@ -172,22 +171,20 @@ impl<'scope, 'env> Files<'scope, 'env> {
                 }
             });
         }
-        queue
+        self.queue = Some(queue);
+        self.results = Some(results);
     }
 
     /// Records what the threads have hashed; with `all`, waits for every one of them (the
     /// queue must be dropped first).
     fn collect(&mut self, into: &mut BTreeMap<String, String>, all: bool) {
-        if all {
-            // Only the threads' copies of the sender remain: the channel ends with them.
-            let (done, _) = mpsc::channel();
-            drop(std::mem::replace(&mut self.done, done));
-        }
+        let Some(results) = &self.results else { return };
         loop {
+            // Only the threads hold senders: the channel ends when the last one does.
             let next = if all {
-                self.results.recv().ok()
+                results.recv().ok()
             } else {
-                self.results.try_recv().ok()
+                results.try_recv().ok()
             };
             let Some((key, value)) = next else { return };
             match value {
