@@ -154,3 +154,27 @@ fn a_large_module_is_validated_on_threads_with_wasmi_s_verdict() {
     assert!(ours.is_err());
     assert_eq!(ours, wasmi);
 }
+
+/// The function bodies of a module whose sections are valid, as `validate_from` hands them
+/// to threads.
+fn bodies(wasm: &[u8]) -> Vec<Body<'_>> {
+    let mut validator = Validator::new_with_features(features());
+    let mut bodies = Vec::new();
+    for payload in Parser::new(0).parse_all(wasm) {
+        if let ValidPayload::Func(func, body) = validator.payload(&payload.unwrap()).unwrap() {
+            bodies.push((func, body));
+        }
+    }
+    bodies
+}
+
+#[test]
+fn threads_report_the_first_invalid_body_by_index_however_many_there_are() {
+    let wasm = module(300, 50, &[250, 40, 41, 299], &[]);
+    let first = validate_from(&wasm, usize::MAX).unwrap_err().to_string();
+    for threads in [1, 2, 3, 8] {
+        let got = on_threads(bodies(&wasm), threads).unwrap_err().to_string();
+        assert_eq!(got, first, "{threads} threads");
+    }
+    assert!(on_threads(bodies(&module(300, 50, &[], &[])), 4).is_ok());
+}

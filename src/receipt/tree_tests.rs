@@ -238,7 +238,30 @@ fn many_files(dirs: usize, each: usize) -> (TempDir, BTreeMap<String, String>) {
 #[test]
 fn a_tree_of_many_files_is_hashed_on_threads_to_the_same_map() {
     let (dir, expected) = many_files(20, 30);
-    assert_eq!(hash(dir.path(), "/in").unwrap(), expected);
+    // `stop` is asked by whichever thread reads a file, before each chunk.
+    let readers = std::sync::Mutex::new(std::collections::HashSet::new());
+    let stop = || {
+        readers.lock().unwrap().insert(std::thread::current().id());
+        false
+    };
+    let mut map = BTreeMap::new();
+    Walk::new(1000, &stop)
+        .hash(dir.path(), "/in", &mut map)
+        .unwrap();
+    assert_eq!(map, expected);
+    let readers = readers.into_inner().unwrap();
+    assert!(readers.len() >= 2, "only the walk's thread read files");
+    // A handful of files is read on the walk's own thread alone.
+    let (few, _) = many_files(1, 10);
+    let one = std::sync::Mutex::new(std::collections::HashSet::new());
+    let stop = || {
+        one.lock().unwrap().insert(std::thread::current().id());
+        false
+    };
+    Walk::new(1000, &stop)
+        .hash(few.path(), "/in", &mut BTreeMap::new())
+        .unwrap();
+    assert_eq!(one.into_inner().unwrap().len(), 1);
 }
 
 #[test]
