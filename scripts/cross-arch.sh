@@ -364,31 +364,17 @@ compare recurse testdata/wasm/recurse.wasm
 # other build replays the bundle from another directory.
 originals_deleted() {
     local arch="$1" other="$2" dir="$scratch/originals-$1"
-    mkdir -p "$dir/inputs/sub" "$scratch/elsewhere-$1"
-    cp testdata/wasm/transform.wasm "$dir/"
-    printf 'alpha\n' > "$dir/inputs/a.txt"
-    printf 'beta\n' > "$dir/inputs/sub/b.txt"
-    ln -s a.txt "$dir/inputs/link"
-    cat > "$dir/job.yaml" <<'YAML'
-Name: transform
-Tasks:
-  - Name: main
-    Engine:
-      Type: wasm
-      Params:
-        EntryModule: /app/transform.wasm
-        Parameters: [/inputs, /outputs]
-    InputSources:
-      - Target: /app/transform.wasm
-        Source: {Type: localDirectory, Params: {SourcePath: transform.wasm}}
-      - Target: /inputs
-        Source: {Type: localDirectory, Params: {SourcePath: ./inputs}}
-    ResultPaths:
-      - Name: outputs
-        Path: /outputs
-YAML
+    # testdata's transform job, laid out as in testdata (its module is ../../wasm/), with
+    # inputs of its own: a link among them.
+    local job="$dir/jobs/transform"
+    mkdir -p "$job/inputs/sub" "$dir/wasm" "$scratch/elsewhere-$1"
+    cp testdata/wasm/transform.wasm "$dir/wasm/"
+    cp testdata/jobs/transform/job.yaml "$job/"
+    printf 'alpha\n' > "$job/inputs/a.txt"
+    printf 'beta\n' > "$job/inputs/sub/b.txt"
+    ln -s a.txt "$job/inputs/link"
     local log="$scratch/originals-$arch.log"
-    if ! (cd "$dir" && bolinho "$arch" run job.yaml --results out --quiet-portability \
+    if ! (cd "$job" && bolinho "$arch" run job.yaml --results out --quiet-portability \
         && bolinho "$arch" bundle out -o "$scratch/originals-$arch.bundle") > "$log" 2>&1; then
         echo "DIFF  originals-deleted ($arch run and bundle)"
         sed 's/^/      /' "$log"
