@@ -116,7 +116,7 @@ pub(crate) fn decode_base64(text: &[u8]) -> Result<Vec<u8>, String> {
         .filter(|b| !b.is_ascii_whitespace())
         .collect();
     // WHATWG: only when the length is a multiple of 4 may one or two `=` end it.
-    if symbols.len() % 4 == 0 {
+    if symbols.len().is_multiple_of(4) {
         for _ in 0..2 {
             if symbols.last() == Some(&b'=') {
                 symbols.pop();
@@ -399,7 +399,7 @@ mod tests {
     fn pick(seed: &mut u64) -> u8 {
         const INTERESTING: &[u8] = b"AZaz09+/=%4Gf \n,;-_";
         let r = next(seed);
-        if r % 4 == 0 {
+        if r.is_multiple_of(4) {
             (r >> 8) as u8
         } else {
             INTERESTING[(r >> 8) as usize % INTERESTING.len()]

@@ -286,10 +286,10 @@ impl Parts {
 
 /// Where the entry module comes from, without a `:TARGET`: its URI or host path.
 fn source_name(entry: &str) -> String {
-    if looks_like_storage_spec(entry) {
-        if let Ok(source) = storage_spec(entry, "") {
-            return source.alias;
-        }
+    if looks_like_storage_spec(entry)
+        && let Ok(source) = storage_spec(entry, "")
+    {
+        return source.alias;
     }
     match entry.split(':').collect::<Vec<_>>()[..] {
         [path, _] => path.to_string(),

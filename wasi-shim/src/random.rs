@@ -52,10 +52,10 @@ impl RandomSource for OsRandom {
         if self.urandom.is_none() {
             self.urandom = File::open("/dev/urandom").ok();
         }
-        if let Some(f) = &mut self.urandom {
-            if f.read_exact(buf).is_ok() {
-                return;
-            }
+        if let Some(f) = &mut self.urandom
+            && f.read_exact(buf).is_ok()
+        {
+            return;
         }
         self.fill_fallback(buf);
     }

@@ -455,12 +455,13 @@ fn number(text: &str) -> Result<Term, String> {
             .map(Term::Int)
             .map_err(|_| format!("number out of range: {text}"));
     }
-    if radix.is_none() && !lower.contains("inf") && !lower.contains("nan") {
-        if let Ok(f) = clean.parse::<f64>() {
-            if f.is_finite() {
-                return Ok(Term::Float(f));
-            }
-        }
+    if radix.is_none()
+        && !lower.contains("inf")
+        && !lower.contains("nan")
+        && let Ok(f) = clean.parse::<f64>()
+        && f.is_finite()
+    {
+        return Ok(Term::Float(f));
     }
     Err(format!("bad number syntax: {text:?}"))
 }

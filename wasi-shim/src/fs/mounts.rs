@@ -189,13 +189,13 @@ impl Mounts {
             },
             None if below => {
                 // Backed only by a real directory: a symlink or file there is shadowed.
-                if let DirLoc::Host { fd, mount } = parent {
-                    if let Ok(sub) = host::open_dir(fd.as_fd(), name) {
-                        return Child::Parent(DirLoc::Host {
-                            fd: Arc::new(sub),
-                            mount: *mount,
-                        });
-                    }
+                if let DirLoc::Host { fd, mount } = parent
+                    && let Ok(sub) = host::open_dir(fd.as_fd(), name)
+                {
+                    return Child::Parent(DirLoc::Host {
+                        fd: Arc::new(sub),
+                        mount: *mount,
+                    });
                 }
                 return Child::Parent(DirLoc::Virtual);
             }

@@ -244,11 +244,11 @@ impl<'a> Event<'a> {
                     }
                     t => return Err(RecordProblem::BadOutcome(t)),
                 };
-                if let Ok(bytes) = answer {
-                    if bytes.len() as u64 > asked {
-                        let got = bytes.len() as u64;
-                        return Err(RecordProblem::ReadTooLong { asked, got });
-                    }
+                if let Ok(bytes) = answer
+                    && bytes.len() as u64 > asked
+                {
+                    let got = bytes.len() as u64;
+                    return Err(RecordProblem::ReadTooLong { asked, got });
                 }
                 Event::StdinRead { asked, answer }
             }
@@ -312,7 +312,7 @@ pub(crate) fn grouped(n: u64) -> String {
     let digits = n.to_string();
     let mut out = String::with_capacity(digits.len() + digits.len() / 3);
     for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
             out.push(',');
         }
         out.push(c);
