@@ -359,12 +359,12 @@ mod targets {
     }
 
     /// A module, through the validation that lets wasmi build it unchecked
-    /// (`link::validate`): it must accept exactly what wasmi's own validation accepts, report
+    /// (crate `bolinho-validate`): it must accept exactly what wasmi's own validation accepts, report
     /// the same fault, and every module it accepts must build.
     pub fn validate(wasm: &[u8]) {
         let engine = crate::engine::new();
         let ours_from = |parallel_from| {
-            crate::link::validate::validate_from(wasm, parallel_from)
+            bolinho_validate::validate_from(wasm, parallel_from)
                 .map_err(|e| wasmi::Error::from(e).to_string())
         };
         let wasmi = wasmi::Module::validate(&engine, wasm).map_err(|e| e.to_string());

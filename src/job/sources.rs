@@ -114,21 +114,21 @@ fn fingerprint(bytes: &[u8]) -> u128 {
         0x1656_67b1_9e37_79f9,
         0x85eb_ca77_c2b2_ae63,
     ];
-    let word = |chunk: &[u8]| {
-        let mut w = [0u8; 8];
-        w[..chunk.len()].copy_from_slice(chunk);
-        u64::from_le_bytes(w)
-    };
+    // Blocks and words as arrays, no slice copied by length: this crate is built for size
+    // (Cargo.toml), which calls rather than inlines a variable-length copy in the loop.
+    let (blocks, tail) = bytes.as_chunks::<32>();
     let mut lanes = K;
-    let mut blocks = bytes.chunks_exact(32);
-    for block in &mut blocks {
-        for (i, lane) in lanes.iter_mut().enumerate() {
-            let w = word(&block[i * 8..i * 8 + 8]);
-            *lane = (*lane ^ w).wrapping_mul(K[i] | 1).rotate_left(29);
+    for block in blocks {
+        let (words, _) = block.as_chunks::<8>();
+        for i in 0..4 {
+            let w = u64::from_le_bytes(words[i]);
+            lanes[i] = (lanes[i] ^ w).wrapping_mul(K[i] | 1).rotate_left(29);
         }
     }
-    for (i, chunk) in blocks.remainder().chunks(8).enumerate() {
-        lanes[i] = (lanes[i] ^ word(chunk))
+    for (i, chunk) in tail.chunks(8).enumerate() {
+        let mut w = [0u8; 8];
+        w[..chunk.len()].copy_from_slice(chunk);
+        lanes[i] = (lanes[i] ^ u64::from_le_bytes(w))
             .wrapping_mul(K[i] | 1)
             .rotate_left(29);
     }

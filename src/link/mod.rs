@@ -22,7 +22,10 @@ use crate::net::{self, Offer};
 
 pub mod portable;
 pub mod start_section;
-pub(crate) mod validate;
+mod text;
+#[cfg(test)]
+#[path = "validate_tests.rs"]
+mod validate_tests;
 
 /// The host bytes one table element takes in wasmi 2 (a 32-bit reference): what a table
 /// costs against the memory limit.
@@ -199,18 +202,17 @@ impl Node {
 }
 
 fn compile(engine: &Engine, bytes: &ModuleBytes) -> Result<Node, LinkError> {
-    // Text is compiled to binary here (wasmi would do the same) so that a start section in a
-    // `.wat` module is deferred too; text that does not parse goes to wasmi as it is, which
-    // reports why.
-    let binary = wat::parse_bytes(&bytes.bytes).ok();
-    let source = binary.as_deref().unwrap_or(&bytes.bytes);
-    let deferred = start_section::defer(source);
-    let wasm = deferred.as_deref().unwrap_or(source);
     let load = |cause| LinkError::Load {
         label: bytes.label.clone(),
         cause,
     };
-    validate::validate(wasm).map_err(|e| load(e.into()))?;
+    // Text is compiled to binary first, so that a start section in a `.wat` module is
+    // deferred too.
+    let source = text::to_binary(&bytes.bytes).map_err(|e| load(wasmi::Error::new(e)))?;
+    let source = &*source;
+    let deferred = start_section::defer(source);
+    let wasm = deferred.as_deref().unwrap_or(source);
+    bolinho_validate::validate(wasm).map_err(|e| load(e.into()))?;
     // SAFETY: `validate` accepted `wasm` for the proposals `engine` enables (`resolve` says
     // which engines; `validate`'s tests check them against wasmi's own validation).
     let module = unsafe { Module::new_unchecked(engine, wasm) }.map_err(load)?;

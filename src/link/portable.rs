@@ -251,10 +251,9 @@ fn other_module(
 /// import section comes before its functions, so a module of megabytes costs microseconds.
 /// WAT text is read as `resolve` reads it.
 fn imports(bytes: &[u8]) -> Result<Vec<(String, bool)>, String> {
-    let binary = wat::parse_bytes(bytes).ok();
-    let wasm = binary.as_deref().unwrap_or(bytes);
+    let wasm = super::text::to_binary(bytes)?;
     let mut names: Vec<(String, bool)> = Vec::new();
-    for payload in Parser::new(0).parse_all(wasm) {
+    for payload in Parser::new(0).parse_all(&wasm) {
         match payload.map_err(|e| e.to_string())? {
             Payload::Version {
                 encoding: Encoding::Component,

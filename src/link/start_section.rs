@@ -49,7 +49,7 @@ pub fn defer(wasm: &[u8]) -> Option<Vec<u8>> {
     let sections = sections(wasm)?;
     let start = sections.iter().find(|s| s.id == START_SECTION)?;
     let func = start_function(&wasm[start.payload.clone()])?;
-    super::validate::validate(wasm).ok()?;
+    bolinho_validate::validate(wasm).ok()?;
     let exports = sections.iter().find(|s| s.id == EXPORT_SECTION);
     let payload = exports_with(exports.map(|s| &wasm[s.payload.clone()]), func)?;
     let payload_len = u32::try_from(payload.len()).ok()?;

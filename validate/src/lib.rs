@@ -1,11 +1,16 @@
-//! Validating a module, its function bodies on every core when there is much code, so that
-//! wasmi may build it without validating it again (`compile`).
+//! Validating a WebAssembly module, its function bodies on every core when there is much code,
+//! so that wasmi may build it without validating it again (bolinho's `link::compile`).
 //!
 //! wasmi validates every function body when it builds a module, on one thread: most of a large
 //! module's start-up (yosys's 38 MB: about 330 of 370 ms; building it unchecked takes 40).
 //! The validator here is wasmi's own (wasmparser, the same version, so the same crate) with the
-//! features the engine enables (`features`), so it accepts exactly what wasmi would; a test
-//! checks both against modules of each proposal, and a fuzz target against any bytes.
+//! features wasmi's engine enables (`features`), so it accepts exactly what wasmi would;
+//! bolinho's tests check both against modules of each proposal, and a fuzz target against any
+//! bytes.
+//!
+//! It is a crate of its own for one reason: the body validator is generic code, compiled in
+//! the crate that calls it, and bolinho is built for size while this must be built for speed
+//! (docs/RATIONALE.md, "Binary size").
 //!
 //! Owns: the feature set and the order errors are reported in. Must not build modules.
 
@@ -22,7 +27,7 @@ use wasmparser::{
 const PARALLEL_FROM_BYTES: usize = 1 << 20;
 
 /// The proposals wasmi 2.0 enables by default, with its `simd` and `memory64` features (both
-/// on in this build), and `engine::config` keeps: what `engine::new()` accepts.
+/// on in bolinho), and bolinho's `engine::config` keeps: what its `engine::new()` accepts.
 fn features() -> WasmFeatures {
     let mut features = WasmFeatures::empty();
     for feature in [
@@ -59,9 +64,9 @@ pub fn validate(wasm: &[u8]) -> Result<(), Error> {
     validate_from(wasm, PARALLEL_FROM_BYTES)
 }
 
-/// `validate`, with bodies on threads from `parallel_from` bytes of code (the fuzz target
-/// takes every module down that path too).
-pub(crate) fn validate_from(wasm: &[u8], parallel_from: usize) -> Result<(), Error> {
+/// `validate`, with bodies on threads from `parallel_from` bytes of code: bolinho's fuzz
+/// target takes every module down that path too.
+pub fn validate_from(wasm: &[u8], parallel_from: usize) -> Result<(), Error> {
     let mut validator = Validator::new_with_features(features());
     let mut allocations = FuncValidatorAllocations::default();
     let mut later: Vec<Body<'_>> = Vec::new();
@@ -167,5 +172,4 @@ impl Shared<'_> {
 }
 
 #[cfg(test)]
-#[path = "validate_tests.rs"]
 mod tests;
