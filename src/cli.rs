@@ -22,6 +22,9 @@ pub struct Cli {
     /// print the version and exit
     #[argh(switch)]
     pub version: bool,
+    /// with --version, also print the commit, target, rustc and features it was built with
+    #[argh(switch)]
+    pub verbose: bool,
     #[argh(subcommand)]
     pub command: Option<Command>,
 }

@@ -29,10 +29,17 @@ pub const VERSION: &str = concat!("bolinho ", env!("CARGO_PKG_VERSION"), " (wasm
 /// Runs a parsed command line and returns the process exit code.
 pub fn dispatch(cli: Cli) -> Result<u8, Error> {
     match cli.command {
+        _ if cli.version && cli.verbose => {
+            out!("{}", crate::about::verbose(VERSION));
+            Ok(0)
+        }
         _ if cli.version => {
             outln!("{VERSION}");
             Ok(0)
         }
+        _ if cli.verbose => Err(Error::Usage(
+            "--verbose goes with --version: `bolinho --version --verbose`".into(),
+        )),
         None => Err(Error::Usage(
             "no command given; try `bolinho --help`".into(),
         )),

@@ -6,7 +6,7 @@
 //! run (its receipt and every byte its rerun needs) into one file and reads one back. Each
 //! stage adds context to its errors and knows nothing of the stages after it. Beside the
 //! stages: `net` (the guest's `wasi:http/requests`), `tee` (the guest's output, live and
-//! saved), `signal` and `cleanup` (Ctrl-C and SIGTERM), `private` (scratch files nobody else
+//! saved), `signal` and `cleanup` (Ctrl-C and SIGTERM), `about` (what the binary was built from), `private` (scratch files nobody else
 //! may touch), `describe` and `inspect` (wasm types as text), `exit` and `error` (how a command
 //! ends).
 
@@ -41,6 +41,7 @@ pub mod fuzz;
 
 pub use error::Error;
 
+mod about;
 mod bundle;
 mod cleanup;
 mod describe;

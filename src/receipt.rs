@@ -50,6 +50,9 @@ pub const WASMI_VERSION: &str = "2.0.0";
 #[serde(rename_all = "camelCase")]
 pub struct Receipt<'a> {
     pub bolinho: &'static str,
+    /// The build that ran it (`bolinho --version --verbose`); `verify` does not compare it,
+    /// since a replay on another build or machine must give the same bytes.
+    pub build: &'static crate::about::Build,
     pub wasmi: &'static str,
     /// The normalised job, as `bolinho validate` prints it (a template already rendered).
     pub plan: &'a Plan,

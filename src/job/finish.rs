@@ -194,6 +194,7 @@ fn write_receipt(
     }
     let receipt = receipt::Receipt {
         bolinho: env!("CARGO_PKG_VERSION"),
+        build: &crate::about::BUILD,
         wasmi: receipt::WASMI_VERSION,
         plan,
         template_vars,

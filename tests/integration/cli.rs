@@ -14,6 +14,44 @@ fn version_names_bolinho_and_wasmi() {
 }
 
 #[test]
+fn version_verbose_names_the_build() {
+    let dir = TempDir::new("version-verbose");
+    let out = bolinho(dir.path(), &["--version", "--verbose"]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let lines: Vec<&str> = out.stdout.lines().collect();
+    assert_eq!(lines.len(), 5, "{}", out.stdout);
+    assert_eq!(
+        lines[0],
+        format!("bolinho {} (wasmi 2)", env!("CARGO_PKG_VERSION"))
+    );
+    // The commit the tests are built from, as git names it.
+    let head = std::process::Command::new("git")
+        .args(["rev-parse", "HEAD"])
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .ok()
+        .filter(|out| out.status.success())
+        .map(|out| String::from_utf8(out.stdout).unwrap().trim().to_string())
+        .unwrap_or_else(|| "unknown".to_string());
+    assert_eq!(lines[1], format!("commit: {head}"));
+    let target = lines[2].strip_prefix("target: ").unwrap();
+    assert!(
+        target.starts_with(std::env::consts::ARCH) && target.contains(std::env::consts::OS),
+        "{target}"
+    );
+    assert!(lines[3].starts_with("rustc: rustc 1."), "{}", lines[3]);
+    assert_eq!(lines[4], "features: wat");
+
+    let alone = bolinho(dir.path(), &["--verbose"]);
+    assert_eq!(alone.code, 2);
+    assert!(
+        alone.stderr.contains("--verbose goes with --version"),
+        "{}",
+        alone.stderr
+    );
+}
+
+#[test]
 fn help_shows_examples_and_exit_codes() {
     let dir = TempDir::new("help");
     let out = bolinho(dir.path(), &["--help"]);

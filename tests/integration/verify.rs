@@ -43,6 +43,14 @@ fn a_job_run_writes_a_receipt_of_what_it_was_given_and_produced() {
     let upper = fs::read(dir.join("out/outputs/a.txt.upper")).unwrap();
     assert_eq!(receipt["results"]["outputs/a.txt.upper"], sha256(&upper));
     assert_eq!(receipt["bolinho"], env!("CARGO_PKG_VERSION"));
+    // The build, as `--version --verbose` prints it.
+    let about = bolinho(dir.path(), &["--version", "--verbose"]).stdout;
+    let build = &receipt["build"];
+    for field in ["commit", "target", "rustc"] {
+        let line = format!("{field}: {}\n", build[field].as_str().unwrap());
+        assert!(about.contains(&line), "{line:?} not in {about:?}");
+    }
+    assert_eq!(build["features"], serde_json::json!(["wat"]));
     assert_eq!(receipt["wasmi"], "2.0.0");
     assert_eq!(receipt["plan"]["name"], "transform");
     let module = fs::read(dir.join("transform.wasm")).unwrap();
