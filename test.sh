@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs every check and test bolinho has, on a fresh machine: no import cycle between the crates'
-# areas (scripts/module-cycles), format, lints, unit and integration tests. Installs what the
-# tests need first: the C test programs are committed pre-built (see testdata/build.sh); the
+# areas (scripts/module-cycles), the minimum Rust version (scripts/msrv.sh), format, lints, unit
+# and integration tests, then the static x86_64 release build and the demo job run with it
+# (scripts/build-static.sh). Installs what the tests need first: the C test programs are committed pre-built (see testdata/build.sh); the
 # S3 tests need an S3-compatible server, moto_server from PyPI's moto[server] (pinned below),
 # which this script installs if it is missing, starts on a free loopback port for the tests
 # (BOLINHO_TEST_S3_ENDPOINT), and stops when it exits. BOLINHO_SKIP_S3=1 skips the server and
@@ -38,10 +39,21 @@ start_s3_server() {
 }
 
 # Each area of a crate (a top-level module) uses only the ones before it: no cycle among them.
-python3 scripts/module-cycles src wasi-shim/src
+python3 scripts/module-cycles src wasi-shim/src validate/src
+# The declared minimum Rust version covers every locked dependency.
+scripts/msrv.sh
 cargo fmt --all -- --check
 cargo clippy --workspace --all-targets --locked -- -D warnings
 if [ "${BOLINHO_SKIP_S3:-}" != 1 ]; then
     start_s3_server
 fi
 cargo test --workspace --locked
+
+# The static x86_64 release binary: built as users get it, fully static, within its size, and
+# running the demo job. It needs musl-gcc for ring's C (Debian's musl-tools).
+if ! command -v musl-gcc > /dev/null; then
+    echo "test.sh: installing musl-tools (musl-gcc, for the static build)"
+    apt-get install -y -qq musl-tools > /dev/null \
+        || { apt-get update -qq && apt-get install -y -qq musl-tools > /dev/null; }
+fi
+scripts/build-static.sh --demo x86_64
