@@ -143,6 +143,9 @@ pub struct RunArgs {
     /// print the Bacalhau job that does what this module run does, and run nothing (module runs)
     #[argh(switch)]
     pub dry_run: bool,
+    /// which partition of a job of Count: N to run: I (0 to N-1; default 0), or auto, from the task index a Kubernetes Indexed Job, Slurm array, AWS Batch array, Cloud Run or Google Cloud Batch job gives
+    #[argh(option)]
+    pub partition: Option<String>,
     /// run remote sources from the download cache only
     #[argh(switch)]
     pub offline: bool,

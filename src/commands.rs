@@ -81,6 +81,9 @@ fn run(args: RunArgs) -> Result<u8, Error> {
         }
     };
     overrides.apply(&mut plan);
+    if let Some(value) = &args.partition {
+        choose_partition(value, &mut plan)?;
+    }
     if args.dry_run {
         return dry_run(&plan);
     }
@@ -132,6 +135,24 @@ fn run(args: RunArgs) -> Result<u8, Error> {
         eprintln!("bolinho: results published to {target}");
     }
     Ok(code)
+}
+
+/// `--partition I|auto`: the partition of a job the plan runs, and a word on stderr of where
+/// `auto` found it.
+fn choose_partition(value: &str, plan: &mut Plan) -> Result<(), Error> {
+    let usage = |e: String| Error::Usage(format!("--partition {value}: {e}"));
+    let count = spec::partition::count(plan)
+        .ok_or_else(|| usage("a module run has no partitions; --partition is for jobs".into()))?;
+    let choice =
+        spec::partition::choose(value, count, |name| std::env::var(name).ok()).map_err(usage)?;
+    spec::partition::set(plan, choice.index);
+    if let Some(from) = choice.from {
+        eprintln!(
+            "bolinho: partition {} of {}, from {from}",
+            choice.index, choice.count
+        );
+    }
+    Ok(())
 }
 
 /// A wasmtime-style module run: the flags say what the guest sees.

@@ -137,15 +137,19 @@ enum System {
 /// which only the run knows (`job::identity`).
 const SYSTEM: [(&str, System); 3] = [
     ("BACALHAU_JOB_TYPE", System::JobType),
-    ("BACALHAU_PARTITION_COUNT", System::PartitionCount),
-    ("BACALHAU_PARTITION_INDEX", System::PartitionIndex),
+    (PARTITION_COUNT, System::PartitionCount),
+    (PARTITION_INDEX, System::PartitionIndex),
 ];
+
+/// How many partitions the job has (its `Count`), and which one this execution is.
+pub(crate) const PARTITION_COUNT: &str = "BACALHAU_PARTITION_COUNT";
+pub(crate) const PARTITION_INDEX: &str = "BACALHAU_PARTITION_INDEX";
 
 /// The variables the run adds to a job's environment, derived from its content.
 pub const DERIVED: [&str; 2] = ["BACALHAU_EXECUTION_ID", "BACALHAU_JOB_ID"];
 
-/// The partition we run: one execution, the first partition (compat §6).
-const PARTITION_INDEX: &str = "0";
+/// The partition a job runs unless `--partition` says another (`partition`): the first.
+const FIRST_PARTITION: &str = "0";
 
 /// The types of job bolinho runs, each one execution here (`job::job_type`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -171,7 +175,7 @@ pub(crate) fn with_system(mut vars: Vec<EnvVar>, count: u64, job_type: JobType) 
         let value = match which {
             System::JobType => job_type.name().to_string(),
             System::PartitionCount => count.to_string(),
-            System::PartitionIndex => PARTITION_INDEX.to_string(),
+            System::PartitionIndex => FIRST_PARTITION.to_string(),
         };
         EnvVar {
             name: name.to_string(),
@@ -205,7 +209,13 @@ pub(crate) fn system_var(var: &EnvVar) -> Option<Result<(), String>> {
                 .is_ok_and(|count| count >= 1 && count.to_string() == *value),
             "a count of at least 1",
         ),
-        System::PartitionIndex => (value == PARTITION_INDEX, "`0`"),
+        // Below the count: `check` compares the two.
+        System::PartitionIndex => (
+            value
+                .parse::<u64>()
+                .is_ok_and(|index| index.to_string() == *value),
+            "a partition number",
+        ),
     };
     Some(if ok {
         Ok(())

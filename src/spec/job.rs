@@ -166,7 +166,10 @@ fn job(
                 ctx.warn(
                     f.line,
                     &f.path,
-                    format!("bolinho runs one execution, partition 0 of {count}"),
+                    format!(
+                        "bolinho runs one execution, partition 0 of {count} unless \
+                         --partition says another"
+                    ),
                 );
             }
             count

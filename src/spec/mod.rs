@@ -29,6 +29,7 @@ pub mod flags;
 mod job;
 pub mod limits;
 mod meta;
+pub mod partition;
 mod pflag;
 pub mod plan;
 mod portable;

@@ -33,7 +33,7 @@ pub(crate) fn notes(root: &Node) -> Vec<(Option<u32>, String, String)> {
                     "Count".into(),
                     format!(
                         "Bacalhau runs {count} executions, partitions 0 to {}; bolinho runs \
-                         partition 0",
+                         one, partition 0 unless --partition says another",
                         count - 1
                     ),
                 ));

@@ -85,7 +85,8 @@ fn validate_portable_passes_the_demo_and_names_what_bacalhau_does_otherwise() {
     assert_eq!(out.code, 0, "{}", out.stderr);
     assert_eq!(
         out.stdout,
-        "job.yaml:2: Count: Bacalhau runs 3 executions, partitions 0 to 2; bolinho runs partition 0\n\
+        "job.yaml:2: Count: Bacalhau runs 3 executions, partitions 0 to 2; bolinho runs one, \
+         partition 0 unless --partition says another\n\
          job.yaml: Tasks[0].Network: unset: Bacalhau gives a WASM job the host's network, bolinho \
          none (write Type: None or Host to have the same on both)\n\
          job.yaml:8: Tasks[0].Meta.bolinho.seed: only bolinho reads it; Bacalhau ignores it\n\

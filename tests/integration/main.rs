@@ -19,6 +19,7 @@ mod modules;
 mod mounts;
 mod network;
 mod network_scenarios;
+mod partitions;
 mod portable;
 mod probe;
 mod refusals;

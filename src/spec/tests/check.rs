@@ -348,9 +348,24 @@ fn tampered_environments_are_refused() {
         set("BACALHAU_PARTITION_COUNT", "02"),
         "out/receipt.json: plan.env[1].value: expected a count of at least 1, found `02`"
     );
+    // The plan's job has Count: 2, so partitions 0 and 1.
+    assert!(
+        check(&through_json(&{
+            let mut p = plan.clone();
+            let i = position(&p, "BACALHAU_PARTITION_INDEX");
+            p.env[i].value = EnvValue::Literal("1".into());
+            p
+        }))
+        .is_ok()
+    );
     assert_eq!(
-        set("BACALHAU_PARTITION_INDEX", "1"),
-        "out/receipt.json: plan.env[2].value: expected `0`, found `1`"
+        set("BACALHAU_PARTITION_INDEX", "2"),
+        "out/receipt.json: plan.env: BACALHAU_PARTITION_INDEX is 2, but \
+         BACALHAU_PARTITION_COUNT is 2: partitions count from 0"
+    );
+    assert_eq!(
+        set("BACALHAU_PARTITION_INDEX", "01"),
+        "out/receipt.json: plan.env[2].value: expected a partition number, found `01`"
     );
     // The ids follow what the guest is given: a plan holding one is an older bolinho's.
     assert_eq!(
