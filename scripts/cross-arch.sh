@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # Cross-architecture replay (issue 5): the same guest-visible content must give byte-identical
-# stdout, stderr, exit code, outputs and receipt on another CPU architecture. Builds the x86_64
-# release bolinho and an aarch64 one, runs each job below with both (the aarch64 one under qemu
+# stdout, stderr, exit code, outputs and receipt on another CPU architecture. Builds the static
+# x86_64 and aarch64 binaries as releases are built (scripts/build-static.sh, with WebAssembly
+# text, since some jobs below are .wat), runs each job below with both (the aarch64 one under qemu
 # user-mode emulation), each into its own results directory, and compares the two results
-# trees byte for byte, receipt.json included, and bolinho's exit codes; then each build runs
-# `bolinho verify` on the other's receipt, bundles its own run (`bolinho bundle`; the two
-# bundles must be the same bytes) and replays the other's bundle from an empty directory. Last,
+# trees byte for byte (receipt.json as JSON, all but its `build`, which names the binary), and
+# bolinho's exit codes; then each build runs `bolinho verify` on the other's receipt, bundles its
+# own run (`bolinho bundle`; the two bundles must hold the same, compared as the results are)
+# and replays the other's bundle from an empty directory. Last,
 # a job run and bundled by one build, its module, inputs and results then deleted, is replayed
 # by the other build from its bundle alone, both ways, and so are a --nondeterministic job and
 # a network run, replayed from their tapes. Prints one line a job, `same  JOB` or
@@ -14,36 +16,54 @@
 # Run by hand (not by CI), on an x86_64 Linux host: scripts/cross-arch.sh; results go in
 # bench/RESULTS.md.
 #
-# Needs qemu's user-mode emulator, an aarch64 C cross compiler and libc (ring compiles C and
-# the binary links against glibc; qemu finds its loader and libraries under $AARCH64_SYSROOT,
-# default /usr/aarch64-linux-gnu), and Rust's aarch64 standard library; on Debian 12:
-#   apt-get install -y qemu-user gcc-aarch64-linux-gnu libc6-dev-arm64-cross
-#   rustup target add aarch64-unknown-linux-gnu
-# Honours CARGO_TARGET_DIR (both builds go there; the aarch64 one under
-# aarch64-unknown-linux-gnu/), so that a copy of the tree can be built apart from target/.
+# Needs qemu's user-mode emulator and what scripts/build-static.sh needs; on Debian 12:
+#   apt-get install -y qemu-user musl-tools gcc-aarch64-linux-gnu
 set -euo pipefail
 cd "$(dirname "$0")/.."
 if [ "$(uname -m)" != x86_64 ]; then
     echo "cross-arch.sh: runs on an x86_64 host (this is $(uname -m))" >&2
     exit 2
 fi
-sysroot="${AARCH64_SYSROOT:-/usr/aarch64-linux-gnu}"
-export CC_aarch64_unknown_linux_gnu="${CC_aarch64_unknown_linux_gnu:-aarch64-linux-gnu-gcc}"
-: "${CARGO_TARGET_AARCH64_UNKNOWN_LINUX_GNU_LINKER:=aarch64-linux-gnu-gcc}"
-export CARGO_TARGET_AARCH64_UNKNOWN_LINUX_GNU_LINKER
-cargo build --release --locked >&2
-cargo build --release --locked --target aarch64-unknown-linux-gnu >&2
-target="$(cd "${CARGO_TARGET_DIR:-target}" && pwd)"
-x86_64=("$target/release/bolinho")
-aarch64=(qemu-aarch64 -L "$sysroot" "$target/aarch64-unknown-linux-gnu/release/bolinho")
+scripts/build-static.sh --with-wat x86_64 aarch64 >&2
+x86_64=("$PWD/dist/bolinho-x86_64-linux-musl-wat")
+aarch64=(qemu-aarch64 "$PWD/dist/bolinho-aarch64-linux-musl-wat")
 echo "x86_64:  $(file -b "${x86_64[0]}" | cut -d, -f1-2); $("${x86_64[@]}" --version)"
-echo "aarch64: $(file -b "${aarch64[3]}" | cut -d, -f1-2); $("${aarch64[@]}" --version)," \
+echo "aarch64: $(file -b "${aarch64[1]}" | cut -d, -f1-2); $("${aarch64[@]}" --version)," \
     "$(qemu-aarch64 --version | head -1)"
 
 scratch="$(mktemp -d)"
 mkdir "$scratch/x86_64" "$scratch/aarch64" "$scratch/jobs"
 keep=0
 trap '[ "$keep" = 1 ] || rm -rf "$scratch"' EXIT
+
+# Prints how two trees (results, or unpacked bundles) differ: every file byte for byte, but a
+# receipt.json, compared as JSON without its `build`, which names the binary that ran it (its
+# target differs by architecture; README "Receipts and verify").
+same_tree() {
+    python3 - "$1" "$2" <<'PY'
+import filecmp, json, os, sys
+
+def files(root):
+    return {os.path.relpath(os.path.join(d, f), root) for d, _, names in os.walk(root) for f in names}
+
+a, b = sys.argv[1:]
+fa, fb = files(a), files(b)
+for name in sorted(fa ^ fb):
+    print(f"only in {a if name in fa else b}: {name}")
+for name in sorted(fa & fb):
+    pa, pb = os.path.join(a, name), os.path.join(b, name)
+    if os.path.basename(name) == "receipt.json":
+        ra, rb = (json.load(open(p)) for p in (pa, pb))
+        if "build" not in ra or "build" not in rb:
+            print(f"{name}: no build recorded")
+        ra.pop("build", None)
+        rb.pop("build", None)
+        if ra != rb:
+            print(f"{name} differs beyond its build")
+    elif not filecmp.cmp(pa, pb, shallow=False):
+        print(f"{name} differs")
+PY
+}
 
 # The probe (testdata/c/probe.c) over a small input tree, as tests/integration/probe.rs runs it:
 # it prints everything a program can observe (clocks, random bytes, listings, inodes, stats).
@@ -293,7 +313,7 @@ compare() {
     done
     while IFS= read -r line; do
         differ+=("$line")
-    done < <(diff -rq "$scratch/x86_64/$name" "$scratch/aarch64/$name" 2>&1 || true)
+    done < <(same_tree "$scratch/x86_64/$name" "$scratch/aarch64/$name" 2>&1 || true)
     # Each build also verifies the other's receipt (a rerun compared hash by hash).
     local other
     for arch in x86_64 aarch64; do
@@ -317,8 +337,13 @@ compare() {
         fi
     done
     if [ -f "$scratch/x86_64/$name.bundle" ] && [ -f "$scratch/aarch64/$name.bundle" ]; then
-        cmp -s "$scratch/x86_64/$name.bundle" "$scratch/aarch64/$name.bundle" \
-            || differ+=("the two builds' bundles differ")
+        for arch in x86_64 aarch64; do
+            mkdir "$scratch/$arch/$name.unpacked"
+            tar -xzf "$scratch/$arch/$name.bundle" -C "$scratch/$arch/$name.unpacked"
+        done
+        while IFS= read -r line; do
+            differ+=("the two builds' bundles: $line")
+        done < <(same_tree "$scratch/x86_64/$name.unpacked" "$scratch/aarch64/$name.unpacked" 2>&1 || true)
         for arch in x86_64 aarch64; do
             other="$([ "$arch" = x86_64 ] && echo aarch64 || echo x86_64)"
             mkdir "$scratch/$arch/$name.empty"
