@@ -11,6 +11,7 @@ use serde::Serialize;
 use sha2::{Digest, Sha256};
 
 use crate::receipt::{Given, Ids};
+use crate::spec::partition::PARTITION_INDEX;
 use crate::spec::{Limits, Network, Plan};
 
 /// What the ids hash, in a fixed order: serde writes the fields as declared and the maps of
@@ -31,24 +32,36 @@ struct Identity<'a> {
 }
 
 /// The ids of `plan` run with `given` and the resolved environment `env` (without the ids).
+/// The partitions of a job are executions of one job, as in Bacalhau: the job id is the one
+/// its partition 0 has, and the execution id follows the partition too. (Partition 0's ids
+/// are what they were before partitions could be chosen, so older receipts keep theirs.)
 pub fn derive(plan: &Plan, given: &Given, env: &[(String, String)]) -> Ids {
-    let identity = Identity {
-        version: 1,
-        modules: &given.modules,
-        inputs: &given.inputs,
-        entry_module: &plan.entry_module,
-        entrypoint: &plan.entrypoint,
-        args: &plan.args,
-        env,
-        outputs: &plan.outputs,
-        network: &plan.network,
-        limits: &plan.limits,
-        determinism: &plan.determinism,
+    let text = |env: &[(String, String)]| {
+        let identity = Identity {
+            version: 1,
+            modules: &given.modules,
+            inputs: &given.inputs,
+            entry_module: &plan.entry_module,
+            entrypoint: &plan.entrypoint,
+            args: &plan.args,
+            env,
+            outputs: &plan.outputs,
+            network: &plan.network,
+            limits: &plan.limits,
+            determinism: &plan.determinism,
+        };
+        serde_json::to_vec(&identity).expect("an identity always serialises")
     };
-    let text = serde_json::to_vec(&identity).expect("an identity always serialises");
+    let first_partition: Vec<(String, String)> = env
+        .iter()
+        .map(|(name, value)| match name.as_str() {
+            PARTITION_INDEX => (name.clone(), "0".to_string()),
+            _ => (name.clone(), value.clone()),
+        })
+        .collect();
     Ids {
-        job_id: uuid("j", &[&text]),
-        execution_id: uuid("e", &[b"execution", &text]),
+        job_id: uuid("j", &[&text(&first_partition)]),
+        execution_id: uuid("e", &[b"execution", &text(env)]),
     }
 }
 

@@ -5,7 +5,8 @@
 //! Owns: reading that choice and setting it in a plan. Must not run anything, and reads the
 //! process environment only through the lookup it is given.
 
-use super::env::{PARTITION_COUNT, PARTITION_INDEX};
+use super::env::PARTITION_COUNT;
+pub(crate) use super::env::PARTITION_INDEX;
 use super::plan::{EnvValue, Plan};
 
 /// An orchestrator that starts a process per task and tells each its index.

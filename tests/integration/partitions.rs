@@ -56,8 +56,16 @@ fn a_partition_named_is_the_one_the_guest_is_told_and_the_receipt_replays() {
         partition,
         ["BACALHAU_PARTITION_COUNT=3", "BACALHAU_PARTITION_INDEX=2"]
     );
-    // Each partition is its own execution.
+    // Each partition is its own execution of one job, as in Bacalhau.
     assert_ne!(execution, first_execution);
+    let job_id = |stdout: &str| {
+        stdout
+            .lines()
+            .find(|l| l.starts_with("BACALHAU_JOB_ID="))
+            .unwrap()
+            .to_string()
+    };
+    assert_eq!(job_id(&out.stdout), job_id(&first.stdout));
     let receipt: serde_json::Value =
         serde_json::from_str(&fs::read_to_string(dir.join("p2/receipt.json")).unwrap()).unwrap();
     let env = receipt["plan"]["env"].as_array().unwrap();
