@@ -127,3 +127,50 @@ fn the_demo_has_no_portability_notes_for_validate_or_run() {
         out.stderr
     );
 }
+
+#[test]
+fn the_partitions_example_counts_every_file_once_across_its_partitions() {
+    let job = root()
+        .join("examples/partitions/job.yaml")
+        .display()
+        .to_string();
+    let dir = TempDir::new("partitions-example");
+    let mut stdouts = String::new();
+    let mut counted = String::new();
+    for i in ["0", "1", "2"] {
+        let out = bolinho(
+            dir.path(),
+            &[
+                "run",
+                &job,
+                "--partition",
+                i,
+                "--results",
+                i,
+                "--quiet-portability",
+            ],
+        );
+        assert_eq!(out.code, 0, "{}", out.stderr);
+        stdouts.push_str(&out.stdout);
+        counted.push_str(&std::fs::read_to_string(dir.join(i).join("outputs/counts.txt")).unwrap());
+    }
+    assert_eq!(
+        stdouts,
+        "partition 0 of 3: 3 files, 36 lines\npartition 1 of 3: 2 files, 21 lines\n\
+         partition 2 of 3: 2 files, 27 lines\n"
+    );
+    let mut lines: Vec<&str> = counted.lines().collect();
+    lines.sort();
+    assert_eq!(
+        lines,
+        [
+            "file-1.txt 3",
+            "file-2.txt 6",
+            "file-3.txt 9",
+            "file-4.txt 12",
+            "file-5.txt 15",
+            "file-6.txt 18",
+            "file-7.txt 21"
+        ]
+    );
+}

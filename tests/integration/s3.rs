@@ -18,6 +18,7 @@ use sha2::{Digest, Sha256};
 use crate::support::{self, Output, TempDir, testdata};
 
 mod cache;
+mod kubernetes;
 mod objects;
 mod prefixes;
 mod publish;
