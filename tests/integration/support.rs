@@ -99,8 +99,17 @@ pub fn command(cwd: &Path, args: &[&str], env: &[(&str, &str)]) -> Command {
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
+    // Nor the task index of an orchestrator the tests may run under (`--partition auto`).
+    let cleared = [
+        "AWS_",
+        "BOLINHO_",
+        "JOB_COMPLETION_INDEX",
+        "SLURM_ARRAY_TASK_",
+        "CLOUD_RUN_TASK_",
+        "BATCH_TASK_",
+    ];
     for (name, _) in std::env::vars() {
-        if name.starts_with("AWS_") || name.starts_with("BOLINHO_") {
+        if cleared.iter().any(|prefix| name.starts_with(prefix)) {
             command.env_remove(name);
         }
     }
