@@ -56,4 +56,12 @@ if ! command -v musl-gcc > /dev/null; then
     apt-get install -y -qq musl-tools > /dev/null \
         || { apt-get update -qq && apt-get install -y -qq musl-tools > /dev/null; }
 fi
-scripts/build-static.sh --demo x86_64
+# A machine whose rustup cannot fetch the musl standard library (exit 3) cannot build it: that is
+# said, loudly, and is the only way this check is passed over.
+status=0
+scripts/build-static.sh --demo x86_64 || status=$?
+if [ "$status" = 3 ]; then
+    echo "test.sh: NOT CHECKED: the static release build (no x86_64-unknown-linux-musl standard library here)" >&2
+elif [ "$status" != 0 ]; then
+    exit "$status"
+fi

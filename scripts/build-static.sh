@@ -6,7 +6,8 @@
 # With --demo, each binary that runs here (natively, or under qemu-aarch64 from Debian's
 # qemu-user) also runs the demo job, examples/wordfreq, whose stdout must be its
 # expected-stdout.txt, must refuse a .wat module saying it was built without the `wat` feature,
-# and must name its target and no features in `--version --verbose`. Exits 1 if any check fails.
+# and must name its target and no features in `--version --verbose`. Exits 1 if any check fails,
+# 3 if a target's standard library is missing and rustup cannot fetch it.
 #
 # What it needs, all from Debian and rustup, nothing prebuilt downloaded:
 #   - each target's standard library: rustup target add ARCH-unknown-linux-musl (rustc links
@@ -68,7 +69,11 @@ for arch in "${archs[@]}"; do
     target="$arch-unknown-linux-musl"
     if ! rustup target list --installed | grep -qx "$target"; then
         echo "build-static.sh: adding the $target standard library (rustup target add $target)" >&2
-        rustup target add "$target" >&2
+        if ! rustup target add "$target" >&2; then
+            echo "build-static.sh: cannot build $target: its standard library is not installed" \
+                "and rustup could not fetch it" >&2
+            exit 3
+        fi
     fi
     case "$arch" in
     x86_64)
