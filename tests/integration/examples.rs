@@ -174,3 +174,92 @@ fn the_partitions_example_counts_every_file_once_across_its_partitions() {
         ]
     );
 }
+
+/// A path of a Bacalhau Docker job's container (`/inputs/...`, `/outputs/...`) on this host,
+/// below `root`.
+fn in_container(root: &std::path::Path, arg: &str) -> String {
+    match arg.strip_prefix('/') {
+        Some(rest) if arg.starts_with("/inputs/") || arg.starts_with("/outputs/") => {
+            root.join(rest).display().to_string()
+        }
+        _ => arg.to_string(),
+    }
+}
+
+#[test]
+fn the_bacalhau_docker_example_runs_bolinho_and_replays_its_receipt() {
+    let example = root().join("examples/bacalhau-docker");
+    let read = |name: &str| -> serde_json::Value {
+        serde_saphyr::from_str(&std::fs::read_to_string(example.join(name)).unwrap()).unwrap()
+    };
+    let (run, verify) = (read("run.yaml"), read("verify.yaml"));
+    // Both run the image as its Containerfile builds it.
+    let containerfile = std::fs::read_to_string(root().join("Containerfile")).unwrap();
+    assert!(containerfile.contains("ENTRYPOINT [\"/usr/local/bin/bolinho\"]"));
+    let params = |job: &serde_json::Value| -> Vec<String> {
+        let engine = &job["Tasks"][0]["Engine"];
+        assert_eq!(engine["Type"], "docker");
+        assert!(
+            engine["Params"]["Image"]
+                .as_str()
+                .unwrap()
+                .contains("/bolinho:")
+        );
+        assert_eq!(engine["Params"]["Entrypoint"][0], "/usr/local/bin/bolinho");
+        engine["Params"]["Parameters"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| p.as_str().unwrap().to_string())
+            .collect()
+    };
+    let (run_args, verify_args) = (params(&run), params(&verify));
+    // The job folder is the same source, at the same place, in both.
+    assert_eq!(
+        run["Tasks"][0]["InputSources"][0],
+        verify["Tasks"][0]["InputSources"][0]
+    );
+    assert_eq!(run["Tasks"][0]["ResultPaths"][0]["Path"], "/outputs");
+
+    // The run job's container, on this host: the wordfreq folder at /inputs/job.
+    let dir = TempDir::new("bacalhau-docker");
+    let job = dir.join("inputs/job");
+    for name in [
+        "job.yaml",
+        "app/wordfreq.wasm",
+        "app/textlib.wasm",
+        "inputs/poem.txt",
+    ] {
+        let to = job.join(name);
+        std::fs::create_dir_all(to.parent().unwrap()).unwrap();
+        std::fs::copy(root().join("examples/wordfreq").join(name), to).unwrap();
+    }
+    std::fs::create_dir_all(dir.join("outputs")).unwrap();
+    let args: Vec<String> = run_args
+        .iter()
+        .map(|a| in_container(dir.path(), a))
+        .collect();
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let out = bolinho(dir.path(), &args);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let expected =
+        std::fs::read_to_string(root().join("examples/wordfreq/expected-stdout.txt")).unwrap();
+    assert_eq!(out.stdout, expected);
+
+    // The verify job's container: the run's published results at /inputs/run (Bacalhau
+    // publishes a result path under its name: outputs/), the job folder where it was.
+    std::fs::rename(dir.join("outputs"), dir.join("published")).unwrap();
+    std::fs::create_dir_all(dir.join("inputs/run")).unwrap();
+    std::fs::rename(dir.join("published"), dir.join("inputs/run/outputs")).unwrap();
+    let args: Vec<String> = verify_args
+        .iter()
+        .map(|a| in_container(dir.path(), a))
+        .collect();
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let out = bolinho(dir.path(), &args);
+    assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
+    // And an input changed since the run is caught.
+    std::fs::write(dir.join("inputs/job/inputs/poem.txt"), "another poem\n").unwrap();
+    let out = bolinho(dir.path(), &args);
+    assert_eq!(out.code, 120, "{}{}", out.stdout, out.stderr);
+}
