@@ -8,10 +8,10 @@ use serde::Serialize;
 /// The identity of this build, as receipts record it (`build`).
 #[derive(Debug, Serialize)]
 pub struct Build {
-    pub commit: &'static str,
-    pub target: &'static str,
-    pub rustc: &'static str,
-    pub features: &'static [&'static str],
+    commit: &'static str,
+    target: &'static str,
+    rustc: &'static str,
+    features: &'static [&'static str],
 }
 
 /// This binary's build.
