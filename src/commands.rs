@@ -148,8 +148,8 @@ fn choose_partition(value: &str, plan: &mut Plan) -> Result<(), Error> {
     spec::partition::set(plan, choice.index);
     if let Some(from) = choice.from {
         eprintln!(
-            "bolinho: partition {} of {}, from {from}",
-            choice.index, choice.count
+            "bolinho: partition {} of {count}, from {from}",
+            choice.index
         );
     }
     Ok(())

@@ -18,7 +18,9 @@ use std::path::Path;
 
 use super::SpecError;
 use super::engine::{ModulePaths, entrypoint, guest_string};
-use super::env::{DERIVED, PARTITION_COUNT, PARTITION_INDEX, system_names, system_var, user_name};
+use super::env::{
+    DERIVED, PARTITION_COUNT, PARTITION_INDEX, literal, number, system_names, system_var, user_name,
+};
 use super::flags;
 use super::limits::{memory_limit, timeout_limit};
 use super::plan::{
@@ -314,15 +316,8 @@ fn job_env(env: &[EnvVar], c: &Checker) -> Result<(), SpecError> {
             return Err(c.error("plan.env", message));
         }
     }
-    let number = |name: &str| {
-        env.iter()
-            .find(|v| v.name == name)
-            .and_then(|v| match &v.value {
-                EnvValue::Literal(value) => value.parse::<u64>().ok(),
-                EnvValue::FromHost(_) => None,
-            })
-    };
-    if let (Some(index), Some(count)) = (number(PARTITION_INDEX), number(PARTITION_COUNT))
+    let value = |name| literal(env, name).and_then(number);
+    if let (Some(index), Some(count)) = (value(PARTITION_INDEX), value(PARTITION_COUNT))
         && index >= count
     {
         let message = format!(

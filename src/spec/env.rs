@@ -204,24 +204,33 @@ pub(crate) fn system_var(var: &EnvVar) -> Option<Result<(), String>> {
             "`batch` or `ops`",
         ),
         System::PartitionCount => (
-            value
-                .parse::<u64>()
-                .is_ok_and(|count| count >= 1 && count.to_string() == *value),
+            number(value).is_some_and(|count| count >= 1),
             "a count of at least 1",
         ),
         // Below the count: `check` compares the two.
-        System::PartitionIndex => (
-            value
-                .parse::<u64>()
-                .is_ok_and(|index| index.to_string() == *value),
-            "a partition number",
-        ),
+        System::PartitionIndex => (number(value).is_some(), "a partition number"),
     };
     Some(if ok {
         Ok(())
     } else {
         Err(format!("expected {expected}, found {}", quote(value)))
     })
+}
+
+/// A count or a partition number as bolinho writes one (`to_string`): decimal digits, no sign,
+/// no leading zero.
+pub(crate) fn number(text: &str) -> Option<u64> {
+    text.parse::<u64>().ok().filter(|n| n.to_string() == text)
+}
+
+/// The value of the variable `name` among `vars`, when it is a literal one.
+pub(crate) fn literal<'a>(vars: &'a [EnvVar], name: &str) -> Option<&'a str> {
+    vars.iter()
+        .find(|var| var.name == name)
+        .and_then(|var| match &var.value {
+            EnvValue::Literal(value) => Some(value.as_str()),
+            EnvValue::FromHost(_) => None,
+        })
 }
 
 /// The names of the variables bolinho sets, in order.

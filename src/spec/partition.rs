@@ -5,8 +5,8 @@
 //! Owns: reading that choice and setting it in a plan. Must not run anything, and reads the
 //! process environment only through the lookup it is given.
 
-use super::env::PARTITION_COUNT;
 pub(crate) use super::env::PARTITION_INDEX;
+use super::env::{PARTITION_COUNT, literal, number};
 use super::plan::{EnvValue, Plan};
 
 /// An orchestrator that starts a process per task and tells each its index.
@@ -58,17 +58,13 @@ const ORCHESTRATORS: [Orchestrator; 5] = [
 #[derive(Debug, PartialEq, Eq)]
 pub struct Choice {
     pub index: u64,
-    pub count: u64,
     /// `None` for a number given; else the orchestrator and its variable, for the user to see.
     pub from: Option<String>,
 }
 
 /// The job's partition count, `None` for a plan without one (a module run).
 pub fn count(plan: &Plan) -> Option<u64> {
-    plan.env.iter().find_map(|var| match &var.value {
-        EnvValue::Literal(value) if var.name == PARTITION_COUNT => value.parse().ok(),
-        _ => None,
-    })
+    literal(&plan.env, PARTITION_COUNT).and_then(number)
 }
 
 /// Reads `--partition`'s value, `I` or `auto` (with `env` looking variables up), for a job of
@@ -93,7 +89,7 @@ pub fn choose(
             "partition {index}, but the job (Count: {count}) {range}"
         ));
     }
-    Ok(Choice { index, count, from })
+    Ok(Choice { index, from })
 }
 
 /// Sets the partition a plan runs (`choose` checked it is one of its own).
@@ -169,11 +165,6 @@ fn from_orchestrator(
     Ok((index, Some(shown)))
 }
 
-/// A partition number as Bacalhau writes one: decimal digits, no sign, no leading zero.
-fn number(text: &str) -> Option<u64> {
-    text.parse::<u64>().ok().filter(|n| n.to_string() == text)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -194,7 +185,6 @@ mod tests {
             choose("2", 3, &none),
             Ok(Choice {
                 index: 2,
-                count: 3,
                 from: None
             })
         );
@@ -222,7 +212,6 @@ mod tests {
             choose("auto", 8, &k8s),
             Ok(Choice {
                 index: 4,
-                count: 8,
                 from: Some("a Kubernetes Indexed Job (JOB_COMPLETION_INDEX=4)".into())
             })
         );
