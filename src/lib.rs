@@ -6,9 +6,9 @@
 //! run (its receipt and every byte its rerun needs) into one file and reads one back. Each
 //! stage adds context to its errors and knows nothing of the stages after it. Beside the
 //! stages: `net` (the guest's `wasi:http/requests`), `tee` (the guest's output, live and
-//! saved), `signal` and `cleanup` (Ctrl-C and SIGTERM), `about` (what the binary was built from), `private` (scratch files nobody else
-//! may touch), `describe` and `inspect` (wasm types as text), `exit` and `error` (how a command
-//! ends).
+//! saved), `signal` and `cleanup` (Ctrl-C and SIGTERM), `about` (what the binary was built
+//! from), `private` (scratch files nobody else may touch), `describe` and `inspect` (wasm types
+//! as text), `exit` and `error` (how a command ends).
 
 /// `print!` that never panics: a reader that closed bolinho's stdout (`bolinho verify R | head
 /// -1`) stops getting output, and the exit code still says how the command ended. (Rust's

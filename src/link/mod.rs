@@ -278,7 +278,7 @@ impl Resolver<'_> {
 /// network as `network` says), `declared` import modules and the guest filesystem. Checks the
 /// entrypoint too, so that no error waits until after start-up. `engine` is `engine::new()`'s
 /// (or wasmi's default, which enables the same proposals): modules are validated for the
-/// proposals it enables and then built unchecked (`validate`).
+/// proposals it enables and then built unchecked (`bolinho_validate`).
 pub fn resolve(
     engine: &Engine,
     entry: ModuleBytes,
