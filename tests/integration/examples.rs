@@ -175,15 +175,17 @@ fn the_partitions_example_counts_every_file_once_across_its_partitions() {
     );
 }
 
-/// A path of a Bacalhau Docker job's container (`/inputs/...`, `/outputs/...`) on this host,
-/// below `root`.
-fn in_container(root: &std::path::Path, arg: &str) -> String {
-    match arg.strip_prefix('/') {
-        Some(rest) if arg.starts_with("/inputs/") || arg.starts_with("/outputs/") => {
-            root.join(rest).display().to_string()
-        }
-        _ => arg.to_string(),
-    }
+/// A Bacalhau Docker job's arguments with its container's paths (`/inputs/...`,
+/// `/outputs/...`) as they are on this host, below `root`.
+fn in_container(root: &std::path::Path, args: &[String]) -> Vec<String> {
+    args.iter()
+        .map(|arg| match arg.strip_prefix('/') {
+            Some(rest) if arg.starts_with("/inputs/") || arg.starts_with("/outputs/") => {
+                root.join(rest).display().to_string()
+            }
+            _ => arg.clone(),
+        })
+        .collect()
 }
 
 #[test]
@@ -235,10 +237,7 @@ fn the_bacalhau_docker_example_runs_bolinho_and_replays_its_receipt() {
         std::fs::copy(root().join("examples/wordfreq").join(name), to).unwrap();
     }
     std::fs::create_dir_all(dir.join("outputs")).unwrap();
-    let args: Vec<String> = run_args
-        .iter()
-        .map(|a| in_container(dir.path(), a))
-        .collect();
+    let args = in_container(dir.path(), &run_args);
     let args: Vec<&str> = args.iter().map(String::as_str).collect();
     let out = bolinho(dir.path(), &args);
     assert_eq!(out.code, 0, "{}", out.stderr);
@@ -251,10 +250,7 @@ fn the_bacalhau_docker_example_runs_bolinho_and_replays_its_receipt() {
     std::fs::rename(dir.join("outputs"), dir.join("published")).unwrap();
     std::fs::create_dir_all(dir.join("inputs/run")).unwrap();
     std::fs::rename(dir.join("published"), dir.join("inputs/run/outputs")).unwrap();
-    let args: Vec<String> = verify_args
-        .iter()
-        .map(|a| in_container(dir.path(), a))
-        .collect();
+    let args = in_container(dir.path(), &verify_args);
     let args: Vec<&str> = args.iter().map(String::as_str).collect();
     let out = bolinho(dir.path(), &args);
     assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
