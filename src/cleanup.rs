@@ -5,6 +5,11 @@
 //! is being set up (fetching can take minutes), removes them and ends bolinho as soon as one
 //! of those signals is caught. Once the guest starts, a signal stops the guest instead and
 //! keeps its results (`engine`); the thread is gone by then.
+//!
+//! A run that is one of several in this process (a job's partitions) must not end it: the
+//! others may have guests running. Its thread removes its paths and leaves the run to fail
+//! where it has got to: at its next download read (`fetch`) or, at the latest, when `done`
+//! says it was abandoned.
 
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
@@ -19,13 +24,22 @@ const POLL: Duration = Duration::from_millis(10);
 /// A path to remove, and whether with everything in it (else only if it is empty).
 type Made = (PathBuf, bool);
 
-/// Paths to remove, newest last; shared with the thread.
-#[derive(Default)]
-struct Paths(Mutex<Option<Vec<Made>>>);
+/// Paths to remove, newest last, shared with the thread: `None` once the setup is over, or
+/// once the thread removed them for a signal (`Watched::abandoned`).
+struct Watched {
+    paths: Option<Vec<Made>>,
+    abandoned: Option<Signal>,
+}
+
+struct Paths {
+    watched: Mutex<Watched>,
+    /// Whether the thread ends bolinho after removing them.
+    exits: bool,
+}
 
 impl Paths {
-    fn lock(&self) -> MutexGuard<'_, Option<Vec<Made>>> {
-        self.0.lock().unwrap_or_else(PoisonError::into_inner)
+    fn lock(&self) -> MutexGuard<'_, Watched> {
+        self.watched.lock().unwrap_or_else(PoisonError::into_inner)
     }
 }
 
@@ -37,9 +51,26 @@ pub struct Setup {
 }
 
 impl Setup {
+    /// The setup of the one run of this process: a signal ends bolinho.
     pub fn new() -> Setup {
+        Setup::with_exit(true)
+    }
+
+    /// The setup of one run of several going on in this process: a signal abandons it only.
+    pub fn one_of_several() -> Setup {
+        Setup::with_exit(false)
+    }
+
+    fn with_exit(exits: bool) -> Setup {
+        let watched = Watched {
+            paths: Some(Vec::new()),
+            abandoned: None,
+        };
         Setup {
-            paths: Arc::new(Paths(Mutex::new(Some(Vec::new())))),
+            paths: Arc::new(Paths {
+                watched: Mutex::new(watched),
+                exits,
+            }),
             thread: None,
         }
     }
@@ -57,7 +88,7 @@ impl Setup {
     }
 
     fn add(&mut self, path: &Path, tree: bool) {
-        if let Some(paths) = self.paths.lock().as_mut() {
+        if let Some(paths) = self.paths.lock().paths.as_mut() {
             paths.push((path.to_path_buf(), tree));
         }
         if self.thread.is_none() {
@@ -69,13 +100,22 @@ impl Setup {
         }
     }
 
-    /// The setup is over: from now on a signal is the run's to handle.
-    pub fn done(mut self) {
+    /// The setup is over: from now on a signal is the run's to handle. Fails when a signal
+    /// abandoned it (`one_of_several`): its paths are gone, and its guest must not start.
+    pub fn done(mut self) -> Result<(), Signal> {
         self.stop();
+        let abandoned = self.paths.lock().abandoned;
+        // One of several also stops at a signal its thread did not see (or that it had
+        // no thread to see): the other runs' guests are stopping.
+        let late = (!self.paths.exits).then(signal::received).flatten();
+        match abandoned.or(late) {
+            Some(signal) => Err(signal),
+            None => Ok(()),
+        }
     }
 
     fn stop(&mut self) {
-        *self.paths.lock() = None;
+        self.paths.lock().paths = None;
         if let Some(thread) = self.thread.take() {
             // Out of its wait at once.
             thread.thread().unpark();
@@ -110,7 +150,9 @@ fn watch(paths: &Paths) {
         std::thread::park_timeout(POLL);
         // Held while removing, so that the run cannot go on to start its guest meanwhile.
         let mut guard = paths.lock();
-        let Some(list) = guard.as_mut() else { return };
+        let Some(list) = guard.paths.as_mut() else {
+            return;
+        };
         let Some(signal) = signal::received() else {
             continue;
         };
@@ -126,6 +168,11 @@ fn watch(paths: &Paths) {
                     break;
                 }
             }
+        }
+        if !paths.exits {
+            guard.paths = None;
+            guard.abandoned = Some(signal);
+            return;
         }
         eprintln!("bolinho: error: {}", stopped(signal));
         std::process::exit(signal.failure().code().into());

@@ -47,7 +47,7 @@ pub enum Command {
     name = "run",
     description = "run a job file (YAML or JSON) or a module (.wasm or .wat)",
     example = "$ {command_name} job.yaml --results out\n$ {command_name} app.wasm --dir .::/ --env K=V -- arg1 arg2",
-    note = "A job's results (stdout, stderr, exitCode, one folder per ResultPaths entry, receipt.json) go to --results, or else to a new directory under ./bolinho-results. --dir, --env, --entrypoint, --import and arguments after -- apply to module runs; -i, -I, -o, -p, or an entry module given as a URI or SOURCE:TARGET, make a module run the job bacalhau wasm run would submit, run as a job file is; --partition applies to job runs; --network and --allow-domain (which replace a job's Network), --memory, --fuel, --timeout, --output-limit, --epoch, --seed, --nondeterministic, --no-record and --tape-limit to both. A run with results records a tape of what its guest was told that its content does not fix (the host's clocks and randomness, stdin, HTTP answers), which verify replays."
+    note = "A job's results (stdout, stderr, exitCode, one folder per ResultPaths entry, receipt.json) go to --results, or else to a new directory under ./bolinho-results. --dir, --env, --entrypoint, --import and arguments after -- apply to module runs; -i, -I, -o, -p, or an entry module given as a URI or SOURCE:TARGET, make a module run the job bacalhau wasm run would submit, run as a job file is; --partition and --parallel apply to job runs; --network and --allow-domain (which replace a job's Network), --memory, --fuel, --timeout, --output-limit, --epoch, --seed, --nondeterministic, --no-record and --tape-limit to both. A run with results records a tape of what its guest was told that its content does not fix (the host's clocks and randomness, stdin, HTTP answers), which verify replays."
 )]
 pub struct RunArgs {
     /// the job file (- reads it from standard input) or module to run
@@ -143,9 +143,12 @@ pub struct RunArgs {
     /// print the Bacalhau job that does what this module run does, and run nothing (module runs)
     #[argh(switch)]
     pub dry_run: bool,
-    /// which partition of a job of Count: N to run: I (0 to N-1; default 0), or auto, from the task index a Kubernetes Indexed Job, Slurm array, AWS Batch array, Cloud Run or Google Cloud Batch job gives
+    /// run one partition of a job of Count: N (else all N run): I (0 to N-1), or auto, from the task index a Kubernetes Indexed Job, Slurm array, AWS Batch array, Cloud Run or Google Cloud Batch job gives
     #[argh(option)]
     pub partition: Option<String>,
+    /// how many of a job's partitions run at once (default: one per core, as many as fit in free memory at the job's memory limit)
+    #[argh(option)]
+    pub parallel: Option<String>,
     /// run remote sources from the download cache only
     #[argh(switch)]
     pub offline: bool,

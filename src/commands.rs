@@ -19,8 +19,10 @@ use crate::spec::template::Vars;
 use crate::spec::{self, ParseOptions, Parsed, Plan, parse_epoch, parse_seed};
 
 mod bundle;
+mod partitions;
 mod portable;
 mod verify;
+mod verify_partitions;
 mod wasm_run;
 
 /// The version `--version` prints: bolinho's and the engine's.
@@ -46,6 +48,9 @@ pub fn dispatch(cli: Cli) -> Result<u8, Error> {
         Some(Command::Run(args)) => run(args),
         Some(Command::Validate(args)) => validate(args),
         Some(Command::Inspect(args)) => inspect(args),
+        Some(Command::Verify(args)) if verify_partitions::holds_partitions(&args.receipt) => {
+            verify_partitions::verify(args)
+        }
         Some(Command::Verify(args)) => verify::verify(args),
         Some(Command::Bundle(args)) => bundle::bundle(args),
     }
@@ -84,6 +89,7 @@ fn run(args: RunArgs) -> Result<u8, Error> {
     if let Some(value) = &args.partition {
         choose_partition(value, &mut plan)?;
     }
+    let together = together(&args, &plan)?;
     if args.dry_run {
         return dry_run(&plan);
     }
@@ -108,26 +114,11 @@ fn run(args: RunArgs) -> Result<u8, Error> {
         template_vars,
         ..RunOptions::default()
     };
+    if let Some((count, parallel)) = together {
+        return partitions::run(&plan, count, parallel, &options);
+    }
     let report = job::run(&plan, &options)?;
-    if let TapeReport::Incomplete { calls, limit } = report.tape {
-        eprintln!(
-            "bolinho: warning: the run's tape reached its limit of {limit} bytes after {} \
-             from the host, so verify cannot replay it (raise --tape-limit)",
-            job::answers(calls)
-        );
-    }
-    match &report.outcome {
-        Outcome::Exited(_) => {}
-        Outcome::Trapped(trap) => eprintln!("bolinho: error: the guest trapped: {trap}"),
-        Outcome::TimedOut(timeout) => eprintln!(
-            "bolinho: error: the guest ran past its timeout of {}s",
-            timeout.as_secs_f64()
-        ),
-        Outcome::Stopped(signal) => {
-            eprintln!("bolinho: error: the guest was stopped by {}", signal.name())
-        }
-    }
-    let code = crate::exit::outcome_code(&report.outcome);
+    let code = tell(&report, "");
     if let Some(path) = &report.results {
         eprintln!("bolinho: results in {}", path.display());
     }
@@ -135,6 +126,66 @@ fn run(args: RunArgs) -> Result<u8, Error> {
         eprintln!("bolinho: results published to {target}");
     }
     Ok(code)
+}
+
+/// Says on stderr what the end of a run means (`prefix` names a partition of several), and
+/// gives the exit code it would end bolinho with.
+fn tell(report: &job::Report, prefix: &str) -> u8 {
+    if let TapeReport::Incomplete { calls, limit } = report.tape {
+        eprintln!(
+            "bolinho: warning: {prefix}the run's tape reached its limit of {limit} bytes after {} \
+             from the host, so verify cannot replay it (raise --tape-limit)",
+            job::answers(calls)
+        );
+    }
+    match &report.outcome {
+        Outcome::Exited(_) => {}
+        Outcome::Trapped(trap) => eprintln!("bolinho: error: {prefix}the guest trapped: {trap}"),
+        Outcome::TimedOut(timeout) => eprintln!(
+            "bolinho: error: {prefix}the guest ran past its timeout of {}s",
+            timeout.as_secs_f64()
+        ),
+        Outcome::Stopped(signal) => {
+            eprintln!(
+                "bolinho: error: {prefix}the guest was stopped by {}",
+                signal.name()
+            )
+        }
+    }
+    crate::exit::outcome_code(&report.outcome)
+}
+
+/// `Some((count, parallel))` when the run is of all a job's partitions together: a job of
+/// `Count` above 1 without `--partition`. `--parallel` is for those only.
+fn together(args: &RunArgs, plan: &Plan) -> Result<Option<(u64, usize)>, Error> {
+    let count = spec::partition::count(plan);
+    let parallel = match &args.parallel {
+        None => None,
+        Some(value) => {
+            let usage = |why: &str| Error::Usage(format!("--parallel {value}: {why}"));
+            if count.is_none() {
+                return Err(usage(
+                    "a module run has no partitions; --parallel is for jobs",
+                ));
+            }
+            if args.partition.is_some() {
+                return Err(usage("--partition runs one partition only"));
+            }
+            match value.parse::<usize>() {
+                Ok(0) | Err(_) => return Err(usage("expected a number of partitions, 1 or more")),
+                Ok(parallel) => Some(parallel),
+            }
+        }
+    };
+    Ok(match count {
+        Some(count) if count > 1 && args.partition.is_none() => {
+            let parallel = parallel.unwrap_or_else(|| {
+                crate::partitions::default_parallel(count, plan.limits.memory_bytes)
+            });
+            Some((count, parallel))
+        }
+        _ => None,
+    })
 }
 
 /// `--partition I|auto`: the partition of a job the plan runs, and a word on stderr of where

@@ -52,6 +52,7 @@ mod inspect;
 mod job;
 mod link;
 mod net;
+mod partitions;
 mod private;
 mod publish;
 mod receipt;

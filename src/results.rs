@@ -129,6 +129,11 @@ impl ResultsDir {
         })
     }
 
+    /// The directory as the user named it (or the default).
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
     /// `bolinho-results`, if this claim created it: removed only if empty.
     pub fn made_parent(&self) -> Option<&Path> {
         self.parent.as_deref()

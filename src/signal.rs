@@ -4,13 +4,16 @@
 //! blocking system call.
 //!
 //! Owns: installing the handlers for a run and restoring the previous ones, the one flag the
-//! handlers set, and sending the wake-up. The handler does nothing but store the signal's
+//! handlers set, and sending the wake-up. Runs may overlap (a job's partitions run on threads
+//! of their own): the handlers are installed by the first `catch` and restored when the last
+//! value it returned is dropped, and the flag is cleared only by the first. The handler does nothing but store the signal's
 //! number, the only thing a signal handler may safely do; the wake-up's handler does nothing
 //! at all: its arrival is what ends a blocking call with `EINTR` (no handler is installed with
 //! `SA_RESTART`). A second SIGINT or SIGTERM finds the default action again (`SA_RESETHAND`)
 //! and kills bolinho at once: the way out when nothing else answers.
 
 use std::sync::atomic::{AtomicI32, Ordering};
+use std::sync::{Mutex, PoisonError};
 
 /// The number of the first signal caught, 0 for none.
 static RECEIVED: AtomicI32 = AtomicI32::new(0);
@@ -95,16 +98,29 @@ pub fn leave_to_others() {
     }
 }
 
-/// Handlers installed for the life of this value; dropping it restores the previous ones.
-pub struct Catching {
-    previous: Vec<(libc::c_int, libc::sigaction)>,
-}
+/// Handlers installed for the life of this value (and of any other `catch` returned meanwhile);
+/// dropping the last restores the previous ones.
+pub struct Catching(());
+
+/// How many `Catching` values are alive, and the actions the first one replaced.
+static CATCHERS: Mutex<(usize, Vec<(libc::c_int, libc::sigaction)>)> = Mutex::new((0, Vec::new()));
 
 /// Catches SIGINT and SIGTERM, and installs the wake-up's handler, until the returned value
-/// is dropped. Blocking system calls are not restarted after a signal (no `SA_RESTART`): a
-/// guest waiting on stdin or on a full pipe gets `EINTR`, and its host call's end stops it.
+/// (and every other one alive) is dropped. Blocking system calls are not restarted after a
+/// signal (no `SA_RESTART`): a guest waiting on stdin or on a full pipe gets `EINTR`, and its
+/// host call's end stops it.
 pub fn catch() -> Catching {
-    RECEIVED.store(0, Ordering::Relaxed);
+    let mut catchers = CATCHERS.lock().unwrap_or_else(PoisonError::into_inner);
+    catchers.0 += 1;
+    if catchers.0 == 1 {
+        RECEIVED.store(0, Ordering::Relaxed);
+        catchers.1 = install();
+    }
+    Catching(())
+}
+
+/// Installs the handlers and returns the actions they replaced.
+fn install() -> Vec<(libc::c_int, libc::sigaction)> {
     let record = record as extern "C" fn(libc::c_int) as libc::sighandler_t;
     let ignore = ignore as extern "C" fn(libc::c_int) as libc::sighandler_t;
     let handlers = [
@@ -127,15 +143,20 @@ pub fn catch() -> Catching {
             }
         }
     }
-    Catching { previous }
+    previous
 }
 
 impl Drop for Catching {
     fn drop(&mut self) {
-        for (number, old) in &self.previous {
+        let mut catchers = CATCHERS.lock().unwrap_or_else(PoisonError::into_inner);
+        catchers.0 -= 1;
+        if catchers.0 > 0 {
+            return;
+        }
+        for (number, old) in std::mem::take(&mut catchers.1) {
             // SAFETY: restores an action sigaction itself returned.
             unsafe {
-                libc::sigaction(*number, old, std::ptr::null_mut());
+                libc::sigaction(number, &old, std::ptr::null_mut());
             }
         }
     }

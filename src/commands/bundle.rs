@@ -68,7 +68,8 @@ pub(super) fn bundle(args: BundleArgs) -> Result<u8, Error> {
     };
     let blobs = bundle::gather(&recorded, &dir, &context)?;
     bundle::write(&args.output, &contents, &blobs, &mut setup)?;
-    setup.done();
+    // This setup ends bolinho on a signal; it is never abandoned.
+    let _ = setup.done();
     eprintln!(
         "bolinho: bundle in {} ({} blobs)",
         args.output.display(),

@@ -122,7 +122,7 @@ pub(super) fn verify(args: VerifyArgs) -> Result<u8, Error> {
 
 /// `--keep DIR` takes a directory that does not exist yet: results are never mixed with
 /// what was there.
-fn refuse_existing(keep: &Path) -> Result<(), Error> {
+pub(super) fn refuse_existing(keep: &Path) -> Result<(), Error> {
     match fs::symlink_metadata(keep) {
         Ok(_) => Err(Error::Results(ResultsError {
             path: keep.to_path_buf(),

@@ -10,11 +10,14 @@
 //!
 //! Every file is written to `tmp/` under a name no other process uses and renamed into place,
 //! so no reader ever sees a half-written file, and several bolinho processes can share one
-//! cache: two that download the same object rename identical bytes onto the same name.
+//! cache: two that download the same object rename identical bytes onto the same name. Within
+//! one process (a job's partitions, fetching the same sources at once), a fetcher `hold`s its
+//! key: the others wait and then find it cached, instead of downloading it again.
 
 use std::fs::{self, File};
 use std::io::{self, Read, Write};
 use std::path::{Path, PathBuf};
+use std::sync::{Condvar, Mutex, PoisonError};
 
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
@@ -91,6 +94,19 @@ impl Cache {
 
     pub fn root(&self) -> &Path {
         &self.root
+    }
+
+    /// Waits until no other thread of this process holds `key` in this cache, then holds it
+    /// until the returned value is dropped: one download of a source at a time.
+    pub fn hold(&self, key: &str) -> Held {
+        let record = self.record_path(key);
+        let (held, released) = &HELD;
+        let mut keys = held.lock().unwrap_or_else(PoisonError::into_inner);
+        while keys.contains(&record) {
+            keys = released.wait(keys).unwrap_or_else(PoisonError::into_inner);
+        }
+        keys.push(record.clone());
+        Held(record)
     }
 
     /// What `key` last resolved to, if its content is still in the cache.
@@ -231,6 +247,22 @@ impl Cache {
         let dir = self.root.join("tmp");
         crate::private::create_file(&dir, "")
             .map_err(|e| format!("failed to create a file in {}: {e}", dir.display()))
+    }
+}
+
+/// The keys held (by their record's path), and the signal that one was released.
+static HELD: (Mutex<Vec<PathBuf>>, Condvar) = (Mutex::new(Vec::new()), Condvar::new());
+
+/// A key held by `Cache::hold`.
+pub struct Held(PathBuf);
+
+impl Drop for Held {
+    fn drop(&mut self) {
+        let (held, released) = &HELD;
+        held.lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .retain(|key| *key != self.0);
+        released.notify_all();
     }
 }
 
@@ -384,6 +416,28 @@ mod tests {
         assert_eq!(fs::read(&dest).unwrap(), b"hello\n");
         fs::remove_file(&entry.path).unwrap();
         assert_eq!(cache.lookup("k"), None);
+    }
+
+    #[test]
+    fn a_held_key_waits_for_its_holder_and_others_do_not() {
+        let cache = Cache::open(PathBuf::from("/nonexistent/cache"));
+        let first = cache.hold("https://x/a");
+        // Another key, or another cache's same key, is not held up.
+        drop(cache.hold("https://x/b"));
+        drop(Cache::open(PathBuf::from("/elsewhere")).hold("https://x/a"));
+        let (send, receive) = std::sync::mpsc::channel();
+        let waiter = std::thread::spawn(move || {
+            let cache = Cache::open(PathBuf::from("/nonexistent/cache"));
+            let _held = cache.hold("https://x/a");
+            send.send(()).unwrap();
+        });
+        let waited = std::time::Duration::from_millis(100);
+        assert!(receive.recv_timeout(waited).is_err(), "held twice at once");
+        drop(first);
+        receive
+            .recv_timeout(std::time::Duration::from_secs(5))
+            .unwrap();
+        waiter.join().unwrap();
     }
 
     #[test]

@@ -87,6 +87,7 @@ pub(super) struct Download<'a> {
 
 /// The cache entry holding `d`'s content, downloading it if needed.
 pub(super) fn download(ctx: &Context, d: &Download<'_>) -> Result<Entry, String> {
+    let _held = ctx.cache.hold(d.key);
     let cached = ctx.cache.lookup(d.key);
     if ctx.options.offline {
         return cached.ok_or_else(|| {

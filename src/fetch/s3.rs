@@ -117,6 +117,7 @@ impl Bucket<'_> {
     ) -> Result<Entry, String> {
         let (ctx, settings) = (self.ctx, self.client.settings());
         let cache_key = object_key(settings, self.name, key, version);
+        let _held = ctx.cache.hold(&cache_key);
         let cached = ctx.cache.lookup(&cache_key);
         let checked = |entry: Entry| match checksum {
             Some(c) => c.verify(&entry.sha256).map(|()| entry),

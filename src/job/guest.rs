@@ -138,8 +138,9 @@ fn guest_context(
         None => (None, None),
     };
     let interrupt = || Arc::clone(interrupt);
-    // `verify` prints its checks, not the guest's output.
-    builder = if options.rerun.is_some() {
+    // `verify` prints its checks, not the guest's output; partitions running together would
+    // mix theirs (`partitions` prints each whole once it has ended).
+    builder = if options.rerun.is_some() || options.partition_of.is_some() {
         builder
             .stdout(Box::new(Tee::new(io::sink(), stdout, interrupt())))
             .stderr(Box::new(Tee::new(io::sink(), stderr, interrupt())))

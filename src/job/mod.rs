@@ -61,6 +61,10 @@ pub struct RunOptions {
     pub rerun: Option<Rerun>,
     /// The template variables the job file read, for the receipt (the plan is already rendered).
     pub template_vars: Vars,
+    /// Set when this run is one of a job's partitions run together (`partitions`): they
+    /// compile each module once, with this compiler; their guests' output goes to their
+    /// results only; and a signal stops them without ending bolinho.
+    pub partition_of: Option<Arc<link::Compiler>>,
 }
 
 /// How `verify` reruns a receipt's job.
@@ -115,7 +119,10 @@ pub enum TapeReport {
 /// Runs a plan: every step before the guest starts fails cleanly, leaving no results behind.
 pub fn run(plan: &Plan, options: &RunOptions) -> Result<Report, Error> {
     let _signals = signal::catch();
-    let mut setup = cleanup::Setup::new();
+    let mut setup = match options.partition_of {
+        Some(_) => cleanup::Setup::one_of_several(),
+        None => cleanup::Setup::new(),
+    };
     let mut prepared = prepare::prepare(plan, options, &mut setup)?;
     let modules = modules::load(plan, &prepared.fetched, options.rerun.as_ref())?;
     let mut given = given::record(plan, &modules, &prepared, options)?;
@@ -144,19 +151,35 @@ pub fn run(plan: &Plan, options: &RunOptions) -> Result<Report, Error> {
         taping: &taping,
     };
     let guest = guest::build(plan, &modules, &prepared, seeding, stopping, options)?;
-    let engine = engine::new();
+    let own;
+    let compiler = match &options.partition_of {
+        Some(shared) => &**shared,
+        None => {
+            own = link::Compiler::new(engine::new());
+            &own
+        }
+    };
     let linked = link::resolve(
-        &engine,
+        compiler,
         modules.entry,
         modules.imports,
         &guest.wasi,
         &plan.entrypoint,
         &Offer::for_plan(plan),
     )?;
-    let (store, linker) = engine::store(&engine, guest.wasi, guest.net, &linked, &plan.limits)?;
+    let (store, linker) = engine::store(
+        compiler.engine(),
+        guest.wasi,
+        guest.net,
+        &linked,
+        &plan.limits,
+    )?;
 
     // From here a signal stops the guest and keeps its results.
-    setup.done();
+    setup.done().map_err(|signal| Error::Stopped {
+        signal,
+        message: cleanup::stopped(signal),
+    })?;
     let ended = engine::execute(engine::Guest {
         store,
         linker,

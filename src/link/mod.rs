@@ -15,11 +15,14 @@
 use std::collections::HashMap;
 use std::fmt;
 
-use wasmi::{Engine, ExternType, FuncType, Module};
+use wasmi::{ExternType, FuncType, Module};
 
 use crate::describe;
 use crate::net::{self, Offer};
 
+pub use compiler::Compiler;
+
+mod compiler;
 pub mod portable;
 pub mod start_section;
 mod text;
@@ -180,7 +183,7 @@ struct Node {
 /// Where module names lead: each source of modules is loaded at most once, so two names for the
 /// same module (its Alias and its Target, say) share one instance, as they would in Bacalhau.
 struct Resolver<'a> {
-    engine: &'a Engine,
+    compiler: &'a Compiler,
     files: &'a dyn GuestFiles,
     nodes: Vec<Node>,
     /// Declared import modules, with the node each became once some import named it.
@@ -201,26 +204,14 @@ impl Node {
     }
 }
 
-fn compile(engine: &Engine, bytes: &ModuleBytes) -> Result<Node, LinkError> {
-    let load = |cause| LinkError::Load {
-        label: bytes.label.clone(),
-        cause,
-    };
-    // Text is compiled to binary first, so that a start section in a `.wat` module is
-    // deferred too.
-    let source = text::to_binary(&bytes.bytes).map_err(|e| load(wasmi::Error::new(e)))?;
-    let source = &*source;
-    let deferred = start_section::defer(source);
-    let wasm = deferred.as_deref().unwrap_or(source);
-    bolinho_validate::validate(wasm).map_err(|e| load(e.into()))?;
-    // SAFETY: `validate` accepted `wasm` for the proposals `engine` enables (`resolve` says
-    // which engines; `validate`'s tests check them against wasmi's own validation).
-    let module = unsafe { Module::new_unchecked(engine, wasm) }.map_err(load)?;
+/// A node for `bytes`, compiled by `compiler` (or compiled before, when it is shared).
+fn compile(compiler: &Compiler, bytes: &ModuleBytes) -> Result<Node, LinkError> {
+    let compiled = compiler.compile(&bytes.label, &bytes.bytes)?;
     Ok(Node {
         label: bytes.label.clone(),
-        module,
-        largest_body: start_section::largest_function_body(source),
-        deferred_start: deferred.is_some(),
+        module: compiled.module,
+        largest_body: compiled.largest_body,
+        deferred_start: compiled.deferred_start,
         deps: vec![],
         linked_as: vec![],
     })
@@ -242,7 +233,7 @@ impl Resolver<'_> {
             match self.declared[i].1 {
                 Some(node) => node,
                 None => {
-                    let node = compile(self.engine, &self.declared[i].0)?;
+                    let node = compile(self.compiler, &self.declared[i].0)?;
                     let node = self.push(node);
                     self.declared[i].1 = Some(node);
                     node
@@ -261,7 +252,7 @@ impl Resolver<'_> {
                         names: vec![],
                         bytes,
                     };
-                    let node = compile(self.engine, &bytes)?;
+                    let node = compile(self.compiler, &bytes)?;
                     let node = self.push(node);
                     self.by_path.insert(path, node);
                     node
@@ -276,11 +267,11 @@ impl Resolver<'_> {
 
 /// Loads the entry module and resolves its imports against the host's modules (WASI, and the
 /// network as `network` says), `declared` import modules and the guest filesystem. Checks the
-/// entrypoint too, so that no error waits until after start-up. `engine` is `engine::new()`'s
-/// (or wasmi's default, which enables the same proposals): modules are validated for the
-/// proposals it enables and then built unchecked (`bolinho_validate`).
+/// entrypoint too, so that no error waits until after start-up. The compiler's engine is
+/// `engine::new()`'s (or wasmi's default, which enables the same proposals): modules are
+/// validated for the proposals it enables and then built unchecked (`bolinho_validate`).
 pub fn resolve(
-    engine: &Engine,
+    compiler: &Compiler,
     entry: ModuleBytes,
     declared: Vec<ModuleBytes>,
     files: &dyn GuestFiles,
@@ -288,14 +279,14 @@ pub fn resolve(
     network: &Offer,
 ) -> Result<Linked, LinkError> {
     let mut r = Resolver {
-        engine,
+        compiler,
         files,
         nodes: Vec::new(),
         declared: declared.into_iter().map(|m| (m, None)).collect(),
         by_name: HashMap::new(),
         by_path: HashMap::new(),
     };
-    let entry_node = compile(engine, &entry)?;
+    let entry_node = compile(compiler, &entry)?;
     r.push(entry_node);
     check_entrypoint(&r.nodes[0], entrypoint)?;
     let mut unresolved = Vec::new();

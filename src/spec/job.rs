@@ -162,16 +162,6 @@ fn job(
                 // Bacalhau reads an explicit 0 as "stop every execution".
                 return Err(f.error(ctx, "must be at least 1"));
             }
-            if count > 1 {
-                ctx.warn(
-                    f.line,
-                    &f.path,
-                    format!(
-                        "bolinho runs one execution, partition 0 of {count} unless \
-                         --partition says another"
-                    ),
-                );
-            }
             count
         }
         None => 1,

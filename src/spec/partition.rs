@@ -1,12 +1,13 @@
 //! Partitions: a job of `Count: N` is N executions in Bacalhau, each told its own
-//! `BACALHAU_PARTITION_INDEX`, 0 to N-1 (compat §6). bolinho runs partition 0 unless told
-//! another: by number (`--partition I`), or by the orchestrator that started it
-//! (`--partition auto`), which says in an environment variable which of its tasks this is.
+//! `BACALHAU_PARTITION_INDEX`, 0 to N-1 (compat §6). bolinho runs them all (`partitions`)
+//! unless told to run one: by number (`--partition I`), or by the orchestrator that started
+//! it (`--partition auto`), which says in an environment variable which of its tasks this is.
 //! Owns: reading that choice and setting it in a plan. Must not run anything, and reads the
 //! process environment only through the lookup it is given.
 
 pub(crate) use super::env::PARTITION_INDEX;
-use super::env::{PARTITION_COUNT, literal, number};
+pub(crate) use super::env::number;
+use super::env::{PARTITION_COUNT, literal};
 use super::plan::{EnvValue, Plan};
 
 /// An orchestrator that starts a process per task and tells each its index.
@@ -65,6 +66,11 @@ pub struct Choice {
 /// The job's partition count, `None` for a plan without one (a module run).
 pub fn count(plan: &Plan) -> Option<u64> {
     literal(&plan.env, PARTITION_COUNT).and_then(number)
+}
+
+/// The partition a plan runs, `None` for a plan without one (a module run).
+pub fn index(plan: &Plan) -> Option<u64> {
+    literal(&plan.env, PARTITION_INDEX).and_then(number)
 }
 
 /// Reads `--partition`'s value, `I` or `auto` (with `env` looking variables up), for a job of

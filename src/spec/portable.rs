@@ -23,29 +23,13 @@ pub(crate) fn notes(root: &Node) -> Vec<(Option<u32>, String, String)> {
         return notes;
     };
     let (task, path) = match get(top, "Tasks") {
-        Some(tasks) => {
-            if let Some(count) = get(top, "Count").and_then(number)
-                && count > 1
-            {
-                let line = line_of(top, "Count");
-                notes.push((
-                    line,
-                    "Count".into(),
-                    format!(
-                        "Bacalhau runs {count} executions, partitions 0 to {}; bolinho runs \
-                         one, partition 0 unless --partition says another",
-                        count - 1
-                    ),
-                ));
-            }
-            match &tasks.value {
-                Value::Seq(list) => match list.first().map(|t| &t.value) {
-                    Some(Value::Map(task)) => (task, "Tasks[0]."),
-                    _ => return notes,
-                },
+        Some(tasks) => match &tasks.value {
+            Value::Seq(list) => match list.first().map(|t| &t.value) {
+                Some(Value::Map(task)) => (task, "Tasks[0]."),
                 _ => return notes,
-            }
-        }
+            },
+            _ => return notes,
+        },
         None => (top, ""),
     };
     network(task, path, &mut notes);
@@ -234,13 +218,6 @@ fn line_of(map: &[Entry], key: &str) -> Option<u32> {
 fn text(node: &Node) -> Option<String> {
     match &node.value {
         Value::String(s) | Value::Number(s) => Some(s.clone()),
-        _ => None,
-    }
-}
-
-fn number(node: &Node) -> Option<u64> {
-    match &node.value {
-        Value::Number(s) => s.parse().ok(),
         _ => None,
     }
 }

@@ -20,6 +20,7 @@ mod mounts;
 mod network;
 mod network_scenarios;
 mod partitions;
+mod partitions_together;
 mod portable;
 mod probe;
 mod refusals;

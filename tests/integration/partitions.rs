@@ -1,12 +1,13 @@
-//! Partitions: a job of `Count: N` runs the partition `--partition` names, by number or from the
-//! orchestrator's task index (`auto`), and its receipt replays that partition.
+//! One partition of a job of `Count: N`: the one `--partition` names, by number or from the
+//! orchestrator's task index (`auto`), and its receipt replays that partition. All N run
+//! together without it (`partitions_together`).
 
 use std::fs;
 
 use crate::support::{TempDir, bolinho, bolinho_env, testdata};
 
 /// A job of Count: 3 whose guest prints its environment.
-fn job(name: &str) -> TempDir {
+pub(crate) fn job(name: &str) -> TempDir {
     let dir = TempDir::new(name);
     fs::copy(testdata("wasm/env.wasm"), dir.join("env.wasm")).unwrap();
     dir.write(
@@ -17,10 +18,6 @@ fn job(name: &str) -> TempDir {
     );
     dir
 }
-
-/// What parsing the job says of its Count, whatever partition runs.
-const WARNING: &str = "bolinho: warning: job.yaml:3: Count: bolinho runs one execution, \
-                       partition 0 of 3 unless --partition says another\n";
 
 /// The guest's BACALHAU_PARTITION_* and BACALHAU_EXECUTION_ID lines.
 fn told(stdout: &str) -> (Vec<&str>, &str) {
@@ -38,7 +35,10 @@ fn told(stdout: &str) -> (Vec<&str>, &str) {
 #[test]
 fn a_partition_named_is_the_one_the_guest_is_told_and_the_receipt_replays() {
     let dir = job("partition-number");
-    let first = bolinho(dir.path(), &["run", "job.yaml", "--results", "p0"]);
+    let first = bolinho(
+        dir.path(),
+        &["run", "job.yaml", "--partition", "0", "--results", "p0"],
+    );
     assert_eq!(first.code, 0, "{}", first.stderr);
     let (partition, first_execution) = told(&first.stdout);
     assert_eq!(
@@ -92,10 +92,10 @@ fn auto_takes_the_index_a_kubernetes_indexed_job_gives_and_says_so() {
         ["BACALHAU_PARTITION_COUNT=3", "BACALHAU_PARTITION_INDEX=1"]
     );
     assert!(
-        out.stderr.starts_with(&format!(
-            "{WARNING}bolinho: partition 1 of 3, from a Kubernetes Indexed Job \
+        out.stderr.starts_with(
+            "bolinho: partition 1 of 3, from a Kubernetes Indexed Job \
              (JOB_COMPLETION_INDEX=1)\n"
-        )),
+        ),
         "{}",
         out.stderr
     );
@@ -136,7 +136,7 @@ fn a_partition_the_job_does_not_have_is_a_usage_error() {
         assert_eq!(out.code, 2, "{flags:?}: {}", out.stderr);
         assert_eq!(
             out.stderr,
-            format!("{WARNING}bolinho: error: {message}\n"),
+            format!("bolinho: error: {message}\n"),
             "{flags:?}"
         );
         assert!(

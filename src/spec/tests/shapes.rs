@@ -264,8 +264,6 @@ fn environment_from_the_host_and_the_count() {
     assert_eq!(
         parsed.warnings,
         [
-            "/jobs/hello/job.yaml:3: Count: bolinho runs one execution, partition 0 of 4 unless \
-             --partition says another",
             "/jobs/hello/job.yaml:22: Tasks[0].Env.lower: Bacalhau accepts only names matching [A-Z][A-Z0-9_]*",
         ]
     );
