@@ -90,6 +90,9 @@ fn run(args: RunArgs) -> Result<u8, Error> {
         choose_partition(value, &mut plan)?;
     }
     let together = together(&args, &plan)?;
+    if let Some(count) = spec::partition::count(&plan) {
+        partitions::warn_of_shared_keys(&plan, count);
+    }
     if args.dry_run {
         return dry_run(&plan);
     }

@@ -2,9 +2,10 @@
 //!
 //! Data flows one way: `cli` -> `spec` (parse, validate, normalise to a `Plan`) -> `fetch` ->
 //! `link` -> `engine` -> `results` (with `receipt`) -> `publish`. `job` runs those stages in
-//! order for one plan; `commands` is what each subcommand does with them, and `bundle` packs a
-//! run (its receipt and every byte its rerun needs) into one file and reads one back. Each
-//! stage adds context to its errors and knows nothing of the stages after it. Beside the
+//! order for one plan, and `partitions` runs a job's partitions as such runs on threads;
+//! `commands` is what each subcommand does with them, and `bundle` packs a run (its receipt
+//! and every byte its rerun needs) into one file and reads one back. Each stage adds context
+//! to its errors and knows nothing of the stages after it. Beside the
 //! stages: `net` (the guest's `wasi:http/requests`), `tee` (the guest's output, live and
 //! saved), `signal` and `cleanup` (Ctrl-C and SIGTERM), `about` (what the binary was built
 //! from), `private` (scratch files nobody else may touch), `describe` and `inspect` (wasm types

@@ -24,6 +24,17 @@ pub(super) fn bundle(args: BundleArgs) -> Result<u8, Error> {
         true => (args.results.clone(), args.results.join(receipt::FILE)),
         false => (parent(&args.results), args.results.clone()),
     };
+    if super::verify_partitions::holds_partitions(&args.results) {
+        return Err(Error::Bundle(format!(
+            "{} holds the results of a job's partitions, each with its receipt: bundle one \
+             partition's, such as {}",
+            args.results.display(),
+            args.results
+                .join(crate::partitions::PARTITIONS)
+                .join("0")
+                .display()
+        )));
+    }
     bundle::check_free(&args.output)?;
     let contents = super::read(&path, receipt::MAX_BYTES)?;
     let recorded = Recorded::parse(&String::from_utf8_lossy(&contents))

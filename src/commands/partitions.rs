@@ -10,7 +10,7 @@ use std::path::Path;
 use crate::error::Error;
 use crate::job::RunOptions;
 use crate::partitions::{self, Ended};
-use crate::spec::Plan;
+use crate::spec::{self, Plan};
 
 pub(super) fn run(
     plan: &Plan,
@@ -62,6 +62,20 @@ pub(super) fn run(
         n => eprintln!("bolinho: {n} partitions did not run: a signal stopped the job"),
     }
     Ok(job.code)
+}
+
+/// Warns when a job's partitions would publish over each other: an S3 publisher whose `Key`
+/// holds no `{executionID}` gets the same keys from every partition (in Bacalhau too).
+pub(super) fn warn_of_shared_keys(plan: &Plan, count: u64) {
+    if let spec::Publisher::S3 { key, .. } = &plan.publisher
+        && count > 1
+        && !key.contains("{executionID}")
+    {
+        eprintln!(
+            "bolinho: warning: the job's {count} partitions publish to the same S3 keys, \
+             each over the last: its Publisher's Key has no {{executionID}}"
+        );
+    }
 }
 
 /// Copies a partition's saved output to bolinho's own; a reader that went away stops it.

@@ -14,11 +14,17 @@ const UNLIMITED_GUEST: u64 = 1 << 32;
 /// `memory_limit` bytes (`None`: no limit).
 pub fn default_parallel(count: u64, memory_limit: Option<u64>) -> usize {
     let cores = std::thread::available_parallelism().map_or(1, usize::from);
+    let free = available_memory(Path::new("/"));
+    fit(count, cores, fits(free, memory_limit))
+}
+
+/// How many guests of `memory_limit` bytes each `free` bytes hold: all of them when the
+/// kernel does not say what is free.
+fn fits(free: Option<u64>, memory_limit: Option<u64>) -> usize {
     let per_guest = memory_limit.unwrap_or(UNLIMITED_GUEST).max(1);
-    let fits = available_memory(Path::new("/")).map_or(usize::MAX, |free| {
+    free.map_or(usize::MAX, |free| {
         usize::try_from(free / per_guest).unwrap_or(usize::MAX)
-    });
-    fit(count, cores, fits)
+    })
 }
 
 /// At least one, at most `count`, `cores` and what `fits`.
@@ -67,6 +73,15 @@ mod tests {
         assert_eq!(fit(2, 8, 100), 2);
         // Never none: a job whose one guest does not fit still runs, one partition at a time.
         assert_eq!(fit(64, 8, 0), 1);
+    }
+
+    #[test]
+    fn guests_fit_at_their_limit_or_at_4_gib_without_one() {
+        const GIB: u64 = 1 << 30;
+        assert_eq!(fits(Some(GIB + 10), Some(512_000_000)), 2);
+        assert_eq!(fits(Some(8 * GIB), None), 2);
+        assert_eq!(fits(Some(3 * GIB), None), 0);
+        assert_eq!(fits(None, Some(512_000_000)), usize::MAX);
     }
 
     #[test]

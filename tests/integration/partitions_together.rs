@@ -108,6 +108,37 @@ fn every_partition_runs_as_its_own_execution_and_prints_in_index_order() {
         )
     );
 
+    // A bundle is of one run: of one partition.
+    let bundled = bolinho(dir.path(), &["bundle", "out", "-o", "job.bundle"]);
+    assert_eq!(bundled.code, 118, "{}", bundled.stderr);
+    assert_eq!(
+        bundled.stderr,
+        "bolinho: error: out holds the results of a job's partitions, each with its receipt: \
+         bundle one partition's, such as out/partitions/0\n"
+    );
+    let bundled = bolinho(
+        dir.path(),
+        &["bundle", "out/partitions/3", "-o", "3.bundle"],
+    );
+    assert_eq!(bundled.code, 0, "{}", bundled.stderr);
+    support::assert_all_ok(&bolinho(dir.path(), &["verify", "3.bundle"]));
+
+    // A partition's results are what it gives alone, receipt and all.
+    let alone = bolinho(
+        dir.path(),
+        &["run", "job.yaml", "--partition", "2", "--results", "alone"],
+    );
+    assert_eq!(alone.code, 0, "{}", alone.stderr);
+    assert_eq!(alone.stdout, "partition 2 of 4\n");
+    assert_eq!(
+        support::tree(&dir.join("alone")),
+        support::tree(&dir.join("out/partitions/2"))
+    );
+    assert_eq!(
+        read(&dir, "alone/receipt.json"),
+        read(&dir, "out/partitions/2/receipt.json")
+    );
+
     let verified = bolinho(dir.path(), &["verify", "out"]);
     assert_eq!(verified.code, 0, "{}{}", verified.stdout, verified.stderr);
     let headers: Vec<&str> = verified
@@ -368,4 +399,41 @@ fn partitions_fetching_the_same_source_download_it_once() {
     // One download; the other partitions found it cached and only asked whether it changed.
     assert_eq!(full.len(), 1, "{requests:#?}");
     assert_eq!(requests.len(), 4);
+}
+
+#[test]
+fn partitions_publishing_to_the_same_keys_are_warned_of() {
+    let dir = job("together-keys", 2, &[]);
+    let text = read(&dir, "job.yaml");
+    let with_key = |key: &str| {
+        text.replace(
+            "    Network: {Type: None}\n",
+            &format!(
+                "    Network: {{Type: None}}\n    Publisher: {{Type: s3, Params: {{Bucket: b, Key: \
+                 '{key}', Endpoint: '{}'}}}}\n",
+                crate::http_server::closed_port_url("/")
+            ),
+        )
+    };
+    let warning = "bolinho: warning: the job's 2 partitions publish to the same S3 keys, each \
+                   over the last: its Publisher's Key has no {executionID}\n";
+    let cases = [
+        ("runs/{jobID}/", true, "shared"),
+        ("runs/{jobID}/{executionID}/", false, "own"),
+    ];
+    for (key, warned, results) in cases {
+        dir.write("job.yaml", with_key(key));
+        // The publish fails (nothing listens): the warning comes before anything runs.
+        let out = bolinho(
+            dir.path(),
+            &["run", "job.yaml", "--partition", "1", "--results", results],
+        );
+        assert_eq!(out.code, 126, "{key}: {}", out.stderr);
+        assert_eq!(
+            out.stderr.starts_with(warning),
+            warned,
+            "{key}: {}",
+            out.stderr
+        );
+    }
 }
