@@ -61,6 +61,8 @@ struct Record {
 #[derive(Debug, Clone)]
 pub struct Cache {
     root: PathBuf,
+    /// Whether a download stops at a signal (`stopping_on_signal`).
+    stops: bool,
 }
 
 impl Cache {
@@ -80,7 +82,17 @@ impl Cache {
     /// The cache at `root`. Nothing is created until something is stored, so a run with only
     /// local sources leaves no trace.
     pub fn open(root: PathBuf) -> Cache {
-        Cache { root }
+        Cache { root, stops: false }
+    }
+
+    /// The cache of a run that a signal must not end at once (one of a job's partitions,
+    /// whose signal leaves bolinho running for the others): a download stops, failing, at its
+    /// next read after Ctrl-C or SIGTERM, where a run alone is ended by `cleanup`.
+    pub fn stopping_on_signal(self) -> Cache {
+        Cache {
+            stops: true,
+            ..self
+        }
     }
 
     fn create_dirs(&self) -> Result<(), String> {
@@ -154,7 +166,7 @@ impl Cache {
     ) -> Result<Entry, String> {
         self.create_dirs()?;
         let (tmp, file) = self.tmp_file()?;
-        let written = copy_hashing(body, file, &tmp, limit);
+        let written = copy_hashing(body, file, &tmp, limit, self.stops);
         let (sha256, size) = match written {
             Ok(done) => done,
             Err(e) => {
@@ -266,17 +278,22 @@ impl Drop for Held {
     }
 }
 
-/// Copies `body` into `file` (at `path`), hashing as it goes; fails past `limit` bytes.
+/// Copies `body` into `file` (at `path`), hashing as it goes; fails past `limit` bytes, and,
+/// when it `stops`, at a signal.
 fn copy_hashing(
     body: &mut dyn Read,
     mut file: File,
     path: &Path,
     limit: u64,
+    stops: bool,
 ) -> Result<(String, u64), String> {
     let mut hasher = Sha256::new();
     let mut buf = vec![0u8; 64 * 1024];
     let mut size = 0u64;
     loop {
+        if let Some(signal) = stops.then(crate::signal::received).flatten() {
+            return Err(format!("stopped by {}", signal.name()));
+        }
         let n = match body.read(&mut buf) {
             Ok(0) => break,
             Ok(n) => n,

@@ -167,7 +167,10 @@ fn fetch_inputs(
     };
     let context = fetch::Context {
         workspace: Workspace::new(workspace),
-        cache: Cache::open(cache_root),
+        cache: match options.partition_of {
+            Some(_) => Cache::open(cache_root).stopping_on_signal(),
+            None => Cache::open(cache_root),
+        },
         options: options.fetch.clone(),
     };
     let fetched = plan

@@ -91,7 +91,9 @@ pub fn run(
                             },
                             ..options.clone()
                         };
-                        job::run(&plan, &options)
+                        job::run(&plan, &options).map_err(|error| {
+                            stopped_before_its_guest(error, &folder.join(index.to_string()))
+                        })
                     });
                     if send.send((index, end)).is_err() {
                         return;
@@ -150,6 +152,18 @@ fn finish(
         failed: failed.map(|i| i as u64),
         not_run: ends.iter().filter(|end| end.is_none()).count() as u64,
     })
+}
+
+/// A partition that failed without results after a signal was stopped by it, whatever its
+/// setup was doing when it noticed (a download, say).
+fn stopped_before_its_guest(error: Error, results: &Path) -> Error {
+    match signal::received() {
+        Some(signal) if !results.exists() => Error::Stopped {
+            signal,
+            message: crate::cleanup::stopped(signal),
+        },
+        _ => error,
+    }
 }
 
 /// The exit code a partition's run would have given as the only run: `None` if it never ran.

@@ -437,3 +437,77 @@ fn partitions_publishing_to_the_same_keys_are_warned_of() {
         );
     }
 }
+
+/// A server whose one route sends its headers and then a body of 10 MB, a kilobyte every 50
+/// ms; each response's start is sent on the channel.
+fn trickling_server() -> (String, std::sync::mpsc::Receiver<()>) {
+    use std::io::{Read, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}/big.bin", listener.local_addr().unwrap());
+    let (started, receive) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(mut stream) = stream else { return };
+            let started = started.clone();
+            std::thread::spawn(move || {
+                let mut request = Vec::new();
+                let mut byte = [0u8];
+                while !request.ends_with(b"\r\n\r\n") && stream.read(&mut byte).unwrap_or(0) == 1 {
+                    request.push(byte[0]);
+                }
+                let head =
+                    "HTTP/1.1 200 OK\r\nContent-Length: 10000000\r\nConnection: close\r\n\r\n";
+                if stream.write_all(head.as_bytes()).is_err() {
+                    return;
+                }
+                let _ = started.send(());
+                let deadline = Instant::now() + Duration::from_secs(30);
+                while Instant::now() < deadline && stream.write_all(&[b'x'; 1024]).is_ok() {
+                    std::thread::sleep(Duration::from_millis(50));
+                }
+            });
+        }
+    });
+    (url, receive)
+}
+
+#[test]
+fn a_signal_stops_partitions_downloading_at_once_and_leaves_nothing() {
+    let (url, started) = trickling_server();
+    let dir = job("together-download", 2, &[]);
+    let text = read(&dir, "job.yaml").replace(
+        "    InputSources:\n",
+        &format!(
+            "    InputSources:\n      - Target: /big.bin\n        Source: {{Type: urlDownload, \
+             Params: {{URL: \"{url}\"}}}}\n"
+        ),
+    );
+    dir.write("job.yaml", text);
+    let child = support::command(dir.path(), &["run", "job.yaml", "--results", "out"], &[])
+        .spawn()
+        .unwrap();
+    started.recv_timeout(Duration::from_secs(10)).unwrap();
+    std::thread::sleep(Duration::from_millis(100));
+    let sent = Instant::now();
+    send(&child, "-INT");
+    let out = support::output(child.wait_with_output().unwrap());
+    // Not the 8 minutes the download would take.
+    assert!(
+        sent.elapsed() < Duration::from_secs(5),
+        "{:?}",
+        sent.elapsed()
+    );
+    assert_eq!(out.code, 130, "{}", out.stderr);
+    assert!(
+        out.stderr.ends_with(
+            "bolinho: error: stopped by SIGINT before the guest started; nothing was kept\n"
+        ),
+        "{}",
+        out.stderr
+    );
+    assert_eq!(
+        names(dir.path()),
+        [".bolinho-cache", "job.yaml", "partition_exit.wasm"]
+    );
+    assert_eq!(names(&dir.join(".bolinho-cache/tmp")), Vec::<String>::new());
+}
