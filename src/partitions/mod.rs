@@ -67,11 +67,14 @@ pub fn run(
     let (send, receive) = mpsc::channel::<(u64, Ended)>();
     let final_dir = |index: u64| root.path().join(PARTITIONS).join(index.to_string());
     let mut ends: Vec<Ended> = Vec::new();
-    std::thread::scope(|scope| {
+    let refused = std::thread::scope(|scope| {
+        // As many threads as the system gives, up to `parallel`: one is enough to run them all.
+        let mut refused = None;
         for _ in 0..parallel.clamp(1, usize::try_from(count).unwrap_or(usize::MAX)) {
             let send = send.clone();
             let (next, folder, compiler) = (&next, &folder, &compiler);
-            scope.spawn(move || {
+            let thread = std::thread::Builder::new().name("partition".into());
+            let spawned = thread.spawn_scoped(scope, move || {
                 loop {
                     let index = next.fetch_add(1, Ordering::Relaxed);
                     if index >= count {
@@ -100,6 +103,10 @@ pub fn run(
                     }
                 }
             });
+            if let Err(e) = spawned {
+                refused = Some(e);
+                break;
+            }
         }
         drop(send);
         // In index order: a partition's end waits for those before it.
@@ -111,7 +118,12 @@ pub fn run(
                 ends.push(end);
             }
         }
+        refused
     });
+    // Not one thread: nothing ran.
+    if let (Some(e), []) = (refused, ends.as_slice()) {
+        return Err(Error::host("start a thread for the job's partitions", e));
+    }
     finish(root, &folder, plan, ends)
 }
 
