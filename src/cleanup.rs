@@ -16,6 +16,7 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::thread::JoinHandle;
 use std::time::Duration;
 
+use crate::error::Error;
 use crate::signal::{self, Signal};
 
 /// How often the thread looks for a signal.
@@ -137,12 +138,15 @@ impl Drop for Setup {
     }
 }
 
-/// What bolinho says when a signal ends a run before its guest started.
-pub fn stopped(signal: Signal) -> String {
-    format!(
-        "stopped by {} before the guest started; nothing was kept",
-        signal.name()
-    )
+/// The error of a run that a signal ended before its guest started.
+pub fn stopped(signal: Signal) -> Error {
+    Error::Stopped {
+        signal,
+        message: format!(
+            "stopped by {} before the guest started; nothing was kept",
+            signal.name()
+        ),
+    }
 }
 
 fn watch(paths: &Paths) {

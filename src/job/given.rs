@@ -100,9 +100,5 @@ pub fn settle(
 /// A signal caught before the guest started: the run ends, and everything it made goes (as
 /// `cleanup` does when it catches one while sources are materialised).
 fn stopped_before_the_guest() -> Error {
-    let signal = signal::received().unwrap_or(Signal::Interrupt);
-    Error::Stopped {
-        signal,
-        message: cleanup::stopped(signal),
-    }
+    cleanup::stopped(signal::received().unwrap_or(Signal::Interrupt))
 }

@@ -176,10 +176,7 @@ pub fn run(plan: &Plan, options: &RunOptions) -> Result<Report, Error> {
     )?;
 
     // From here a signal stops the guest and keeps its results.
-    setup.done().map_err(|signal| Error::Stopped {
-        signal,
-        message: cleanup::stopped(signal),
-    })?;
+    setup.done().map_err(cleanup::stopped)?;
     let ended = engine::execute(engine::Guest {
         store,
         linker,

@@ -17,6 +17,7 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, mpsc};
 
+use crate::cleanup;
 use crate::engine;
 use crate::error::Error;
 use crate::job::{self, Report, RunOptions};
@@ -84,8 +85,9 @@ pub fn run(
                     let end = signal::received().is_none().then(|| {
                         let mut plan = plan.clone();
                         spec::partition::set(&mut plan, index);
+                        let results = folder.join(index.to_string());
                         let options = RunOptions {
-                            results: Some(folder.join(index.to_string())),
+                            results: Some(results.clone()),
                             partition_of: Some(Arc::clone(compiler)),
                             fetch: crate::fetch::Options {
                                 // Several progress lines would overwrite each other.
@@ -94,9 +96,8 @@ pub fn run(
                             },
                             ..options.clone()
                         };
-                        job::run(&plan, &options).map_err(|error| {
-                            stopped_before_its_guest(error, &folder.join(index.to_string()))
-                        })
+                        job::run(&plan, &options)
+                            .map_err(|error| stopped_before_its_guest(error, &results))
                     });
                     if send.send((index, end)).is_err() {
                         return;
@@ -142,14 +143,8 @@ fn finish(
         .collect();
     if !has_results.contains(&true) {
         let first = ends.into_iter().flatten().find_map(Result::err);
-        return Err(first.unwrap_or_else(|| {
-            // A signal came before any partition started.
-            let signal = signal::received().unwrap_or(signal::Signal::Interrupt);
-            Error::Stopped {
-                signal,
-                message: crate::cleanup::stopped(signal),
-            }
-        }));
+        // None ran: a signal came before any started.
+        return Err(first.unwrap_or_else(|| cleanup::stopped(caught())));
     }
     root.start();
     let codes: Vec<Option<u8>> = ends.iter().map(code).collect();
@@ -170,10 +165,7 @@ fn finish(
 /// setup was doing when it noticed (a download, say).
 fn stopped_before_its_guest(error: Error, results: &Path) -> Error {
     match signal::received() {
-        Some(signal) if !results.exists() => Error::Stopped {
-            signal,
-            message: crate::cleanup::stopped(signal),
-        },
+        Some(signal) if !results.exists() => cleanup::stopped(signal),
         _ => error,
     }
 }
@@ -189,8 +181,10 @@ fn code(end: &Ended) -> Option<u8> {
 
 /// A partition a signal kept from running fails the job as the signal would have.
 fn stopped_code() -> u8 {
-    signal::received()
-        .unwrap_or(signal::Signal::Interrupt)
-        .failure()
-        .code()
+    caught().failure().code()
+}
+
+/// The signal that stopped the job, which partitions that did not run imply.
+fn caught() -> signal::Signal {
+    signal::received().unwrap_or(signal::Signal::Interrupt)
 }
