@@ -5,7 +5,8 @@
 # text, since some jobs below are .wat), runs each job below with both (the aarch64 one under qemu
 # user-mode emulation), each into its own results directory, and compares the two results
 # trees byte for byte (receipt.json as JSON, all but its `build`, which names the binary), and
-# bolinho's exit codes; then each build runs `bolinho verify` on the other's receipt, bundles its
+# bolinho's exit codes (a job of several partitions: all their results, and the summary); then
+# each build runs `bolinho verify` on the other's receipt (or job directory), bundles its
 # own run (`bolinho bundle`; the two bundles must hold the same, compared as the results are)
 # and replays the other's bundle from an empty directory. Last,
 # a job run and bundled by one build, its module, inputs and results then deleted, is replayed
@@ -305,10 +306,16 @@ compare() {
     if ! cmp -s "$scratch/x86_64/$name.code" "$scratch/aarch64/$name.code"; then
         differ+=("bolinho's exit code: $codes")
     fi
+    # A job of several partitions: its results directory holds theirs (README "Running at
+    # scale"); verify takes the directory, and the bundles are of partition 0.
+    local receipt=receipt.json verified="/receipt.json" run=""
+    if [ -d "$scratch/x86_64/$name/partitions" ]; then
+        receipt=summary.json verified="" run=/partitions/0
+    fi
     for arch in x86_64 aarch64; do
-        if [ ! -f "$scratch/$arch/$name/receipt.json" ]; then
+        if [ ! -f "$scratch/$arch/$name/$receipt" ]; then
             line="$(tail -1 "$scratch/$arch/$name.terminal")"
-            differ+=("no receipt from $arch; bolinho's last line: $line")
+            differ+=("no $receipt from $arch; bolinho's last line: $line")
         fi
     done
     while IFS= read -r line; do
@@ -318,20 +325,20 @@ compare() {
     local other
     for arch in x86_64 aarch64; do
         other="$([ "$arch" = x86_64 ] && echo aarch64 || echo x86_64)"
-        [ -f "$scratch/$other/$name/receipt.json" ] || continue
-        if ! bolinho "$arch" verify "$scratch/$other/$name/receipt.json" \
+        [ -f "$scratch/$other/$name/$receipt" ] || continue
+        if ! bolinho "$arch" verify "$scratch/$other/$name$verified" \
             > "$scratch/$arch/$name.verify" 2>&1; then
             differ+=("$arch verify of the $other receipt failed:")
             while IFS= read -r line; do
                 differ+=("  $line")
-            done < <(grep -v '^ok ' "$scratch/$arch/$name.verify")
+            done < <(grep -v '^ok \|^partition .* of .*:$' "$scratch/$arch/$name.verify")
         fi
     done
     # Each build bundles its own run: the same bytes from both, and each replays the other's
     # from an empty directory, where nothing but the bundle is.
     for arch in x86_64 aarch64; do
-        [ -f "$scratch/$arch/$name/receipt.json" ] || continue
-        if ! bolinho "$arch" bundle "$scratch/$arch/$name" -o "$scratch/$arch/$name.bundle" \
+        [ -f "$scratch/$arch/$name$run/receipt.json" ] || continue
+        if ! bolinho "$arch" bundle "$scratch/$arch/$name$run" -o "$scratch/$arch/$name.bundle" \
             > "$scratch/$arch/$name.bundling" 2>&1; then
             differ+=("$arch bundle failed: $(tail -1 "$scratch/$arch/$name.bundling")")
         fi
@@ -367,6 +374,8 @@ compare() {
 }
 
 compare wordfreq examples/wordfreq/job.yaml
+# A job of three partitions run together: each partition's results and receipt, and the summary.
+compare partitions examples/partitions/job.yaml
 compare probe "$probe/job.yaml"
 compare transform testdata/jobs/transform/job.yaml
 compare trap testdata/jobs/trap/job.yaml
