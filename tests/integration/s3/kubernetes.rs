@@ -146,4 +146,34 @@ fn the_indexed_job_runs_each_partition_once_and_no_two_publish_the_same_key() {
         .collect();
     counted.sort();
     assert_eq!(counted, files);
+
+    // The same job, its partitions run together by one bolinho, publishes the same keys with
+    // the same bodies: each partition is the execution it was in its pod.
+    let published = |s3: &S3| -> Vec<(String, Vec<u8>)> {
+        s3.keys(&bucket)
+            .into_iter()
+            .filter(|k| k.starts_with("linecount/results/"))
+            .map(|k| {
+                let body = s3.get(&bucket, &k).unwrap();
+                (k, body)
+            })
+            .collect()
+    };
+    let by_pods = published(&s3);
+    let out = bolinho(
+        dir.path(),
+        &["run", "job.yaml", "--results", "together"],
+        &[],
+    );
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    for index in 0..completions {
+        assert!(
+            out.stderr.contains(&format!(
+                "bolinho: partition {index}: results published to s3://{bucket}/linecount/results/"
+            )),
+            "{}",
+            out.stderr
+        );
+    }
+    assert_eq!(published(&s3), by_pods);
 }
