@@ -114,17 +114,21 @@ fn fingerprint(bytes: &[u8]) -> u128 {
         0x1656_67b1_9e37_79f9,
         0x85eb_ca77_c2b2_ae63,
     ];
-    // Blocks and words as arrays, no slice copied by length: this crate is built for size
-    // (Cargo.toml), which calls rather than inlines a variable-length copy in the loop.
+    // Blocks and words as arrays, no slice copied by length, and the four lanes written out
+    // as locals: this crate is built for size (Cargo.toml), which neither inlines a
+    // variable-length copy nor unrolls a loop over an array of lanes, and kept the lanes in
+    // memory, a store and a load per word (3.5 ms of a 20 MB module's start-up).
     let (blocks, tail) = bytes.as_chunks::<32>();
-    let mut lanes = K;
+    let [mut a, mut b, mut c, mut d] = K;
     for block in blocks {
         let (words, _) = block.as_chunks::<8>();
-        for i in 0..4 {
-            let w = u64::from_le_bytes(words[i]);
-            lanes[i] = (lanes[i] ^ w).wrapping_mul(K[i] | 1).rotate_left(29);
-        }
+        let word = |i: usize| u64::from_le_bytes(words[i]);
+        a = (a ^ word(0)).wrapping_mul(K[0] | 1).rotate_left(29);
+        b = (b ^ word(1)).wrapping_mul(K[1] | 1).rotate_left(29);
+        c = (c ^ word(2)).wrapping_mul(K[2] | 1).rotate_left(29);
+        d = (d ^ word(3)).wrapping_mul(K[3] | 1).rotate_left(29);
     }
+    let mut lanes = [a, b, c, d];
     for (i, chunk) in tail.chunks(8).enumerate() {
         let mut w = [0u8; 8];
         w[..chunk.len()].copy_from_slice(chunk);
