@@ -22,6 +22,9 @@ pub(super) fn run(
         "bolinho: running the job's {count} partitions, {} at a time",
         parallel.min(count as usize)
     );
+    // Whether some partition's error was printed: then a job none of whose guests started
+    // ends with a line that says so, not with the first partition's error again.
+    let mut failed_to_start = false;
     let mut ended = |index: u64, dir: &Path, end: &Ended| {
         let prefix = format!("partition {index}: ");
         match end {
@@ -39,11 +42,21 @@ pub(super) fn run(
                     dir.display()
                 );
             }
-            Some(Err(error)) => eprintln!("bolinho: error: {prefix}{error}"),
+            Some(Err(error)) => {
+                failed_to_start = true;
+                eprintln!("bolinho: error: {prefix}{error}");
+            }
             None => eprintln!("bolinho: {prefix}not run"),
         }
     };
-    let job = partitions::run(plan, count, parallel, options, &mut ended)?;
+    let job = match partitions::run(plan, count, parallel, options, &mut ended) {
+        Ok(job) => job,
+        Err(error) if failed_to_start => {
+            eprintln!("bolinho: error: no partition's guest started; nothing was kept");
+            return Ok(error.failure().code());
+        }
+        Err(error) => return Err(error),
+    };
     eprintln!(
         "bolinho: results in {}: {}, and each partition's in {}/I",
         job.dir.display(),
