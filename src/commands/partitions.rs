@@ -20,11 +20,11 @@ pub(super) fn run(
 ) -> Result<u8, Error> {
     eprintln!(
         "bolinho: running the job's {count} partitions, {} at a time",
-        parallel.min(count as usize)
+        parallel.min(usize::try_from(count).unwrap_or(usize::MAX))
     );
     // Whether some partition's error was printed: then a job none of whose guests started
     // ends with a line that says so, not with the first partition's error again.
-    let mut failed_to_start = false;
+    let mut printed_an_error = false;
     let mut ended = |index: u64, dir: &Path, end: &Ended| {
         let prefix = format!("partition {index}: ");
         match end {
@@ -43,7 +43,7 @@ pub(super) fn run(
                 );
             }
             Some(Err(error)) => {
-                failed_to_start = true;
+                printed_an_error = true;
                 eprintln!("bolinho: error: {prefix}{error}");
             }
             None => eprintln!("bolinho: {prefix}not run"),
@@ -51,7 +51,7 @@ pub(super) fn run(
     };
     let job = match partitions::run(plan, count, parallel, options, &mut ended) {
         Ok(job) => job,
-        Err(error) if failed_to_start => {
+        Err(error) if printed_an_error => {
             eprintln!("bolinho: error: no partition's guest started; nothing was kept");
             return Ok(error.failure().code());
         }

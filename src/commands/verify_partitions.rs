@@ -12,6 +12,7 @@ use crate::cli::VerifyArgs;
 use crate::error::Error;
 use crate::partitions::PARTITIONS;
 use crate::receipt::{self, Recorded};
+use crate::signal;
 use crate::spec;
 
 /// Whether `path` holds a job's partitions' results.
@@ -32,7 +33,17 @@ pub(super) fn verify(args: VerifyArgs) -> Result<u8, Error> {
     }
     let count = receipts.len();
     let mut first_failure = None;
+    // Held across the reruns: a signal that stops one stops the verification.
+    let _signals = signal::catch();
     for (index, path) in receipts.into_iter().enumerate() {
+        if let Some(signal) = signal::received() {
+            eprintln!(
+                "bolinho: error: stopped by {}: partitions {index} to {} not verified",
+                signal.name(),
+                count - 1
+            );
+            return Ok(signal.failure().code());
+        }
         crate::outln!("partition {index} of {count}:");
         let args = VerifyArgs {
             receipt: path,

@@ -515,3 +515,44 @@ fn a_signal_stops_partitions_downloading_at_once_and_leaves_nothing() {
     );
     assert_eq!(names(&dir.join(".bolinho-cache/tmp")), Vec::<String>::new());
 }
+
+#[test]
+fn a_signal_stops_the_verification_of_a_jobs_partitions() {
+    // Partitions whose guests compute for most of a second each (bench/compute.wasm).
+    let dir = TempDir::new("together-verify-signal");
+    fs::copy(
+        crate::support::root().join("bench/compute.wasm"),
+        dir.join("compute.wasm"),
+    )
+    .unwrap();
+    dir.write(
+        "job.yaml",
+        "Name: compute\nCount: 3\nTasks:\n  - Name: main\n    Engine: {Type: wasm, Params: \
+         {EntryModule: /app/compute.wasm, Entrypoint: _start, Parameters: ['1']}}\n    \
+         Network: {Type: None}\n    InputSources:\n      - Target: /app/compute.wasm\n        \
+         Source: {Type: localDirectory, Params: {SourcePath: compute.wasm}}\n",
+    );
+    let out = bolinho(dir.path(), &["run", "job.yaml", "--results", "out"]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let mut child = support::command(dir.path(), &["verify", "out"], &[])
+        .spawn()
+        .unwrap();
+    assert_eq!(support::first_line(&mut child), "partition 0 of 3:\n");
+    std::thread::sleep(Duration::from_millis(200));
+    let sent = Instant::now();
+    send(&child, "-INT");
+    let out = support::output(child.wait_with_output().unwrap());
+    // Not the two more partitions' reruns after the one stopped.
+    assert!(
+        sent.elapsed() < Duration::from_secs(1),
+        "{:?}",
+        sent.elapsed()
+    );
+    assert_eq!(out.code, 130, "{}", out.stderr);
+    assert!(
+        out.stderr
+            .ends_with("bolinho: error: stopped by SIGINT: partitions 1 to 2 not verified\n"),
+        "{}",
+        out.stderr
+    );
+}
