@@ -1,8 +1,10 @@
 //! `summary.json`: how each of a job's partitions ended, beside their results directories.
 //!
 //! Owns: its fields. Each partition's own `receipt.json` is what `verify` checks; the summary
-//! is for a reader (and a script) to see the job at a glance, and holds nothing a run does not
-//! fix: no times, no host paths, so that two runs of the same job write the same summary.
+//! is for a reader (and a script) to see the job at a glance. It holds no times and no host
+//! paths of bolinho's choosing (its results paths are relative), so that two runs of the same
+//! job write the same summary; a partition's error is bolinho's message, which may name a
+//! file the job named.
 
 use serde::Serialize;
 
