@@ -9,6 +9,9 @@ use std::process::Command;
 
 fn main() {
     println!("cargo:rerun-if-env-changed=BOLINHO_COMMIT");
+    // The static x86_64 release's link reads it (scripts/build-static.sh); cargo knows nothing
+    // of a file a link argument names, so a new order would otherwise not be linked in.
+    println!("cargo:rerun-if-changed=scripts/startup-functions-x86_64.txt");
     let commit = std::env::var("BOLINHO_COMMIT")
         .ok()
         .or_else(|| git(&["rev-parse", "HEAD"]))

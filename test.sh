@@ -50,12 +50,15 @@ fi
 cargo test --workspace --locked
 
 # The static x86_64 release binary: built as users get it, fully static, within its size, and
-# running the demo job. It needs musl-gcc for ring's C (Debian's musl-tools).
-if ! command -v musl-gcc > /dev/null; then
-    echo "test.sh: installing musl-tools (musl-gcc, for the static build)"
-    apt-get install -y -qq musl-tools > /dev/null \
-        || { apt-get update -qq && apt-get install -y -qq musl-tools > /dev/null; }
-fi
+# running the demo job. It needs musl-gcc for ring's C (Debian's musl-tools), and lld, which
+# links it with its start-up functions together.
+for tool in musl-gcc:musl-tools ld.lld:lld; do
+    if ! command -v "${tool%%:*}" > /dev/null; then
+        echo "test.sh: installing ${tool#*:} (${tool%%:*}, for the static build)"
+        apt-get install -y -qq "${tool#*:}" > /dev/null \
+            || { apt-get update -qq && apt-get install -y -qq "${tool#*:}" > /dev/null; }
+    fi
+done
 # A machine whose rustup cannot fetch the musl standard library (exit 3) cannot build it: that is
 # said, loudly, and is the only way this check is passed over.
 status=0

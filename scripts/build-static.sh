@@ -14,7 +14,10 @@
 #     musl's own C runtime, which comes with it);
 #   - a C compiler for ring, the one crate with C (the cryptography under rustls):
 #     x86_64: musl-gcc (apt-get install -y musl-tools); aarch64: aarch64-linux-gnu-gcc
-#     (apt-get install -y gcc-aarch64-linux-gnu), also the linker.
+#     (apt-get install -y gcc-aarch64-linux-gnu), also the linker;
+#   - x86_64: lld (apt-get install -y lld), which links it with the functions a run starts
+#     with placed together (scripts/startup-functions-x86_64.txt, made by
+#     scripts/startup-order.sh): a run then maps less of the binary (docs/RATIONALE.md).
 # Other targets (armv7-unknown-linux-musleabihf, riscv64gc-unknown-linux-musl) have no
 # standard library on this machine's toolchain mirror; README "A static binary" says how a
 # user with rustup builds them and what to check.
@@ -31,13 +34,15 @@ cd "$root"
 max_bytes=6000000
 demo=0
 wat=0
+symbols=0
 archs=()
 for arg in "$@"; do
     case "$arg" in
     --demo) demo=1 ;;
     --with-wat) wat=1 ;;
+    --symbols) symbols=1 ;;
     x86_64 | aarch64) archs+=("$arg") ;;
-    *) echo "usage: scripts/build-static.sh [--demo] [--with-wat] [x86_64] [aarch64]" >&2; exit 2 ;;
+    *) echo "usage: scripts/build-static.sh [--demo] [--with-wat] [--symbols] [x86_64] [aarch64]" >&2; exit 2 ;;
     esac
 done
 # --with-wat: the same build with WebAssembly text, for scripts/cross-arch.sh, whose jobs
@@ -48,13 +53,24 @@ if [ "$wat" = 1 ]; then
     features=(--no-default-features --features wat)
     suffix="-wat"
 fi
+# --symbols: the same build with its symbol table, for scripts/startup-order.sh and for
+# profiling (dist/bolinho-ARCH-linux-musl-symbols, its size not checked). The symbols' names
+# are the release's: they depend on the flags, which are the same.
+if [ "$symbols" = 1 ]; then
+    suffix+="-symbols"
+    export CARGO_PROFILE_RELEASE_STRIP=false
+    profile=(--config 'profile.release.package.bolinho.strip=false')
+else
+    profile=()
+fi
 if [ ${#archs[@]} -eq 0 ]; then
     archs=(x86_64 aarch64)
 fi
 
 cargo_home="${CARGO_HOME:-$HOME/.cargo}"
 export CARGO_TARGET_DIR="$root/target/static"
-export RUSTFLAGS="-C relocation-model=static --remap-path-prefix=$root/=/bolinho/ --remap-path-prefix=$cargo_home/registry/src/=/cargo/"
+[ "$symbols" = 0 ] || CARGO_TARGET_DIR+="-symbols"
+rustflags="-C relocation-model=static --remap-path-prefix=$root/=/bolinho/ --remap-path-prefix=$cargo_home/registry/src/=/cargo/"
 mkdir -p dist
 failed=0
 
@@ -75,10 +91,17 @@ for arch in "${archs[@]}"; do
             exit 3
         fi
     fi
+    export RUSTFLAGS="$rustflags"
     case "$arch" in
     x86_64)
         need musl-gcc "$target" "apt-get install -y musl-tools"
+        need ld.lld "$target" "apt-get install -y lld"
         export CC_x86_64_unknown_linux_musl=musl-gcc
+        # Names the list has that this build lacks are passed over, silently: the list is a
+        # layout, not a requirement.
+        RUSTFLAGS+=" -C link-arg=-fuse-ld=lld"
+        RUSTFLAGS+=" -C link-arg=-Wl,--symbol-ordering-file=$root/scripts/startup-functions-x86_64.txt"
+        RUSTFLAGS+=" -C link-arg=-Wl,--no-warn-symbol-ordering"
         ;;
     aarch64)
         need aarch64-linux-gnu-gcc "$target" "apt-get install -y gcc-aarch64-linux-gnu"
@@ -86,7 +109,7 @@ for arch in "${archs[@]}"; do
         export CARGO_TARGET_AARCH64_UNKNOWN_LINUX_MUSL_LINKER=aarch64-linux-gnu-gcc
         ;;
     esac
-    cargo build --release --locked "${features[@]}" --target "$target" >&2
+    cargo build --release --locked "${features[@]}" "${profile[@]}" --target "$target" >&2
     out="dist/bolinho-$arch-linux-musl$suffix"
     cp "$CARGO_TARGET_DIR/$target/release/bolinho" "$out"
     bytes=$(stat -c %s "$out")
@@ -96,7 +119,7 @@ for arch in "${archs[@]}"; do
         readelf -l "$out" | grep -E 'INTERP|DYNAMIC' >&2
         failed=1
     fi
-    if [ "$wat" = 0 ] && [ "$bytes" -gt "$max_bytes" ]; then
+    if [ "$wat" = 0 ] && [ "$symbols" = 0 ] && [ "$bytes" -gt "$max_bytes" ]; then
         echo "build-static.sh: $out is $bytes bytes, over the $max_bytes allowed" >&2
         failed=1
     fi
