@@ -54,8 +54,8 @@ if [ "$wat" = 1 ]; then
     suffix="-wat"
 fi
 # --symbols: the same build with its symbol table, for scripts/startup-order.sh and for
-# profiling (dist/bolinho-ARCH-linux-musl-symbols, its size not checked). The symbols' names
-# are the release's: they depend on the flags, which are the same.
+# profiling (dist/bolinho-ARCH-linux-musl-symbols, its size not checked): built with the
+# release's flags, its symbols are named as the release's are.
 if [ "$symbols" = 1 ]; then
     suffix+="-symbols"
     export CARGO_PROFILE_RELEASE_STRIP=false
