@@ -1,13 +1,18 @@
 #!/usr/bin/env bash
 # Start-up cost of a small job: wall time (median of N runs) and peak memory (max RSS) of the
-# static release binary running testdata/wasm/hello.wasm and the examples/wordfreq job.
+# static release binary, as scripts/build-static.sh makes it, running testdata/wasm/hello.wasm
+# and the examples/wordfreq job. A binary's resident pages depend on how its file came into the
+# page cache (bench/RESULTS.md): where the kernel lets it, the caches are dropped first, so the
+# binary is read in by exec, as a deployed one is.
 # Run by hand: bench/startup.sh [RUNS]; results go in bench/RESULTS.md.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 runs="${1:-50}"
 target="$(uname -m)-unknown-linux-musl"
-cargo build --release --locked --target "$target" >&2
-bin="$PWD/target/$target/release/bolinho"
+scripts/build-static.sh "$(uname -m)" >&2
+bin="$PWD/dist/bolinho-$(uname -m)-linux-musl"
+sync
+echo 3 2> /dev/null > /proc/sys/vm/drop_caches || echo "startup.sh: page cache not dropped" >&2
 scratch="$(mktemp -d)"
 trap 'rm -rf "$scratch"' EXIT
 
