@@ -122,21 +122,53 @@ impl<'a> GuestMemory<'a> {
     }
 
     /// Reads an `iovec_array`/`ciovec_array` and checks every buffer it names, so that a
-    /// bad buffer fails the call before any byte is read from or written to a file.
-    pub fn iovecs(&self, iovs: u32, iovs_len: u32) -> Result<Vec<IoVec>, Errno> {
+    /// bad buffer fails the call before any byte is read from or written to a file. The
+    /// table is copied out whole: a read into one buffer may overwrite the table itself.
+    pub fn iovecs(&self, iovs: u32, iovs_len: u32) -> Result<IoVecs, Errno> {
         let table_len = iovs_len.checked_mul(IOVEC_SIZE).ok_or(Errno::Fault)?;
         self.check(iovs, table_len)?;
-        (0..iovs_len)
-            .map(|i| {
-                let at = iovs + i * IOVEC_SIZE;
-                let v = IoVec {
-                    ptr: self.read_u32(at)?,
-                    len: self.read_u32(at + 4)?,
-                };
-                self.check(v.ptr, v.len)?;
-                Ok(v)
-            })
-            .collect()
+        let read = |i: u32| {
+            let at = iovs + i * IOVEC_SIZE;
+            let v = IoVec {
+                ptr: self.read_u32(at)?,
+                len: self.read_u32(at + 4)?,
+            };
+            self.check(v.ptr, v.len)?;
+            Ok(v)
+        };
+        if iovs_len as usize > FEW {
+            return (0..iovs_len)
+                .map(read)
+                .collect::<Result<_, _>>()
+                .map(IoVecs::Many);
+        }
+        let mut few = [IoVec { ptr: 0, len: 0 }; FEW];
+        for (i, slot) in few.iter_mut().take(iovs_len as usize).enumerate() {
+            *slot = read(i as u32)?;
+        }
+        Ok(IoVecs::Few(few, iovs_len as usize))
+    }
+}
+
+/// As many iovecs as a call usually passes (one for a line of output, two or three for
+/// buffered stdio): kept on the stack, so that the common call allocates nothing.
+const FEW: usize = 8;
+
+/// A checked copy of an iovec table (`GuestMemory::iovecs`).
+#[derive(Debug)]
+pub enum IoVecs {
+    Few([IoVec; FEW], usize),
+    Many(Vec<IoVec>),
+}
+
+impl std::ops::Deref for IoVecs {
+    type Target = [IoVec];
+
+    fn deref(&self) -> &[IoVec] {
+        match self {
+            IoVecs::Few(few, len) => &few[..*len],
+            IoVecs::Many(many) => many,
+        }
     }
 }
 
@@ -185,7 +217,10 @@ mod tests {
         let mem = GuestMemory::new(&mut buf);
         assert_eq!(mem.slice(u32::MAX, 2), Err(Errno::Fault));
         assert_eq!(mem.read_u32(u32::MAX - 1), Err(Errno::Fault));
-        assert_eq!(mem.iovecs(0, u32::MAX), Err(Errno::Fault));
+        assert_eq!(
+            mem.iovecs(0, u32::MAX).map(|v| v.to_vec()),
+            Err(Errno::Fault)
+        );
     }
 
     #[test]
@@ -197,11 +232,31 @@ mod tests {
         mem.write_u32(8, 20).unwrap();
         mem.write_u32(12, 12).unwrap();
         assert_eq!(
-            mem.iovecs(0, 2),
+            mem.iovecs(0, 2).map(|v| v.to_vec()),
             Ok(vec![IoVec { ptr: 16, len: 4 }, IoVec { ptr: 20, len: 12 }])
         );
         mem.write_u32(12, 13).unwrap();
-        assert_eq!(mem.iovecs(0, 2), Err(Errno::Fault));
+        assert_eq!(mem.iovecs(0, 2).map(|v| v.to_vec()), Err(Errno::Fault));
+    }
+
+    #[test]
+    fn tables_of_any_length_are_copied_whole() {
+        // Entry i at 8i names the i bytes at 256: on the stack up to `FEW`, on the heap past.
+        let mut buf = vec![0; 512];
+        let mut mem = GuestMemory::new(&mut buf);
+        for i in 0..20 {
+            mem.write_u32(8 * i, 256).unwrap();
+            mem.write_u32(8 * i + 4, i).unwrap();
+        }
+        for count in [0, 1, FEW as u32, FEW as u32 + 1, 20] {
+            let vecs = mem.iovecs(0, count).unwrap();
+            let lens: Vec<u32> = vecs.iter().map(|v| v.len).collect();
+            assert_eq!(lens, (0..count).collect::<Vec<_>>(), "{count} iovecs");
+            assert_eq!(matches!(vecs, IoVecs::Few(..)), count as usize <= FEW);
+        }
+        // A bad buffer past the first `FEW` fails the call too.
+        mem.write_u32(8 * 19 + 4, 300).unwrap();
+        assert_eq!(mem.iovecs(0, 20).map(|v| v.to_vec()), Err(Errno::Fault));
     }
 
     #[test]
