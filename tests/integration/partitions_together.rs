@@ -488,16 +488,8 @@ fn a_signal_stops_partitions_downloading_at_once_and_leaves_nothing() {
         .spawn()
         .unwrap();
     started.recv_timeout(Duration::from_secs(10)).unwrap();
-    std::thread::sleep(Duration::from_millis(100));
-    let sent = Instant::now();
-    send(&child, "-INT");
-    let out = support::output(child.wait_with_output().unwrap());
     // Not the 8 minutes the download would take.
-    assert!(
-        sent.elapsed() < Duration::from_secs(5),
-        "{:?}",
-        sent.elapsed()
-    );
+    let out = interrupt_after(child, Duration::from_millis(100));
     assert_eq!(out.code, 130, "{}", out.stderr);
     assert!(
         out.stderr.contains(
@@ -538,16 +530,8 @@ fn a_signal_stops_the_verification_of_a_jobs_partitions() {
         .spawn()
         .unwrap();
     assert_eq!(support::first_line(&mut child), "partition 0 of 3:\n");
-    std::thread::sleep(Duration::from_millis(200));
-    let sent = Instant::now();
-    send(&child, "-INT");
-    let out = support::output(child.wait_with_output().unwrap());
     // Not the two more partitions' reruns after the one stopped.
-    assert!(
-        sent.elapsed() < Duration::from_secs(5),
-        "{:?}",
-        sent.elapsed()
-    );
+    let out = interrupt_after(child, Duration::from_millis(200));
     assert!(!out.stdout.contains("partition 1 of 3:"), "{}", out.stdout);
     assert_eq!(out.code, 130, "{}", out.stderr);
     assert!(
@@ -556,4 +540,18 @@ fn a_signal_stops_the_verification_of_a_jobs_partitions() {
         "{}",
         out.stderr
     );
+}
+
+/// Sends SIGINT to `child` after `after`, and what it did, which must end within 5 s of it.
+fn interrupt_after(child: std::process::Child, after: Duration) -> support::Output {
+    std::thread::sleep(after);
+    let sent = Instant::now();
+    send(&child, "-INT");
+    let out = support::output(child.wait_with_output().unwrap());
+    assert!(
+        sent.elapsed() < Duration::from_secs(5),
+        "{:?}",
+        sent.elapsed()
+    );
+    out
 }
