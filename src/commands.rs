@@ -182,10 +182,11 @@ fn together(args: &RunArgs, plan: &Plan) -> Result<Option<(u64, usize)>, Error> 
     };
     Ok(match count {
         Some(count) if count > 1 && args.partition.is_none() => {
-            let parallel = parallel.unwrap_or_else(|| {
-                crate::partitions::default_parallel(count, plan.limits.memory_bytes)
-            });
-            Some((count, parallel))
+            let parallel = parallel
+                .unwrap_or_else(|| crate::partitions::default_parallel(plan.limits.memory_bytes));
+            // No more at once than there are partitions.
+            let most = usize::try_from(count).unwrap_or(usize::MAX);
+            Some((count, parallel.min(most)))
         }
         _ => None,
     })

@@ -18,10 +18,7 @@ pub(super) fn run(
     parallel: usize,
     options: &RunOptions,
 ) -> Result<u8, Error> {
-    eprintln!(
-        "bolinho: running the job's {count} partitions, {} at a time",
-        parallel.min(usize::try_from(count).unwrap_or(usize::MAX))
-    );
+    eprintln!("bolinho: running the job's {count} partitions, {parallel} at a time");
     // Whether some partition's error was printed: then a job none of whose guests started
     // ends with a line that says so, not with the first partition's error again.
     let mut printed_an_error = false;

@@ -47,7 +47,7 @@ pub struct Partitioned {
 /// How one partition ended: its run's report or error, or nothing when a signal came first.
 pub type Ended = Option<Result<Report, Error>>;
 
-/// Runs partitions 0 to `count - 1` of `plan`, `parallel` at a time. `ended` is called for
+/// Runs partitions 0 to `count - 1` of `plan`, `parallel` (1 to `count`) at a time. `ended` is called for
 /// each partition in index order, as soon as it and every one before it have ended, with its
 /// results directory's final path. Fails as a single run would when no partition left
 /// results (every one failed before its guest started): with the first one's error.
@@ -71,7 +71,7 @@ pub fn run(
     let refused = std::thread::scope(|scope| {
         // As many threads as the system gives, up to `parallel`: one is enough to run them all.
         let mut refused = None;
-        for _ in 0..parallel.clamp(1, usize::try_from(count).unwrap_or(usize::MAX)) {
+        for _ in 0..parallel {
             let send = send.clone();
             let (next, folder, compiler) = (&next, &folder, &compiler);
             let thread = std::thread::Builder::new().name("partition".into());

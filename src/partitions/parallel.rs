@@ -10,12 +10,12 @@ use std::path::Path;
 /// What a guest without a memory limit may take: every byte a 32-bit memory addresses.
 const UNLIMITED_GUEST: u64 = 1 << 32;
 
-/// The number of partitions of `count` to run at once, for a job whose guests may each take
-/// `memory_limit` bytes (`None`: no limit).
-pub fn default_parallel(count: u64, memory_limit: Option<u64>) -> usize {
+/// The number of partitions to run at once, for a job whose guests may each take
+/// `memory_limit` bytes (`None`: no limit); the caller keeps it to the job's count.
+pub fn default_parallel(memory_limit: Option<u64>) -> usize {
     let cores = std::thread::available_parallelism().map_or(1, usize::from);
     let free = available_memory(Path::new("/"));
-    fit(count, cores, fits(free, memory_limit))
+    fit(cores, fits(free, memory_limit))
 }
 
 /// How many guests of `memory_limit` bytes each `free` bytes hold: all of them when the
@@ -27,10 +27,9 @@ fn fits(free: Option<u64>, memory_limit: Option<u64>) -> usize {
     })
 }
 
-/// At least one, at most `count`, `cores` and what `fits`.
-fn fit(count: u64, cores: usize, fits: usize) -> usize {
-    let count = usize::try_from(count).unwrap_or(usize::MAX);
-    cores.min(fits).min(count).max(1)
+/// At least one, at most `cores` and what `fits`.
+fn fit(cores: usize, fits: usize) -> usize {
+    cores.min(fits).max(1)
 }
 
 /// The bytes of memory free for new work, as the kernel estimates them, less what a cgroup
@@ -67,12 +66,11 @@ mod tests {
     use super::*;
 
     #[test]
-    fn one_per_core_within_memory_and_the_count() {
-        assert_eq!(fit(64, 2, usize::MAX), 2);
-        assert_eq!(fit(64, 8, 3), 3);
-        assert_eq!(fit(2, 8, 100), 2);
+    fn one_per_core_within_memory() {
+        assert_eq!(fit(2, usize::MAX), 2);
+        assert_eq!(fit(8, 3), 3);
         // Never none: a job whose one guest does not fit still runs, one partition at a time.
-        assert_eq!(fit(64, 8, 0), 1);
+        assert_eq!(fit(8, 0), 1);
     }
 
     #[test]

@@ -7,7 +7,7 @@ use std::fs;
 use crate::support::{TempDir, bolinho, bolinho_env, testdata};
 
 /// A job of Count: 3 whose guest prints its environment.
-pub(crate) fn job(name: &str) -> TempDir {
+fn job(name: &str) -> TempDir {
     let dir = TempDir::new(name);
     fs::copy(testdata("wasm/env.wasm"), dir.join("env.wasm")).unwrap();
     dir.write(

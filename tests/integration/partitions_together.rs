@@ -251,6 +251,18 @@ fn parallel_is_a_number_of_a_jobs_partitions() {
         );
     }
     assert_eq!(names(dir.path()), ["job.yaml", "partition_exit.wasm"]);
+    // More than the job has: as many as it has.
+    let out = bolinho(
+        dir.path(),
+        &["run", "job.yaml", "--parallel", "8", "--results", "out"],
+    );
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(
+        out.stderr
+            .starts_with("bolinho: running the job's 3 partitions, 3 at a time\n"),
+        "{}",
+        out.stderr
+    );
 }
 
 #[test]
