@@ -32,8 +32,9 @@ macro_rules! outln {
     }};
 }
 
-// What `main` and the tests use: the command line, the commands, the exit codes and the
+// What `main` and the tests use: the allocator, the command line, the commands, the exit codes and the
 // error a command ends with. Everything else is the commands' own.
+pub mod allocator;
 pub mod cli;
 pub mod commands;
 pub mod exit;

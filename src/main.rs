@@ -5,6 +5,9 @@ use std::process::ExitCode;
 use bolinho::cli::Cli;
 use bolinho::exit::Failure;
 
+#[global_allocator]
+static ALLOCATOR: bolinho::allocator::Allocator = bolinho::allocator::Allocator;
+
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().collect();
     // Before `--`, two spellings argh does not read: a lone `-` names standard input
