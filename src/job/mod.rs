@@ -1,7 +1,8 @@
 //! One run of a plan, top to bottom: prepare (environment, publisher, results directory,
-//! inputs), load the modules, record what the guest is given, build what it sees, link, run
-//! it on the engine, finish its results, publish them. Each stage is a module of its own and
-//! adds what it was doing to its errors; this file only calls them in order.
+//! inputs), load the modules, record what the guest is given (compiling the modules meanwhile
+//! on another thread), build what it sees, link, run it on the engine, finish its results,
+//! publish them. Each stage is a module of its own and adds what it was doing to its errors;
+//! this file only calls them in order.
 //!
 //! Before the guest starts, any failure, and Ctrl-C or SIGTERM (`cleanup`), leaves nothing
 //! behind. Once it has run, its results are never removed: whatever fails while they are
@@ -125,7 +126,16 @@ pub fn run(plan: &Plan, options: &RunOptions) -> Result<Report, Error> {
     };
     let mut prepared = prepare::prepare(plan, options, &mut setup)?;
     let modules = modules::load(plan, &prepared.fetched, options.rerun.as_ref())?;
-    let mut given = given::record(plan, &modules, &prepared, options)?;
+    let own;
+    let compiler = match &options.partition_of {
+        Some(shared) => &**shared,
+        None => {
+            own = link::Compiler::new(engine::new());
+            &own
+        }
+    };
+    let (given, ahead) = record_and_compile(plan, &modules, &prepared, options, compiler);
+    let mut given = given?;
     // A job's ids follow what its guest is given (every job has a receipt, so `given` holds
     // its hashes); the seed follows the environment, ids included.
     let ids = match (&given, plan.origin) {
@@ -141,7 +151,7 @@ pub fn run(plan: &Plan, options: &RunOptions) -> Result<Report, Error> {
     }
 
     // The timeout counts from here: everything is fetched, and the guest is about to be set
-    // up and run.
+    // up and run (its modules, when compiled ahead of this, in the time the hashing took).
     let deadline = Deadline::start(plan.limits.timeout);
     let interrupt = Arc::new(Interrupt::new());
     let taping = tape::start(prepared.results.is_some(), options, &interrupt)?;
@@ -151,16 +161,9 @@ pub fn run(plan: &Plan, options: &RunOptions) -> Result<Report, Error> {
         taping: &taping,
     };
     let guest = guest::build(plan, &modules, &prepared, seeding, stopping, options)?;
-    let own;
-    let compiler = match &options.partition_of {
-        Some(shared) => &**shared,
-        None => {
-            own = link::Compiler::new(engine::new());
-            &own
-        }
-    };
     let linked = link::resolve(
         compiler,
+        ahead,
         modules.entry,
         modules.imports,
         &guest.wasi,
@@ -208,6 +211,34 @@ pub fn run(plan: &Plan, options: &RunOptions) -> Result<Report, Error> {
         results: finished.path,
         published,
         tape,
+    })
+}
+
+/// Records what the guest is given (`given::record`), and meanwhile, when that hashes the
+/// inputs, compiles the modules on another thread: neither needs the other, and either may
+/// be the long one (a large module; many files). A run without results hashes nothing, and
+/// its modules compile in `link::resolve`.
+fn record_and_compile(
+    plan: &Plan,
+    modules: &modules::Modules,
+    prepared: &prepare::Prepared,
+    options: &RunOptions,
+    compiler: &link::Compiler,
+) -> (Result<Option<Given>, Error>, link::Ahead) {
+    if prepared.results.is_none() {
+        return (
+            given::record(plan, modules, prepared, options),
+            link::Ahead::default(),
+        );
+    }
+    std::thread::scope(|scope| {
+        let compiling =
+            scope.spawn(|| link::compile_ahead(compiler, &modules.entry, &modules.imports));
+        let given = given::record(plan, modules, prepared, options);
+        let ahead = compiling
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        (given, ahead)
     })
 }
 

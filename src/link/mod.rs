@@ -20,6 +20,7 @@ use wasmi::{ExternType, FuncType, Module};
 use crate::describe;
 use crate::net::{self, Offer};
 
+use compiler::Compiled;
 pub use compiler::Compiler;
 
 mod compiler;
@@ -188,6 +189,8 @@ struct Resolver<'a> {
     nodes: Vec<Node>,
     /// Declared import modules, with the node each became once some import named it.
     declared: Vec<(ModuleBytes, Option<usize>)>,
+    /// What of them was compiled ahead, by the same index, until it is made a node.
+    ahead: Vec<Option<Compiled>>,
     /// Module names already resolved, and guest paths already loaded, to their node.
     by_name: HashMap<String, usize>,
     by_path: HashMap<String, usize>,
@@ -205,8 +208,16 @@ impl Node {
 }
 
 /// A node for `bytes`, compiled by `compiler` (or compiled before, when it is shared).
-fn compile(compiler: &Compiler, bytes: &ModuleBytes) -> Result<Node, LinkError> {
-    let compiled = compiler.compile(&bytes.label, &bytes.bytes)?;
+/// The node of `bytes`: compiled ahead, else compiled now.
+fn node(
+    compiler: &Compiler,
+    bytes: &ModuleBytes,
+    ahead: Option<Compiled>,
+) -> Result<Node, LinkError> {
+    let compiled = match ahead {
+        Some(compiled) => compiled,
+        None => compiler.compile(&bytes.label, &bytes.bytes)?,
+    };
     Ok(Node {
         label: bytes.label.clone(),
         module: compiled.module,
@@ -233,7 +244,8 @@ impl Resolver<'_> {
             match self.declared[i].1 {
                 Some(node) => node,
                 None => {
-                    let node = compile(self.compiler, &self.declared[i].0)?;
+                    let ahead = self.ahead.get_mut(i).and_then(Option::take);
+                    let node = node(self.compiler, &self.declared[i].0, ahead)?;
                     let node = self.push(node);
                     self.declared[i].1 = Some(node);
                     node
@@ -252,7 +264,7 @@ impl Resolver<'_> {
                         names: vec![],
                         bytes,
                     };
-                    let node = compile(self.compiler, &bytes)?;
+                    let node = node(self.compiler, &bytes, None)?;
                     let node = self.push(node);
                     self.by_path.insert(path, node);
                     node
@@ -265,13 +277,53 @@ impl Resolver<'_> {
     }
 }
 
+/// Modules compiled before `resolve` asks for them, so that compiling may take another core
+/// while the run does other work (`job` hashes the inputs meanwhile). A module that failed to
+/// compile is not kept: `resolve` compiles it again and reports the error where it would have
+/// without this.
+#[derive(Default)]
+pub struct Ahead {
+    entry: Option<Compiled>,
+    declared: Vec<Option<Compiled>>,
+}
+
+/// Compiles, with the compiler `resolve` will be given, the entry module and the declared
+/// import modules its imports name; `resolve` compiles the rest as it meets them, as before.
+pub fn compile_ahead(compiler: &Compiler, entry: &ModuleBytes, declared: &[ModuleBytes]) -> Ahead {
+    let Ok(compiled) = compiler.compile(&entry.label, &entry.bytes) else {
+        return Ahead::default();
+    };
+    let mut named: Vec<usize> = compiled
+        .module
+        .imports()
+        .filter_map(|import| {
+            let names = declared.iter().map(|m| m.names.as_slice());
+            declared_module(import.module(), names).map(|(i, _)| i)
+        })
+        .collect();
+    named.sort_unstable();
+    named.dedup();
+    let mut ahead: Vec<Option<Compiled>> = declared.iter().map(|_| None).collect();
+    for i in named {
+        ahead[i] = compiler
+            .compile(&declared[i].label, &declared[i].bytes)
+            .ok();
+    }
+    Ahead {
+        entry: Some(compiled),
+        declared: ahead,
+    }
+}
+
 /// Loads the entry module and resolves its imports against the host's modules (WASI, and the
 /// network as `network` says), `declared` import modules and the guest filesystem. Checks the
 /// entrypoint too, so that no error waits until after start-up. The compiler's engine is
 /// `engine::new()`'s (or wasmi's default, which enables the same proposals): modules are
-/// validated for the proposals it enables and then built unchecked (`bolinho_validate`).
+/// validated for the proposals it enables and then built unchecked (`bolinho_validate`), unless
+/// `compile_ahead` did it with the same compiler.
 pub fn resolve(
     compiler: &Compiler,
+    ahead: Ahead,
     entry: ModuleBytes,
     declared: Vec<ModuleBytes>,
     files: &dyn GuestFiles,
@@ -283,10 +335,11 @@ pub fn resolve(
         files,
         nodes: Vec::new(),
         declared: declared.into_iter().map(|m| (m, None)).collect(),
+        ahead: ahead.declared,
         by_name: HashMap::new(),
         by_path: HashMap::new(),
     };
-    let entry_node = compile(compiler, &entry)?;
+    let entry_node = node(compiler, &entry, ahead.entry)?;
     r.push(entry_node);
     check_entrypoint(&r.nodes[0], entrypoint)?;
     let mut unresolved = Vec::new();
@@ -597,6 +650,107 @@ pub fn names_for(naming: &Naming) -> Vec<ModuleName> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    struct NoFiles;
+    impl GuestFiles for NoFiles {
+        fn read(&self, _: &str) -> Option<Vec<u8>> {
+            None
+        }
+    }
+
+    fn module(label: &str, name: &str, text: &str) -> ModuleBytes {
+        ModuleBytes {
+            label: label.to_string(),
+            names: vec![ModuleName {
+                name: name.to_string(),
+                rule: NameRule::Alias,
+            }],
+            bytes: text.as_bytes().to_vec(),
+        }
+    }
+
+    const ENTRY: &str = r#"(module (import "lib" "f" (func)) (func (export "_start") call 0))"#;
+    const LIB: &str = r#"(module (func (export "f")))"#;
+
+    fn resolved(compiler: &Compiler, ahead: Ahead, declared: Vec<ModuleBytes>) -> Linked {
+        let entry = module("/app/main.wasm", "main", ENTRY);
+        resolve(
+            compiler,
+            ahead,
+            entry,
+            declared,
+            &NoFiles,
+            "_start",
+            &Offer::Withheld("no network"),
+        )
+        .unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    #[test]
+    fn compiling_ahead_takes_the_entry_and_the_declared_modules_it_names_and_links_the_same() {
+        let compiler = Compiler::new(crate::engine::new());
+        let declared = || {
+            vec![
+                module("/app/unused.wasm", "unused", "(module)"),
+                module("/app/lib.wasm", "lib", LIB),
+                module("/app/broken.wasm", "broken", "(module (func (result i32)))"),
+            ]
+        };
+        let ahead = compile_ahead(
+            &compiler,
+            &module("/app/main.wasm", "main", ENTRY),
+            &declared(),
+        );
+        assert!(ahead.entry.is_some());
+        let compiled: Vec<bool> = ahead.declared.iter().map(Option::is_some).collect();
+        assert_eq!(compiled, [false, true, false]);
+        let with = resolved(&compiler, ahead, declared());
+        let without = resolved(&compiler, Ahead::default(), declared());
+        for linked in [&with, &without] {
+            let labels: Vec<&str> = linked.modules.iter().map(|m| m.label.as_str()).collect();
+            assert_eq!(labels, ["/app/lib.wasm", "/app/main.wasm"]);
+            assert_eq!(linked.modules[0].names, ["lib"]);
+        }
+    }
+
+    #[test]
+    fn a_module_that_fails_ahead_fails_in_resolve_as_it_would_have() {
+        let compiler = Compiler::new(crate::engine::new());
+        let broken_lib = || {
+            vec![module(
+                "/app/lib.wasm",
+                "lib",
+                "(module (func (export \"f\") (result i32)))",
+            )]
+        };
+        let entry = || module("/app/main.wasm", "main", ENTRY);
+        let ahead = compile_ahead(&compiler, &entry(), &broken_lib());
+        assert!(ahead.entry.is_some() && ahead.declared[0].is_none());
+        let error = resolve(
+            &compiler,
+            ahead,
+            entry(),
+            broken_lib(),
+            &NoFiles,
+            "_start",
+            &Offer::Withheld("no network"),
+        );
+        assert!(matches!(error, Err(LinkError::Load { label, .. }) if label == "/app/lib.wasm"));
+        // An entry module that fails leaves nothing compiled ahead, and is reported as itself.
+        let bad_entry = || module("/app/main.wasm", "main", "(module (func (result i32)))");
+        let ahead = compile_ahead(&compiler, &bad_entry(), &[]);
+        assert!(ahead.entry.is_none() && ahead.declared.is_empty());
+        let error = resolve(
+            &compiler,
+            ahead,
+            bad_entry(),
+            vec![],
+            &NoFiles,
+            "_start",
+            &Offer::Withheld("no network"),
+        );
+        assert!(matches!(error, Err(LinkError::Load { label, .. }) if label == "/app/main.wasm"));
+    }
 
     #[test]
     fn names_cover_alias_target_and_file_name() {
