@@ -203,6 +203,22 @@ fn a_module_run_reads_bolinhos_stdin_and_a_job_reads_nothing() {
     assert_eq!((out.code, out.stdout.as_str()), (0, ""), "{}", out.stderr);
 }
 
+/// A guest that copies stdin to stdout as it reads: more than a pipe holds goes through both
+/// at once, byte for byte (and the test's own feeding of stdin must not wait on its reading).
+#[test]
+fn a_module_run_streams_more_stdin_than_a_pipe_holds_through_its_guest() {
+    let dir = TempDir::new("stdin-large");
+    let input: Vec<u8> = (0..1_000_000u32).map(|i| b'a' + (i % 26) as u8).collect();
+    let cat = testdata("wasm/cat.wasm").display().to_string();
+    let out = bolinho_with_stdin(dir.path(), &["run", &cat], &input);
+    assert_eq!((out.code, out.stderr.as_str()), (0, ""));
+    assert!(
+        out.stdout.as_bytes() == input,
+        "{} bytes out",
+        out.stdout.len()
+    );
+}
+
 /// A guest running millions of instructions once overflowed the host's stack in debug builds:
 /// wasmi's handlers only chain as jumps when optimised (see Cargo.toml's profiles).
 #[test]

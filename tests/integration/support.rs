@@ -156,10 +156,16 @@ pub fn bolinho_with_stdin(cwd: &Path, args: &[&str], stdin: &[u8]) -> Output {
         .spawn()
         .expect("the bolinho binary runs");
     let mut input = child.stdin.take().unwrap();
-    // A guest that never reads stdin may exit first: a broken pipe here is not a failure.
-    let _ = input.write_all(stdin);
-    drop(input);
-    output(child.wait_with_output().unwrap())
+    // Written from another thread while this one reads the output: a guest that writes more
+    // than a pipe holds before it has read all its input would otherwise wait on this test,
+    // and this test on it. A guest that never reads stdin may exit first: a broken pipe here
+    // is not a failure. The pipe closes when `input` is dropped, at the thread's end.
+    std::thread::scope(|scope| {
+        scope.spawn(move || {
+            let _ = input.write_all(stdin);
+        });
+        output(child.wait_with_output().unwrap())
+    })
 }
 
 /// The files below `dir` with their contents, as sorted `path: contents` lines; directories
