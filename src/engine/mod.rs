@@ -15,6 +15,9 @@ mod limiter;
 mod outcome;
 mod slices;
 mod stop;
+#[cfg(test)]
+#[path = "validate_tests.rs"]
+mod validate_tests;
 
 use wasi_shim::WasiCtx;
 use wasmi::{Config, CustomFuelCosts, Engine, ExternType, Linker, OperatorCost, Store};

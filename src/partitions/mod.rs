@@ -47,10 +47,11 @@ pub struct Partitioned {
 /// How one partition ended: its run's report or error, or nothing when a signal came first.
 pub type Ended = Option<Result<Report, Error>>;
 
-/// Runs partitions 0 to `count - 1` of `plan`, `parallel` (1 to `count`) at a time. `ended` is called for
-/// each partition in index order, as soon as it and every one before it have ended, with its
-/// results directory's final path. Fails as a single run would when no partition left
-/// results (every one failed before its guest started): with the first one's error.
+/// Runs partitions 0 to `count - 1` of `plan`, `parallel` (1 to `count`) at a time. `ended`
+/// is called for each partition in index order, as soon as it and every one before it have
+/// ended, with its results directory's final path. Fails as a single run would when no
+/// partition left results (every one failed before its guest started): with the first one's
+/// error.
 pub fn run(
     plan: &Plan,
     count: u64,

@@ -7,7 +7,7 @@ use bolinho_validate::validate;
 /// its errors.
 fn both(wasm: &[u8]) -> (Result<(), String>, Result<(), String>) {
     let ours = validate(wasm).map_err(|e| wasmi::Error::from(e).to_string());
-    let engine = crate::engine::new();
+    let engine = super::new();
     let wasmi = wasmi::Module::validate(&engine, wasm).map_err(|e| e.to_string());
     (ours, wasmi)
 }
