@@ -95,6 +95,11 @@ impl Cache {
         }
     }
 
+    /// The signal a download must stop at, if one was caught and this cache's downloads stop.
+    pub fn stopped(&self) -> Option<crate::signal::Signal> {
+        self.stops.then(crate::signal::received).flatten()
+    }
+
     fn create_dirs(&self) -> Result<(), String> {
         for sub in ["objects", "keys", "tmp"] {
             let dir = self.root.join(sub);
@@ -166,7 +171,7 @@ impl Cache {
     ) -> Result<Entry, String> {
         self.create_dirs()?;
         let (tmp, file) = self.tmp_file()?;
-        let written = copy_hashing(body, file, &tmp, limit, self.stops);
+        let written = copy_hashing(body, file, &tmp, limit, &|| self.stopped());
         let (sha256, size) = match written {
             Ok(done) => done,
             Err(e) => {
@@ -278,20 +283,20 @@ impl Drop for Held {
     }
 }
 
-/// Copies `body` into `file` (at `path`), hashing as it goes; fails past `limit` bytes, and,
-/// when it `stops`, at a signal.
+/// Copies `body` into `file` (at `path`), hashing as it goes; fails past `limit` bytes, and
+/// at the signal `stopped` gives.
 fn copy_hashing(
     body: &mut dyn Read,
     mut file: File,
     path: &Path,
     limit: u64,
-    stops: bool,
+    stopped: &dyn Fn() -> Option<crate::signal::Signal>,
 ) -> Result<(String, u64), String> {
     let mut hasher = Sha256::new();
     let mut buf = vec![0u8; 64 * 1024];
     let mut size = 0u64;
     loop {
-        if let Some(signal) = stops.then(crate::signal::received).flatten() {
+        if let Some(signal) = stopped() {
             return Err(format!("stopped by {}", signal.name()));
         }
         let n = match body.read(&mut buf) {

@@ -105,6 +105,11 @@ pub(super) fn download(ctx: &Context, d: &Download<'_>) -> Result<Entry, String>
     let settings = Settings::from_env();
     let mut attempt = 1;
     let failure = loop {
+        // A signal caught before a try, or between two, ends the download: a request already
+        // waiting for its answer is ended by the agent (`remote::agent`).
+        if let Some(signal) = ctx.cache.stopped() {
+            return Err(format!("stopped by {}", signal.name()));
+        }
         match try_once(ctx, d, cached.as_ref(), &settings) {
             Ok(entry) => return Ok(entry),
             Err(failure) if failure.transient && attempt < ATTEMPTS => {

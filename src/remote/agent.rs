@@ -18,14 +18,15 @@ pub const MAX_REDIRECTS: u32 = 5;
 
 /// A new agent with bolinho's settings. Agents pool connections: make one per run.
 pub fn agent() -> ureq::Agent {
-    ureq::Agent::config_builder()
-        .timeout_connect(Some(CONNECT_TIMEOUT))
-        .timeout_per_read(Some(READ_TIMEOUT))
-        .max_redirects(MAX_REDIRECTS)
-        .http_status_as_error(false)
-        .user_agent(concat!("bolinho/", env!("CARGO_PKG_VERSION")))
-        .build()
-        .into()
+    stopping(
+        ureq::Agent::config_builder()
+            .timeout_connect(Some(CONNECT_TIMEOUT))
+            .timeout_per_read(Some(READ_TIMEOUT))
+            .max_redirects(MAX_REDIRECTS)
+            .http_status_as_error(false)
+            .user_agent(concat!("bolinho/", env!("CARGO_PKG_VERSION")))
+            .build(),
+    )
 }
 
 /// The agent for guests' own requests (`wasi:http/requests`, `src/net/`): `timeout` for each
@@ -33,14 +34,23 @@ pub fn agent() -> ureq::Agent {
 /// per redirect hop), and no redirects followed here: `net` follows them itself, checking each
 /// hop's host against the job's `Domains`. A `3xx` is then returned as a response.
 pub fn guest_agent(timeout: Duration) -> ureq::Agent {
-    ureq::Agent::config_builder()
-        .timeout_global(Some(timeout))
-        .max_redirects(0)
-        .max_redirects_will_error(false)
-        .http_status_as_error(false)
-        .user_agent(concat!("bolinho/", env!("CARGO_PKG_VERSION")))
-        .build()
-        .into()
+    stopping(
+        ureq::Agent::config_builder()
+            .timeout_global(Some(timeout))
+            .max_redirects(0)
+            .max_redirects_will_error(false)
+            .http_status_as_error(false)
+            .user_agent(concat!("bolinho/", env!("CARGO_PKG_VERSION")))
+            .build(),
+    )
+}
+
+/// An agent with `config` whose waits for an answer end at a signal (`stopping`).
+fn stopping(config: ureq::config::Config) -> ureq::Agent {
+    use ureq::unversioned::resolver::DefaultResolver;
+    use ureq::unversioned::transport::{Connector, DefaultConnector};
+    let connector = DefaultConnector::new().chain(super::stopping::AtSignal);
+    ureq::Agent::with_parts(config, connector, DefaultResolver::default())
 }
 
 /// A transport error as a message, and whether another try may succeed (refused, reset and

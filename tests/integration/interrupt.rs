@@ -135,3 +135,54 @@ fn sigkill_leaves_only_a_partial_directory() {
     assert_eq!(names(&dir.join("out")), [".bolinho-partial"]);
     assert!(dir.join("out/.bolinho-partial/stdout").is_file());
 }
+
+#[test]
+fn a_signal_while_results_are_published_stops_the_upload_and_keeps_them() {
+    use crate::http_server::{Reply, Server};
+    let server = Server::start();
+    server.route("/b/runs/exitCode", Reply::hang());
+    let dir = TempDir::new("interrupt-publish");
+    dir.write(
+        "job.yaml",
+        format!(
+            "Name: publish\nTasks:\n  - Name: main\n    Engine: {{Type: wasm, Params: \
+             {{EntryModule: /m.wasm}}}}\n    Publisher: {{Type: s3, Params: {{Bucket: b, Key: \
+             runs, Endpoint: '{}'}}}}\n    InputSources:\n      - Target: /m.wasm\n        \
+             Source: {{Type: local, Params: {{SourcePath: {}}}}}\n",
+            server.base(),
+            testdata("wasm/hello.wasm").display()
+        ),
+    );
+    let credentials = [("AWS_ACCESS_KEY_ID", "k"), ("AWS_SECRET_ACCESS_KEY", "s")];
+    let args = ["run", "job.yaml", "--quiet-portability", "--results", "out"];
+    let child = support::command(dir.path(), &args, &credentials)
+        .spawn()
+        .unwrap();
+    let asked = Instant::now();
+    while server.count("/b/runs/exitCode") == 0 {
+        assert!(asked.elapsed() < Duration::from_secs(10), "no upload came");
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    let (status, stderr, took) = stop(child, "-INT");
+    // Not the 30 s a read may wait for the server's answer.
+    assert!(took < Duration::from_secs(5), "{took:?}");
+    assert_eq!(status, Some(126), "{stderr}");
+    assert_eq!(
+        stderr,
+        format!(
+            "bolinho: error: failed to publish the results to \
+             s3://b/runs/: failed to upload exitCode: failed to reach {}: stopped by SIGINT; \
+             the results are kept in out\n",
+            server.base().trim_end_matches('/')
+        )
+    );
+    assert_eq!(
+        fs::read_to_string(dir.join("out/stdout")).unwrap(),
+        "hello, world\n"
+    );
+    assert_eq!(fs::read_to_string(dir.join("out/exitCode")).unwrap(), "0");
+    assert_eq!(
+        names(&dir.join("out")),
+        ["exitCode", "receipt.json", "stderr", "stdout"]
+    );
+}

@@ -204,6 +204,54 @@ fn the_run_timeout_cuts_a_request_short() {
 }
 
 #[test]
+fn a_signal_ends_a_request_waiting_for_its_answer() {
+    let (dir, server) = (TempDir::new("net-signal"), Server::start());
+    server.route("/hang", Reply::hang());
+    let guest = guest();
+    let url = server.url("/hang");
+    let args = [
+        "run",
+        &guest,
+        "--network",
+        "host",
+        "--",
+        "0",
+        &url,
+        "",
+        "",
+        "10",
+        "10",
+    ];
+    let child = crate::support::command(dir.path(), &args, &[])
+        .spawn()
+        .unwrap();
+    let asked = std::time::Instant::now();
+    while server.count("/hang") == 0 {
+        assert!(
+            asked.elapsed() < std::time::Duration::from_secs(10),
+            "no request came"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    crate::support::send(&child, "-INT");
+    let sent = std::time::Instant::now();
+    let out = crate::support::output(child.wait_with_output().unwrap());
+    // Not the 30 s the request may wait for its answer.
+    assert!(
+        sent.elapsed() < std::time::Duration::from_secs(5),
+        "{:?}",
+        sent.elapsed()
+    );
+    assert_eq!(out.code, 130, "{}", out.stderr);
+    // The guest never saw its request end: it was stopped in it.
+    assert_eq!(out.stdout, "");
+    assert_eq!(
+        out.stderr,
+        "bolinho: error: the guest was stopped by SIGINT\n"
+    );
+}
+
+#[test]
 fn result_3_when_the_server_does_not_answer_in_time() {
     let (dir, server) = (TempDir::new("net-timeout"), Server::start());
     server.route("/hang", Reply::hang());

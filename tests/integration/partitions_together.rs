@@ -521,6 +521,43 @@ fn a_signal_stops_partitions_downloading_at_once_and_leaves_nothing() {
 }
 
 #[test]
+fn a_signal_stops_partitions_waiting_for_a_servers_answer() {
+    let server = Server::start();
+    server.route("/silent.bin", Reply::hang());
+    let dir = job("together-silent", 2, &[]);
+    let text = read(&dir, "job.yaml").replace(
+        "    InputSources:\n",
+        &format!(
+            "    InputSources:\n      - Target: /silent.bin\n        Source: {{Type: urlDownload, \
+             Params: {{URL: \"{}\"}}}}\n",
+            server.url("/silent.bin")
+        ),
+    );
+    dir.write("job.yaml", text);
+    let child = support::command(dir.path(), &["run", "job.yaml", "--results", "out"], &[])
+        .spawn()
+        .unwrap();
+    let asked = Instant::now();
+    while server.count("/silent.bin") == 0 {
+        assert!(asked.elapsed() < Duration::from_secs(10), "no request came");
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    // Not the 30 s a read may wait, three times over, for each partition in turn.
+    let out = interrupt_after(child, Duration::ZERO);
+    assert_eq!(out.code, 130, "{}", out.stderr);
+    assert_eq!(
+        out.stderr,
+        "bolinho: running the job's 2 partitions, 2 at a time\n\
+         bolinho: error: partition 0: stopped by SIGINT before the guest started; nothing was kept\n\
+         bolinho: error: partition 1: stopped by SIGINT before the guest started; nothing was kept\n\
+         bolinho: error: no partition's guest started; nothing was kept\n"
+    );
+    assert_eq!(server.count("/silent.bin"), 1, "no retry after the signal");
+    // Nothing was downloaded: not even the cache's directory was made.
+    assert_eq!(names(dir.path()), ["job.yaml", "partition_exit.wasm"]);
+}
+
+#[test]
 fn a_signal_stops_the_verification_of_a_jobs_partitions() {
     // Partitions whose guests compute for most of a second each (bench/compute.wasm).
     let dir = TempDir::new("together-verify-signal");

@@ -230,3 +230,42 @@ fn bacalhau_wasm_run_flags_read_and_publish_through_s3() {
         b"one.txt: 11 bytes\ntwo.txt: 7 bytes\n"
     );
 }
+
+#[test]
+fn a_guest_stopped_by_a_signal_still_has_its_results_published() {
+    let Some(s3) = server() else { return };
+    let bucket = s3.new_bucket("publish-stopped");
+    let dir = TempDir::new("s3-publish-stopped");
+    let forever = testdata("wat/forever.wat").display().to_string();
+    job(
+        &dir,
+        &s3,
+        &bucket,
+        &format!(
+            "Name: stopped\nTasks:\n  - Name: main\n    Engine: {{Type: wasm, Params: \
+             {{EntryModule: /m.wat}}}}\n    Publisher: {{Type: s3, Params: {{Bucket: {{B}}, \
+             Key: runs, Endpoint: '{{E}}'}}}}\n    InputSources:\n      - Target: /m.wat\n        \
+             Source: {{Type: local, Params: {{SourcePath: {forever}}}}}\n"
+        ),
+    );
+    let mut child = bolinho_command(dir.path(), &["run", "job.yaml", "--results", "out"], &[])
+        .spawn()
+        .unwrap();
+    assert_eq!(support::first_line(&mut child), "started\n");
+    support::send(&child, "-INT");
+    let out = support::output(child.wait_with_output().unwrap());
+    // The signal stopped the guest; the upload that follows is not stopped by it too.
+    assert_eq!(out.code, 130, "{}", out.stderr);
+    assert_eq!(
+        out.stderr,
+        format!(
+            "bolinho: error: the guest was stopped by SIGINT\nbolinho: results in out\n\
+             bolinho: results published to s3://{bucket}/runs/\n"
+        )
+    );
+    assert_eq!(
+        s3.get(&bucket, "runs/stdout").unwrap(),
+        b"started\n".to_vec()
+    );
+    assert_eq!(s3.get(&bucket, "runs/exitCode").unwrap(), b"130".to_vec());
+}
