@@ -12,7 +12,7 @@ use crate::engine::Outcome;
 use crate::error::Error;
 use crate::fetch;
 use crate::job::{self, RunOptions, TapeReport};
-use crate::spec::flags::{ModuleFlags, module_plan, network};
+use crate::spec::flags::{DomainFlag, ModuleFlags, module_plan, network};
 use crate::spec::limits::{parse_fuel, parse_memory, parse_size, parse_timeout};
 use crate::spec::template::Vars;
 
@@ -276,9 +276,15 @@ fn refuse_job_flags(args: &RunArgs, why: &str) -> Result<(), Error> {
     }
 }
 
-/// `--allow-domain` and Bacalhau's spelling `--domain`, together.
-fn domains(args: &RunArgs) -> Vec<String> {
-    [args.allow_domain.as_slice(), &args.domain].concat()
+/// `--allow-domain` and Bacalhau's spelling `--domain`, together, each with its flag.
+fn domains(args: &RunArgs) -> Vec<DomainFlag> {
+    let allowed = args
+        .allow_domain
+        .iter()
+        .map(|v| DomainFlag::allow_domain(v));
+    allowed
+        .chain(args.domain.iter().map(|v| DomainFlag::domain(v)))
+        .collect()
 }
 
 /// `--entrypoint`, or Bacalhau's spelling `--entry-point`; both given must agree.

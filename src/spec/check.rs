@@ -21,7 +21,7 @@ use super::engine::{ModulePaths, entrypoint, guest_string};
 use super::env::{
     DERIVED, PARTITION_COUNT, PARTITION_INDEX, literal, number, system_names, system_var, user_name,
 };
-use super::flags;
+use super::flags::{self, DomainFlag};
 use super::limits::{memory_limit, timeout_limit};
 use super::plan::{
     EnvValue, EnvVar, ImportModule, Input, Limits, ModuleLocation, Network, Origin, Output, Plan,
@@ -395,7 +395,13 @@ fn module(plan: &Plan, c: &Checker) -> Result<(), SpecError> {
     let (kind, domains) = match &plan.network {
         Network::None => ("none", Vec::new()),
         Network::Host => ("host", Vec::new()),
-        Network::Http { domains } => ("http", domains.iter().map(|d| d.as_str().into()).collect()),
+        Network::Http { domains } => (
+            "http",
+            domains
+                .iter()
+                .map(|d| DomainFlag::allow_domain(d.as_str()))
+                .collect(),
+        ),
     };
     match flags::network(Some(kind), &domains) {
         Ok(network) if network == plan.network => Ok(()),

@@ -28,8 +28,44 @@ pub struct ModuleFlags<'a> {
     pub imports: &'a [String],
     /// `--network none|host|http`.
     pub network: Option<&'a str>,
-    /// `--allow-domain GLOB`, for `--network http`.
-    pub allow_domains: &'a [String],
+    /// `--allow-domain GLOB` (or `--domain GLOB`), for `--network http`.
+    pub allow_domains: &'a [DomainFlag],
+}
+
+/// A value of `--allow-domain`, or of Bacalhau's spelling `--domain`, with the flag that gave
+/// it: an error names the flag the user wrote.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DomainFlag {
+    /// `--allow-domain` or `--domain`.
+    flag: &'static str,
+    value: String,
+}
+
+impl DomainFlag {
+    /// `--allow-domain VALUE`.
+    pub fn allow_domain(value: &str) -> DomainFlag {
+        DomainFlag {
+            flag: "--allow-domain",
+            value: value.to_string(),
+        }
+    }
+
+    /// `--domain VALUE`, Bacalhau's spelling.
+    pub fn domain(value: &str) -> DomainFlag {
+        DomainFlag {
+            flag: "--domain",
+            value: value.to_string(),
+        }
+    }
+
+    /// The flag as written.
+    pub fn flag(&self) -> &'static str {
+        self.flag
+    }
+
+    pub fn value(&self) -> &str {
+        &self.value
+    }
 }
 
 // `&Path` has no `Default`, so the derive cannot be used.
@@ -171,7 +207,7 @@ pub(crate) fn import_module(import: &str) -> Result<ImportModule, String> {
 
 /// `--network` and `--allow-domain`: no network unless asked; `http` needs the domains, and
 /// the domains need `http`.
-pub(crate) fn network(kind: Option<&str>, domains: &[String]) -> Result<Network, String> {
+pub(crate) fn network(kind: Option<&str>, domains: &[DomainFlag]) -> Result<Network, String> {
     let kind = kind.unwrap_or("none");
     let network = match kind.to_ascii_lowercase().as_str() {
         "none" => Network::None,
@@ -179,7 +215,10 @@ pub(crate) fn network(kind: Option<&str>, domains: &[String]) -> Result<Network,
         "http" => Network::Http {
             domains: domains
                 .iter()
-                .map(|d| Domain::parse(d).map_err(|e| format!("--allow-domain {}: {e}", key(d))))
+                .map(|d| {
+                    Domain::parse(&d.value)
+                        .map_err(|e| format!("{} {}: {e}", d.flag, key(&d.value)))
+                })
                 .collect::<Result<_, _>>()?,
         },
         _ => {
@@ -195,8 +234,9 @@ pub(crate) fn network(kind: Option<&str>, domains: &[String]) -> Result<Network,
         ),
         (Network::Http { .. }, Some(_)) => Ok(network),
         (_, Some(domain)) => Err(format!(
-            "--allow-domain {}: applies to --network http",
-            key(domain)
+            "{} {}: applies to --network http",
+            domain.flag,
+            key(&domain.value)
         )),
         (_, None) => Ok(network),
     }
@@ -317,7 +357,13 @@ mod tests {
     #[test]
     fn network_flags_become_the_plans_network() {
         let plan = |network: Option<&str>, domains: &[&str]| {
-            let domains = strings(domains);
+            let domains: Vec<_> = domains
+                .iter()
+                .map(|d| match d.strip_prefix("--domain ") {
+                    Some(value) => DomainFlag::domain(value),
+                    None => DomainFlag::allow_domain(d),
+                })
+                .collect();
             module_plan(&ModuleFlags {
                 module: Path::new("a.wasm"),
                 network,
@@ -354,6 +400,16 @@ mod tests {
             plan(Some("http"), &["http://a.com/"]).unwrap_err(),
             "--allow-domain http://a.com/: `http://a.com/` is not a domain: write a host name \
              or a glob such as *.example.com, without scheme or path"
+        );
+        // Bacalhau's spelling is named as written.
+        assert_eq!(
+            plan(Some("http"), &["a.com", "--domain b.com/x"]).unwrap_err(),
+            "--domain b.com/x: `b.com/x` is not a domain: write a host name or a glob such as \
+             *.example.com, without scheme or path"
+        );
+        assert_eq!(
+            plan(Some("host"), &["--domain b.com"]).unwrap_err(),
+            "--domain b.com: applies to --network http"
         );
     }
 

@@ -22,6 +22,7 @@ use super::SpecError;
 use super::export::{
     InputSource, Job, JobNetwork, Params, Resources, ResultPath, Task, Timeouts, inline,
 };
+use super::flags::DomainFlag;
 use super::pflag::{string_slice, string_to_string};
 use super::quote::key;
 use storage::{local_source, looks_like_storage_spec, publisher, storage_spec};
@@ -46,7 +47,7 @@ pub struct WasmRunFlags<'a> {
     pub entrypoint: Option<&'a str>,
     pub network: Option<&'a str>,
     /// `--domain` (or `--allow-domain`).
-    pub domains: &'a [String],
+    pub domains: &'a [DomainFlag],
     /// `--memory`, as written: `Resources.Memory`.
     pub memory: Option<&'a str>,
     /// `--timeout` in whole seconds, rounded up: `Timeouts.TotalTimeout`.
@@ -375,7 +376,7 @@ fn result_path(value: &str) -> Result<ResultPath, String> {
 
 /// `--network` and `--domain`: Bacalhau's network types; `Default` (or none) writes no
 /// `Network`, which Bacalhau would then also do with `--domain`, so that is refused.
-fn network(kind: Option<&str>, domains: &[String]) -> Result<Option<JobNetwork>, String> {
+fn network(kind: Option<&str>, domains: &[DomainFlag]) -> Result<Option<JobNetwork>, String> {
     const TYPES: [&str; 6] = ["Default", "None", "Host", "Full", "HTTP", "Bridge"];
     let written = kind.unwrap_or("Default").trim();
     let Some(r#type) = TYPES.iter().find(|t| t.eq_ignore_ascii_case(written)) else {
@@ -388,15 +389,16 @@ fn network(kind: Option<&str>, domains: &[String]) -> Result<Option<JobNetwork>,
     if *r#type == "Default" {
         return match domains.first() {
             Some(domain) => Err(format!(
-                "--domain {}: applies to --network http",
-                key(domain)
+                "{} {}: applies to --network http",
+                domain.flag(),
+                key(domain.value())
             )),
             None => Ok(None),
         };
     }
     Ok(Some(JobNetwork {
         r#type,
-        domains: domains.to_vec(),
+        domains: domains.iter().map(|d| d.value().to_string()).collect(),
     }))
 }
 

@@ -630,6 +630,33 @@ fn network_flags_replace_a_jobs_network() {
             "bolinho: error: --allow-domain a.com: applies to --network http\n"
         )
     );
+    // Bacalhau's spelling is named as the user wrote it, for a job file too.
+    let out = run(
+        dir.path(),
+        &["--domain", "a.com"],
+        ["0", "", "", "", "0", "0"],
+        &[],
+    );
+    assert_eq!(
+        (out.code, out.stderr.as_str()),
+        (
+            2,
+            "bolinho: error: --domain a.com: applies to --network http\n"
+        )
+    );
+    let out = bolinho_env(
+        dir.path(),
+        &["run", &file, "--network", "http", "--domain", "a.com/x"],
+        &[],
+    );
+    assert_eq!(
+        (out.code, out.stderr.as_str()),
+        (
+            2,
+            "bolinho: error: --domain a.com/x: `a.com/x` is not a domain: write a host name or \
+             a glob such as *.example.com, without scheme or path\n"
+        )
+    );
 }
 
 #[test]

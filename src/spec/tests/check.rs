@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use super::*;
-use crate::spec::flags::{ModuleFlags, module_plan};
+use crate::spec::flags::{DomainFlag, ModuleFlags, module_plan};
 
 /// A job that sets a little of everything a plan holds.
 const RICH: &str = r#"Name: rich
@@ -68,7 +68,7 @@ fn module() -> Plan {
         strings(&["in::/data", "./out/", "x::."]),
         strings(&["A=1", "HOME", "B=c=d", "E="]),
         strings(&["math=lib/m.wasm"]),
-        strings(&["*.example.org", ".a.com:8080"]),
+        ["*.example.org", ".a.com:8080"].map(DomainFlag::allow_domain),
     );
     module_plan(&ModuleFlags {
         module: Path::new("dir/app.wasm"),

@@ -291,7 +291,7 @@ fn bad_flags_name_themselves() {
     assert_eq!(
         build(WasmRunFlags {
             entry: "main.wasm",
-            domains: &one(&["a.com"]),
+            domains: &[DomainFlag::domain("a.com")],
             ..Default::default()
         }),
         "--domain a.com: applies to --network http"
@@ -310,7 +310,7 @@ fn bad_flags_name_themselves() {
 fn env_outputs_publisher_network_and_limits_fill_the_task() {
     let env = strings(&["A=1,B=x=y", "C=a,b", "A=2"]);
     let outputs = strings(&["out:/outputs"]);
-    let domains = strings(&["example.com"]);
+    let domains = [DomainFlag::domain("example.com")];
     let got = yaml(&WasmRunFlags {
         entry: "ipfs://QmYwAPJzv5CZsnA625s3Xf2nemtYgPpHdWEz79ojWnPbdG:/m.wasm",
         env: &env,
