@@ -12,14 +12,17 @@ use std::collections::BTreeMap;
 use std::fs::{self, File};
 use std::io::{self, Read};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use wasi_shim::Tape;
 
 use crate::bundle::{self, Opened};
 use crate::cli::VerifyArgs;
+use crate::engine::Outcome;
 use crate::error::Error;
 use crate::fetch;
 use crate::job::{self, Rerun, RunOptions, TapeReport};
+use crate::link::Compiler;
 use crate::private::TempDir;
 use crate::receipt::{self, Check, Given, Recorded, RecordedOutcome, RecordedSources};
 use crate::results::ResultsError;
@@ -28,6 +31,39 @@ use crate::spec::{self, Publisher};
 /// Reruns a receipt's job, or a bundle's: its sources must hash as recorded before anything
 /// runs, and its results must hash as recorded after.
 pub(super) fn verify(args: VerifyArgs) -> Result<u8, Error> {
+    let verified = rerun_and_check(args, None)?;
+    verified.print();
+    Ok(verified.code)
+}
+
+/// What verifying a receipt found: `verify` prints it at once, the verification of a job's
+/// partitions in index order.
+pub(super) struct Verified {
+    /// Its lines on stdout: the template variables, if any, then one per check.
+    lines: Vec<String>,
+    /// Where the rerun's results were kept (`--keep`).
+    kept: Option<PathBuf>,
+    /// The exit code: 0 when every check passed.
+    pub code: u8,
+}
+
+impl Verified {
+    pub(super) fn print(&self) {
+        for line in &self.lines {
+            outln!("{line}");
+        }
+        if let Some(dir) = &self.kept {
+            eprintln!("bolinho: the rerun's results are in {}", dir.display());
+        }
+    }
+}
+
+/// `verify`, saying what it found instead of printing it; `partition_of` is the compiler of a
+/// job's partitions reruns (`job::RunOptions::partition_of`).
+pub(super) fn rerun_and_check(
+    args: VerifyArgs,
+    partition_of: Option<Arc<Compiler>>,
+) -> Result<Verified, Error> {
     if let Some(keep) = &args.keep {
         refuse_existing(keep)?;
     }
@@ -43,6 +79,7 @@ pub(super) fn verify(args: VerifyArgs) -> Result<u8, Error> {
     let handed = Handed::read(&args.receipt, scratch.path())?;
     let recorded = handed.recorded();
     check(recorded, &args.receipt)?;
+    let mut lines = Vec::new();
     // The plan is the rendered job: the variables are shown, not applied again.
     if !recorded.template_vars.is_empty() {
         let pairs: Vec<String> = recorded
@@ -50,7 +87,7 @@ pub(super) fn verify(args: VerifyArgs) -> Result<u8, Error> {
             .iter()
             .map(|(k, v)| format!("{k}={v}"))
             .collect();
-        outln!("template variables: {}", pairs.join(" "));
+        lines.push(format!("template variables: {}", pairs.join(" ")));
     }
     let (mut plan, host_modules) = match &handed {
         Handed::Receipt { recorded, .. } => (recorded.plan.clone(), BTreeMap::new()),
@@ -93,6 +130,7 @@ pub(super) fn verify(args: VerifyArgs) -> Result<u8, Error> {
         template_vars: recorded.template_vars.clone(),
         // The host's clocks and randomness were its guest's: the tape answers in their place.
         nondeterministic: matches!(recorded.determinism, RecordedSources::Nondeterministic(_)),
+        partition_of,
         ..RunOptions::default()
     };
     let (dir, got, replayed) = rerun(&plan, &options)?;
@@ -104,20 +142,20 @@ pub(super) fn verify(args: VerifyArgs) -> Result<u8, Error> {
             true => None,
             false => handed.difference(&check.name, &got, &dir),
         };
-        match difference {
-            Some(difference) => outln!("{}; {difference}", check.line),
-            None => outln!("{}", check.line),
-        }
-    }
-    if args.keep.is_some() {
-        eprintln!("bolinho: the rerun's results are in {}", dir.display());
+        lines.push(match difference {
+            Some(difference) => format!("{}; {difference}", check.line),
+            None => check.line.clone(),
+        });
     }
     drop(scratch);
-    if checks.iter().all(|c| c.ok) {
-        Ok(0)
-    } else {
-        Ok(crate::exit::Failure::Verify.code())
-    }
+    Ok(Verified {
+        lines,
+        kept: args.keep.is_some().then_some(dir),
+        code: match checks.iter().all(|c| c.ok) {
+            true => 0,
+            false => crate::exit::Failure::Verify.code(),
+        },
+    })
 }
 
 /// `--keep DIR` takes a directory that does not exist yet: results are never mixed with
@@ -142,6 +180,17 @@ fn rerun(
     options: &RunOptions,
 ) -> Result<(PathBuf, Recorded, TapeReport), Error> {
     let report = job::run(plan, options)?;
+    // Stopped by Ctrl-C or SIGTERM (a receipt of a stopped run is refused by `check`): the
+    // rerun says nothing of the receipt, and its results are not compared.
+    if let Outcome::Stopped(signal) = report.outcome {
+        return Err(Error::Stopped {
+            signal,
+            message: format!(
+                "stopped by {} before the rerun finished; nothing was verified",
+                signal.name()
+            ),
+        });
+    }
     let dir = report
         .results
         .expect("a verify run always has a results directory");

@@ -4,18 +4,18 @@
 //! `<results>/partitions/I/`, and a `summary.json` of them all beside.
 //!
 //! Owns: the job's results directory (claimed as one run's is, and finished last, its
-//! `exitCode` the job's), the threads, the order in which each partition's end is handed back
-//! (by index, whatever order they end in), and the job's exit code: that of its first failing
-//! partition. Must not print (the caller's `ended` does) or look into a partition's run: the
-//! partitions share a compiler (each module compiled once) and otherwise nothing.
+//! `exitCode` the job's), and the job's exit code: that of its first failing partition. The
+//! threads, and the order in which each partition's end is handed back (by index, whatever
+//! order they end in), are `pool`'s, which `verify` reruns partitions with too. Must not print
+//! (the caller's `ended` does) or look into a partition's run: the partitions share a compiler
+//! (each module compiled once) and otherwise nothing.
 
 mod parallel;
+pub mod pool;
 mod summary;
 
-use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, mpsc};
+use std::sync::Arc;
 
 use crate::cleanup;
 use crate::engine;
@@ -65,67 +65,29 @@ pub fn run(
     let root = ResultsDir::claim(options.results.as_deref(), &plan.name)?;
     let folder = root.create_output_dir(PARTITIONS)?;
     let compiler = Arc::new(Compiler::shared(engine::new()));
-    let next = AtomicU64::new(0);
-    let (send, receive) = mpsc::channel::<(u64, Ended)>();
     let final_dir = |index: u64| root.path().join(PARTITIONS).join(index.to_string());
+    let work = |index: u64| {
+        let mut plan = plan.clone();
+        spec::partition::set(&mut plan, index);
+        let results = folder.join(index.to_string());
+        let options = RunOptions {
+            results: Some(results.clone()),
+            partition_of: Some(Arc::clone(&compiler)),
+            fetch: crate::fetch::Options {
+                // Several progress lines would overwrite each other.
+                progress: false,
+                ..options.fetch.clone()
+            },
+            ..options.clone()
+        };
+        job::run(&plan, &options).map_err(|error| stopped_before_its_guest(error, &results))
+    };
     let mut ends: Vec<Ended> = Vec::new();
-    let refused = std::thread::scope(|scope| {
-        // As many threads as the system gives, up to `parallel`: one is enough to run them all.
-        let mut refused = None;
-        for _ in 0..parallel {
-            let send = send.clone();
-            let (next, folder, compiler) = (&next, &folder, &compiler);
-            let thread = std::thread::Builder::new().name("partition".into());
-            let spawned = thread.spawn_scoped(scope, move || {
-                loop {
-                    let index = next.fetch_add(1, Ordering::Relaxed);
-                    if index >= count {
-                        return;
-                    }
-                    // After a signal, the partitions not started are not run.
-                    let end = signal::received().is_none().then(|| {
-                        let mut plan = plan.clone();
-                        spec::partition::set(&mut plan, index);
-                        let results = folder.join(index.to_string());
-                        let options = RunOptions {
-                            results: Some(results.clone()),
-                            partition_of: Some(Arc::clone(compiler)),
-                            fetch: crate::fetch::Options {
-                                // Several progress lines would overwrite each other.
-                                progress: false,
-                                ..options.fetch.clone()
-                            },
-                            ..options.clone()
-                        };
-                        job::run(&plan, &options)
-                            .map_err(|error| stopped_before_its_guest(error, &results))
-                    });
-                    if send.send((index, end)).is_err() {
-                        return;
-                    }
-                }
-            });
-            if let Err(e) = spawned {
-                refused = Some(e);
-                break;
-            }
-        }
-        drop(send);
-        // In index order: a partition's end waits for those before it.
-        let mut waiting = BTreeMap::new();
-        for (index, end) in receive {
-            waiting.insert(index, end);
-            while let Some(end) = waiting.remove(&(ends.len() as u64)) {
-                ended(ends.len() as u64, &final_dir(ends.len() as u64), &end);
-                ends.push(end);
-            }
-        }
-        refused
-    });
-    // Not one thread: nothing ran.
-    if let (Some(e), []) = (refused, ends.as_slice()) {
-        return Err(Error::host("start a thread for the job's partitions", e));
-    }
+    pool::in_index_order(count, parallel, &work, &mut |index, end| {
+        ended(index, &final_dir(index), &end);
+        ends.push(end);
+    })
+    .map_err(|e| Error::host("start a thread for the job's partitions", e))?;
     finish(root, &folder, plan, ends)
 }
 

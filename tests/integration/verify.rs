@@ -249,3 +249,51 @@ fn verify_refuses_a_run_its_timeout_stopped() {
          that depends on real time, which cannot be verified\n"
     );
 }
+
+#[test]
+fn verify_refuses_a_run_a_signal_stopped() {
+    let dir = TempDir::new("verify-signalled");
+    let forever = testdata("wat/forever.wat").display().to_string();
+    let mut child =
+        crate::support::command(dir.path(), &["run", "--results", "out", &forever], &[])
+            .spawn()
+            .unwrap();
+    assert_eq!(crate::support::first_line(&mut child), "started\n");
+    crate::support::send(&child, "-TERM");
+    assert_eq!(child.wait().unwrap().code(), Some(143));
+    let out = bolinho(dir.path(), &["verify", "out/receipt.json"]);
+    assert_eq!(out.code, 120);
+    assert_eq!(
+        out.stderr,
+        "bolinho: error: out/receipt.json records a run stopped by SIGTERM, at a point that \
+         depends on real time, which cannot be verified\n"
+    );
+}
+
+#[test]
+fn a_signal_stops_a_rerun_and_nothing_is_said_verified_or_different() {
+    // A guest that computes for about a second (bench/compute.wasm).
+    let dir = TempDir::new("verify-stopped");
+    fs::copy(
+        crate::support::root().join("bench/compute.wasm"),
+        dir.join("compute.wasm"),
+    )
+    .unwrap();
+    let out = bolinho(
+        dir.path(),
+        &["run", "--results", "out", "compute.wasm", "--", "1"],
+    );
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let child = crate::support::command(dir.path(), &["verify", "out/receipt.json"], &[])
+        .spawn()
+        .unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(200));
+    crate::support::send(&child, "-INT");
+    let out = crate::support::output(child.wait_with_output().unwrap());
+    assert_eq!(out.code, 130, "{}", out.stderr);
+    assert_eq!(out.stdout, "");
+    assert_eq!(
+        out.stderr,
+        "bolinho: error: stopped by SIGINT before the rerun finished; nothing was verified\n"
+    );
+}
