@@ -53,13 +53,13 @@ pub(super) fn plan(args: &RunArgs, overrides: &Overrides) -> Result<Option<Plan>
     let entrypoint = entrypoint(args)?;
     let mut meta = std::collections::BTreeMap::new();
     let metas = [
-        ("bolinho.fuel", overrides.fuel),
-        ("bolinho.epoch", overrides.epoch_ns),
-        ("bolinho.seed", overrides.seed),
+        ("bolinho.fuel", overrides.fuel.map(|fuel| fuel.to_string())),
+        ("bolinho.epoch", overrides.epoch_ns.map(spec::format_epoch)),
+        ("bolinho.seed", overrides.seed.map(|seed| seed.to_string())),
     ];
     for (key, value) in metas {
         if let Some(value) = value {
-            meta.insert(key, value.to_string());
+            meta.insert(key, value);
         }
     }
     let flags = WasmRunFlags {

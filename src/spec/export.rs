@@ -245,7 +245,7 @@ pub fn bacalhau_job(
         meta.insert("bolinho.fuel", fuel.to_string());
     }
     if let Some(epoch) = plan.determinism.epoch_ns {
-        meta.insert("bolinho.epoch", epoch.to_string());
+        meta.insert("bolinho.epoch", super::format_epoch(epoch));
     }
     if let Some(seed) = plan.determinism.seed {
         meta.insert("bolinho.seed", seed.to_string());

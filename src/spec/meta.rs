@@ -112,6 +112,15 @@ pub fn parse_epoch(text: &str) -> Result<u64, String> {
         .ok_or_else(too_late)
 }
 
+/// An epoch as `parse_epoch` reads it back, the same to the nanosecond: an RFC 3339 time in UTC
+/// (`2000-01-01T00:00:00Z`, with a fraction of a second when there is one). What `--dry-run`
+/// and `bacalhau wasm run`'s flags write into a job's `Meta`.
+pub fn format_epoch(ns: u64) -> String {
+    // Every u64 of nanoseconds (up to 2554) is within jiff's range (up to 9999).
+    jiff::Timestamp::from_nanosecond(i128::from(ns))
+        .map_or_else(|_| ns.to_string(), |t| t.to_string())
+}
+
 /// Days from 1970-01-01 to a date on or after it (Howard Hinnant's `days_from_civil`).
 fn days_since_unix_epoch(year: u64, month: u64, day: u64) -> u64 {
     let y = if month <= 2 { year - 1 } else { year };
@@ -129,6 +138,29 @@ mod tests {
 
     /// 2000-01-01T00:00:00Z, bolinho's default epoch.
     const DEFAULT_EPOCH_NS: u64 = 946_684_800 * NANOS;
+
+    #[test]
+    fn a_formatted_epoch_parses_back_to_the_same_nanosecond() {
+        assert_eq!(format_epoch(DEFAULT_EPOCH_NS), "2000-01-01T00:00:00Z");
+        assert_eq!(format_epoch(0), "1970-01-01T00:00:00Z");
+        assert_eq!(format_epoch(u64::MAX), "2554-07-21T23:34:33.709551615Z");
+        for ns in [
+            0,
+            1,
+            1_000 * NANOS,
+            DEFAULT_EPOCH_NS + 500_000_000,
+            1_704_067_200 * NANOS + 7,
+            u64::MAX - 1,
+            u64::MAX,
+        ] {
+            assert_eq!(
+                parse_epoch(&format_epoch(ns)),
+                Ok(ns),
+                "{}",
+                format_epoch(ns)
+            );
+        }
+    }
 
     #[test]
     fn epochs_parse_as_unix_seconds_or_rfc_3339_utc() {

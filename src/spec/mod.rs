@@ -50,7 +50,7 @@ pub use domains::Policy;
 pub use export::{ModuleFile, bacalhau_job};
 pub use filter::Filter;
 pub use job::STDIN;
-pub use meta::{parse_epoch, parse_seed};
+pub use meta::{format_epoch, parse_epoch, parse_seed};
 pub use quote::quote;
 pub use wasm_run::{LocalPath, WasmRun, WasmRunFlags, entry_is_bacalhau_style};
 

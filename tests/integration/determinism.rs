@@ -180,3 +180,47 @@ fn epoch_and_seed_flags_set_the_clock_and_random_bytes_of_modules_and_jobs() {
         out.stderr
     );
 }
+
+#[test]
+fn an_epoch_flag_keeps_its_nanoseconds_through_a_dry_run_and_bacalhau_flags() {
+    let dir = TempDir::new("determinism-epoch-flag");
+    fs::copy(
+        testdata("wat/clock_random.wat"),
+        dir.join("clock_random.wat"),
+    )
+    .unwrap();
+    let epoch = "2024-01-01T00:00:00.25Z";
+    let first_clock = format!("{:016x}", 1_704_067_200_250_000_000u64);
+    let clock = |out: String| out.lines().next().unwrap_or_default().to_string();
+    let direct = stdout(&dir, &["run", "clock_random.wat", "--epoch", epoch]);
+    assert_eq!(clock(direct), first_clock);
+    let dry = bolinho(
+        dir.path(),
+        &["run", "clock_random.wat", "--epoch", epoch, "--dry-run"],
+    );
+    assert_eq!(dry.code, 0, "{}", dry.stderr);
+    assert!(
+        dry.stdout
+            .contains("  Meta:\n    bolinho.epoch: \"2024-01-01T00:00:00.25Z\"\n"),
+        "{}",
+        dry.stdout
+    );
+    dir.write("job.yaml", &dry.stdout);
+    let back = stdout(&dir, &["run", "job.yaml", "--quiet-portability"]);
+    assert_eq!(clock(back), first_clock);
+    // bacalhau wasm run's flags (a SOURCE:TARGET entry module) write the same Meta.
+    let flags = stdout(
+        &dir,
+        &[
+            "run",
+            "clock_random.wat:/m.wat",
+            "--epoch",
+            "1704067200",
+            "--quiet-portability",
+        ],
+    );
+    assert_eq!(
+        clock(flags),
+        format!("{:016x}", 1_704_067_200_000_000_000u64)
+    );
+}

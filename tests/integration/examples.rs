@@ -216,7 +216,15 @@ fn the_bacalhau_docker_example_runs_bolinho_and_replays_its_receipt() {
     let (run, verify) = (read("run.yaml"), read("verify.yaml"));
     // Both run the image as its Containerfile builds it.
     let containerfile = std::fs::read_to_string(root().join("Containerfile")).unwrap();
-    assert!(containerfile.contains("ENTRYPOINT [\"/usr/local/bin/bolinho\"]"));
+    // As the README describes it: nothing but the binary, user 65532, working in /work.
+    for line in [
+        "FROM scratch",
+        "USER 65532:65532",
+        "WORKDIR /work",
+        "ENTRYPOINT [\"/usr/local/bin/bolinho\"]",
+    ] {
+        assert!(containerfile.lines().any(|l| l == line), "{line}");
+    }
     let params = |job: &serde_json::Value| -> Vec<String> {
         let engine = &job["Tasks"][0]["Engine"];
         assert_eq!(engine["Type"], "docker");
