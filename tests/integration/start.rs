@@ -107,3 +107,96 @@ fn the_start_function_is_not_an_entrypoint() {
     assert!(!out.stderr.contains("bolinho:start ()"), "{}", out.stderr);
     assert!(out.stderr.contains("_start () -> ()"), "{}", out.stderr);
 }
+
+/// An import module `lib` (a reactor) whose `_initialize` prints "initialised" then does
+/// `then`, and an entry module that calls its `hello` ("hello") from `_start`.
+fn reactor_and_entry(name: &str, then: &str) -> TempDir {
+    let dir = TempDir::new(name);
+    dir.write(
+        "lib.wat",
+        format!(
+            r#"(module
+  (import "wasi_snapshot_preview1" "fd_write" (func $fd_write (param i32 i32 i32 i32) (result i32)))
+  (memory (export "memory") 1)
+  (data (i32.const 16) "initialised\n")
+  (data (i32.const 32) "hello\n")
+  (func $print (param $at i32) (param $len i32)
+    (i32.store (i32.const 0) (local.get $at))
+    (i32.store (i32.const 4) (local.get $len))
+    (drop (call $fd_write (i32.const 1) (i32.const 0) (i32.const 1) (i32.const 8))))
+  (func (export "_initialize")
+    (call $print (i32.const 16) (i32.const 12))
+    {then})
+  (func (export "hello") (call $print (i32.const 32) (i32.const 6))))"#
+        ),
+    );
+    dir.write(
+        "main.wat",
+        r#"(module
+  (import "lib" "hello" (func $hello))
+  (func (export "_start") (call $hello)))"#,
+    );
+    dir
+}
+
+#[test]
+fn a_reactors_initialize_runs_first_and_is_bounded_like_the_entrypoint() {
+    let run = |dir: &TempDir, flags: &[&str]| {
+        let args = [&["run", "main.wat", "--import", "lib=lib.wat"][..], flags].concat();
+        bolinho(dir.path(), &args)
+    };
+    let dir = reactor_and_entry("reactor-ok", "");
+    let out = run(&dir, &[]);
+    assert_eq!(
+        (out.code, out.stdout.as_str()),
+        (0, "initialised\nhello\n"),
+        "{}",
+        out.stderr
+    );
+    let dir = reactor_and_entry("reactor-loop", "(loop $spin (br $spin))");
+    let start = Instant::now();
+    let out = run(&dir, &["--timeout", "0.3"]);
+    assert!(
+        start.elapsed() < Duration::from_secs(2),
+        "{:?}",
+        start.elapsed()
+    );
+    assert_eq!(
+        (out.code, out.stdout.as_str()),
+        (124, "initialised\n"),
+        "{}",
+        out.stderr
+    );
+    let out = run(&dir, &["--fuel", "100000"]);
+    assert_eq!(
+        (out.code, out.stderr.as_str()),
+        (134, "bolinho: error: the guest trapped: out of fuel\n")
+    );
+}
+
+#[test]
+fn the_entry_modules_initialize_is_not_called() {
+    // As Bacalhau: the entry module is called through its entrypoint alone.
+    let dir = TempDir::new("reactor-entry");
+    dir.write(
+        "m.wat",
+        r#"(module
+  (import "wasi_snapshot_preview1" "fd_write" (func $fd_write (param i32 i32 i32 i32) (result i32)))
+  (memory (export "memory") 1)
+  (data (i32.const 16) "initialised\n")
+  (data (i32.const 32) "entry\n")
+  (func $print (param $at i32) (param $len i32)
+    (i32.store (i32.const 0) (local.get $at))
+    (i32.store (i32.const 4) (local.get $len))
+    (drop (call $fd_write (i32.const 1) (i32.const 0) (i32.const 1) (i32.const 8))))
+  (func (export "_initialize") (call $print (i32.const 16) (i32.const 12)))
+  (func (export "_start") (call $print (i32.const 32) (i32.const 6))))"#,
+    );
+    let out = bolinho(dir.path(), &["run", "m.wat"]);
+    assert_eq!(
+        (out.code, out.stdout.as_str()),
+        (0, "entry\n"),
+        "{}",
+        out.stderr
+    );
+}
