@@ -80,6 +80,7 @@ fn the_job_says_the_limits_and_network_a_job_can_say() {
     ];
     let out = bolinho(dir.path(), &args);
     assert_eq!(out.code, 0, "{}", out.stderr);
+    assert_eq!(out.stderr, "bolinho: note: a job's guest has no stdin\n");
     for line in [
         "  Meta:\n    bolinho.fuel: \"1000000\"\n    bolinho.seed: \"7\"\n",
         "  Network:\n    Type: HTTP\n    Domains:\n    - \"*.example.com\"\n",
@@ -98,6 +99,42 @@ fn the_job_says_the_limits_and_network_a_job_can_say() {
         plan.stdout
     );
     assert!(plan.stdout.contains("fuel: 1000000"), "{}", plan.stdout);
+    // What a job cannot say is a note: no memory limit is Bacalhau's default, and the output
+    // limit is its nodes'.
+    let out = bolinho(
+        dir.path(),
+        &["run", &hello, "--output-limit", "1MB", "--dry-run"],
+    );
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert_eq!(
+        out.stderr,
+        "bolinho: note: the run has no memory limit; the job gets Bacalhau's default, 512 MB \
+         (set --memory to choose)\n\
+         bolinho: note: the output limit is a setting of Bacalhau's nodes, not of a job; left out\n\
+         bolinho: note: a job's guest has no stdin\n"
+    );
+    assert!(!out.stdout.contains("Resources"), "{}", out.stdout);
+    // The default output limit is 1 GB, 10^9 bytes: asking for it is no note.
+    for (limit, noted) in [("1GB", false), ("1000000000", false), ("999999999", true)] {
+        let out = bolinho(
+            dir.path(),
+            &[
+                "run",
+                &hello,
+                "--memory",
+                "1MiB",
+                "--output-limit",
+                limit,
+                "--dry-run",
+            ],
+        );
+        assert_eq!(
+            out.stderr.contains("output limit"),
+            noted,
+            "{limit}: {}",
+            out.stderr
+        );
+    }
     // A job file is a Bacalhau job already.
     let job = testdata("jobs/single-task-json/job.json")
         .display()

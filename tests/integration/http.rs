@@ -668,3 +668,25 @@ fn verify_fetches_a_url_again_and_names_it_when_its_content_changed() {
          found other content\n"
     );
 }
+
+#[test]
+fn without_a_cache_dir_the_cache_is_under_xdg_cache_home_else_home() {
+    let server = Server::start();
+    server.route("/a.txt", Reply::ok("cached\n"));
+    let dir = TempDir::new("cache-default-root");
+    cat_job(&dir, &url_source(&server.url("/a.txt")), &["/data/a.txt"]);
+    let (xdg, home) = (dir.join("xdg"), dir.join("home"));
+    let (xdg_text, home_text) = (xdg.display().to_string(), home.display().to_string());
+    let env = [
+        ("BOLINHO_CACHE_DIR", ""),
+        ("XDG_CACHE_HOME", xdg_text.as_str()),
+        ("HOME", home_text.as_str()),
+    ];
+    assert_eq!(run_ok(&dir, &[], &env), "cached\n");
+    assert!(xdg.join("bolinho/objects").is_dir());
+    assert!(!home.exists());
+    // Later values win: an empty XDG_CACHE_HOME is none.
+    let env = [env[0], env[1], env[2], ("XDG_CACHE_HOME", "")];
+    assert_eq!(run_ok(&dir, &[], &env), "cached\n");
+    assert!(home.join(".cache/bolinho/objects").is_dir());
+}

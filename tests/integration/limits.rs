@@ -190,3 +190,49 @@ fn validate_shows_the_limits() {
         out.stdout
     );
 }
+
+#[test]
+fn fuel_and_timeout_flags_override_the_jobs_own() {
+    let dir = TempDir::new("limit-overrides");
+    let job = |meta_and_timeouts: &str, module: &str| {
+        dir.write(
+            "job.yaml",
+            format!(
+                "Name: limits\nTasks:\n  - Name: main\n    Engine: {{Type: wasm, Params: \
+                 {{EntryModule: /m.wat}}}}\n{meta_and_timeouts}    InputSources:\n      - \
+                 Target: /m.wat\n        Source: {{Type: local, Params: {{SourcePath: {}}}}}\n",
+                wat(module)
+            ),
+        );
+    };
+    let run = |results: &str, flags: &[&str]| {
+        let fixed = [
+            "run",
+            "job.yaml",
+            "--quiet-portability",
+            "--results",
+            results,
+        ];
+        bolinho(dir.path(), &[&fixed[..], flags].concat())
+    };
+    // The job's fuel runs out at once; the flag's lets the guest finish.
+    job("    Meta: {bolinho.fuel: \"100\"}\n", "count.wat");
+    assert_eq!(run("r1", &[]).code, 134);
+    let out = run("r2", &["--fuel", "100000000"]);
+    assert_eq!(
+        (out.code, out.stdout.as_str()),
+        (0, "done\n"),
+        "{}",
+        out.stderr
+    );
+    // The job allows a minute; the flag stops the guest after 0.2 s.
+    job("    Timeouts: {ExecutionTimeout: 60}\n", "forever.wat");
+    let out = run("r3", &["--timeout", "0.2"]);
+    assert_eq!(
+        (out.code, out.stderr.as_str()),
+        (
+            124,
+            "bolinho: error: the guest ran past its timeout of 0.2s\nbolinho: results in r3\n"
+        )
+    );
+}

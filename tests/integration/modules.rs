@@ -31,6 +31,16 @@ fn proc_exit_codes_pass_through() {
         assert_eq!(out.code, code, "{entrypoint}: {}", out.stderr);
         assert_eq!(out.stderr, "");
     }
+    // The process exits with the low 8 bits, as a shell sees them; `exitCode` keeps them all.
+    let out = bolinho(
+        dir.path(),
+        &["run", &module, "--entrypoint", "exit_256", "--results", "r"],
+    );
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert_eq!(
+        std::fs::read_to_string(dir.join("r/exitCode")).unwrap(),
+        "256"
+    );
 }
 
 #[test]

@@ -297,3 +297,38 @@ fn a_signal_stops_a_rerun_and_nothing_is_said_verified_or_different() {
         "bolinho: error: stopped by SIGINT before the rerun finished; nothing was verified\n"
     );
 }
+
+#[test]
+fn a_rerun_never_publishes() {
+    // An S3 endpoint that knows no bucket: the run's publish fails, its results are kept.
+    let server = crate::http_server::Server::start();
+    let dir = TempDir::new("verify-no-publish");
+    dir.write(
+        "job.yaml",
+        format!(
+            "Name: publish\nTasks:\n  - Name: main\n    Engine: {{Type: wasm, Params: \
+             {{EntryModule: /m.wasm}}}}\n    Publisher: {{Type: s3, Params: {{Bucket: b, Key: \
+             runs, Endpoint: '{}'}}}}\n    InputSources:\n      - Target: /m.wasm\n        \
+             Source: {{Type: local, Params: {{SourcePath: {}}}}}\n",
+            server.base(),
+            testdata("wasm/hello.wasm").display()
+        ),
+    );
+    let credentials = [("AWS_ACCESS_KEY_ID", "k"), ("AWS_SECRET_ACCESS_KEY", "s")];
+    let run = crate::support::bolinho_env(
+        dir.path(),
+        &["run", "job.yaml", "--quiet-portability", "--results", "out"],
+        &credentials,
+    );
+    assert_eq!(run.code, 126, "{}", run.stderr);
+    let asked = server.total();
+    assert!(asked > 0);
+    let out =
+        crate::support::bolinho_env(dir.path(), &["verify", "out/receipt.json"], &credentials);
+    assert_eq!(out.code, 0, "{}\n{}", out.stdout, out.stderr);
+    assert_eq!(
+        server.total(),
+        asked,
+        "the rerun sent nothing to the publisher"
+    );
+}
