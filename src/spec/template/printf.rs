@@ -259,5 +259,18 @@ mod tests {
             printf("%e", &[Value::Float(1.0)]).unwrap_err(),
             "printf: the verb %e is not supported by bolinho"
         );
+        assert_eq!(
+            p(
+                "%c%c|%t %t",
+                &[Value::Int(104), Value::Int(105), Value::Bool(true), s("x")]
+            ),
+            "hi|true %!t(string=x)"
+        );
+        for (format, flag) in [("%#x", "'#'"), ("% d", "' '"), ("%*d", "'*'")] {
+            assert_eq!(
+                printf(format, &[Value::Int(1)]).unwrap_err(),
+                format!("printf: the {flag} of a verb is not supported by bolinho")
+            );
+        }
     }
 }

@@ -115,8 +115,12 @@ fn logic_and_comparison_builtins() {
         ok(r#"{{and .count .empty "x"}}|{{and .count "x"}}|{{not .empty}}"#),
         "|x|true"
     );
-    // `and` stops at the first false argument: the missing key after it is never read.
+    // `and` stops at the first false argument, `or` at the first true one: the missing key
+    // after it is never read.
     assert_eq!(ok("{{and .empty .missing}}"), "");
+    assert_eq!(ok("{{or .name .missing}}"), "bolinho");
+    // A YAML comment is template text like any other.
+    assert_eq!(ok("# for {{.name}}\nName: x\n"), "# for bolinho\nName: x\n");
     assert_eq!(
         ok(
             r#"{{eq .count "1" "2" "3"}} {{ne .name "x"}} {{lt 1 2}} {{le "b" "a"}} {{gt 2.5 1.5}} {{ge 2 2}}"#
@@ -247,6 +251,7 @@ fn unsupported_constructs_are_refused_by_name() {
             "printf: the verb %e is not supported by bolinho",
         ),
         ("{{3i}}", "complex numbers are not supported: 3i"),
+        ("{{\"\\x80\"}}", "a byte escape past \\x7f is not supported"),
     ] {
         let message = err(src);
         assert!(message.contains(what), "{src}: {message}");
