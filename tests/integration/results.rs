@@ -140,3 +140,58 @@ fn an_allowed_host_variable_the_host_lacks_is_the_hosts_failure() {
     );
     assert!(!dir.join("res").exists());
 }
+
+#[test]
+fn verify_reads_an_allowed_host_variable_as_run_does() {
+    let dir = TempDir::new("verify-allow-env");
+    let wasm = testdata("wasm").display().to_string();
+    dir.write(
+        "job.yaml",
+        format!(
+            "Name: host-env\nTasks:\n  - Name: main\n    Env:\n      FROM_HOST: \
+             env:BOLINHO_TEST_HOST_VAR\n    Engine:\n      Type: wasm\n      Params:\n        \
+             EntryModule: /app/env.wasm\n    InputSources:\n      - Target: /app\n        \
+             Source: {{Type: localDirectory, Params: {{SourcePath: {wasm}}}}}\n"
+        ),
+    );
+    let allow = ["--allow-env", "BOLINHO_TEST_HOST_VAR"];
+    let run = [
+        &["run", "job.yaml", "--quiet-portability", "--results", "res"][..],
+        &allow,
+    ]
+    .concat();
+    let out = crate::support::bolinho(dir.path(), &run);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(
+        out.stdout.contains("FROM_HOST=from the host\n"),
+        "{}",
+        out.stdout
+    );
+    let verify = [&["verify", "res/receipt.json"][..], &allow].concat();
+    let out = crate::support::bolinho(dir.path(), &verify);
+    assert_eq!(out.code, 0, "{}\n{}", out.stdout, out.stderr);
+    // Not allowed: the rerun may not read it, and nothing runs.
+    let out = crate::support::bolinho(dir.path(), &["verify", "res/receipt.json"]);
+    assert_eq!(out.code, 121, "{}\n{}", out.stdout, out.stderr);
+    assert_eq!(out.stdout, "");
+}
+
+#[test]
+fn a_module_found_in_a_directory_target_is_argv0_by_its_file_name() {
+    let dir = TempDir::new("argv0-directory");
+    std::fs::create_dir(dir.join("app")).unwrap();
+    std::fs::copy(testdata("wasm/env.wasm"), dir.join("app/env.wasm")).unwrap();
+    dir.write(
+        "job.yaml",
+        "Name: argv0\nTasks:\n  - Name: main\n    Engine: {Type: wasm, Params: {EntryModule: \
+         /app}}\n    InputSources:\n      - Target: /app\n        Source: {Type: \
+         localDirectory, Params: {SourcePath: ./app}}\n",
+    );
+    let out = crate::support::bolinho(dir.path(), &["run", "job.yaml", "--quiet-portability"]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(
+        out.stdout.starts_with("argc=1\nargv[0]=env.wasm\n"),
+        "{}",
+        out.stdout
+    );
+}
