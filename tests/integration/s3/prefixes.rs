@@ -97,3 +97,53 @@ fn an_empty_prefix_is_an_empty_directory_with_a_warning() {
         out.stderr
     );
 }
+
+#[test]
+fn an_object_that_changes_while_its_prefix_is_fetched_stops_the_run() {
+    // A loopback S3 whose listing names one object at ETag "v1", and whose object is at
+    // another ETag by the time it is asked for (`If-Match` fails).
+    use crate::http_server::{Reply, Server};
+    let server = Server::start();
+    server.route(
+        "/b/",
+        Reply::ok(
+            "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<ListBucketResult \
+             xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\"><Name>b</Name><Prefix>data/\
+             </Prefix><KeyCount>1</KeyCount><MaxKeys>1000</MaxKeys><IsTruncated>false\
+             </IsTruncated><Contents><Key>data/a.txt</Key><LastModified>\
+             2026-01-01T00:00:00.000Z</LastModified><ETag>\"v1\"</ETag><Size>6</Size>\
+             <StorageClass>STANDARD</StorageClass></Contents></ListBucketResult>",
+        ),
+    );
+    server.route(
+        "/b/data/a.txt",
+        Reply::status(412).body(
+            "<Error><Code>PreconditionFailed</Code><Message>At least one of the \
+             pre-conditions you specified did not hold</Message></Error>",
+        ),
+    );
+    let dir = TempDir::new("s3-prefix-changed");
+    dir.write(
+        "job.yaml",
+        format!(
+            "Name: changed\nTasks:\n  - Name: main\n    Engine: {{Type: wasm, Params: \
+             {{EntryModule: /app/cat.wasm}}}}\n    InputSources:\n      - Target: /app\n        \
+             Source: {{Type: local, Params: {{SourcePath: {}}}}}\n      - Target: /data\n        \
+             Source: {{Type: s3, Params: {{Bucket: b, Key: data/, Endpoint: '{}'}}}}\n",
+            testdata("wasm").display(),
+            server.base()
+        ),
+    );
+    let out = bolinho(dir.path(), &["run", "job.yaml"], &[]);
+    assert_eq!(out.code, 122, "{}", out.stderr);
+    assert!(
+        out.stderr.contains(
+            "s3://b/data/a.txt changed while its prefix was being fetched; run the job again"
+        ),
+        "{}",
+        out.stderr
+    );
+    let asked = server.requests_to("/b/data/a.txt");
+    assert_eq!(asked.len(), 1, "not retried");
+    assert_eq!(asked[0].header("if-match"), Some("\"v1\""));
+}
