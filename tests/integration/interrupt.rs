@@ -186,3 +186,42 @@ fn a_signal_while_results_are_published_stops_the_upload_and_keeps_them() {
         ["exitCode", "receipt.json", "stderr", "stdout"]
     );
 }
+
+#[test]
+fn a_second_signal_kills_bolinho_at_once_leaving_only_the_partial_directory() {
+    use std::os::unix::process::ExitStatusExt;
+    let dir = TempDir::new("interrupt-twice");
+    // Prints "started", then grows its memory by almost 4 GiB: one step that takes wasmi
+    // seconds, which the first signal cannot cut short.
+    dir.write(
+        "m.wat",
+        r#"(module
+  (import "wasi_snapshot_preview1" "fd_write" (func $fd_write (param i32 i32 i32 i32) (result i32)))
+  (memory (export "memory") 1)
+  (data (i32.const 16) "started\n")
+  (func (export "_start")
+    (i32.store (i32.const 0) (i32.const 16))
+    (i32.store (i32.const 4) (i32.const 8))
+    (drop (call $fd_write (i32.const 1) (i32.const 0) (i32.const 1) (i32.const 8)))
+    (drop (memory.grow (i32.const 60000)))))"#,
+    );
+    let child = start(
+        &dir,
+        &["run", "--results", "out", "m.wat"],
+        false,
+        "started\n",
+    );
+    send(&child, "-INT");
+    std::thread::sleep(Duration::from_millis(50));
+    let sent = Instant::now();
+    send(&child, "-INT");
+    let status = child.wait_with_output().unwrap().status;
+    assert!(
+        sent.elapsed() < Duration::from_secs(1),
+        "{:?}",
+        sent.elapsed()
+    );
+    assert_eq!(status.signal(), Some(libc::SIGINT), "{status:?}");
+    // Nothing complete-looking: the results stay in the staging directory.
+    assert_eq!(names(&dir.join("out")), [".bolinho-partial"]);
+}
