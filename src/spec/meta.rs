@@ -144,6 +144,22 @@ mod tests {
         assert_eq!(format_epoch(DEFAULT_EPOCH_NS), "2000-01-01T00:00:00Z");
         assert_eq!(format_epoch(0), "1970-01-01T00:00:00Z");
         assert_eq!(format_epoch(u64::MAX), "2554-07-21T23:34:33.709551615Z");
+        assert_eq!(
+            format_epoch(951_782_400 * NANOS + 10),
+            "2000-02-29T00:00:00.00000001Z"
+        );
+        assert_eq!(format_epoch(1_704_067_199 * NANOS), "2023-12-31T23:59:59Z");
+        // Every day for eight years and more, and the last days the clock holds.
+        let last_day = u64::MAX / NANOS / 86_400;
+        for day in (0..3_000).chain(last_day - 400..last_day) {
+            let ns = day * 86_400 * NANOS + 45_296 * NANOS;
+            assert_eq!(
+                parse_epoch(&format_epoch(ns)),
+                Ok(ns),
+                "{}",
+                format_epoch(ns)
+            );
+        }
         for ns in [
             0,
             1,
