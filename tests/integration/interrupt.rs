@@ -142,18 +142,8 @@ fn a_signal_while_results_are_published_stops_the_upload_and_keeps_them() {
     let server = Server::start();
     server.route("/b/runs/exitCode", Reply::hang());
     let dir = TempDir::new("interrupt-publish");
-    dir.write(
-        "job.yaml",
-        format!(
-            "Name: publish\nTasks:\n  - Name: main\n    Engine: {{Type: wasm, Params: \
-             {{EntryModule: /m.wasm}}}}\n    Publisher: {{Type: s3, Params: {{Bucket: b, Key: \
-             runs, Endpoint: '{}'}}}}\n    InputSources:\n      - Target: /m.wasm\n        \
-             Source: {{Type: local, Params: {{SourcePath: {}}}}}\n",
-            server.base(),
-            testdata("wasm/hello.wasm").display()
-        ),
-    );
-    let credentials = [("AWS_ACCESS_KEY_ID", "k"), ("AWS_SECRET_ACCESS_KEY", "s")];
+    crate::support::publishing_job(&dir, &server.base());
+    let credentials = crate::support::LOOPBACK_CREDENTIALS;
     let args = ["run", "job.yaml", "--quiet-portability", "--results", "out"];
     let child = support::command(dir.path(), &args, &credentials)
         .spawn()

@@ -176,26 +176,13 @@ fn a_reactors_initialize_runs_first_and_is_bounded_like_the_entrypoint() {
 
 #[test]
 fn the_entry_modules_initialize_is_not_called() {
-    // As Bacalhau: the entry module is called through its entrypoint alone.
-    let dir = TempDir::new("reactor-entry");
-    dir.write(
-        "m.wat",
-        r#"(module
-  (import "wasi_snapshot_preview1" "fd_write" (func $fd_write (param i32 i32 i32 i32) (result i32)))
-  (memory (export "memory") 1)
-  (data (i32.const 16) "initialised\n")
-  (data (i32.const 32) "entry\n")
-  (func $print (param $at i32) (param $len i32)
-    (i32.store (i32.const 0) (local.get $at))
-    (i32.store (i32.const 4) (local.get $len))
-    (drop (call $fd_write (i32.const 1) (i32.const 0) (i32.const 1) (i32.const 8))))
-  (func (export "_initialize") (call $print (i32.const 16) (i32.const 12)))
-  (func (export "_start") (call $print (i32.const 32) (i32.const 6))))"#,
-    );
-    let out = bolinho(dir.path(), &["run", "m.wat"]);
+    // As Bacalhau: the entry module is called through its entrypoint alone, here the
+    // reactor's `hello`.
+    let dir = reactor_and_entry("reactor-entry", "");
+    let out = bolinho(dir.path(), &["run", "lib.wat", "--entrypoint", "hello"]);
     assert_eq!(
         (out.code, out.stdout.as_str()),
-        (0, "entry\n"),
+        (0, "hello\n"),
         "{}",
         out.stderr
     );

@@ -219,3 +219,22 @@ pub fn assert_all_ok(out: &Output) {
         out.stdout
     );
 }
+
+/// Credentials for a loopback S3 endpoint, which reads none of them.
+pub const LOOPBACK_CREDENTIALS: [(&str, &str); 2] =
+    [("AWS_ACCESS_KEY_ID", "k"), ("AWS_SECRET_ACCESS_KEY", "s")];
+
+/// Writes `job.yaml` in `dir`: `hello.wasm`, its results published to the bucket `b` of the
+/// S3 endpoint `endpoint`, under `runs/`.
+pub fn publishing_job(dir: &TempDir, endpoint: &str) {
+    dir.write(
+        "job.yaml",
+        format!(
+            "Name: publish\nTasks:\n  - Name: main\n    Engine: {{Type: wasm, Params: \
+             {{EntryModule: /m.wasm}}}}\n    Publisher: {{Type: s3, Params: {{Bucket: b, Key: \
+             runs, Endpoint: '{endpoint}'}}}}\n    InputSources:\n      - Target: /m.wasm\n        \
+             Source: {{Type: local, Params: {{SourcePath: {}}}}}\n",
+            testdata("wasm/hello.wasm").display()
+        ),
+    );
+}

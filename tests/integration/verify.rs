@@ -303,18 +303,8 @@ fn a_rerun_never_publishes() {
     // An S3 endpoint that knows no bucket: the run's publish fails, its results are kept.
     let server = crate::http_server::Server::start();
     let dir = TempDir::new("verify-no-publish");
-    dir.write(
-        "job.yaml",
-        format!(
-            "Name: publish\nTasks:\n  - Name: main\n    Engine: {{Type: wasm, Params: \
-             {{EntryModule: /m.wasm}}}}\n    Publisher: {{Type: s3, Params: {{Bucket: b, Key: \
-             runs, Endpoint: '{}'}}}}\n    InputSources:\n      - Target: /m.wasm\n        \
-             Source: {{Type: local, Params: {{SourcePath: {}}}}}\n",
-            server.base(),
-            testdata("wasm/hello.wasm").display()
-        ),
-    );
-    let credentials = [("AWS_ACCESS_KEY_ID", "k"), ("AWS_SECRET_ACCESS_KEY", "s")];
+    crate::support::publishing_job(&dir, &server.base());
+    let credentials = crate::support::LOOPBACK_CREDENTIALS;
     let run = crate::support::bolinho_env(
         dir.path(),
         &["run", "job.yaml", "--quiet-portability", "--results", "out"],
