@@ -207,10 +207,10 @@ pub struct InspectArgs {
     name = "verify",
     description = "rerun the job of a receipt.json or a bundle and check its sources and results hash as recorded",
     example = "$ {command_name} bolinho-results/hello-1/receipt.json\n$ {command_name} hello.bundle --keep replay",
-    note = "The receipt's plan is checked as a job file is, and modules and inputs before the rerun; a changed one stops it. Read-write sources are copied: the rerun writes no host path. A tape beside the receipt, or in the bundle (the host's clocks, randomness, stdin or HTTP answers the run recorded), is replayed: no network, no waiting. A bundle (bolinho bundle) is replayed from its own contents only: nothing its receipt names is read or fetched. A result that differs is named with its first differing byte. Exits 0 when everything matches, 120 on any difference, and refuses receipts of --nondeterministic runs made with --no-record and of runs a timeout or a signal stopped."
+    note = "The receipt's plan is checked as a job file is, and modules and inputs before the rerun; a changed one stops it. Read-write sources are copied: the rerun writes no host path. A tape beside the receipt, or in the bundle (the host's clocks, randomness, stdin or HTTP answers the run recorded), is replayed: no network, no waiting. A bundle (bolinho bundle) is replayed from its own contents only: nothing its receipt names is read or fetched. A result that differs is named with its first differing byte. The results directory of a job's partitions (partitions/I beside summary.json) has every partition rerun, as many at once as run runs them, each reported in index order. Exits 0 when everything matches, 120 on any difference, 130 or 143 when Ctrl-C or SIGTERM stops it, and refuses receipts of --nondeterministic runs made with --no-record and of runs a timeout or a signal stopped."
 )]
 pub struct VerifyArgs {
-    /// the receipt.json of a run (its tape, if it has one, is read from beside it), or a bundle of one
+    /// the receipt.json of a run (its tape, if it has one, is read from beside it) or its results directory, a bundle of one, or the results directory of a job's partitions
     #[argh(positional)]
     pub receipt: PathBuf,
     /// keep the rerun's results directory at DIR, which must not exist

@@ -51,6 +51,11 @@ pub fn dispatch(cli: Cli) -> Result<u8, Error> {
         Some(Command::Verify(args)) if verify_partitions::holds_partitions(&args.receipt) => {
             verify_partitions::verify(args)
         }
+        // A run's results directory, as `bundle` takes it: the receipt.json in it.
+        Some(Command::Verify(mut args)) if args.receipt.is_dir() => {
+            args.receipt.push(crate::receipt::FILE);
+            verify::verify(args)
+        }
         Some(Command::Verify(args)) => verify::verify(args),
         Some(Command::Bundle(args)) => bundle::bundle(args),
     }

@@ -112,6 +112,14 @@ fn verify_of_an_untouched_receipt_passes_every_check() {
     );
     assert!(lines.iter().all(|l| l.starts_with("ok  ")), "{lines:?}");
     assert_eq!(out.stderr, "");
+    // The results directory stands for the receipt in it, as for `bundle`.
+    let by_dir = bolinho(dir.path(), &["verify", "out"]);
+    assert_eq!(
+        (by_dir.code, &by_dir.stdout),
+        (0, &out.stdout),
+        "{}",
+        by_dir.stderr
+    );
 }
 
 #[test]
