@@ -174,10 +174,6 @@ pub(super) fn yaml_limit(
                 "the document's values hold more than {} bytes of text, {most}",
                 budget.max_total_scalar_bytes
             ),
-            BudgetBreach::CommentBytes { .. } => format!(
-                "the document's comments hold more than {} bytes, {most}",
-                budget.max_total_comment_bytes
-            ),
             BudgetBreach::MergeKeys { .. } => format!(
                 "the document uses more than {} merge keys (`<<`), {most}",
                 budget.max_merge_keys
@@ -280,12 +276,6 @@ mod tests {
                     total_scalar_bytes: 1,
                 },
                 format!("the document's values hold more than 16777216 bytes of text, {most}"),
-            ),
-            (
-                BudgetBreach::CommentBytes {
-                    total_comment_bytes: 1,
-                },
-                format!("the document's comments hold more than 67108864 bytes, {most}"),
             ),
             (
                 BudgetBreach::MergeKeys { merge_keys: 1 },
