@@ -45,11 +45,18 @@ pub fn guest_agent(timeout: Duration) -> ureq::Agent {
     )
 }
 
-/// An agent with `config` whose waits for an answer end at a signal (`stopping`).
+/// An agent with `config` whose waits to connect and for an answer end at a signal
+/// (`stopping`): ureq's own chain of connectors (`DefaultConnector` with its `rustls`
+/// feature), its TCP connector waiting in slices, and the wait for input sliced over it all.
 fn stopping(config: ureq::config::Config) -> ureq::Agent {
+    use super::stopping::{AtSignal, TcpAtSignal};
     use ureq::unversioned::resolver::DefaultResolver;
-    use ureq::unversioned::transport::{Connector, DefaultConnector};
-    let connector = DefaultConnector::new().chain(super::stopping::AtSignal);
+    use ureq::unversioned::transport::{ConnectProxyConnector, Connector, RustlsConnector};
+    let connector =
+        ().chain(ConnectProxyConnector::default())
+            .chain(TcpAtSignal)
+            .chain(RustlsConnector::default())
+            .chain(AtSignal);
     ureq::Agent::with_parts(config, connector, DefaultResolver::default())
 }
 

@@ -2,23 +2,30 @@
 //!
 //! ureq waits for an answer in a blocking read, and retries a read that a signal interrupts
 //! (`EINTR`) for as long as its timeout lasts: 30 s a read for a download, 30 s for a guest's
-//! request. A signal caught meanwhile would be seen only then, and a job's partitions each
-//! waited out three tries. This layer, over ureq's own (TCP, then TLS), waits in slices of
-//! [`SLICE`] and, between two, ends the wait when a signal has been caught since the request
-//! was sent.
+//! request; connecting to a server that never answers waits out its timeout too. A signal
+//! caught meanwhile would be seen only then, and a job's partitions each waited out three
+//! tries. Here the wait for input, over ureq's TCP and TLS layers (`Stopping`), and the wait to
+//! connect (`TcpAtSignal`, ureq's own TCP connector on a thread of its own) go in slices of
+//! [`SLICE`], and between two the wait ends if a signal has been caught since the request was
+//! sent, or the connection begun.
 //!
 //! A request sent after the signal is not ended by it: results are published after the signal
 //! that stopped their guest, and a second signal ends bolinho anyway (`signal`). Owns: the
-//! slicing of read waits. Must not change what a request sends, nor cut a write short (a write
-//! cut short would leave a request half sent), nor decide what a stopped request means: its
-//! caller sees an error naming the signal.
+//! slicing of those waits. Must not change what a request sends, nor cut a write short (a
+//! write cut short would leave a request half sent), nor decide what a stopped request means:
+//! its caller sees an error naming the signal.
 
 use std::fmt;
 use std::io;
 use std::time::Instant;
 
+use std::sync::mpsc;
+
+use ureq::unversioned::resolver::DefaultResolver;
 use ureq::unversioned::transport::time::Duration;
-use ureq::unversioned::transport::{Buffers, ConnectionDetails, Connector, NextTimeout, Transport};
+use ureq::unversioned::transport::{
+    Buffers, ConnectionDetails, Connector, Either, NextTimeout, TcpConnector, Transport,
+};
 
 use crate::signal::{self, Signal};
 
@@ -29,16 +36,85 @@ const SLICE: std::time::Duration = std::time::Duration::from_millis(50);
 #[derive(Debug, Clone, Copy)]
 pub struct AtSignal;
 
-impl Connector<Box<dyn Transport>> for AtSignal {
+impl<In: Transport> Connector<In> for AtSignal {
     type Out = Stopping;
 
     fn connect(
         &self,
         _: &ConnectionDetails,
-        chained: Option<Box<dyn Transport>>,
+        chained: Option<In>,
     ) -> Result<Option<Stopping>, ureq::Error> {
-        Ok(chained.map(|inner| Stopping::new(inner, signal::received)))
+        Ok(chained.map(|inner| Stopping::new(inner.boxed(), signal::received)))
     }
+}
+
+/// ureq's `TcpConnector`, run on a thread of its own while the caller waits in slices: a
+/// connection whose server never answers its SYN (a full accept queue, a firewall dropping
+/// it) takes the whole timeout to fail, and a signal caught meanwhile ends the wait. The
+/// thread then finishes on its own, within that timeout, and drops what it made.
+#[derive(Debug, Clone, Copy)]
+pub struct TcpAtSignal;
+
+impl<In: Transport> Connector<In> for TcpAtSignal {
+    type Out = Either<In, Box<dyn Transport>>;
+
+    fn connect(
+        &self,
+        details: &ConnectionDetails,
+        chained: Option<In>,
+    ) -> Result<Option<Self::Out>, ureq::Error> {
+        // A connection made before (through a proxy) is used as it is, as ureq's does.
+        if chained.is_some() {
+            return Ok(chained.map(Either::A));
+        }
+        let signalled_before = signal::received().is_some();
+        let (uri, config) = (details.uri.clone(), details.config.clone());
+        let (addrs, request_level) = (details.addrs.clone(), details.request_level);
+        let (now, timeout) = (details.now, details.timeout);
+        let current_time = details.current_time.clone();
+        let run_connector = details.run_connector.clone();
+        let register_shutdown = details.register_shutdown.clone();
+        let (send, receive) = mpsc::sync_channel(1);
+        let connecting = move || {
+            let resolver = DefaultResolver::default();
+            let details = ConnectionDetails {
+                uri: &uri,
+                addrs,
+                config: &config,
+                request_level,
+                resolver: &resolver,
+                now,
+                timeout,
+                current_time,
+                run_connector,
+                register_shutdown,
+            };
+            let made = TcpConnector::default().connect(&details, None::<()>);
+            let _ = send.send(made.map(|made| made.map(Transport::boxed)));
+        };
+        std::thread::Builder::new()
+            .name("connect".into())
+            .spawn(connecting)
+            .map_err(ureq::Error::Io)?;
+        loop {
+            match receive.recv_timeout(SLICE) {
+                Ok(made) => return made.map(|made| made.map(Either::B)),
+                Err(mpsc::RecvTimeoutError::Timeout) => {}
+                Err(mpsc::RecvTimeoutError::Disconnected) => {
+                    let ended = io::Error::other("the connecting thread ended");
+                    return Err(ureq::Error::Io(ended));
+                }
+            }
+            if let Some(caught) = signal::received().filter(|_| !signalled_before) {
+                return Err(stopped(caught));
+            }
+        }
+    }
+}
+
+/// The error of a wait a signal ended.
+fn stopped(caught: Signal) -> ureq::Error {
+    ureq::Error::Io(io::Error::other(format!("stopped by {}", caught.name())))
 }
 
 /// A connection whose waits for input end at a signal caught after its last request was sent.
@@ -89,10 +165,7 @@ impl Transport for Stopping {
                 answer => return answer,
             }
             if let Some(caught) = (self.caught)().filter(|_| !self.sent_after_signal) {
-                return Err(ureq::Error::Io(io::Error::other(format!(
-                    "stopped by {}",
-                    caught.name()
-                ))));
+                return Err(stopped(caught));
             }
         }
     }

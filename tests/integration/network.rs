@@ -252,6 +252,53 @@ fn a_signal_ends_a_request_waiting_for_its_answer() {
 }
 
 #[test]
+fn a_signal_ends_a_request_still_connecting() {
+    use std::os::fd::AsRawFd;
+    // A server whose queue of connections not yet accepted is full: a new connection's SYN
+    // goes unanswered, and connecting waits for the request's timeout (30 s).
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    // SAFETY: a listening socket's backlog set again, on its own descriptor.
+    assert_eq!(unsafe { libc::listen(listener.as_raw_fd(), 0) }, 0);
+    let addr = listener.local_addr().unwrap();
+    let _queued = std::net::TcpStream::connect(addr).unwrap();
+    let dir = TempDir::new("net-signal-connecting");
+    let guest = guest();
+    let url = format!("http://{addr}/x");
+    let args = [
+        "run",
+        &guest,
+        "--network",
+        "host",
+        "--",
+        "0",
+        &url,
+        "",
+        "",
+        "10",
+        "10",
+    ];
+    let child = crate::support::command(dir.path(), &args, &[])
+        .spawn()
+        .unwrap();
+    // Time for the guest to start and be connecting.
+    std::thread::sleep(std::time::Duration::from_millis(500));
+    crate::support::send(&child, "-INT");
+    let sent = std::time::Instant::now();
+    let out = crate::support::output(child.wait_with_output().unwrap());
+    assert!(
+        sent.elapsed() < std::time::Duration::from_secs(5),
+        "{:?}",
+        sent.elapsed()
+    );
+    assert_eq!(out.code, 130, "{}", out.stderr);
+    assert_eq!(out.stdout, "");
+    assert_eq!(
+        out.stderr,
+        "bolinho: error: the guest was stopped by SIGINT\n"
+    );
+}
+
+#[test]
 fn result_3_when_the_server_does_not_answer_in_time() {
     let (dir, server) = (TempDir::new("net-timeout"), Server::start());
     server.route("/hang", Reply::hang());
