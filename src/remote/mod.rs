@@ -2,9 +2,9 @@
 //! (`s3`), shared by the stages that need them: `fetch` downloads with them, `publish` uploads
 //! results, `net` serves the guest's `wasi:http/requests`.
 //!
-//! Owns: connections, timeouts, the end of a wait for an answer at Ctrl-C or SIGTERM
-//! (`stopping`), request signing and the reading of servers' answers into errors a user can
-//! act on. Must not know about plans, jobs, caches or results: callers say
+//! Owns: connections, timeouts, the end of a wait to connect or for an answer at Ctrl-C or
+//! SIGTERM (`stopping`), request signing and the reading of servers' answers into errors a
+//! user can act on. Must not know about plans, jobs, caches or results: callers say
 //! what to ask for and decide what an answer means.
 
 pub mod agent;
