@@ -17,9 +17,8 @@
 
 use std::fmt;
 use std::io;
-use std::time::Instant;
-
 use std::sync::mpsc;
+use std::time::Instant;
 
 use ureq::unversioned::resolver::DefaultResolver;
 use ureq::unversioned::transport::time::Duration;
@@ -100,6 +99,7 @@ impl<In: Transport> Connector<In> for TcpAtSignal {
             match receive.recv_timeout(SLICE) {
                 Ok(made) => return made.map(|made| made.map(Either::B)),
                 Err(mpsc::RecvTimeoutError::Timeout) => {}
+                // Only if the thread panicked.
                 Err(mpsc::RecvTimeoutError::Disconnected) => {
                     let ended = io::Error::other("the connecting thread ended");
                     return Err(ureq::Error::Io(ended));
