@@ -269,3 +269,37 @@ fn a_guest_stopped_by_a_signal_still_has_its_results_published() {
     );
     assert_eq!(s3.get(&bucket, "runs/exitCode").unwrap(), b"130".to_vec());
 }
+
+#[test]
+fn a_link_the_guest_made_is_not_published_and_bolinho_says_so() {
+    let Some(s3) = server() else { return };
+    let bucket = s3.new_bucket("publish-link");
+    let dir = TempDir::new("s3-publish-link");
+    let hostile = testdata("wasm/hostile.wasm").display().to_string();
+    job(
+        &dir,
+        &s3,
+        &bucket,
+        &format!(
+            "Name: link\nTasks:\n  - Name: main\n    Engine: {{Type: wasm, Params: \
+             {{EntryModule: /m.wasm, Parameters: [links, /outputs, link=elsewhere.txt]}}}}\n    \
+             Publisher: {{Type: s3, Params: {{Bucket: {{B}}, Key: runs, Endpoint: '{{E}}'}}}}\n    \
+             InputSources:\n      - Target: /m.wasm\n        Source: {{Type: local, Params: \
+             {{SourcePath: {hostile}}}}}\n    ResultPaths:\n      - {{Name: outputs, Path: \
+             /outputs}}\n"
+        ),
+    );
+    let out = run_job(&dir, "out", &[], &[]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(
+        out.stderr.contains(
+            "bolinho: warning: not publishing outputs/link: only regular files and directories \
+             are published\n"
+        ),
+        "{}",
+        out.stderr
+    );
+    let keys = s3.keys(&bucket);
+    assert!(keys.contains(&"runs/stdout".to_string()), "{keys:?}");
+    assert!(!keys.iter().any(|k| k.contains("link")), "{keys:?}");
+}
