@@ -161,7 +161,13 @@ impl<'d, 's> Exec<'d, 's> {
                     format!("can't use {n} to iterate over more than one variable"),
                 ));
             }
-            Value::Int(n) => (0..*n).map(|i| (Value::Int(i), Value::Int(i))).collect(),
+            // Only as many as the iterations left allow, and one more to fail on: a count
+            // of billions must not be made before the bound is looked at (fuzzing).
+            Value::Int(n) => {
+                let room = MAX_ITERATIONS.saturating_sub(self.iterations) + 1;
+                let n = (*n).min(i64::try_from(room).unwrap_or(i64::MAX));
+                (0..n).map(|i| (Value::Int(i), Value::Int(i))).collect()
+            }
             Value::Nil => Vec::new(),
             other => {
                 return Err(Failure::at(

@@ -88,6 +88,15 @@ fn range_over_the_map_and_integers() {
     assert_eq!(ok("{{range .}}[{{.}}]{{end}}"), "[3][/data][][bolinho]");
     assert_eq!(ok("{{range $i := 3}}{{$i}}{{end}}"), "012");
     assert_eq!(ok("{{range 0}}x{{else}}none{{end}}"), "none");
+    // A count of billions is refused at the bound, without making the count first (fuzzing).
+    for count in ["6666666666666666665", "1000001", "4000000000"] {
+        assert_eq!(
+            err(&format!("{{{{range {count}}}}}{{{{end}}}}")),
+            "1:9: template: more than 1000000 range iterations",
+            "{count}"
+        );
+    }
+    assert_eq!(ok("{{range 1000000}}{{end}}"), "");
     assert_eq!(
         ok(
             "{{range $i := 5}}{{if eq $i 1}}{{continue}}{{end}}{{if eq $i 3}}{{break}}{{end}}{{$i}}{{end}}"
