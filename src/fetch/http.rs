@@ -106,7 +106,7 @@ pub(super) fn download(ctx: &Context, d: &Download<'_>) -> Result<Entry, String>
     let mut attempt = 1;
     let failure = loop {
         // A signal caught before a try, or between two, ends the download: a request already
-        // waiting for its answer is ended by the agent (`remote::agent`).
+        // connecting or waiting for its answer is ended by the agent (`remote::stopping`).
         if let Some(signal) = ctx.cache.stopped() {
             return Err(format!("stopped by {}", signal.name()));
         }

@@ -116,9 +116,9 @@ pub fn parse_epoch(text: &str) -> Result<u64, String> {
 /// (`2000-01-01T00:00:00Z`, with a fraction of a second when there is one). What `--dry-run`
 /// and `bacalhau wasm run`'s flags write into a job's `Meta`.
 pub fn format_epoch(ns: u64) -> String {
-    // Every u64 of nanoseconds (up to 2554) is within jiff's range (up to 9999).
     jiff::Timestamp::from_nanosecond(i128::from(ns))
-        .map_or_else(|_| ns.to_string(), |t| t.to_string())
+        .expect("every u64 of nanoseconds (up to 2554) is within jiff's range (up to 9999)")
+        .to_string()
 }
 
 /// Days from 1970-01-01 to a date on or after it (Howard Hinnant's `days_from_civil`).

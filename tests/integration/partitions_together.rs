@@ -39,6 +39,18 @@ fn job(name: &str, count: u32, env: &[(&str, &str)]) -> TempDir {
     dir
 }
 
+/// Adds to the job in `dir` an input at `target` downloaded from `url`.
+fn with_url_input(dir: &TempDir, target: &str, url: &str) {
+    let text = read(dir, "job.yaml").replace(
+        "    InputSources:\n",
+        &format!(
+            "    InputSources:\n      - Target: {target}\n        Source: {{Type: urlDownload, \
+             Params: {{URL: \"{url}\"}}}}\n"
+        ),
+    );
+    dir.write("job.yaml", text);
+}
+
 fn read(dir: &TempDir, path: &str) -> String {
     fs::read_to_string(dir.join(path)).unwrap()
 }
@@ -390,15 +402,7 @@ fn partitions_fetching_the_same_source_download_it_once() {
         }
     });
     let dir = job("together-fetch", 4, &[]);
-    let text = read(&dir, "job.yaml").replace(
-        "    InputSources:\n",
-        &format!(
-            "    InputSources:\n      - Target: /data.txt\n        Source: {{Type: urlDownload, \
-             Params: {{URL: \"{}\"}}}}\n",
-            server.url("/data.txt")
-        ),
-    );
-    dir.write("job.yaml", text);
+    with_url_input(&dir, "/data.txt", &server.url("/data.txt"));
     let out = bolinho(
         dir.path(),
         &["run", "job.yaml", "--parallel", "4", "--results", "out"],
@@ -488,20 +492,13 @@ fn trickling_server() -> (String, std::sync::mpsc::Receiver<()>) {
 fn a_signal_stops_partitions_downloading_at_once_and_leaves_nothing() {
     let (url, started) = trickling_server();
     let dir = job("together-download", 2, &[]);
-    let text = read(&dir, "job.yaml").replace(
-        "    InputSources:\n",
-        &format!(
-            "    InputSources:\n      - Target: /big.bin\n        Source: {{Type: urlDownload, \
-             Params: {{URL: \"{url}\"}}}}\n"
-        ),
-    );
-    dir.write("job.yaml", text);
+    with_url_input(&dir, "/big.bin", &url);
     let child = support::command(dir.path(), &["run", "job.yaml", "--results", "out"], &[])
         .spawn()
         .unwrap();
     started.recv_timeout(Duration::from_secs(10)).unwrap();
     // Not the 8 minutes the download would take.
-    let out = interrupt_after(child, Duration::from_millis(100));
+    let out = support::interrupt_after(child, Duration::from_millis(100));
     assert_eq!(out.code, 130, "{}", out.stderr);
     assert!(
         out.stderr.contains(
@@ -525,15 +522,7 @@ fn a_signal_stops_partitions_waiting_for_a_servers_answer() {
     let server = Server::start();
     server.route("/silent.bin", Reply::hang());
     let dir = job("together-silent", 2, &[]);
-    let text = read(&dir, "job.yaml").replace(
-        "    InputSources:\n",
-        &format!(
-            "    InputSources:\n      - Target: /silent.bin\n        Source: {{Type: urlDownload, \
-             Params: {{URL: \"{}\"}}}}\n",
-            server.url("/silent.bin")
-        ),
-    );
-    dir.write("job.yaml", text);
+    with_url_input(&dir, "/silent.bin", &server.url("/silent.bin"));
     let child = support::command(dir.path(), &["run", "job.yaml", "--results", "out"], &[])
         .spawn()
         .unwrap();
@@ -543,7 +532,7 @@ fn a_signal_stops_partitions_waiting_for_a_servers_answer() {
         std::thread::sleep(Duration::from_millis(10));
     }
     // Not the 30 s a read may wait, three times over, for each partition in turn.
-    let out = interrupt_after(child, Duration::ZERO);
+    let out = support::interrupt_after(child, Duration::ZERO);
     assert_eq!(out.code, 130, "{}", out.stderr);
     assert_eq!(
         out.stderr,
@@ -580,7 +569,7 @@ fn a_signal_stops_the_verification_of_a_jobs_partitions() {
         .unwrap();
     // Before any rerun can end, however many run at once: those running are stopped, and
     // the others never start.
-    let out = interrupt_after(child, Duration::from_millis(200));
+    let out = support::interrupt_after(child, Duration::from_millis(200));
     assert_eq!(out.code, 130, "{}", out.stderr);
     assert_eq!(
         out.stdout, "",
@@ -590,18 +579,4 @@ fn a_signal_stops_the_verification_of_a_jobs_partitions() {
         out.stderr,
         "bolinho: error: stopped by SIGINT: partitions 0 to 2 not verified\n"
     );
-}
-
-/// Sends SIGINT to `child` after `after`, and what it did, which must end within 5 s of it.
-fn interrupt_after(child: std::process::Child, after: Duration) -> support::Output {
-    std::thread::sleep(after);
-    let sent = Instant::now();
-    send(&child, "-INT");
-    let out = support::output(child.wait_with_output().unwrap());
-    assert!(
-        sent.elapsed() < Duration::from_secs(5),
-        "{:?}",
-        sent.elapsed()
-    );
-    out
 }

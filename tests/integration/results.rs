@@ -106,16 +106,7 @@ fn a_scratch_directory_the_host_cannot_make_is_the_hosts_failure_not_the_jobs() 
 #[test]
 fn an_allowed_host_variable_the_host_lacks_is_the_hosts_failure() {
     let dir = TempDir::new("no-host-var");
-    let wasm = testdata("wasm").display().to_string();
-    dir.write(
-        "job.yaml",
-        format!(
-            "Name: host-env\nTasks:\n  - Name: main\n    Env:\n      FROM_HOST: \
-             env:BOLINHO_TEST_UNSET_VAR_9\n    Engine:\n      Type: wasm\n      Params:\n        \
-             EntryModule: /app/env.wasm\n    InputSources:\n      - Target: /app\n        \
-             Source: {{Type: localDirectory, Params: {{SourcePath: {wasm}}}}}\n"
-        ),
-    );
+    host_env_job(&dir, "BOLINHO_TEST_UNSET_VAR_9");
     let run = |allow: &str| {
         let args = [
             "run",
@@ -144,16 +135,7 @@ fn an_allowed_host_variable_the_host_lacks_is_the_hosts_failure() {
 #[test]
 fn verify_reads_an_allowed_host_variable_as_run_does() {
     let dir = TempDir::new("verify-allow-env");
-    let wasm = testdata("wasm").display().to_string();
-    dir.write(
-        "job.yaml",
-        format!(
-            "Name: host-env\nTasks:\n  - Name: main\n    Env:\n      FROM_HOST: \
-             env:BOLINHO_TEST_HOST_VAR\n    Engine:\n      Type: wasm\n      Params:\n        \
-             EntryModule: /app/env.wasm\n    InputSources:\n      - Target: /app\n        \
-             Source: {{Type: localDirectory, Params: {{SourcePath: {wasm}}}}}\n"
-        ),
-    );
+    host_env_job(&dir, "BOLINHO_TEST_HOST_VAR");
     let allow = ["--allow-env", "BOLINHO_TEST_HOST_VAR"];
     let run = [
         &["run", "job.yaml", "--quiet-portability", "--results", "res"][..],
@@ -193,5 +175,19 @@ fn a_module_found_in_a_directory_target_is_argv0_by_its_file_name() {
         out.stdout.starts_with("argc=1\nargv[0]=env.wasm\n"),
         "{}",
         out.stdout
+    );
+}
+
+/// Writes `job.yaml` in `dir`: `env.wasm`, its `FROM_HOST` set from the host variable `var`.
+fn host_env_job(dir: &TempDir, var: &str) {
+    let wasm = testdata("wasm").display().to_string();
+    dir.write(
+        "job.yaml",
+        format!(
+            "Name: host-env\nTasks:\n  - Name: main\n    Env:\n      FROM_HOST: \
+             env:{var}\n    Engine:\n      Type: wasm\n      Params:\n        \
+             EntryModule: /app/env.wasm\n    InputSources:\n      - Target: /app\n        \
+             Source: {{Type: localDirectory, Params: {{SourcePath: {wasm}}}}}\n"
+        ),
     );
 }

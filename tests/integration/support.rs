@@ -238,3 +238,17 @@ pub fn publishing_job(dir: &TempDir, endpoint: &str) {
         ),
     );
 }
+
+/// Sends SIGINT to `child` after `after`, and what it did, which must end within 5 s of it.
+pub fn interrupt_after(child: std::process::Child, after: std::time::Duration) -> Output {
+    std::thread::sleep(after);
+    let sent = std::time::Instant::now();
+    send(&child, "-INT");
+    let out = output(child.wait_with_output().unwrap());
+    assert!(
+        sent.elapsed() < std::time::Duration::from_secs(5),
+        "{:?}",
+        sent.elapsed()
+    );
+    out
+}

@@ -295,9 +295,7 @@ fn a_signal_stops_a_rerun_and_nothing_is_said_verified_or_different() {
     let child = crate::support::command(dir.path(), &["verify", "out/receipt.json"], &[])
         .spawn()
         .unwrap();
-    std::thread::sleep(std::time::Duration::from_millis(200));
-    crate::support::send(&child, "-INT");
-    let out = crate::support::output(child.wait_with_output().unwrap());
+    let out = crate::support::interrupt_after(child, std::time::Duration::from_millis(200));
     assert_eq!(out.code, 130, "{}", out.stderr);
     assert_eq!(out.stdout, "");
     assert_eq!(
